@@ -1,0 +1,276 @@
+#include "adapters/json.h"
+
+#include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
+
+namespace medclear::adapters {
+
+namespace {
+
+namespace bj = boost::json;
+
+// Builds a Json tree from basic_parser events; number text is accumulated across parts.
+class TreeBuilder {
+ public:
+  static constexpr std::size_t max_object_size = 1'000'000;
+  static constexpr std::size_t max_array_size = 10'000'000;
+  static constexpr std::size_t max_key_size = 4096;
+  static constexpr std::size_t max_string_size = 16 * 1024 * 1024;
+
+  explicit TreeBuilder(size_t depth_max) : depth_max_(depth_max) {}
+
+  bool on_document_begin(bj::error_code&) { return true; }
+  bool on_document_end(bj::error_code&) { return true; }
+  bool on_array_begin(bj::error_code& ec) { return open(Json::Kind::kArray, ec); }
+  bool on_array_end(std::size_t, bj::error_code&) { return close(); }
+  bool on_object_begin(bj::error_code& ec) { return open(Json::Kind::kObject, ec); }
+  bool on_object_end(std::size_t, bj::error_code& ec) {
+    auto& members = stack_.back().members;
+    std::vector<std::string_view> keys;
+    keys.reserve(members.size());
+    for (const auto& member : members) keys.push_back(member.first);
+    std::sort(keys.begin(), keys.end());
+    const auto dup = std::adjacent_find(keys.begin(), keys.end());
+    if (dup != keys.end()) {
+      duplicate_key_ = std::string(*dup);
+      ec = bj::error::syntax;
+      return false;
+    }
+    return close();
+  }
+  bool on_string_part(bj::string_view s, std::size_t, bj::error_code&) {
+    part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(bj::string_view s, std::size_t, bj::error_code&) {
+    Json value;
+    value.kind = Json::Kind::kString;
+    value.text = take_part(s);
+    return add(std::move(value));
+  }
+  bool on_key_part(bj::string_view s, std::size_t, bj::error_code&) {
+    part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(bj::string_view s, std::size_t, bj::error_code&) {
+    key_ = take_part(s);
+    return true;
+  }
+  bool on_number_part(bj::string_view s, bj::error_code&) {
+    part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t, bj::string_view s, bj::error_code&) { return number(s); }
+  bool on_uint64(std::uint64_t, bj::string_view s, bj::error_code&) { return number(s); }
+  bool on_double(double, bj::string_view s, bj::error_code&) { return number(s); }
+  bool on_bool(bool b, bj::error_code&) {
+    Json value;
+    value.kind = Json::Kind::kBool;
+    value.boolean = b;
+    return add(std::move(value));
+  }
+  bool on_null(bj::error_code&) { return add(Json{}); }
+  bool on_comment_part(bj::string_view, bj::error_code&) { return true; }
+  bool on_comment(bj::string_view, bj::error_code&) { return true; }
+
+  std::optional<Json> result;
+  std::string duplicate_key_;
+  bool too_deep_ = false;
+
+ private:
+  std::string take_part(bj::string_view last) {
+    part_.append(last.data(), last.size());
+    std::string text = std::move(part_);
+    part_.clear();
+    return text;
+  }
+  bool number(bj::string_view s) {
+    Json value;
+    value.kind = Json::Kind::kNumber;
+    value.text = take_part(s);
+    return add(std::move(value));
+  }
+  bool open(Json::Kind kind, bj::error_code& ec) {
+    if (stack_.size() >= depth_max_) {
+      too_deep_ = true;
+      ec = bj::error::too_deep;
+      return false;
+    }
+    Json container;
+    container.kind = kind;
+    stack_.push_back(std::move(container));
+    keys_.push_back(std::move(key_));
+    key_.clear();
+    return true;
+  }
+  bool close() {
+    Json done = std::move(stack_.back());
+    stack_.pop_back();
+    key_ = std::move(keys_.back());
+    keys_.pop_back();
+    return add(std::move(done));
+  }
+  bool add(Json value) {
+    if (stack_.empty()) {
+      result = std::move(value);
+    } else if (stack_.back().kind == Json::Kind::kArray) {
+      stack_.back().items.push_back(std::move(value));
+    } else {
+      stack_.back().members.emplace_back(std::move(key_), std::move(value));
+      key_.clear();
+    }
+    return true;
+  }
+
+  size_t depth_max_;
+  std::vector<Json> stack_;
+  std::vector<std::string> keys_;  // the key each open container will be stored under
+  std::string key_;
+  std::string part_;
+};
+
+}  // namespace
+
+const Json* Json::find(std::string_view key) const {
+  for (const auto& member : members) {
+    if (member.first == key) {
+      return &member.second;
+    }
+  }
+  return nullptr;
+}
+
+std::string_view to_string(Json::Kind kind) {
+  switch (kind) {
+    case Json::Kind::kNull: return "null";
+    case Json::Kind::kBool: return "boolean";
+    case Json::Kind::kNumber: return "number";
+    case Json::Kind::kString: return "string";
+    case Json::Kind::kArray: return "array";
+    case Json::Kind::kObject: return "object";
+  }
+  return "?";
+}
+
+JsonParse parse_json(std::string_view document, const JsonLimits& limits) {
+  JsonParse parse;
+  if (document.size() > limits.document_bytes_max) {
+    parse.error = "document larger than " + std::to_string(limits.document_bytes_max) + " bytes";
+    return parse;
+  }
+  bj::parse_options options;
+  options.max_depth = limits.depth_max + 1;
+  bj::basic_parser<TreeBuilder> parser(options, limits.depth_max);
+  bj::error_code ec;
+  const size_t consumed = parser.write_some(false, document.data(), document.size(), ec);
+  if (!ec && consumed < document.size()) {
+    ec = bj::error::extra_data;
+  }
+  if (ec) {
+    if (!parser.handler().duplicate_key_.empty()) {
+      parse.error = "duplicate key \"" + parser.handler().duplicate_key_ + "\"";
+    } else if (parser.handler().too_deep_) {
+      parse.error = "nested deeper than " + std::to_string(limits.depth_max) + " levels";
+    } else {
+      parse.error = "invalid JSON at byte " + std::to_string(consumed) + ": " + ec.message();
+    }
+    return parse;
+  }
+  parse.value = std::move(parser.handler().result);
+  return parse;
+}
+
+void append_json_string(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out.append("\\u00");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void JsonWriter::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_.empty()) {
+    if (!first_.back()) {
+      out_.push_back(',');
+    }
+    first_.back() = false;
+  }
+}
+
+JsonWriter& JsonWriter::begin_object() {
+  separate();
+  out_.push_back('{');
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+  out_.push_back('}');
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+  separate();
+  out_.push_back('[');
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+  out_.push_back(']');
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::key(std::string_view name) {
+  separate();
+  append_json_string(out_, name);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+JsonWriter& JsonWriter::string(std::string_view value) {
+  separate();
+  append_json_string(out_, value);
+  return *this;
+}
+JsonWriter& JsonWriter::number_text(std::string_view digits) {
+  separate();
+  out_.append(digits);
+  return *this;
+}
+JsonWriter& JsonWriter::integer(int64_t value) { return number_text(std::to_string(value)); }
+JsonWriter& JsonWriter::boolean(bool value) { return number_text(value ? "true" : "false"); }
+JsonWriter& JsonWriter::null() { return number_text("null"); }
+
+JsonWriter& JsonWriter::value(const Json& json) {
+  switch (json.kind) {
+    case Json::Kind::kNull: return null();
+    case Json::Kind::kBool: return boolean(json.boolean);
+    case Json::Kind::kNumber: return number_text(json.text);
+    case Json::Kind::kString: return string(json.text);
+    case Json::Kind::kArray:
+      begin_array();
+      for (const Json& item : json.items) value(item);
+      return end_array();
+    case Json::Kind::kObject:
+      begin_object();
+      for (const auto& [name, member] : json.members) key(name).value(member);
+      return end_object();
+  }
+  return *this;
+}
+
+}  // namespace medclear::adapters

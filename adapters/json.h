@@ -1,0 +1,78 @@
+// A JSON document model that keeps every number's text exactly as sent, so money is parsed from the
+// digits and never passes through a binary floating-point value (DOMAIN.md §2). Parsing is
+// Boost.JSON's basic_parser (the tokenizer and its limits); this file only builds the tree from its
+// events. Duplicate keys are refused. JsonWriter writes numbers as given text ("3043.64").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace medclear::adapters {
+
+class Json {
+ public:
+  enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  std::string text;  // a string's value, or a number's text exactly as it was sent
+  std::vector<Json> items;                             // array elements
+  std::vector<std::pair<std::string, Json>> members;  // object members, in document order
+
+  bool is_object() const { return kind == Kind::kObject; }
+  bool is_array() const { return kind == Kind::kArray; }
+  bool is_string() const { return kind == Kind::kString; }
+  bool is_number() const { return kind == Kind::kNumber; }
+  bool is_null() const { return kind == Kind::kNull; }
+  // The member named `key` of an object, or nullptr.
+  const Json* find(std::string_view key) const;
+};
+
+std::string_view to_string(Json::Kind kind);
+
+struct JsonLimits {
+  size_t depth_max = 32;
+  size_t document_bytes_max = 64 * 1024 * 1024;
+};
+
+struct JsonParse {
+  std::optional<Json> value;
+  std::string error;  // when !value: what is wrong, with the byte offset
+};
+
+// Parses one complete JSON document (RFC 8259; no comments, no trailing commas).
+JsonParse parse_json(std::string_view document, const JsonLimits& limits = {});
+
+// A streaming writer with automatic commas. Numbers are written from the caller's text.
+class JsonWriter {
+ public:
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view name);
+  JsonWriter& string(std::string_view value);
+  JsonWriter& number_text(std::string_view digits);  // must be a valid JSON number
+  JsonWriter& integer(int64_t value);
+  JsonWriter& boolean(bool value);
+  JsonWriter& null();
+  // Writes an already-built document value.
+  JsonWriter& value(const Json& json);
+  const std::string& str() const { return out_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void separate();
+  std::string out_;
+  std::vector<bool> first_;  // per open container: no element written yet
+  bool after_key_ = false;
+};
+
+// Appends `value` as a JSON string literal (quotes and escapes) to `out`.
+void append_json_string(std::string& out, std::string_view value);
+
+}  // namespace medclear::adapters

@@ -1,0 +1,448 @@
+#include "adapters/nhsa.h"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "adapters/json.h"
+#include "clearing/check.h"
+
+namespace medclear::adapters {
+
+namespace cl = medclear::clearing;
+
+namespace {
+
+// Reads fields of one JSON object, adding every fault to the ladder with its field path.
+class FieldReader {
+ public:
+  FieldReader(const Json* object, std::string path, cl::RejectionLadder& ladder)
+      : object_(object), path_(std::move(path)), ladder_(ladder) {}
+
+  std::string where(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  // A string or number field as text ("" when absent; missing_field when required).
+  std::string text(std::string_view key, bool required, size_t length_max = 0) {
+    const Json* value = object_ ? object_->find(key) : nullptr;
+    if (value == nullptr || value->is_null()) {
+      if (required) ladder_.add(cl::Reject::kMissingField, where(key) + " is missing");
+      return {};
+    }
+    if (!value->is_string() && !value->is_number()) {
+      ladder_.add(cl::Reject::kMalformedMessage,
+                  where(key) + " must be a string, not " + std::string(to_string(value->kind)));
+      return {};
+    }
+    if (required && value->text.empty()) {
+      ladder_.add(cl::Reject::kMissingField, where(key) + " is empty");
+    }
+    if (length_max != 0 && value->text.size() > length_max) {
+      ladder_.add(cl::Reject::kMalformedMessage,
+                  where(key) + " is longer than " + std::to_string(length_max) + " characters");
+    }
+    return value->text;
+  }
+
+  // A decimal field (number or decimal string), parsed exactly from its text.
+  template <typename T, typename Parse>
+  T decimal(std::string_view key, Parse parse) {
+    const std::string digits = text(key, true);
+    if (digits.empty()) return T{};
+    cl::DecimalError error{};
+    const std::optional<T> value = parse(digits, &error);
+    if (!value) {
+      ladder_.add(cl::Reject::kInvalidAmount, where(key) + " \"" + digits.substr(0, 40) +
+                                                  "\": " + std::string(cl::describe(error)));
+      return T{};
+    }
+    return *value;
+  }
+  cl::Money money(std::string_view key) { return decimal<cl::Money>(key, cl::parse_money); }
+
+  cl::DateTime date_time(std::string_view key) {
+    const std::string value = text(key, true);
+    if (value.empty()) return {};
+    const auto parsed = cl::parse_date_time(value);
+    if (!parsed) {
+      ladder_.add(cl::Reject::kMalformedMessage,
+                  where(key) + " \"" + value.substr(0, 40) + "\" is not yyyy-MM-dd HH:mm:ss");
+      return {};
+    }
+    return *parsed;
+  }
+
+  std::string division(std::string_view key, bool required) {
+    std::string value = text(key, required);
+    if (!value.empty() && !cl::is_division_code(value)) {
+      ladder_.add(cl::Reject::kMalformedMessage, where(key) + " must be a 6-digit division code");
+    }
+    return value;
+  }
+
+  template <typename Known>
+  std::string code(std::string_view key, bool required, Known known) {
+    std::string value = text(key, required);
+    if (!value.empty() && !known(value)) {
+      ladder_.add(cl::Reject::kUnknownCode, where(key) + " \"" + value.substr(0, 20) +
+                                                "\" is not a known code");
+    }
+    return value;
+  }
+
+  // A nested object; nullptr (and a fault) when absent or not an object.
+  const Json* object(std::string_view key) {
+    const Json* value = object_ ? object_->find(key) : nullptr;
+    if (value == nullptr || value->is_null()) {
+      ladder_.add(cl::Reject::kMissingField, where(key) + " is missing");
+      return nullptr;
+    }
+    if (!value->is_object()) {
+      ladder_.add(cl::Reject::kMalformedMessage, where(key) + " must be an object");
+      return nullptr;
+    }
+    return value;
+  }
+
+ private:
+  const Json* object_;
+  std::string path_;
+  cl::RejectionLadder& ladder_;
+};
+
+bool is_flag(std::string_view v) { return v == "0" || v == "1"; }
+
+void check_msgid(const std::string& msgid, cl::RejectionLadder& ladder) {
+  if (msgid.empty()) {
+    ladder.add(cl::Reject::kInvalidMsgid, "msgid is missing");
+    return;
+  }
+  bool digits = msgid.size() == 30;
+  for (size_t i = 26; digits && i < 30; ++i) digits = msgid[i] >= '0' && msgid[i] <= '9';
+  if (!digits || !cl::parse_compact_date_time(std::string_view(msgid).substr(12, 14))) {
+    ladder.add(cl::Reject::kInvalidMsgid,
+               "msgid must be 30 characters: institution code(12) + yyyyMMddHHmmss + serial(4)");
+  }
+}
+
+cl::FeeLine read_fee_line(const Json& line_json, std::string path, cl::RejectionLadder& ladder) {
+  FieldReader line(&line_json, std::move(path), ladder);
+  cl::FeeLine fee;
+  fee.feedetl_sn = line.text("feedetl_sn", true, 30);
+  fee.fee_ocur_time = line.date_time("fee_ocur_time");
+  fee.med_list_codg = line.text("med_list_codg", true, 50);
+  fee.medins_list_codg = line.text("medins_list_codg", false, 150);
+  fee.amount = line.money("det_item_fee_sumamt");
+  fee.cnt = line.decimal<cl::Quantity>("cnt", cl::parse_quantity);
+  fee.pric = line.decimal<cl::Price>("pric", cl::parse_price);
+  const std::string approval =
+      line.code("hosp_appr_flag", false, [](std::string_view v) { return v == "0" || v == "1" || v == "2"; });
+  fee.hosp_appr_flag = approval.empty() ? cl::Approval::kNotNeeded
+                                        : static_cast<cl::Approval>(approval[0] - '0');
+  return fee;
+}
+
+cl::SettlementInput read_settlement(const Json& input, bool cross_province,
+                                    cl::Transaction infno, const cl::CodeTables& codes,
+                                    cl::RejectionLadder& ladder) {
+  FieldReader outer(&input, "input", ladder);
+  const Json* data_json = outer.object("data");
+  FieldReader data(data_json, "input.data", ladder);
+  cl::SettlementInput claim;
+  claim.psn_no = data.text("psn_no", true, 30);
+  claim.mdtrt_cert_type = data.text("mdtrt_cert_type", true, 3);
+  claim.mdtrt_cert_no = data.text("mdtrt_cert_no", true, 50);
+  claim.med_type = data.code("med_type", true, [&](std::string_view v) { return codes.knows_med_type(v); });
+  claim.medfee_sumamt = data.money("medfee_sumamt");
+  claim.psn_setlway = data.text("psn_setlway", true, 6);
+  claim.mdtrt_id = data.text("mdtrt_id", true, 30);
+  claim.chrg_bchno = data.text("chrg_bchno", true, 30);
+  claim.insutype = data.code("insutype", true, [&](std::string_view v) { return codes.knows_insutype(v); });
+  claim.acct_used_flag = data.code("acct_used_flag", true, is_flag) == "1";
+  if (infno == cl::Transaction::kInpatientSettle || infno == cl::Transaction::kInpatientPreSettle) {
+    claim.mid_setl_flag = data.code("mid_setl_flag", false, is_flag);
+  }
+  claim.psn_cert_type = data.text("psn_cert_type", cross_province, 6);
+  claim.certno = data.text("certno", cross_province, 50);
+  claim.psn_type = data.code("psn_type", cross_province, [&](std::string_view v) { return codes.knows_psn_type(v); });
+  claim.psn_name = data.text("psn_name", cross_province, 50);
+
+  const Json* lines = input.find("feedetail");
+  if (lines == nullptr || lines->is_null()) {
+    ladder.add(cl::Reject::kMissingField, "input.feedetail is missing");
+  } else if (!lines->is_array()) {
+    ladder.add(cl::Reject::kMalformedMessage, "input.feedetail must be an array");
+  } else if (lines->items.empty()) {
+    ladder.add(cl::Reject::kMissingField, "input.feedetail has no fee line");
+  } else {
+    claim.lines.reserve(lines->items.size());
+    for (size_t i = 0; i < lines->items.size(); ++i) {
+      const std::string path = "input.feedetail[" + std::to_string(i) + "]";
+      if (!lines->items[i].is_object()) {
+        ladder.add(cl::Reject::kMalformedMessage, path + " must be an object");
+        continue;
+      }
+      claim.lines.push_back(read_fee_line(lines->items[i], path, ladder));
+    }
+  }
+  return claim;
+}
+
+// The digest that decides "same payload" for a msgid retry: every parsed field of the request
+// except inf_time and the names, so a resend with a fresh timestamp is still the same request.
+class Fingerprint {
+ public:
+  Fingerprint& add(std::string_view field) {
+    canonical_.append(field);
+    canonical_.push_back('\x1f');
+    return *this;
+  }
+  Fingerprint& add(int64_t number) { return add(std::to_string(number)); }
+  std::string digest() const {
+    unsigned char hash[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    MC_CHECK(EVP_Digest(canonical_.data(), canonical_.size(), hash, &length, EVP_sha256(),
+                        nullptr) == 1,
+             "SHA-256 failed");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+      hex.push_back(kHex[hash[i] >> 4]);
+      hex.push_back(kHex[hash[i] & 0xF]);
+    }
+    return hex;
+  }
+
+ private:
+  std::string canonical_;
+};
+
+std::string fingerprint_of(const cl::Request& request) {
+  Fingerprint f;
+  const cl::Envelope& e = request.envelope;
+  f.add(cl::to_string(e.infno)).add(e.msgid).add(e.mdtrtarea_admvs).add(e.insuplc_admdvs);
+  f.add(e.fixmedins_code);
+  if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) {
+    f.add(c->psn_no).add(c->mdtrt_cert_type).add(c->mdtrt_cert_no).add(c->med_type);
+    f.add(c->medfee_sumamt.fen()).add(c->psn_setlway).add(c->mdtrt_id).add(c->chrg_bchno);
+    f.add(c->insutype).add(c->acct_used_flag).add(c->mid_setl_flag).add(c->psn_cert_type);
+    f.add(c->certno).add(c->psn_type).add(c->psn_name);
+    for (const cl::FeeLine& l : c->lines) {
+      f.add(l.feedetl_sn).add(l.fee_ocur_time.to_string()).add(l.med_list_codg);
+      f.add(l.medins_list_codg).add(l.amount.fen()).add(l.cnt.ten_thousandths);
+      f.add(l.pric.micro_yuan).add(static_cast<int64_t>(l.hosp_appr_flag));
+    }
+  } else if (const auto* x = std::get_if<cl::CancelInput>(&request.input)) {
+    f.add(x->setl_id).add(x->mdtrt_id).add(x->psn_no);
+  } else {
+    const auto& r = std::get<cl::ReversalInput>(request.input);
+    f.add(r.psn_no).add(r.omsgid).add(r.oinfno);
+  }
+  return f.digest();
+}
+
+}  // namespace
+
+NhsaParse parse_nhsa_request(std::string_view body, const cl::CodeTables& codes) {
+  JsonParse json = parse_json(body, JsonLimits{.depth_max = 8, .document_bytes_max = 16 << 20});
+  if (!json.value) {
+    NhsaParse parse;
+    parse.rejection = {cl::Reject::kMalformedMessage, "body is not JSON: " + json.error};
+    return parse;
+  }
+  return parse_nhsa_request(*json.value, codes);
+}
+
+NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& codes) {
+  NhsaParse parse;
+  if (!envelope_json.is_object()) {
+    parse.rejection = {cl::Reject::kMalformedMessage, "the envelope must be a JSON object"};
+    return parse;
+  }
+  cl::RejectionLadder ladder;
+  FieldReader envelope(&envelope_json, "", ladder);
+  cl::Request request;
+  cl::Envelope& e = request.envelope;
+  const std::string infno = envelope.text("infno", false);
+  const auto transaction = cl::parse_transaction(infno);
+  if (!transaction) {
+    ladder.add(cl::Reject::kUnknownTransaction,
+               infno.empty() ? "infno is missing" : "infno " + infno.substr(0, 10) + " is not supported");
+  }
+  e.msgid = envelope.text("msgid", false);
+  check_msgid(e.msgid, ladder);
+  e.mdtrtarea_admvs = envelope.division("mdtrtarea_admvs", true);
+  e.insuplc_admdvs = envelope.division("insuplc_admdvs", false);
+  e.fixmedins_code = envelope.text("fixmedins_code", true);
+  if (!e.fixmedins_code.empty() && e.fixmedins_code.size() != 12) {
+    ladder.add(cl::Reject::kMalformedMessage, "fixmedins_code must be 12 characters");
+  }
+  e.fixmedins_name = envelope.text("fixmedins_name", false, 200);
+  e.inf_time = envelope.date_time("inf_time");
+  parse.msgid = e.msgid;
+  parse.mdtrtarea_admvs = e.mdtrtarea_admvs;
+
+  const Json* input = envelope.object("input");
+  if (transaction && input != nullptr) {
+    e.infno = *transaction;
+    if (cl::carries_claim(*transaction)) {
+      request.input = read_settlement(*input, !e.insuplc_admdvs.empty(), *transaction, codes, ladder);
+    } else {
+      FieldReader data(FieldReader(input, "input", ladder).object("data"), "input.data", ladder);
+      if (cl::is_cancel(*transaction)) {
+        request.input = cl::CancelInput{data.text("setl_id", true, 30), data.text("mdtrt_id", true, 30),
+                                        data.text("psn_no", true, 30)};
+      } else {
+        request.input = cl::ReversalInput{data.text("psn_no", true, 30), data.text("omsgid", true, 30),
+                                          data.text("oinfno", true, 4)};
+      }
+    }
+  }
+  if (!ladder.empty()) {
+    parse.rejection = ladder.best();
+    return parse;
+  }
+  request.fingerprint = fingerprint_of(request);
+  parse.request = std::move(request);
+  return parse;
+}
+
+ResponseStamp stamp_now(std::string_view receiver_admdvs, uint64_t serial) {
+  const auto now = std::chrono::system_clock::now();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char compact[32];
+  std::strftime(compact, sizeof compact, "%Y%m%d%H%M%S", &local);
+  char with_millis[40];
+  std::snprintf(with_millis, sizeof with_millis, "%s%03d", compact, static_cast<int>(millis));
+  ResponseStamp stamp;
+  stamp.receiver_admdvs =
+      cl::is_division_code(receiver_admdvs) ? std::string(receiver_admdvs) : "000000";
+  stamp.time_compact = compact;
+  stamp.time_millis = with_millis;
+  stamp.serial = serial;
+  return stamp;
+}
+
+namespace {
+
+void write_envelope_head(JsonWriter& w, const ResponseStamp& stamp, bool success,
+                         std::string_view err_msg, std::string_view err_code) {
+  char serial[16];
+  std::snprintf(serial, sizeof serial, "%010llu",
+                static_cast<unsigned long long>(stamp.serial % 10'000'000'000ULL));
+  w.begin_object();
+  w.key("infcode").integer(success ? 0 : -1);
+  w.key("inf_refmsgid").string(stamp.receiver_admdvs + stamp.time_compact + serial);
+  w.key("refmsg_time").string(stamp.time_millis);
+  w.key("respond_time").string(stamp.time_millis);
+  w.key("err_msg").string(err_msg);
+  w.key("err_code").string(err_code);
+  w.key("warn_msg").string("");
+  w.key("cainfo").string("");
+  w.key("signtype").string("");
+}
+
+void money(JsonWriter& w, std::string_view name, cl::Money amount) {
+  w.key(name).number_text(amount.to_string());
+}
+
+void write_setlinfo(JsonWriter& w, const cl::SettlementRecord& r) {
+  const cl::SettlementAmounts& a = r.amounts;
+  w.key("setlinfo").begin_object();
+  w.key("mdtrt_id").string(r.mdtrt_id);
+  w.key("setl_id").string(r.setl_id);
+  w.key("psn_no").string(r.psn_no);
+  w.key("insutype").string(r.insutype);
+  w.key("psn_type").string(r.psn_type);
+  w.key("setl_time").string(r.setl_time.to_string());
+  w.key("med_type").string(r.med_type);
+  money(w, "medfee_sumamt", a.medfee_sumamt);
+  money(w, "fulamt_ownpay_amt", a.fulamt_ownpay_amt);
+  money(w, "overlmt_selfpay", a.overlmt_selfpay);
+  money(w, "preselfpay_amt", a.preselfpay_amt);
+  money(w, "inscp_scp_amt", a.inscp_scp_amt);
+  money(w, "act_pay_dedc", a.act_pay_dedc);
+  money(w, "hifp_pay", a.hifp_pay);
+  w.key("pool_prop_selfpay").number_text(a.pool_prop_selfpay.to_string());
+  money(w, "cvlserv_pay", a.cvlserv_pay);
+  money(w, "hifes_pay", a.hifes_pay);
+  money(w, "hifmi_pay", a.hifmi_pay);
+  money(w, "hifob_pay", a.hifob_pay);
+  money(w, "maf_pay", a.maf_pay);
+  money(w, "hosp_part_amt", a.hosp_part_amt);
+  money(w, "oth_pay", a.oth_pay);
+  money(w, "fund_pay_sumamt", a.fund_pay_sumamt);
+  money(w, "psn_part_amt", a.psn_part_amt);
+  money(w, "acct_pay", a.acct_pay);
+  money(w, "psn_cash_pay", a.psn_cash_pay);
+  money(w, "balc", a.balc);
+  money(w, "acct_mulaid_pay", a.acct_mulaid_pay);
+  w.key("medins_setl_id").string(r.msgid);
+  w.key("clr_optins").string(r.insuplc_admdvs);
+  w.key("clr_way").string("1");
+  w.key("clr_type").string(cl::clearing_type(r.med_type));
+  w.end_object();
+}
+
+void write_setldetail(JsonWriter& w, const cl::SettlementRecord& r) {
+  w.key("setldetail").begin_array();
+  for (const cl::FundPayment& d : r.amounts.details) {
+    w.begin_object();
+    w.key("fund_pay_type").string(cl::fund_code(d.fund));
+    money(w, "inscp_scp_amt", d.inscp_scp_amt);
+    money(w, "crt_payb_lmt_amt", d.crt_payb_lmt_amt);
+    money(w, "fund_payamt", d.fund_payamt);
+    w.key("fund_pay_type_name").string(cl::fund_name(d.fund));
+    w.key("setl_proc_info")
+        .string("base " + d.inscp_scp_amt.to_string() + ", annual limit left " +
+                d.crt_payb_lmt_amt.to_string() + ", paid " + d.fund_payamt.to_string());
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_output(JsonWriter& w, const cl::SettlementRecord& record) {
+  w.begin_object();
+  write_setlinfo(w, record);
+  write_setldetail(w, record);
+  w.end_object();
+}
+
+}  // namespace
+
+std::string settlement_output_json(const cl::SettlementRecord& record) {
+  JsonWriter w;
+  write_output(w, record);
+  return w.take();
+}
+
+std::string build_nhsa_response(const ResponseStamp& stamp, std::string_view msgid,
+                                const cl::Decision& decision) {
+  if (!decision.accepted()) {
+    return build_nhsa_rejection(stamp, msgid, decision.rejection);
+  }
+  JsonWriter w;
+  write_envelope_head(w, stamp, true, "", "");
+  w.key("msgid").string(msgid);
+  w.key("output");
+  write_output(w, decision.result);
+  w.end_object();
+  return w.take();
+}
+
+std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view msgid,
+                                 const cl::Rejection& rejection) {
+  JsonWriter w;
+  write_envelope_head(w, stamp, false, rejection.message, cl::name(rejection.reason));
+  w.key("msgid").string(msgid);
+  w.key("output").begin_object().end_object();
+  return w.take();
+}
+
+}  // namespace medclear::adapters

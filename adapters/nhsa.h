@@ -1,0 +1,54 @@
+// The national interface (NHSA JSON over HTTPS, DOMAIN.md §2): request envelopes of
+// 2206/2207/2208/2303/2304/2305/2601 in, canonical clearing::Request out; decisions in, response
+// envelopes out. Syntax is checked here — JSON, lengths, dates, amounts parsed from the number's
+// text, code tables — and every fault is named by its field path. When a request has several
+// faults, the contract's precedence decides which err_code is answered.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "clearing/codes.h"
+#include "clearing/engine.h"
+#include "clearing/reject.h"
+#include "clearing/request.h"
+
+namespace medclear::adapters {
+
+class Json;
+
+struct NhsaParse {
+  std::optional<clearing::Request> request;  // set when the envelope is valid
+  clearing::Rejection rejection;             // set otherwise
+  // What the answer echoes even for an invalid request, when it could be read.
+  std::string msgid;
+  std::string mdtrtarea_admvs;
+};
+
+// Parses and validates one request envelope (JSON text).
+NhsaParse parse_nhsa_request(std::string_view body, const clearing::CodeTables& codes);
+// The same, for an envelope already parsed as JSON (scenario files).
+NhsaParse parse_nhsa_request(const Json& envelope, const clearing::CodeTables& codes);
+
+// When and by whom an answer is made: the only parts of a response that differ between runs.
+struct ResponseStamp {
+  std::string receiver_admdvs;  // 6 digits: the division answering
+  std::string time_compact;     // yyyyMMddHHmmss
+  std::string time_millis;      // yyyyMMddHHmmssSSS
+  uint64_t serial = 0;          // the receiver's message serial
+};
+ResponseStamp stamp_now(std::string_view receiver_admdvs, uint64_t serial);
+
+// Response envelope of a decision (accepted or rejected) to a request with `msgid`.
+std::string build_nhsa_response(const ResponseStamp& stamp, std::string_view msgid,
+                                const clearing::Decision& decision);
+// Response envelope of a request rejected before it reached the engine.
+std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view msgid,
+                                 const clearing::Rejection& rejection);
+
+// The setlinfo/setldetail output object of a record, as JSON text.
+std::string settlement_output_json(const clearing::SettlementRecord& record);
+
+}  // namespace medclear::adapters

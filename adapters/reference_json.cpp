@@ -1,0 +1,365 @@
+#include "adapters/reference_json.h"
+
+#include <set>
+
+namespace medclear::adapters {
+
+namespace cl = medclear::clearing;
+
+namespace {
+
+// Loading stops at the first fault. Inside this file that is done by throwing LoadError, which
+// never leaves it: every public function catches it and returns the message as data.
+struct LoadError {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw LoadError{path + ": " + what};
+}
+
+// Reads an object's keys, each at most once, and refuses the keys nobody read.
+class Fields {
+ public:
+  Fields(const Json& json, std::string path) : json_(json), path_(std::move(path)) {
+    if (!json.is_object()) fail(path_, "must be an object");
+  }
+  ~Fields() noexcept(false) {
+    if (std::uncaught_exceptions() > 0) return;
+    for (const auto& [key, value] : json_.members) {
+      if (!read_.contains(key)) fail(at(key), "unknown key");
+    }
+  }
+  std::string at(std::string_view key) const { return path_ + "." + std::string(key); }
+  const Json* optional(std::string_view key) {
+    read_.insert(std::string(key));
+    const Json* value = json_.find(key);
+    return value == nullptr || value->is_null() ? nullptr : value;
+  }
+  const Json& required(std::string_view key) {
+    const Json* value = optional(key);
+    if (value == nullptr) fail(at(key), "is missing");
+    return *value;
+  }
+  std::string string(std::string_view key) {
+    const Json& value = required(key);
+    if (!value.is_string()) fail(at(key), "must be a string");
+    return value.text;
+  }
+  std::string division(std::string_view key) {
+    std::string value = string(key);
+    if (!cl::is_division_code(value)) fail(at(key), "must be a 6-digit division code");
+    return value;
+  }
+  cl::Date date(std::string_view key) {
+    const auto value = cl::parse_date(string(key));
+    if (!value) fail(at(key), "must be a date yyyy-MM-dd");
+    return *value;
+  }
+  bool boolean(std::string_view key, bool fallback) {
+    const Json* value = optional(key);
+    if (value == nullptr) return fallback;
+    if (value->kind != Json::Kind::kBool) fail(at(key), "must be true or false");
+    return value->boolean;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  const Json& json_;
+  std::string path_;
+  std::set<std::string> read_;
+};
+
+std::string decimal_text(const Json& value, const std::string& path) {
+  if (!value.is_string() && !value.is_number()) fail(path, "must be a decimal string or number");
+  return value.text;
+}
+
+cl::Money money(const Json& value, const std::string& path) {
+  cl::DecimalError error{};
+  const auto parsed = cl::parse_money(decimal_text(value, path), &error);
+  if (!parsed) fail(path, "invalid amount (" + std::string(cl::describe(error)) + ")");
+  return *parsed;
+}
+
+cl::Ratio ratio(const Json& value, const std::string& path) {
+  cl::DecimalError error{};
+  const auto parsed = cl::parse_ratio(decimal_text(value, path), &error);
+  if (!parsed) fail(path, "invalid ratio in [0, 1] (" + std::string(cl::describe(error)) + ")");
+  return *parsed;
+}
+
+const Json& array(const Json& value, const std::string& path) {
+  if (!value.is_array()) fail(path, "must be an array");
+  return value;
+}
+
+// { "1": x, "2": y, "3": z } by hospital level.
+template <typename T, typename Read>
+void by_level(const Json& json, const std::string& path, T (&out)[3], Read read) {
+  Fields f(json, path);
+  for (int level = 1; level <= 3; ++level) {
+    const std::string key = std::to_string(level);
+    out[level - 1] = read(f.required(key), f.at(key));
+  }
+}
+
+cl::CareTerms care_terms(const Json& json, const std::string& path) {
+  Fields f(json, path);
+  cl::CareTerms terms;
+  Fields deductible(f.required("deductible"), f.at("deductible"));
+  const std::string basis = deductible.string("basis");
+  if (basis == "per_admission") {
+    terms.deductible_basis = cl::DeductibleBasis::kPerAdmission;
+  } else if (basis == "per_year") {
+    terms.deductible_basis = cl::DeductibleBasis::kPerYear;
+  } else {
+    fail(deductible.at("basis"), "must be per_admission or per_year");
+  }
+  by_level(deductible.required("by_level"), deductible.at("by_level"), terms.deductible_by_level,
+           money);
+  by_level(f.required("ratio"), f.at("ratio"), terms.ratio_by_level, ratio);
+  return terms;
+}
+
+cl::LayerTerms layer_terms(const Json& json, const std::string& path) {
+  Fields f(json, path);
+  cl::LayerTerms layer;
+  layer.threshold = money(f.required("threshold"), f.at("threshold"));
+  layer.annual_limit = money(f.required("annual_limit"), f.at("annual_limit"));
+  const Json& bands = array(f.required("bands"), f.at("bands"));
+  if (bands.items.empty()) fail(f.at("bands"), "needs at least one band");
+  cl::Money lower = layer.threshold;
+  for (size_t i = 0; i < bands.items.size(); ++i) {
+    Fields band(bands.items[i], f.at("bands") + "[" + std::to_string(i) + "]");
+    cl::LayerBand parsed;
+    parsed.ratio = ratio(band.required("ratio"), band.at("ratio"));
+    const bool last = i + 1 == bands.items.size();
+    if (const Json* upto = band.optional("upto")) {
+      if (last) fail(band.at("upto"), "the last band has no upper bound");
+      parsed.upto = money(*upto, band.at("upto"));
+      if (*parsed.upto <= lower) fail(band.at("upto"), "bands must increase from the threshold");
+      lower = *parsed.upto;
+    } else if (!last) {
+      fail(band.at("upto"), "is missing (only the last band is open)");
+    }
+    layer.bands.push_back(parsed);
+  }
+  return layer;
+}
+
+cl::AssistanceTerms assistance_terms(const Json& json, const std::string& path,
+                                     const cl::CodeTables& codes) {
+  Fields f(json, path);
+  cl::AssistanceTerms terms;
+  const Json& types = array(f.required("psn_types"), f.at("psn_types"));
+  for (size_t i = 0; i < types.items.size(); ++i) {
+    const std::string at = f.at("psn_types") + "[" + std::to_string(i) + "]";
+    if (!types.items[i].is_string() || !codes.knows_psn_type(types.items[i].text)) {
+      fail(at, "must be a known psn_type");
+    }
+    terms.psn_types.push_back(types.items[i].text);
+  }
+  terms.ratio = ratio(f.required("ratio"), f.at("ratio"));
+  terms.annual_limit = money(f.required("annual_limit"), f.at("annual_limit"));
+  return terms;
+}
+
+cl::Policy policy(const Json& json, const cl::CodeTables& codes, const std::string& path) {
+  Fields f(json, path);
+  if (f.string("format") != "medclear.policy.v1") fail(f.at("format"), "must be medclear.policy.v1");
+  cl::Policy p;
+  p.admdvs = f.division("admdvs");
+  p.insutype = f.string("insutype");
+  if (!codes.knows_insutype(p.insutype)) fail(f.at("insutype"), "unknown insutype");
+  p.effective_from = f.date("effective_from");
+  p.inpatient = care_terms(f.required("inpatient"), f.at("inpatient"));
+  p.outpatient = care_terms(f.required("outpatient"), f.at("outpatient"));
+  if (const Json* uplift = f.optional("retiree_uplift")) {
+    p.retiree_uplift = ratio(*uplift, f.at("retiree_uplift"));
+  }
+  p.pool_annual_limit = money(f.required("pool_annual_limit"), f.at("pool_annual_limit"));
+  Fields cuts(f.required("filing_cut"), f.at("filing_cut"));
+  for (cl::FilingKind kind : {cl::FilingKind::kLongTerm, cl::FilingKind::kReferral,
+                              cl::FilingKind::kEmergency, cl::FilingKind::kTemporary}) {
+    const std::string key(cl::to_string(kind));
+    p.filing_cut[static_cast<int>(kind)] = ratio(cuts.required(key), cuts.at(key));
+  }
+  if (const Json* unfiled = f.optional("unfiled")) {
+    if (unfiled->is_string()) {
+      if (unfiled->text != "refuse") fail(f.at("unfiled"), "must be \"refuse\" or an object");
+    } else {
+      Fields terms(*unfiled, f.at("unfiled"));
+      p.unfiled = cl::UnfiledTerms{ratio(terms.required("ratio"), terms.at("ratio")),
+                                   money(terms.required("deductible"), terms.at("deductible"))};
+    }
+  }
+  if (const Json* layer = f.optional("layer")) p.layer = layer_terms(*layer, f.at("layer"));
+  if (const Json* assistance = f.optional("assistance")) {
+    p.assistance = assistance_terms(*assistance, f.at("assistance"), codes);
+  }
+  p.personal_account = f.boolean("personal_account", false);
+  return p;
+}
+
+cl::Catalogue catalogue(const Json& json, const std::string& path) {
+  Fields f(json, path);
+  if (f.string("format") != "medclear.catalogue.v1") {
+    fail(f.at("format"), "must be medclear.catalogue.v1");
+  }
+  cl::Catalogue c;
+  c.admdvs = f.division("admdvs");
+  c.effective_from = f.date("effective_from");
+  const Json& items = array(f.required("items"), f.at("items"));
+  c.items.reserve(items.items.size());
+  for (size_t i = 0; i < items.items.size(); ++i) {
+    Fields item(items.items[i], f.at("items") + "[" + std::to_string(i) + "]");
+    const std::string code = item.string("code");
+    if (code.empty()) fail(item.at("code"), "is empty");
+    cl::CatalogueItem parsed;
+    const auto item_class = cl::parse_item_class(item.string("class"));
+    if (!item_class) fail(item.at("class"), "must be 01, 02 or 03");
+    parsed.item_class = *item_class;
+    if (const Json* prop = item.optional("selfpay_prop")) {
+      parsed.selfpay_prop = ratio(*prop, item.at("selfpay_prop"));
+    }
+    if (const Json* cap = item.optional("price_cap")) {
+      const cl::Money cap_fen = money(*cap, item.at("price_cap"));
+      parsed.price_cap = cl::Price{cap_fen.fen() * 10'000};
+    }
+    parsed.limited_use = item.boolean("limited_use", false);
+    if (!c.items.emplace(code, parsed).second) fail(item.at("code"), "duplicate code " + code);
+  }
+  return c;
+}
+
+cl::Facility facility(const Json& json, const std::string& path) {
+  Fields f(json, path);
+  cl::Facility fac;
+  fac.fixmedins_code = f.string("fixmedins_code");
+  if (fac.fixmedins_code.size() != 12) fail(f.at("fixmedins_code"), "must be 12 characters");
+  fac.admdvs = f.division("admdvs");
+  const Json& level = f.required("level");
+  if (!level.is_number() || (level.text != "1" && level.text != "2" && level.text != "3")) {
+    fail(f.at("level"), "must be 1, 2 or 3");
+  }
+  fac.level = level.text[0] - '0';
+  fac.cross_province = f.boolean("cross_province", false);
+  return fac;
+}
+
+cl::Person person(const Json& json, const cl::CodeTables& codes, const std::string& path) {
+  Fields f(json, path);
+  cl::Person p;
+  p.psn_no = f.string("psn_no");
+  if (p.psn_no.empty() || p.psn_no.size() > 30) fail(f.at("psn_no"), "must be 1 to 30 characters");
+  p.insuplc_admdvs = f.division("insuplc_admdvs");
+  p.insutype = f.string("insutype");
+  if (!codes.knows_insutype(p.insutype)) fail(f.at("insutype"), "unknown insutype");
+  p.psn_type = f.string("psn_type");
+  if (!codes.knows_psn_type(p.psn_type)) fail(f.at("psn_type"), "unknown psn_type");
+  if (const Json* balance = f.optional("account_balance")) {
+    p.account_balance = money(*balance, f.at("account_balance"));
+  }
+  if (const Json* filings = f.optional("filings")) {
+    array(*filings, f.at("filings"));
+    for (size_t i = 0; i < filings->items.size(); ++i) {
+      Fields filing(filings->items[i], f.at("filings") + "[" + std::to_string(i) + "]");
+      cl::Filing parsed;
+      const auto kind = cl::parse_filing_kind(filing.string("kind"));
+      if (!kind) fail(filing.at("kind"), "must be long_term, referral, emergency or temporary");
+      parsed.kind = *kind;
+      parsed.area = filing.division("area");
+      parsed.from = filing.date("from");
+      parsed.to = filing.date("to");
+      if (parsed.to < parsed.from) fail(filing.at("to"), "is before from");
+      p.filings.push_back(parsed);
+    }
+  }
+  return p;
+}
+
+void local_codes(const Json& json, cl::CodeTables& codes) {
+  Fields f(json, "local_codes");
+  auto add_all = [&](std::string_view key, auto add) {
+    if (const Json* list = f.optional(key)) {
+      array(*list, f.at(key));
+      for (const Json& code : list->items) {
+        if (!code.is_string() || code.text.empty()) fail(f.at(key), "codes must be strings");
+        add(code.text);
+      }
+    }
+  };
+  add_all("med_type", [&](const std::string& c) { codes.add_local_med_type(c); });
+  add_all("insutype", [&](const std::string& c) { codes.add_local_insutype(c); });
+  add_all("psn_type", [&](const std::string& c) { codes.add_local_psn_type(c); });
+}
+
+template <typename Each>
+void each_item(Fields& f, std::string_view key, Each each) {
+  const Json* list = f.optional(key);
+  if (list == nullptr) return;
+  array(*list, std::string(key));
+  for (size_t i = 0; i < list->items.size(); ++i) {
+    each(list->items[i], std::string(key) + "[" + std::to_string(i) + "]");
+  }
+}
+
+Scenario scenario(const Json& json) {
+  Scenario s;
+  cl::ReferenceData& ref = s.reference;
+  Fields f(json, "scenario");
+  if (const Json* codes = f.optional("local_codes")) local_codes(*codes, ref.codes);
+  each_item(f, "policies", [&](const Json& j, const std::string& p) {
+    ref.add_policy(policy(j, ref.codes, p));
+  });
+  each_item(f, "catalogues",
+            [&](const Json& j, const std::string& p) { ref.add_catalogue(catalogue(j, p)); });
+  each_item(f, "facilities", [&](const Json& j, const std::string& p) {
+    if (!ref.add_facility(facility(j, p))) fail(p, "duplicate fixmedins_code");
+  });
+  each_item(f, "persons", [&](const Json& j, const std::string& p) {
+    if (!ref.add_person(person(j, ref.codes, p))) fail(p, "duplicate psn_no");
+  });
+  each_item(f, "requests", [&](const Json& j, const std::string&) { s.requests.push_back(j); });
+  return s;
+}
+
+}  // namespace
+
+ScenarioLoad load_scenario(std::string_view document) {
+  ScenarioLoad load;
+  JsonParse json = parse_json(document);
+  if (!json.value) {
+    load.error = "scenario is not valid JSON: " + json.error;
+    return load;
+  }
+  try {
+    load.scenario = scenario(*json.value);
+  } catch (const LoadError& error) {
+    load.error = error.message;
+  }
+  return load;
+}
+
+PolicyLoad load_policy(const Json& json, const cl::CodeTables& codes, std::string path) {
+  PolicyLoad load;
+  try {
+    load.policy = policy(json, codes, path);
+  } catch (const LoadError& error) {
+    load.error = error.message;
+  }
+  return load;
+}
+
+CatalogueLoad load_catalogue(const Json& json, std::string path) {
+  CatalogueLoad load;
+  try {
+    load.catalogue = catalogue(json, path);
+  } catch (const LoadError& error) {
+    load.error = error.message;
+  }
+  return load;
+}
+
+}  // namespace medclear::adapters

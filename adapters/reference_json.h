@@ -1,0 +1,42 @@
+// Reference-data files of contracts/adjudicate.md: policies (medclear.policy.v1), catalogues
+// (medclear.catalogue.v1), facilities, persons with filings, and the scenario that bundles them
+// with requests. Loading is strict: unknown keys, wrong types, out-of-range values and duplicates
+// are refused with the path of the offending key (e.g. "policies[0].layer.bands[1].ratio").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/json.h"
+#include "clearing/reference.h"
+
+namespace medclear::adapters {
+
+struct Scenario {
+  clearing::ReferenceData reference;
+  std::vector<Json> requests;  // envelopes, in order, parsed later one by one
+};
+
+struct ScenarioLoad {
+  std::optional<Scenario> scenario;
+  std::string error;  // when !scenario
+};
+
+ScenarioLoad load_scenario(std::string_view document);
+
+// One policy or catalogue object (for tools that load them from separate files).
+struct PolicyLoad {
+  std::optional<clearing::Policy> policy;
+  std::string error;
+};
+PolicyLoad load_policy(const Json& json, const clearing::CodeTables& codes, std::string path);
+
+struct CatalogueLoad {
+  std::optional<clearing::Catalogue> catalogue;
+  std::string error;
+};
+CatalogueLoad load_catalogue(const Json& json, std::string path);
+
+}  // namespace medclear::adapters

@@ -1,0 +1,277 @@
+#include "clearing/engine.h"
+
+#include <cstdio>
+#include <unordered_set>
+
+#include "clearing/split.h"
+
+namespace medclear::clearing {
+
+namespace {
+
+Decision reject(Reject reason, std::string message) {
+  Decision decision;
+  decision.rejection = {reason, std::move(message)};
+  return decision;
+}
+
+Decision reject(const Rejection& rejection) { return reject(rejection.reason, rejection.message); }
+
+// The claim's own consistency: totals against lines, price × quantity, unique line numbers.
+std::optional<Rejection> check_claim_consistency(const SettlementInput& input) {
+  RejectionLadder ladder;
+  Money sum;
+  std::unordered_set<std::string_view> serials;
+  for (const FeeLine& line : input.lines) {
+    sum += line.amount;
+    const Money priced = price_times_quantity(line.pric, line.cnt);
+    const int64_t gap = priced.fen() - line.amount.fen();
+    if (gap > 1 || gap < -1) {  // one fen of tolerance for the hospital's own rounding
+      ladder.add(Reject::kAmountMismatch, "feedetail " + line.feedetl_sn +
+                                              ": det_item_fee_sumamt " + line.amount.to_string() +
+                                              " != pric x cnt " + priced.to_string());
+    }
+    if (!serials.insert(line.feedetl_sn).second) {
+      ladder.add(Reject::kDuplicateFeeLine, "feedetl_sn " + line.feedetl_sn + " appears twice");
+    }
+  }
+  if (sum != input.medfee_sumamt) {
+    ladder.add(Reject::kAmountMismatch, "medfee_sumamt " + input.medfee_sumamt.to_string() +
+                                            " != sum of fee lines " + sum.to_string());
+  }
+  if (ladder.empty()) {
+    return std::nullopt;
+  }
+  return ladder.best();
+}
+
+// The record fields every answer carries, from the request.
+SettlementRecord base_record(const Request& request, const SettlementInput& input,
+                             const Person& person) {
+  const Envelope& envelope = request.envelope;
+  SettlementRecord record;
+  record.msgid = envelope.msgid;
+  record.infno = envelope.infno;
+  record.kind = RecordKind::kSettlement;
+  record.fingerprint = request.fingerprint;
+  record.insuplc_admdvs = person.insuplc_admdvs;
+  record.mdtrtarea_admvs = envelope.mdtrtarea_admvs;
+  record.fixmedins_code = envelope.fixmedins_code;
+  record.psn_no = input.psn_no;
+  record.insutype = input.insutype;
+  record.psn_type = person.psn_type;
+  record.med_type = input.med_type;
+  record.mdtrt_id = input.mdtrt_id;
+  record.year = envelope.inf_time.date.year();
+  record.setl_time = envelope.inf_time;
+  return record;
+}
+
+std::optional<Rejection> check_msgid(const Request& request, const StateView& state,
+                                     const SettlementRecord** existing) {
+  *existing = state.by_msgid(request.envelope.msgid);
+  if (*existing != nullptr && (*existing)->fingerprint != request.fingerprint) {
+    return Rejection{Reject::kMsgidReusedWithDifferentPayload,
+                     "msgid " + request.envelope.msgid +
+                         " was already used for a different request (infno " +
+                         std::string(to_string((*existing)->infno)) + ")"};
+  }
+  return std::nullopt;
+}
+
+Decision replay(const SettlementRecord& existing) {
+  Decision decision;
+  decision.result = existing;
+  decision.replayed = true;
+  return decision;
+}
+
+}  // namespace
+
+std::string make_setl_id(std::string_view insuplc_admdvs, Date date, uint64_t sequence) {
+  const std::string day = date.to_string();  // yyyy-MM-dd
+  char text[40];
+  std::snprintf(text, sizeof text, "%.6s%.4s%.2s%.2s%010llu", std::string(insuplc_admdvs).c_str(),
+                day.c_str(), day.c_str() + 5, day.c_str() + 8,
+                static_cast<unsigned long long>(sequence));
+  return text;
+}
+
+bool StateView::in_effect(const SettlementRecord& record) const {
+  const SettlementRecord* compensation = compensation_of(record.setl_id);
+  return compensation == nullptr || !in_effect(*compensation);
+}
+
+Decision Engine::decide(const Request& request, const StateView& state) const {
+  if (const auto* claim = std::get_if<SettlementInput>(&request.input)) {
+    return decide_claim(request, *claim, state);
+  }
+  if (const auto* cancel = std::get_if<CancelInput>(&request.input)) {
+    return decide_cancel(request, *cancel, state);
+  }
+  return decide_reversal(request, std::get<ReversalInput>(request.input), state);
+}
+
+Decision Engine::decide_claim(const Request& request, const SettlementInput& input,
+                              const StateView& state) const {
+  const Envelope& envelope = request.envelope;
+  const Date date = envelope.inf_time.date;
+  const SettlementRecord* existing = nullptr;
+  if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
+  if (existing != nullptr) return replay(*existing);
+  if (auto rejection = check_claim_consistency(input)) return reject(*rejection);
+
+  const Person* person = reference_.person(input.psn_no);
+  if (person == nullptr) {
+    return reject(Reject::kUnknownPerson, "psn_no " + input.psn_no + " is not an insured person");
+  }
+  if (!envelope.insuplc_admdvs.empty() &&
+      !area_covers(envelope.insuplc_admdvs, person->insuplc_admdvs)) {
+    return reject(Reject::kUnknownPerson, "psn_no " + input.psn_no + " is not insured in " +
+                                              envelope.insuplc_admdvs);
+  }
+  if (input.insutype != person->insutype) {
+    return reject(Reject::kInsutypeMismatch, "insutype " + input.insutype +
+                                                 " does not match the person's insurance type " +
+                                                 person->insutype);
+  }
+  if (envelope.insuplc_admdvs.empty() ||
+      !is_cross_province(person->insuplc_admdvs, envelope.mdtrtarea_admvs)) {
+    return reject(Reject::kNotCrossProvince, "insured division " + person->insuplc_admdvs +
+                                                 " and treating division " +
+                                                 envelope.mdtrtarea_admvs +
+                                                 " are in the same province");
+  }
+  const Facility* facility = reference_.facility(envelope.fixmedins_code);
+  if (facility == nullptr ||
+      province_of(facility->admdvs) != province_of(envelope.mdtrtarea_admvs)) {
+    return reject(Reject::kUnknownFacility, "fixmedins_code " + envelope.fixmedins_code +
+                                                " is not a facility of treating area " +
+                                                envelope.mdtrtarea_admvs);
+  }
+  if (!facility->cross_province) {
+    return reject(Reject::kFacilityNotNetworked,
+                  "fixmedins_code " + envelope.fixmedins_code +
+                      " is not networked for cross-province settlement");
+  }
+  const Policy* policy = reference_.policy_for(person->insuplc_admdvs, input.insutype, date);
+  if (policy == nullptr) {
+    return reject(Reject::kNoPolicy, "no policy of " + person->insuplc_admdvs + " insutype " +
+                                         input.insutype + " in force on " + date.to_string());
+  }
+  SplitTerms terms;
+  terms.policy = policy;
+  terms.med_type = input.med_type;
+  terms.facility_level = facility->level;
+  terms.retiree = is_retiree(person->psn_type);
+  terms.account_requested = input.acct_used_flag;
+  if (const Filing* filing = ReferenceData::filing_for(*person, *policy, facility->admdvs, date)) {
+    terms.filing = filing->kind;
+  } else if (is_emergency(input.med_type)) {
+    terms.filing = FilingKind::kEmergency;
+  } else if (!policy->unfiled) {
+    return reject(Reject::kNoValidFiling, "no filing of psn_no " + input.psn_no +
+                                              " valid on " + date.to_string() + " for " +
+                                              facility->admdvs);
+  }
+  if (policy->assistance) {
+    for (const std::string& psn_type : policy->assistance->psn_types) {
+      terms.assistance_eligible |= psn_type == person->psn_type;
+    }
+  }
+
+  const ClaimTotals totals = classify_claim(input.lines, reference_, facility->admdvs);
+  const Accumulators before = state.accumulators(input.psn_no, input.insutype, date.year());
+  const Money balance = person->account_balance - state.account_used(input.psn_no);
+  SplitResult split = split_claim(totals, terms, before, balance);
+  const std::string broken = check_identities(split.amounts, false);
+  MC_CHECK(broken.empty(), broken.c_str());
+
+  Decision decision;
+  decision.result = base_record(request, input, *person);
+  decision.result.amounts = std::move(split.amounts);
+  decision.result.delta = split.delta;
+  if (is_settlement(envelope.infno)) {
+    decision.result.setl_id =
+        make_setl_id(person->insuplc_admdvs, date, state.record_count(person->insuplc_admdvs) + 1);
+    decision.append = true;
+  }
+  return decision;
+}
+
+Decision Engine::decide_cancel(const Request& request, const CancelInput& input,
+                               const StateView& state) const {
+  const SettlementRecord* existing = nullptr;
+  if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
+  if (existing != nullptr) return replay(*existing);
+  const SettlementRecord* original = state.by_setl_id(input.setl_id);
+  const Transaction cancelled = settlement_cancelled_by(request.envelope.infno);
+  if (original == nullptr || original->kind != RecordKind::kSettlement ||
+      original->infno != cancelled || original->psn_no != input.psn_no ||
+      original->mdtrt_id != input.mdtrt_id ||
+      original->fixmedins_code != request.envelope.fixmedins_code) {
+    return reject(Reject::kUnknownSettlement,
+                  "no " + std::string(to_string(cancelled)) + " settlement " + input.setl_id +
+                      " of psn_no " + input.psn_no + " and mdtrt_id " + input.mdtrt_id +
+                      " at this facility");
+  }
+  return compensate(request, *original, RecordKind::kCancel, state);
+}
+
+Decision Engine::decide_reversal(const Request& request, const ReversalInput& input,
+                                 const StateView& state) const {
+  const SettlementRecord* existing = nullptr;
+  if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
+  if (existing != nullptr) return replay(*existing);
+  const std::optional<Transaction> oinfno = parse_transaction(input.oinfno);
+  if (!oinfno || !reversal_allowed_of(*oinfno)) {
+    return reject(Reject::kReversalNotAllowed, "oinfno " + input.oinfno + " cannot be reversed");
+  }
+  const SettlementRecord* original = state.by_msgid(input.omsgid);
+  if (original == nullptr || original->infno != *oinfno ||
+      original->psn_no != input.psn_no ||
+      original->fixmedins_code != request.envelope.fixmedins_code) {
+    return reject(Reject::kUnknownSettlement,
+                  "no " + input.oinfno + " transaction with msgid " +
+                      input.omsgid + " of psn_no " + input.psn_no + " at this facility");
+  }
+  return compensate(request, *original, RecordKind::kReversal, state);
+}
+
+Decision Engine::compensate(const Request& request, const SettlementRecord& original,
+                            RecordKind kind, const StateView& state) const {
+  if (!state.in_effect(original)) {
+    return reject(Reject::kAlreadyCancelled,
+                  "setl_id " + original.setl_id + " is already cancelled or reversed");
+  }
+  const Person* person = reference_.person(original.psn_no);
+  MC_CHECK(person != nullptr, "a settled person vanished from the reference data");
+  const Envelope& envelope = request.envelope;
+  Decision decision;
+  SettlementRecord& record = decision.result;
+  record = original;
+  record.msgid = envelope.msgid;
+  record.infno = envelope.infno;
+  record.kind = kind;
+  record.fingerprint = request.fingerprint;
+  record.compensates = original.setl_id;
+  record.setl_time = envelope.inf_time;
+  record.amounts = original.amounts.negated();
+  record.delta = original.delta.negated();
+  const Money balance_before = person->account_balance - state.account_used(original.psn_no);
+  record.amounts.balc = balance_before - record.delta.account_used;
+  if (record.amounts.balc.is_negative()) {  // reinstating a cancelled payment the account lost since
+    return reject(Reject::kReversalNotAllowed,
+                  "the personal account no longer holds the " +
+                      record.delta.account_used.to_string() + " this reversal would take back");
+  }
+  record.setl_id = make_setl_id(original.insuplc_admdvs, envelope.inf_time.date,
+                                state.record_count(original.insuplc_admdvs) + 1);
+  const bool compensating = record.amounts.medfee_sumamt.is_negative();
+  const std::string broken = check_identities(record.amounts, compensating);
+  MC_CHECK(broken.empty(), broken.c_str());
+  decision.append = true;
+  return decision;
+}
+
+}  // namespace medclear::clearing

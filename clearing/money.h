@@ -1,0 +1,151 @@
+// Exact amounts: money in integer fen, ratios in 1/10000, quantities in 1/10000, prices in
+// 1/1000000 yuan. None of these types can be built from a floating-point value, every arithmetic
+// step is overflow-checked, and every rounding is explicit and named (half-up, once, where the
+// domain says the product is computed).
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "clearing/check.h"
+
+namespace medclear::clearing {
+
+// 128-bit intermediate for exact products (fen × basis points, price × quantity).
+__extension__ typedef __int128 WideInt;
+
+// Money: a signed number of fen. Negative values exist only on compensating entries.
+class Money {
+ public:
+  // decimal(16,2) of the national interface: at most 16 digits, so below 10^16 fen.
+  static constexpr int64_t kMaxFen = 9'999'999'999'999'999;
+
+  constexpr Money() = default;
+  template <typename T>
+    requires std::is_floating_point_v<T>
+  Money(T) = delete;  // money never passes through a binary floating-point value
+
+  static constexpr Money from_fen(int64_t fen) {
+    MC_CHECK(fen >= -kMaxFen && fen <= kMaxFen, "money out of range");
+    return Money(fen, 0);
+  }
+  static constexpr Money zero() { return Money(); }
+
+  constexpr int64_t fen() const { return fen_; }
+  constexpr bool is_zero() const { return fen_ == 0; }
+  constexpr bool is_negative() const { return fen_ < 0; }
+
+  constexpr Money operator+(Money other) const { return from_fen(checked_add(fen_, other.fen_)); }
+  constexpr Money operator-(Money other) const { return from_fen(checked_add(fen_, -other.fen_)); }
+  constexpr Money operator-() const { return Money(-fen_, 0); }
+  constexpr Money& operator+=(Money other) { return *this = *this + other; }
+  constexpr Money& operator-=(Money other) { return *this = *this - other; }
+  constexpr auto operator<=>(const Money&) const = default;
+
+  // "12345.60" style: always two decimals, a leading '-' when negative.
+  std::string to_string() const;
+
+ private:
+  constexpr Money(int64_t fen, int) : fen_(fen) {}
+  static constexpr int64_t checked_add(int64_t a, int64_t b) {
+    int64_t sum = 0;
+    MC_CHECK(!__builtin_add_overflow(a, b, &sum), "money overflow");
+    return sum;
+  }
+  int64_t fen_ = 0;
+};
+
+constexpr Money min(Money a, Money b) { return a < b ? a : b; }
+constexpr Money max(Money a, Money b) { return a < b ? b : a; }
+
+// Ratio: basis points of 1/10000, numeric(5,4) of the interface, always within [0, 10000].
+class Ratio {
+ public:
+  static constexpr int32_t kOne = 10000;
+  constexpr Ratio() = default;
+  template <typename T>
+    requires std::is_floating_point_v<T>
+  Ratio(T) = delete;
+  static constexpr Ratio from_basis_points(int32_t bp) {
+    MC_CHECK(bp >= 0 && bp <= kOne, "ratio out of [0, 1]");
+    return Ratio(bp);
+  }
+  // Clamps into [0, 10000]: used where the domain clamps (ratio after uplift and filing cut).
+  static constexpr Ratio clamped(int64_t bp) {
+    return Ratio(static_cast<int32_t>(bp < 0 ? 0 : (bp > kOne ? kOne : bp)));
+  }
+  constexpr int32_t basis_points() const { return bp_; }
+  constexpr auto operator<=>(const Ratio&) const = default;
+  std::string to_string() const;  // "0.7000"
+
+ private:
+  constexpr explicit Ratio(int32_t bp) : bp_(bp) {}
+  int32_t bp_ = 0;
+};
+
+// A quantity (cnt) in 1/10000 units, numeric(16,4) of the interface.
+struct Quantity {
+  int64_t ten_thousandths = 0;
+  constexpr auto operator<=>(const Quantity&) const = default;
+};
+
+// A unit price (pric) in 1/1,000,000 yuan, numeric(16,6) of the interface.
+struct Price {
+  int64_t micro_yuan = 0;
+  constexpr auto operator<=>(const Price&) const = default;
+};
+
+// Rounds a non-negative or negative exact quotient numerator/denominator half-up (half away from
+// zero), the one rounding rule of DOMAIN.md §3.
+constexpr int64_t divide_half_up(WideInt numerator, WideInt denominator) {
+  MC_CHECK(denominator > 0, "rounding by a non-positive denominator");
+  const bool negative = numerator < 0;
+  const WideInt magnitude = negative ? -numerator : numerator;
+  const WideInt rounded = (magnitude + denominator / 2) / denominator;
+  MC_CHECK(rounded <= Money::kMaxFen, "rounded amount out of range");
+  return static_cast<int64_t>(negative ? -rounded : rounded);
+}
+
+// amount × ratio, rounded half-up to the fen.
+constexpr Money multiply_half_up(Money amount, Ratio ratio) {
+  return Money::from_fen(
+      divide_half_up(static_cast<WideInt>(amount.fen()) * ratio.basis_points(), Ratio::kOne));
+}
+
+// (price × quantity) in fen, rounded half-up. Price in 1e-6 yuan = 1e-4 fen; quantity in 1e-4.
+constexpr Money price_times_quantity(Price price, Quantity quantity) {
+  return Money::from_fen(divide_half_up(
+      static_cast<WideInt>(price.micro_yuan) * quantity.ten_thousandths, 100'000'000));
+}
+
+// Exact decimal text parsing, shared by the interface adapter and the reference-data loader.
+enum class DecimalError {
+  kEmpty,
+  kNotANumber,        // letters, NaN, Infinity, stray characters
+  kExponent,          // 1e3, 1E-2
+  kTooManyDecimals,   // more digits after the point than the field allows
+  kTooManyDigits,     // more than 16 digits in all
+  kNegative,          // a sign on a field that must not be negative
+  kOutOfRange,        // a ratio above 1
+};
+std::string_view describe(DecimalError error);
+
+struct DecimalParse {
+  int64_t scaled = 0;  // the value × 10^decimals_max
+  std::optional<DecimalError> error;
+};
+
+// Parses "-?digits(.digits)?" into an integer scaled by 10^decimals_max. At most 16 digits in all
+// (the interface's numeric(16,x)), no exponent, no leading '+', no leading or trailing spaces.
+DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_negative);
+
+std::optional<Money> parse_money(std::string_view text, DecimalError* error = nullptr);
+std::optional<Ratio> parse_ratio(std::string_view text, DecimalError* error = nullptr);
+std::optional<Quantity> parse_quantity(std::string_view text, DecimalError* error = nullptr);
+std::optional<Price> parse_price(std::string_view text, DecimalError* error = nullptr);
+
+}  // namespace medclear::clearing

@@ -1,0 +1,69 @@
+#include "clearing/reject.h"
+
+#include <array>
+
+#include "clearing/check.h"
+
+namespace medclear::clearing {
+
+namespace {
+
+struct RejectInfo {
+  Reject reject;
+  std::string_view name;
+  int precedence;
+};
+
+// One row per reason: number (enum), stable name, precedence of contracts/adjudicate.md.
+constexpr std::array<RejectInfo, kRejectCount> kRejects{{
+    {Reject::kOk, "", 0},
+    {Reject::kMalformedMessage, "malformed_message", 1},
+    {Reject::kUnknownTransaction, "unknown_transaction", 2},
+    {Reject::kInvalidMsgid, "invalid_msgid", 3},
+    {Reject::kMissingField, "missing_field", 4},
+    {Reject::kInvalidAmount, "invalid_amount", 5},
+    {Reject::kUnknownCode, "unknown_code", 6},
+    {Reject::kAmountMismatch, "amount_mismatch", 8},
+    {Reject::kDuplicateFeeLine, "duplicate_fee_line", 9},
+    {Reject::kUnknownPerson, "unknown_person", 10},
+    {Reject::kInsutypeMismatch, "insutype_mismatch", 11},
+    {Reject::kNotCrossProvince, "not_cross_province", 12},
+    {Reject::kUnknownFacility, "unknown_facility", 13},
+    {Reject::kFacilityNotNetworked, "facility_not_networked", 14},
+    {Reject::kNoValidFiling, "no_valid_filing", 16},
+    {Reject::kNoPolicy, "no_policy", 15},
+    {Reject::kMsgidReusedWithDifferentPayload, "msgid_reused_with_different_payload", 7},
+    {Reject::kUnknownSettlement, "unknown_settlement", 18},
+    {Reject::kAlreadyCancelled, "already_cancelled", 19},
+    {Reject::kReversalNotAllowed, "reversal_not_allowed", 17},
+}};
+
+const RejectInfo& info(Reject reject) {
+  const auto index = static_cast<size_t>(reject);
+  MC_CHECK(index < kRejects.size() && kRejects[index].reject == reject, "reject table out of order");
+  return kRejects[index];
+}
+
+}  // namespace
+
+std::string_view name(Reject reject) { return info(reject).name; }
+
+int precedence(Reject reject) { return info(reject).precedence; }
+
+std::optional<Reject> reject_from_name(std::string_view text) {
+  for (const RejectInfo& row : kRejects) {
+    if (row.reject != Reject::kOk && row.name == text) {
+      return row.reject;
+    }
+  }
+  return std::nullopt;
+}
+
+void RejectionLadder::add(Reject reason, std::string message) {
+  MC_CHECK(reason != Reject::kOk, "ok is not a rejection");
+  if (!best_ || precedence(reason) < precedence(best_->reason)) {
+    best_ = Rejection{reason, std::move(message)};
+  }
+}
+
+}  // namespace medclear::clearing

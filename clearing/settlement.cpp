@@ -1,0 +1,72 @@
+#include "clearing/settlement.h"
+
+namespace medclear::clearing {
+
+SettlementAmounts SettlementAmounts::negated() const {
+  SettlementAmounts n = *this;
+  for (Money* field :
+       {&n.medfee_sumamt, &n.fulamt_ownpay_amt, &n.overlmt_selfpay, &n.preselfpay_amt,
+        &n.inscp_scp_amt, &n.act_pay_dedc, &n.hifp_pay, &n.cvlserv_pay, &n.hifes_pay,
+        &n.hifmi_pay, &n.hifob_pay, &n.maf_pay, &n.hosp_part_amt, &n.oth_pay, &n.fund_pay_sumamt,
+        &n.psn_part_amt, &n.acct_pay, &n.psn_cash_pay, &n.acct_mulaid_pay}) {
+    *field = -*field;
+  }
+  for (FundPayment& detail : n.details) {
+    detail.inscp_scp_amt = -detail.inscp_scp_amt;
+    detail.fund_payamt = -detail.fund_payamt;
+  }
+  return n;
+}
+
+AccumulatorDelta AccumulatorDelta::negated() const {
+  AccumulatorDelta n;
+  n.year.deductible_paid = -year.deductible_paid;
+  n.year.pool_paid = -year.pool_paid;
+  n.year.layer_base = -year.layer_base;
+  n.year.layer_paid = -year.layer_paid;
+  n.year.assistance_paid = -year.assistance_paid;
+  n.account_used = -account_used;
+  return n;
+}
+
+std::string check_identities(const SettlementAmounts& a, bool compensating) {
+  const SettlementAmounts positive = compensating ? a.negated() : a;
+  const SettlementAmounts& p = positive;
+  for (Money field :
+       {p.medfee_sumamt, p.fulamt_ownpay_amt, p.overlmt_selfpay, p.preselfpay_amt, p.inscp_scp_amt,
+        p.act_pay_dedc, p.hifp_pay, p.cvlserv_pay, p.hifes_pay, p.hifmi_pay, p.hifob_pay,
+        p.maf_pay, p.hosp_part_amt, p.oth_pay, p.fund_pay_sumamt, p.psn_part_amt, p.acct_pay,
+        p.psn_cash_pay, p.balc}) {
+    if (field.is_negative()) {
+      return compensating ? "an amount of a compensating entry is positive"
+                          : "an amount is negative";
+    }
+  }
+  if (p.medfee_sumamt !=
+      p.fulamt_ownpay_amt + p.overlmt_selfpay + p.preselfpay_amt + p.inscp_scp_amt) {
+    return "medfee_sumamt != fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt";
+  }
+  if (p.medfee_sumamt != p.fund_pay_sumamt + p.psn_part_amt + p.hosp_part_amt) {
+    return "medfee_sumamt != fund_pay_sumamt + psn_part_amt + hosp_part_amt";
+  }
+  if (p.psn_part_amt != p.acct_pay + p.psn_cash_pay) {
+    return "psn_part_amt != acct_pay + psn_cash_pay";
+  }
+  if (p.fund_pay_sumamt != p.hifp_pay + p.cvlserv_pay + p.hifes_pay + p.hifmi_pay + p.hifob_pay +
+                               p.maf_pay + p.oth_pay) {
+    return "fund_pay_sumamt != sum of the seven fund fields";
+  }
+  Money detail_sum;
+  for (const FundPayment& detail : p.details) {
+    detail_sum += detail.fund_payamt;
+  }
+  if (detail_sum != p.fund_pay_sumamt) {
+    return "fund_pay_sumamt != sum of setldetail.fund_payamt";
+  }
+  if (p.act_pay_dedc > p.inscp_scp_amt || p.hifp_pay > p.inscp_scp_amt - p.act_pay_dedc) {
+    return "deductible or pool payment exceeds the in-scope amount";
+  }
+  return {};
+}
+
+}  // namespace medclear::clearing

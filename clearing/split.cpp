@@ -1,0 +1,178 @@
+#include "clearing/split.h"
+
+namespace medclear::clearing {
+
+namespace {
+
+bool is_self_pay(const CatalogueItem* item, Approval approval) {
+  if (item == nullptr || item->item_class == ItemClass::kC) {
+    return true;
+  }
+  if (approval == Approval::kRefused) {
+    return true;
+  }
+  return item->limited_use && approval != Approval::kApproved;
+}
+
+Fund pool_fund(std::string_view insutype) {
+  return insutype == kInsutypeEmployee ? Fund::kEmployeePool : Fund::kResidentPool;
+}
+
+Fund layer_fund(std::string_view insutype) {
+  return insutype == kInsutypeResident ? Fund::kResidentCritical : Fund::kLargeAmountSubsidy;
+}
+
+Money remaining(Money limit, Money used) { return max(Money::zero(), limit - used); }
+
+// Deductible still to be paid by this claim, before capping by the in-scope amount.
+Money deductible_due(const SplitTerms& terms, const Accumulators& before) {
+  const Policy& policy = *terms.policy;
+  const CareTerms& care = policy.terms_for(terms.med_type);
+  const Money deductible = terms.filing ? care.deductible_by_level[terms.facility_level - 1]
+                                        : policy.unfiled->deductible;
+  if (care.deductible_basis == DeductibleBasis::kPerAdmission) {
+    return deductible;  // assumption: each inpatient settlement is one admission
+  }
+  return remaining(deductible, before.deductible_paid);
+}
+
+Ratio pool_ratio(const SplitTerms& terms) {
+  const Policy& policy = *terms.policy;
+  if (!terms.filing) {
+    return policy.unfiled->ratio;  // replaces level ratio: no uplift, no cut
+  }
+  const CareTerms& care = policy.terms_for(terms.med_type);
+  int64_t bp = care.ratio_by_level[terms.facility_level - 1].basis_points();
+  if (terms.retiree) {
+    bp += policy.retiree_uplift.basis_points();
+  }
+  bp -= policy.cut(*terms.filing).basis_points();
+  return Ratio::clamped(bp);
+}
+
+}  // namespace
+
+LineSplit classify_line(const FeeLine& line, const CatalogueItem* item) {
+  LineSplit split;
+  if (is_self_pay(item, line.hosp_appr_flag)) {
+    split.fulamt_ownpay_amt = line.amount;
+    return split;
+  }
+  if (item->price_cap && line.pric > *item->price_cap) {
+    const Price over{line.pric.micro_yuan - item->price_cap->micro_yuan};
+    split.overlmt_selfpay = min(price_times_quantity(over, line.cnt), line.amount);
+  }
+  if (item->item_class == ItemClass::kB) {
+    split.preselfpay_amt = multiply_half_up(line.amount - split.overlmt_selfpay, item->selfpay_prop);
+  }
+  split.inscp_scp_amt = line.amount - split.overlmt_selfpay - split.preselfpay_amt;
+  return split;
+}
+
+ClaimTotals classify_claim(const std::vector<FeeLine>& lines, const ReferenceData& reference,
+                           std::string_view treating_admdvs) {
+  ClaimTotals totals;
+  const Catalogue* catalogue = nullptr;
+  std::optional<Date> catalogue_date;
+  for (const FeeLine& line : lines) {
+    if (catalogue_date != line.fee_ocur_time.date) {  // lines of one day share a lookup
+      catalogue_date = line.fee_ocur_time.date;
+      catalogue = reference.catalogue_for(treating_admdvs, *catalogue_date);
+    }
+    const CatalogueItem* item = catalogue ? catalogue->find(line.med_list_codg) : nullptr;
+    const LineSplit split = classify_line(line, item);
+    totals.medfee_sumamt += line.amount;
+    totals.fulamt_ownpay_amt += split.fulamt_ownpay_amt;
+    totals.overlmt_selfpay += split.overlmt_selfpay;
+    totals.preselfpay_amt += split.preselfpay_amt;
+    totals.inscp_scp_amt += split.inscp_scp_amt;
+  }
+  return totals;
+}
+
+WideInt layer_tiers_exact(const LayerTerms& layer, Money cumulative_base) {
+  WideInt total = 0;
+  Money lower = layer.threshold;
+  for (const LayerBand& band : layer.bands) {
+    if (cumulative_base <= lower) {
+      break;
+    }
+    const Money upper = band.upto ? min(*band.upto, cumulative_base) : cumulative_base;
+    if (upper > lower) {
+      total += static_cast<WideInt>((upper - lower).fen()) * band.ratio.basis_points();
+    }
+    if (!band.upto) {
+      break;
+    }
+    lower = max(lower, *band.upto);
+  }
+  return total;
+}
+
+SplitResult split_claim(const ClaimTotals& totals, const SplitTerms& terms,
+                        const Accumulators& before, Money account_balance) {
+  MC_CHECK(terms.policy != nullptr, "split without a policy");
+  MC_CHECK(terms.facility_level >= 1 && terms.facility_level <= 3, "facility level");
+  MC_CHECK(terms.filing || terms.policy->unfiled, "unfiled claim under a refusing policy");
+  const Policy& policy = *terms.policy;
+  SplitResult result;
+  SettlementAmounts& a = result.amounts;
+  Accumulators& moved = result.delta.year;
+  a.medfee_sumamt = totals.medfee_sumamt;
+  a.fulamt_ownpay_amt = totals.fulamt_ownpay_amt;
+  a.overlmt_selfpay = totals.overlmt_selfpay;
+  a.preselfpay_amt = totals.preselfpay_amt;
+  a.inscp_scp_amt = totals.inscp_scp_amt;
+
+  // 1. Deductible.
+  a.act_pay_dedc = min(totals.inscp_scp_amt, deductible_due(terms, before));
+  if (policy.terms_for(terms.med_type).deductible_basis == DeductibleBasis::kPerYear) {
+    moved.deductible_paid = a.act_pay_dedc;
+  }
+  // 2–3. Pool, capped by what is left of the annual limit.
+  a.pool_prop_selfpay = pool_ratio(terms);
+  const Money pool_base = totals.inscp_scp_amt - a.act_pay_dedc;
+  const Money pool_left = remaining(policy.pool_annual_limit, before.pool_paid);
+  a.hifp_pay = min(multiply_half_up(pool_base, a.pool_prop_selfpay), pool_left);
+  moved.pool_paid = a.hifp_pay;
+  a.details.push_back({pool_fund(policy.insutype), pool_base, pool_left, a.hifp_pay});
+
+  // 4. Layer: cumulative over the year, tiers(B1) − tiers(B0) rounded once.
+  const Money layer_base = totals.inscp_scp_amt - a.hifp_pay;
+  moved.layer_base = layer_base;
+  Money layer_pay;
+  if (policy.layer) {
+    const Money b0 = before.layer_base;
+    const Money b1 = b0 + layer_base;
+    const WideInt exact = layer_tiers_exact(*policy.layer, b1) - layer_tiers_exact(*policy.layer, b0);
+    const Money layer_left = remaining(policy.layer->annual_limit, before.layer_paid);
+    layer_pay = min(Money::from_fen(divide_half_up(exact, Ratio::kOne)), layer_left);
+    moved.layer_paid = layer_pay;
+    const Fund fund = layer_fund(policy.insutype);
+    (fund == Fund::kResidentCritical ? a.hifmi_pay : a.hifob_pay) = layer_pay;
+    a.details.push_back({fund, layer_base, layer_left, layer_pay});
+  }
+  // 5. Medical assistance on the in-scope burden left after the layer.
+  if (policy.assistance && terms.assistance_eligible) {
+    const Money base = layer_base - layer_pay;
+    const Money left = remaining(policy.assistance->annual_limit, before.assistance_paid);
+    a.maf_pay = min(multiply_half_up(base, policy.assistance->ratio), left);
+    moved.assistance_paid = a.maf_pay;
+    a.details.push_back({Fund::kMedicalAssistance, base, left, a.maf_pay});
+  }
+  // 6. Totals: the patient's part by subtraction.
+  a.fund_pay_sumamt =
+      a.hifp_pay + a.cvlserv_pay + a.hifes_pay + a.hifmi_pay + a.hifob_pay + a.maf_pay + a.oth_pay;
+  a.psn_part_amt = a.medfee_sumamt - a.fund_pay_sumamt - a.hosp_part_amt;
+  // 7. Personal account.
+  const Money balance = max(Money::zero(), account_balance);
+  if (policy.personal_account && terms.account_requested) {
+    a.acct_pay = min(balance, a.psn_part_amt);
+  }
+  a.psn_cash_pay = a.psn_part_amt - a.acct_pay;
+  a.balc = balance - a.acct_pay;
+  result.delta.account_used = a.acct_pay;
+  return result;
+}
+
+}  // namespace medclear::clearing

@@ -1,0 +1,29 @@
+// `medclear adjudicate`: runs a scenario's requests in order through the national-interface adapter
+// and the clearing engine with in-memory state, one response envelope per request
+// (contracts/adjudicate.md). Kept apart from main() so tests can run it in process.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "adapters/reference_json.h"
+#include "clearing/memory_state.h"
+
+namespace medclear::gateway {
+
+struct AdjudicationCounts {
+  size_t accepted = 0;
+  size_t rejected = 0;
+};
+
+// Processes every request of `scenario` in order against `state`, calling `emit` with each
+// response envelope (one JSON object, no newline).
+AdjudicationCounts run_adjudication(const adapters::Scenario& scenario,
+                                    clearing::MemoryState& state,
+                                    const std::function<void(const std::string&)>& emit);
+
+// The command: exit 0 when the scenario was read, 2 when it is unreadable or invalid.
+int adjudicate_main(int argc, char** argv);
+
+}  // namespace medclear::gateway

@@ -1,0 +1,47 @@
+// medclear: one binary, one subcommand per job. main() only dispatches; each command parses its
+// own options and prints its own --help.
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "gateway/adjudicate.h"
+
+namespace {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(int argc, char** argv);
+};
+
+constexpr Command kCommands[] = {
+    {"adjudicate", "run a scenario's requests through the clearing engine (offline)",
+     medclear::gateway::adjudicate_main},
+};
+
+void usage(std::ostream& out) {
+  out << "usage: medclear <command> [options]   (medclear <command> --help for each)\n\n"
+         "commands:\n";
+  for (const Command& command : kCommands) {
+    out << "  " << command.name << std::string(14 - command.name.size(), ' ') << command.summary
+        << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    usage(argc < 2 ? std::cerr : std::cout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& command : kCommands) {
+    if (command.name == argv[1]) {
+      return command.run(argc - 1, argv + 1);
+    }
+  }
+  std::cerr << "medclear: unknown command '" << argv[1] << "'\n";
+  usage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,70 @@
+#include "clearing/money.h"
+
+#include <gtest/gtest.h>
+
+namespace medclear::clearing {
+namespace {
+
+TEST(Money, ParsesExactlyFromText) {
+  EXPECT_EQ(parse_money("3043.64")->fen(), 304364);
+  EXPECT_EQ(parse_money("12")->fen(), 1200);
+  EXPECT_EQ(parse_money("12.5")->fen(), 1250);
+  EXPECT_EQ(parse_money("0.01")->fen(), 1);
+  EXPECT_EQ(parse_money("99999999999999.99")->fen(), 9999999999999999);
+}
+
+TEST(Money, RefusesWhatIsNotExact) {
+  DecimalError error{};
+  EXPECT_FALSE(parse_money("1.001", &error));
+  EXPECT_EQ(error, DecimalError::kTooManyDecimals);
+  EXPECT_FALSE(parse_money("1e3", &error));
+  EXPECT_EQ(error, DecimalError::kExponent);
+  EXPECT_FALSE(parse_money("-1.00", &error));
+  EXPECT_EQ(error, DecimalError::kNegative);
+  EXPECT_FALSE(parse_money("100000000000000000", &error));
+  EXPECT_EQ(error, DecimalError::kTooManyDigits);
+  for (const char* bad : {"", "NaN", "Infinity", "1,00", " 1", "+1", ".5", "5.", "-", "1.2.3"}) {
+    EXPECT_FALSE(parse_money(bad)) << bad;
+  }
+}
+
+TEST(Money, FormatsWithTwoDecimals) {
+  EXPECT_EQ(Money::from_fen(304364).to_string(), "3043.64");
+  EXPECT_EQ(Money::from_fen(5).to_string(), "0.05");
+  EXPECT_EQ(Money::from_fen(-120).to_string(), "-1.20");
+  EXPECT_EQ(Money().to_string(), "0.00");
+  EXPECT_EQ(Ratio::from_basis_points(7000).to_string(), "0.7000");
+}
+
+TEST(Money, RoundsHalfUpOnce) {
+  // 333.33 × 10% = 33.333 → 33.33; 0.05 × 50% = 0.025 → 0.03; negative mirrors positive.
+  EXPECT_EQ(multiply_half_up(Money::from_fen(33333), Ratio::from_basis_points(1000)).fen(), 3333);
+  EXPECT_EQ(multiply_half_up(Money::from_fen(5), Ratio::from_basis_points(5000)).fen(), 3);
+  EXPECT_EQ(multiply_half_up(Money::from_fen(-5), Ratio::from_basis_points(5000)).fen(), -3);
+  EXPECT_EQ(multiply_half_up(Money::from_fen(116667), Ratio::from_basis_points(8800)).fen(),
+            102667);
+}
+
+TEST(Money, RatiosStayWithinOne) {
+  EXPECT_EQ(parse_ratio("0.7")->basis_points(), 7000);
+  EXPECT_EQ(parse_ratio("1")->basis_points(), 10000);
+  EXPECT_FALSE(parse_ratio("1.0001"));
+  EXPECT_FALSE(parse_ratio("0.12345"));
+  EXPECT_EQ(Ratio::clamped(-50).basis_points(), 0);
+  EXPECT_EQ(Ratio::clamped(10300).basis_points(), 10000);
+}
+
+TEST(Money, PriceTimesQuantityIsExact) {
+  // 12.345678 yuan × 2.5 = 30.864195 → 30.86
+  EXPECT_EQ(price_times_quantity(*parse_price("12.345678"), *parse_quantity("2.5")).fen(), 3086);
+  EXPECT_FALSE(parse_price("1.1234567"));
+  EXPECT_FALSE(parse_quantity("1.12345"));
+}
+
+TEST(MoneyDeathTest, OverflowStopsTheProcess) {
+  const Money big = Money::from_fen(Money::kMaxFen);
+  EXPECT_DEATH({ [[maybe_unused]] Money sum = big + Money::from_fen(1); }, "money out of range");
+}
+
+}  // namespace
+}  // namespace medclear::clearing
