@@ -203,8 +203,10 @@ class Fingerprint {
   std::string digest() const {
     unsigned char hash[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    MC_CHECK(EVP_Digest(canonical_.data(), canonical_.size(), hash, &length, EVP_sha256(),
-                        nullptr) == 1,
+    // Fetched once: OpenSSL 3 would otherwise look the algorithm up on every call.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    MC_CHECK(sha256 != nullptr, "SHA-256 unavailable");
+    MC_CHECK(EVP_Digest(canonical_.data(), canonical_.size(), hash, &length, sha256, nullptr) == 1,
              "SHA-256 failed");
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
@@ -442,6 +444,7 @@ std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view ms
   write_envelope_head(w, stamp, false, rejection.message, cl::name(rejection.reason));
   w.key("msgid").string(msgid);
   w.key("output").begin_object().end_object();
+  w.end_object();
   return w.take();
 }
 

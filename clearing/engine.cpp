@@ -1,7 +1,6 @@
 #include "clearing/engine.h"
 
-#include <cstdio>
-#include <unordered_set>
+#include <algorithm>
 
 #include "clearing/split.h"
 
@@ -17,32 +16,53 @@ Decision reject(Reject reason, std::string message) {
 
 Decision reject(const Rejection& rejection) { return reject(rejection.reason, rejection.message); }
 
+// True when two lines share a feedetl_sn. Claims are small: compare pairs up to 32 lines and
+// sort only beyond, so the common case allocates nothing.
+bool has_duplicate_serial(const std::vector<FeeLine>& lines, std::string* duplicate) {
+  if (lines.size() <= 32) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      for (size_t j = i + 1; j < lines.size(); ++j) {
+        if (lines[i].feedetl_sn == lines[j].feedetl_sn) {
+          *duplicate = lines[i].feedetl_sn;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+  std::vector<std::string_view> serials;
+  serials.reserve(lines.size());
+  for (const FeeLine& line : lines) serials.push_back(line.feedetl_sn);
+  std::sort(serials.begin(), serials.end());
+  const auto it = std::adjacent_find(serials.begin(), serials.end());
+  if (it == serials.end()) return false;
+  *duplicate = std::string(*it);
+  return true;
+}
+
 // The claim's own consistency: totals against lines, price × quantity, unique line numbers.
 std::optional<Rejection> check_claim_consistency(const SettlementInput& input) {
-  RejectionLadder ladder;
   Money sum;
-  std::unordered_set<std::string_view> serials;
   for (const FeeLine& line : input.lines) {
     sum += line.amount;
     const Money priced = price_times_quantity(line.pric, line.cnt);
     const int64_t gap = priced.fen() - line.amount.fen();
     if (gap > 1 || gap < -1) {  // one fen of tolerance for the hospital's own rounding
-      ladder.add(Reject::kAmountMismatch, "feedetail " + line.feedetl_sn +
-                                              ": det_item_fee_sumamt " + line.amount.to_string() +
-                                              " != pric x cnt " + priced.to_string());
-    }
-    if (!serials.insert(line.feedetl_sn).second) {
-      ladder.add(Reject::kDuplicateFeeLine, "feedetl_sn " + line.feedetl_sn + " appears twice");
+      return Rejection{Reject::kAmountMismatch, "feedetail " + line.feedetl_sn +
+                                                    ": det_item_fee_sumamt " +
+                                                    line.amount.to_string() + " != pric x cnt " +
+                                                    priced.to_string()};
     }
   }
   if (sum != input.medfee_sumamt) {
-    ladder.add(Reject::kAmountMismatch, "medfee_sumamt " + input.medfee_sumamt.to_string() +
-                                            " != sum of fee lines " + sum.to_string());
+    return Rejection{Reject::kAmountMismatch, "medfee_sumamt " + input.medfee_sumamt.to_string() +
+                                                  " != sum of fee lines " + sum.to_string()};
   }
-  if (ladder.empty()) {
-    return std::nullopt;
+  std::string duplicate;
+  if (has_duplicate_serial(input.lines, &duplicate)) {
+    return Rejection{Reject::kDuplicateFeeLine, "feedetl_sn " + duplicate + " appears twice"};
   }
-  return ladder.best();
+  return std::nullopt;
 }
 
 // The record fields every answer carries, from the request.
@@ -89,12 +109,17 @@ Decision replay(const SettlementRecord& existing) {
 }  // namespace
 
 std::string make_setl_id(std::string_view insuplc_admdvs, Date date, uint64_t sequence) {
+  MC_CHECK(insuplc_admdvs.size() == 6, "setl_id needs a 6-digit division");
   const std::string day = date.to_string();  // yyyy-MM-dd
-  char text[40];
-  std::snprintf(text, sizeof text, "%.6s%.4s%.2s%.2s%010llu", std::string(insuplc_admdvs).c_str(),
-                day.c_str(), day.c_str() + 5, day.c_str() + 8,
-                static_cast<unsigned long long>(sequence));
-  return text;
+  std::string id(24, '0');
+  insuplc_admdvs.copy(id.data(), 6);
+  day.copy(id.data() + 6, 4, 0);
+  day.copy(id.data() + 10, 2, 5);
+  day.copy(id.data() + 12, 2, 8);
+  for (int i = 23; i >= 14 && sequence != 0; --i, sequence /= 10) {
+    id[i] = static_cast<char>('0' + sequence % 10);
+  }
+  return id;
 }
 
 bool StateView::in_effect(const SettlementRecord& record) const {

@@ -26,7 +26,7 @@ class MemoryState final : public StateView {
 
   size_t size() const { return records_.size(); }
   // Every accumulator and account, for tests that check they return to zero.
-  const std::map<std::string, Accumulators>& all_accumulators() const { return accumulators_; }
+  const std::unordered_map<std::string, Accumulators>& all_accumulators() const { return accumulators_; }
   const std::unordered_map<std::string, Money>& all_accounts() const { return accounts_; }
 
  private:
@@ -35,7 +35,7 @@ class MemoryState final : public StateView {
   std::unordered_map<std::string, SettlementRecord> records_;  // by setl_id
   std::unordered_map<std::string, std::string> msgid_index_;   // msgid → setl_id
   std::unordered_map<std::string, std::string> compensated_by_;  // setl_id → setl_id
-  std::map<std::string, Accumulators> accumulators_;
+  std::unordered_map<std::string, Accumulators> accumulators_;
   std::unordered_map<std::string, Money> accounts_;
   std::unordered_map<std::string, uint64_t> region_counts_;
 };

@@ -7,6 +7,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -58,6 +59,9 @@ class Money {
   }
   int64_t fen_ = 0;
 };
+
+// For test failure messages and debugging output: "12.34".
+inline std::ostream& operator<<(std::ostream& out, Money money) { return out << money.to_string(); }
 
 constexpr Money min(Money a, Money b) { return a < b ? a : b; }
 constexpr Money max(Money a, Money b) { return a < b ? b : a; }

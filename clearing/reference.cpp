@@ -7,13 +7,24 @@ namespace medclear::clearing {
 namespace {
 
 // Area codes to try for a division, most specific first: itself, its prefecture, its province.
-std::vector<std::string> enclosing_areas(std::string_view admdvs) {
-  std::vector<std::string> areas{std::string(admdvs)};
+// Six-character strings stay in the small-string buffer: no allocation on the hot path.
+struct EnclosingAreas {
+  std::string codes[3];
+  int count = 0;
+  const std::string* begin() const { return codes; }
+  const std::string* end() const { return codes + count; }
+};
+
+EnclosingAreas enclosing_areas(std::string_view admdvs) {
+  EnclosingAreas areas;
+  areas.codes[areas.count++] = std::string(admdvs);
   if (admdvs.size() == 6) {
-    const std::string prefecture = std::string(admdvs.substr(0, 4)) + "00";
-    const std::string province = std::string(admdvs.substr(0, 2)) + "0000";
-    if (prefecture != areas.back()) areas.push_back(prefecture);
-    if (province != areas.back()) areas.push_back(province);
+    std::string prefecture(admdvs.substr(0, 4));
+    prefecture += "00";
+    std::string province(admdvs.substr(0, 2));
+    province += "0000";
+    if (prefecture != areas.codes[areas.count - 1]) areas.codes[areas.count++] = prefecture;
+    if (province != areas.codes[areas.count - 1]) areas.codes[areas.count++] = province;
   }
   return areas;
 }

@@ -1,0 +1,128 @@
+// Bad input at the national interface: each malformed or invalid request gives its err_code,
+// names the field, and leaves the state exactly as it was.
+#include "adapters/nhsa.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/scenario.h"
+
+namespace medclear::testing {
+namespace {
+
+struct BadInput {
+  const char* name;
+  std::function<void(adapters::Json&)> mutate;
+  const char* err_code;
+  const char* mentions;  // the field the message must name
+};
+
+const std::vector<BadInput>& bad_inputs() {
+  static const std::vector<BadInput> cases = {
+      {"unknown infno", [](auto& j) { set_string(j, "infno", "9999"); }, "unknown_transaction", "infno"},
+      {"no infno", [](auto& j) { remove_member(j, "infno"); }, "unknown_transaction", "infno"},
+      {"short msgid", [](auto& j) { set_string(j, "msgid", "H3101040000120260315"); }, "invalid_msgid", "msgid"},
+      {"msgid bad time", [](auto& j) { set_string(j, "msgid", "H31010400001202613151000000001"); }, "invalid_msgid", "msgid"},
+      {"no msgid", [](auto& j) { remove_member(j, "msgid"); }, "invalid_msgid", "msgid"},
+      {"bad inf_time", [](auto& j) { set_string(j, "inf_time", "2026-02-30 10:00:00"); }, "malformed_message", "inf_time"},
+      {"bad fee time", [](auto& j) { set_string(line_of(j, 0), "fee_ocur_time", "2026/03/14"); }, "malformed_message", "fee_ocur_time"},
+      {"admdvs letters", [](auto& j) { set_string(j, "mdtrtarea_admvs", "31A104"); }, "malformed_message", "mdtrtarea_admvs"},
+      {"fixmedins length", [](auto& j) { set_string(j, "fixmedins_code", "H310104"); }, "malformed_message", "fixmedins_code"},
+      {"input not object", [](auto& j) { set_string(j, "input", "x"); }, "malformed_message", "input"},
+      {"feedetail not array", [](auto& j) { set_string(member(j, "input"), "feedetail", "x"); }, "malformed_message", "feedetail"},
+      {"psn_no too long", [](auto& j) { set_string(data_of(j), "psn_no", std::string(31, '1')); }, "malformed_message", "psn_no"},
+      {"no psn_no", [](auto& j) { remove_member(data_of(j), "psn_no"); }, "missing_field", "psn_no"},
+      {"empty mdtrt_id", [](auto& j) { set_string(data_of(j), "mdtrt_id", ""); }, "missing_field", "mdtrt_id"},
+      {"no certno", [](auto& j) { remove_member(data_of(j), "certno"); }, "missing_field", "certno"},
+      {"no psn_name", [](auto& j) { remove_member(data_of(j), "psn_name"); }, "missing_field", "psn_name"},
+      {"no psn_cert_type", [](auto& j) { remove_member(data_of(j), "psn_cert_type"); }, "missing_field", "psn_cert_type"},
+      {"no psn_type", [](auto& j) { remove_member(data_of(j), "psn_type"); }, "missing_field", "psn_type"},
+      {"no lines", [](auto& j) { member(member(j, "input"), "feedetail").items.clear(); }, "missing_field", "feedetail"},
+      {"no line amount", [](auto& j) { remove_member(line_of(j, 0), "det_item_fee_sumamt"); }, "missing_field", "det_item_fee_sumamt"},
+      {"three decimals", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "50000.001"); }, "invalid_amount", "medfee_sumamt"},
+      {"exponent", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "5e4"); }, "invalid_amount", "medfee_sumamt"},
+      {"negative", [](auto& j) { set_number(line_of(j, 0), "det_item_fee_sumamt", "-3000"); }, "invalid_amount", "det_item_fee_sumamt"},
+      {"overflow", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "123456789012345678"); }, "invalid_amount", "medfee_sumamt"},
+      {"amount text", [](auto& j) { set_string(data_of(j), "medfee_sumamt", "fifty"); }, "invalid_amount", "medfee_sumamt"},
+      {"price 7 decimals", [](auto& j) { set_number(line_of(j, 0), "pric", "3000.0000001"); }, "invalid_amount", "pric"},
+      {"unknown med_type", [](auto& j) { set_string(data_of(j), "med_type", "77"); }, "unknown_code", "med_type"},
+      {"unknown insutype", [](auto& j) { set_string(data_of(j), "insutype", "999"); }, "unknown_code", "insutype"},
+      {"unknown psn_type", [](auto& j) { set_string(data_of(j), "psn_type", "99"); }, "unknown_code", "psn_type"},
+      {"bad approval", [](auto& j) { set_string(line_of(j, 0), "hosp_appr_flag", "3"); }, "unknown_code", "hosp_appr_flag"},
+      {"bad acct flag", [](auto& j) { set_string(data_of(j), "acct_used_flag", "2"); }, "unknown_code", "acct_used_flag"},
+      // Several faults: the contract's precedence decides.
+      {"msgid and amount", [](auto& j) { set_string(j, "msgid", "x"); set_number(data_of(j), "medfee_sumamt", "1e3"); }, "invalid_msgid", "msgid"},
+      {"missing and code", [](auto& j) { remove_member(data_of(j), "psn_no"); set_string(data_of(j), "med_type", "77"); }, "missing_field", "psn_no"},
+  };
+  return cases;
+}
+
+TEST(NhsaBadInput, EachGivesItsCodeNamesTheFieldAndChangesNothing) {
+  const adapters::Scenario scenario = worked_examples();
+  const clearing::Engine engine(scenario.reference);
+  clearing::MemoryState state;
+  ASSERT_TRUE(submit(engine, state, scenario.requests[4]).accepted());  // some state to keep
+  const auto accumulators = state.all_accumulators();
+  for (const BadInput& c : bad_inputs()) {
+    adapters::Json envelope = scenario.requests[0];
+    c.mutate(envelope);
+    const Outcome outcome = submit(engine, state, envelope);
+    EXPECT_EQ(outcome.err_code(), c.err_code) << c.name << ": " << outcome.rejection.message;
+    EXPECT_NE(outcome.rejection.message.find(c.mentions), std::string::npos)
+        << c.name << ": " << outcome.rejection.message;
+    EXPECT_EQ(state.size(), 1u) << c.name;
+    EXPECT_EQ(state.all_accumulators(), accumulators) << c.name;
+  }
+}
+
+TEST(NhsaBadInput, NotJsonIsMalformed) {
+  const clearing::CodeTables codes;
+  for (const char* body : {"", "{", "[1,2]", "\"text\"", "{\"infno\":\"2207\",\"infno\":\"2207\"}"}) {
+    const adapters::NhsaParse parse = adapters::parse_nhsa_request(body, codes);
+    EXPECT_FALSE(parse.request) << body;
+    EXPECT_EQ(parse.rejection.reason, clearing::Reject::kMalformedMessage) << body;
+  }
+}
+
+TEST(Nhsa, AmountsAsStringsOrNumbersAreTheSamePayload) {
+  const adapters::Scenario scenario = worked_examples();
+  adapters::Json as_numbers = scenario.requests[0];
+  adapters::Json as_strings = scenario.requests[0];
+  set_string(data_of(as_strings), "medfee_sumamt", "50000.00");
+  set_string(line_of(as_strings, 0), "det_item_fee_sumamt", "3000.0");
+  const auto a = adapters::parse_nhsa_request(to_text(as_numbers), scenario.reference.codes);
+  const auto b = adapters::parse_nhsa_request(to_text(as_strings), scenario.reference.codes);
+  ASSERT_TRUE(a.request && b.request);
+  EXPECT_EQ(a.request->fingerprint, b.request->fingerprint);
+  set_string(data_of(as_strings), "mdtrt_id", "OTHER");
+  const auto c = adapters::parse_nhsa_request(to_text(as_strings), scenario.reference.codes);
+  EXPECT_NE(a.request->fingerprint, c.request->fingerprint);
+}
+
+TEST(Nhsa, LocalCodesAreAccepted) {
+  adapters::Scenario scenario = worked_examples();
+  adapters::Json envelope = scenario.requests[0];
+  set_string(data_of(envelope), "med_type", "2101");
+  EXPECT_FALSE(adapters::parse_nhsa_request(to_text(envelope), scenario.reference.codes).request);
+  scenario.reference.codes.add_local_med_type("2101");
+  EXPECT_TRUE(adapters::parse_nhsa_request(to_text(envelope), scenario.reference.codes).request);
+}
+
+TEST(Nhsa, RejectionEnvelope) {
+  const adapters::ResponseStamp stamp = adapters::stamp_now("310104", 42);
+  const std::string text = adapters::build_nhsa_rejection(
+      stamp, "H31010400001202603151000000001",
+      {clearing::Reject::kNoValidFiling, "no filing"});
+  const adapters::JsonParse parse = adapters::parse_json(text);
+  ASSERT_TRUE(parse.value);
+  EXPECT_EQ(parse.value->find("infcode")->text, "-1");
+  EXPECT_EQ(parse.value->find("err_code")->text, "no_valid_filing");
+  EXPECT_EQ(parse.value->find("err_msg")->text, "no filing");
+  const std::string& ref = parse.value->find("inf_refmsgid")->text;
+  EXPECT_EQ(ref.size(), 30u);
+  EXPECT_EQ(ref.substr(0, 6), "310104");
+  EXPECT_EQ(ref.substr(20), "0000000042");
+  EXPECT_EQ(parse.value->find("respond_time")->text.size(), 17u);
+}
+
+}  // namespace
+}  // namespace medclear::testing

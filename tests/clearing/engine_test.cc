@@ -1,0 +1,274 @@
+// The settlement lifecycle (DOMAIN.md §4) and the business ladder of the engine, through the
+// worked-example scenario's reference data.
+#include "clearing/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/scenario.h"
+
+namespace medclear::testing {
+namespace {
+
+using clearing::Money;
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  Lifecycle() : scenario_(worked_examples()), engine_(scenario_.reference) {}
+
+  adapters::Json claim_a() const { return scenario_.requests[0]; }
+  adapters::Json claim_d() const { return scenario_.requests[4]; }
+
+  static adapters::Json cancel_of(const adapters::Json& claim, const std::string& setl_id,
+                                  const std::string& msgid) {
+    adapters::Json cancel = claim;
+    const std::string infno = member(cancel, "infno").text == "2304" ? "2305" : "2208";
+    set_string(cancel, "infno", infno);
+    set_string(cancel, "msgid", msgid);
+    adapters::Json& input = member(cancel, "input");
+    remove_member(input, "feedetail");
+    adapters::Json data;
+    data.kind = adapters::Json::Kind::kObject;
+    set_string(data, "setl_id", setl_id);
+    set_string(data, "mdtrt_id", data_of(cancel).find("mdtrt_id")->text);
+    set_string(data, "psn_no", data_of(cancel).find("psn_no")->text);
+    member(input, "data") = data;
+    return cancel;
+  }
+
+  static adapters::Json reversal_of(const adapters::Json& original, const std::string& msgid) {
+    adapters::Json reversal = original;
+    set_string(reversal, "infno", "2601");
+    set_string(reversal, "msgid", msgid);
+    adapters::Json& input = member(reversal, "input");
+    remove_member(input, "feedetail");
+    adapters::Json data;
+    data.kind = adapters::Json::Kind::kObject;
+    set_string(data, "psn_no", data_of(reversal).find("psn_no")->text);
+    set_string(data, "omsgid", original.find("msgid")->text);
+    set_string(data, "oinfno", original.find("infno")->text);
+    member(input, "data") = data;
+    return reversal;
+  }
+
+  adapters::Scenario scenario_;
+  clearing::Engine engine_;
+  clearing::MemoryState state_;
+};
+
+TEST_F(Lifecycle, PreSettlementChangesNothingAndMatchesTheSettlement) {
+  adapters::Json pre = claim_a();
+  set_string(pre, "infno", "2303");
+  const Outcome presettled = submit(engine_, state_, pre);
+  ASSERT_TRUE(presettled.accepted()) << presettled.rejection.message;
+  EXPECT_EQ(presettled.result.setl_id, "");
+  EXPECT_EQ(state_.size(), 0u);
+  EXPECT_TRUE(state_.all_accumulators().empty());
+  const Outcome settled = submit(engine_, state_, claim_a());
+  ASSERT_TRUE(settled.accepted());
+  EXPECT_EQ(settled.result.amounts.hifp_pay, presettled.result.amounts.hifp_pay);
+  EXPECT_EQ(settled.result.amounts.hifmi_pay, presettled.result.amounts.hifmi_pay);
+  EXPECT_EQ(settled.result.amounts.psn_cash_pay, presettled.result.amounts.psn_cash_pay);
+}
+
+TEST_F(Lifecycle, SettlementIsIdempotentByMsgid) {
+  const Outcome first = submit(engine_, state_, claim_a());
+  ASSERT_TRUE(first.accepted());
+  const auto accumulators = state_.all_accumulators();
+  // The same request again (even with a fresh inf_time): the same answer, nothing charged twice.
+  adapters::Json retry = claim_a();
+  set_string(retry, "inf_time", "2026-03-15 10:00:09");
+  const Outcome second = submit(engine_, state_, retry);
+  ASSERT_TRUE(second.accepted());
+  EXPECT_EQ(second.result.setl_id, first.result.setl_id);
+  EXPECT_EQ(second.result.amounts.hifp_pay, first.result.amounts.hifp_pay);
+  EXPECT_EQ(state_.size(), 1u);
+  EXPECT_EQ(state_.all_accumulators(), accumulators);
+  // Same msgid, different payload: its own error, nothing changed.
+  adapters::Json changed = claim_a();
+  set_number(line_of(changed, 3), "det_item_fee_sumamt", "33999.99");
+  set_number(line_of(changed, 3), "pric", "33999.99");
+  set_number(data_of(changed), "medfee_sumamt", "49999.99");
+  const Outcome reused = submit(engine_, state_, changed);
+  EXPECT_EQ(reused.err_code(), "msgid_reused_with_different_payload");
+  EXPECT_EQ(state_.size(), 1u);
+  EXPECT_EQ(state_.all_accumulators(), accumulators);
+}
+
+TEST_F(Lifecycle, CancelNegatesExactlyAndReturnsAccumulatorsToZero) {
+  const Outcome settled = submit(engine_, state_, claim_d());
+  ASSERT_TRUE(settled.accepted());
+  EXPECT_EQ(state_.account_used("44000000000000000005"), Money::from_fen(150000));
+  const adapters::Json cancel =
+      cancel_of(claim_d(), settled.result.setl_id, "H31010400001202603151100000001");
+  const Outcome cancelled = submit(engine_, state_, cancel);
+  ASSERT_TRUE(cancelled.accepted()) << cancelled.rejection.message;
+  EXPECT_NE(cancelled.result.setl_id, settled.result.setl_id);
+  EXPECT_EQ(cancelled.result.compensates, settled.result.setl_id);
+  EXPECT_EQ(cancelled.result.amounts.hifp_pay, -settled.result.amounts.hifp_pay);
+  EXPECT_EQ(cancelled.result.amounts.medfee_sumamt, -settled.result.amounts.medfee_sumamt);
+  EXPECT_EQ(cancelled.result.amounts.acct_pay, Money::from_fen(-150000));
+  EXPECT_EQ(cancelled.result.amounts.balc, Money::from_fen(150000));  // balance after the cancel
+  for (const auto& [key, accumulators] : state_.all_accumulators()) {
+    EXPECT_TRUE(accumulators.is_zero()) << key;
+  }
+  EXPECT_EQ(state_.account_used("44000000000000000005"), Money::zero());
+  // A second cancel with a new msgid is refused; a retry of the first returns the same answer.
+  const Outcome again = submit(
+      engine_, state_, cancel_of(claim_d(), settled.result.setl_id, "H31010400001202603151100000002"));
+  EXPECT_EQ(again.err_code(), "already_cancelled");
+  const Outcome retry = submit(engine_, state_, cancel);
+  ASSERT_TRUE(retry.accepted());
+  EXPECT_EQ(retry.result.setl_id, cancelled.result.setl_id);
+  EXPECT_EQ(state_.size(), 2u);
+}
+
+TEST_F(Lifecycle, CancelOfAnUnknownOrForeignSettlementIsRefused) {
+  const Outcome settled = submit(engine_, state_, claim_a());
+  ASSERT_TRUE(settled.accepted());
+  EXPECT_EQ(submit(engine_, state_,
+                   cancel_of(claim_a(), "610100202603150000009999", "H31010400001202603151100000003"))
+                .err_code(),
+            "unknown_settlement");
+  adapters::Json wrong_person =
+      cancel_of(claim_a(), settled.result.setl_id, "H31010400001202603151100000004");
+  set_string(data_of(wrong_person), "psn_no", "61000000000000000002");
+  EXPECT_EQ(submit(engine_, state_, wrong_person).err_code(), "unknown_settlement");
+  // 2208 (outpatient cancel) cannot cancel an inpatient settlement.
+  adapters::Json outpatient_cancel =
+      cancel_of(claim_a(), settled.result.setl_id, "H31010400001202603151100000005");
+  set_string(outpatient_cancel, "infno", "2208");
+  EXPECT_EQ(submit(engine_, state_, outpatient_cancel).err_code(), "unknown_settlement");
+  EXPECT_EQ(state_.size(), 1u);
+}
+
+TEST_F(Lifecycle, ReversalOfASettlementAndOfACancel) {
+  const Outcome settled = submit(engine_, state_, claim_a());
+  ASSERT_TRUE(settled.accepted());
+  const auto after_settlement = state_.all_accumulators();
+  const adapters::Json cancel =
+      cancel_of(claim_a(), settled.result.setl_id, "H31010400001202603151200000001");
+  ASSERT_TRUE(submit(engine_, state_, cancel).accepted());
+  // Reversing the cancel reinstates the settlement with exactly its deltas.
+  const Outcome reinstated =
+      submit(engine_, state_, reversal_of(cancel, "H31010400001202603151200000002"));
+  ASSERT_TRUE(reinstated.accepted()) << reinstated.rejection.message;
+  EXPECT_EQ(reinstated.result.amounts.hifp_pay, settled.result.amounts.hifp_pay);
+  EXPECT_EQ(state_.all_accumulators(), after_settlement);
+  // Now the settlement itself can be reversed, once.
+  const Outcome reversed =
+      submit(engine_, state_, reversal_of(claim_a(), "H31010400001202603151200000003"));
+  ASSERT_TRUE(reversed.accepted()) << reversed.rejection.message;
+  EXPECT_EQ(reversed.result.amounts.hifp_pay, -settled.result.amounts.hifp_pay);
+  for (const auto& [key, accumulators] : state_.all_accumulators()) {
+    EXPECT_TRUE(accumulators.is_zero()) << key;
+  }
+  EXPECT_EQ(submit(engine_, state_, reversal_of(claim_a(), "H31010400001202603151200000004"))
+                .err_code(),
+            "already_cancelled");
+  EXPECT_EQ(state_.size(), 4u);
+}
+
+TEST_F(Lifecycle, ReversalOnlyOfSettlementsAndCancels) {
+  adapters::Json pre = claim_a();
+  set_string(pre, "infno", "2303");
+  adapters::Json reversal = reversal_of(pre, "H31010400001202603151300000001");
+  EXPECT_EQ(submit(engine_, state_, reversal).err_code(), "reversal_not_allowed");
+  adapters::Json unknown = reversal_of(claim_a(), "H31010400001202603151300000002");
+  EXPECT_EQ(submit(engine_, state_, unknown).err_code(), "unknown_settlement");
+  EXPECT_EQ(state_.size(), 0u);
+}
+
+// The business ladder: each case breaks one thing of a valid claim.
+struct LadderCase {
+  const char* name;
+  std::function<void(adapters::Json&, clearing::ReferenceData&)> mutate;
+  const char* err_code;
+};
+
+TEST_F(Lifecycle, BusinessChecksGiveTheirCodeAndChangeNothing) {
+  const std::vector<LadderCase> cases = {
+      {"sum differs", [](auto& j, auto&) { set_number(data_of(j), "medfee_sumamt", "50000.01"); },
+       "amount_mismatch"},
+      {"price x cnt differs",
+       [](auto& j, auto&) { set_number(line_of(j, 0), "pric", "2999.00"); }, "amount_mismatch"},
+      {"duplicate line", [](auto& j, auto&) { set_string(line_of(j, 1), "feedetl_sn", "1"); },
+       "duplicate_fee_line"},
+      {"unknown person",
+       [](auto& j, auto&) { set_string(data_of(j), "psn_no", "61000000000000009999"); },
+       "unknown_person"},
+      {"insured elsewhere", [](auto& j, auto&) { set_string(j, "insuplc_admdvs", "620100"); },
+       "unknown_person"},
+      {"insutype", [](auto& j, auto&) { set_string(data_of(j), "insutype", "310"); },
+       "insutype_mismatch"},
+      {"local business", [](auto& j, auto&) { set_string(j, "insuplc_admdvs", ""); },
+       "not_cross_province"},
+      {"same province", [](auto& j, auto&) { set_string(j, "mdtrtarea_admvs", "610102"); },
+       "not_cross_province"},
+      {"unknown facility", [](auto& j, auto&) { set_string(j, "fixmedins_code", "H31010400099"); },
+       "unknown_facility"},
+      {"not networked",
+       [](auto&, auto& r) {
+         r.add_facility({"H31010400002", "310104", 3, false});
+       },
+       "facility_not_networked"},
+      {"no policy yet", [](auto& j, auto&) { set_string(j, "inf_time", "2025-12-31 10:00:00"); },
+       "no_policy"},
+      {"filing expired", [](auto& j, auto&) { set_string(j, "inf_time", "2027-01-02 10:00:00"); },
+       "no_valid_filing"},
+  };
+  for (const LadderCase& c : cases) {
+    adapters::Scenario scenario = worked_examples();
+    adapters::Json claim = scenario.requests[0];
+    c.mutate(claim, scenario.reference);
+    if (std::string(c.err_code) == "facility_not_networked") {
+      set_string(claim, "fixmedins_code", "H31010400002");
+    }
+    const clearing::Engine engine(scenario.reference);
+    clearing::MemoryState state;
+    const Outcome outcome = submit(engine, state, claim);
+    EXPECT_EQ(outcome.err_code(), c.err_code) << c.name << ": " << outcome.rejection.message;
+    EXPECT_FALSE(outcome.rejection.message.empty()) << c.name;
+    EXPECT_EQ(state.size(), 0u) << c.name;
+    EXPECT_TRUE(state.all_accumulators().empty()) << c.name;
+  }
+}
+
+TEST_F(Lifecycle, EmergencyWithoutFilingSettlesWithTheEmergencyCut) {
+  adapters::Scenario scenario = worked_examples();
+  adapters::Json claim = scenario.requests[0];
+  set_string(claim, "inf_time", "2027-01-02 10:00:00");  // after the filing ended
+  // A 2027 policy so only the filing is missing.
+  clearing::Policy policy = *scenario.reference.policy_for(
+      "610100", "390", *clearing::parse_date("2026-06-01"));
+  policy.effective_from = *clearing::parse_date("2027-01-01");
+  scenario.reference.add_policy(policy);
+  set_string(data_of(claim), "med_type", "24");
+  const clearing::Engine engine(scenario.reference);
+  clearing::MemoryState state;
+  const Outcome outcome = submit(engine, state, claim);
+  ASSERT_TRUE(outcome.accepted()) << outcome.rejection.message;
+  EXPECT_EQ(outcome.result.amounts.pool_prop_selfpay.basis_points(), 6000);  // 70% − 10 pp
+}
+
+TEST_F(Lifecycle, UnfiledTermsReplaceRatioAndDeductible) {
+  adapters::Scenario scenario = worked_examples();
+  clearing::Policy policy = *scenario.reference.policy_for(
+      "610100", "390", *clearing::parse_date("2026-06-01"));
+  policy.effective_from = *clearing::parse_date("2027-01-01");
+  policy.unfiled = clearing::UnfiledTerms{clearing::Ratio::from_basis_points(3500),
+                                          Money::from_fen(100000)};
+  scenario.reference.add_policy(policy);
+  adapters::Json claim = scenario.requests[0];
+  set_string(claim, "inf_time", "2027-01-02 10:00:00");
+  const clearing::Engine engine(scenario.reference);
+  clearing::MemoryState state;
+  const Outcome outcome = submit(engine, state, claim);
+  ASSERT_TRUE(outcome.accepted()) << outcome.rejection.message;
+  EXPECT_EQ(outcome.result.amounts.act_pay_dedc, Money::from_fen(100000));
+  EXPECT_EQ(outcome.result.amounts.pool_prop_selfpay.basis_points(), 3500);
+  // (45,500 − 1,000) × 35% = 15,575.00
+  EXPECT_EQ(outcome.result.amounts.hifp_pay, Money::from_fen(1557500));
+}
+
+}  // namespace
+}  // namespace medclear::testing
