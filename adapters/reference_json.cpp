@@ -18,14 +18,14 @@ struct LoadError {
   throw LoadError{path + ": " + what};
 }
 
-// Reads an object's keys, each at most once, and refuses the keys nobody read.
+// Reads an object's keys; done() refuses the keys nobody read.
 class Fields {
  public:
   Fields(const Json& json, std::string path) : json_(json), path_(std::move(path)) {
     if (!json.is_object()) fail(path_, "must be an object");
   }
-  ~Fields() noexcept(false) {
-    if (std::uncaught_exceptions() > 0) return;
+  // Refuses the keys nobody read. Call once every field was read.
+  void done() const {
     for (const auto& [key, value] : json_.members) {
       if (!read_.contains(key)) fail(at(key), "unknown key");
     }
@@ -102,6 +102,7 @@ void by_level(const Json& json, const std::string& path, T (&out)[3], Read read)
     const std::string key = std::to_string(level);
     out[level - 1] = read(f.required(key), f.at(key));
   }
+  f.done();
 }
 
 cl::CareTerms care_terms(const Json& json, const std::string& path) {
@@ -118,7 +119,9 @@ cl::CareTerms care_terms(const Json& json, const std::string& path) {
   }
   by_level(deductible.required("by_level"), deductible.at("by_level"), terms.deductible_by_level,
            money);
+  deductible.done();
   by_level(f.required("ratio"), f.at("ratio"), terms.ratio_by_level, ratio);
+  f.done();
   return terms;
 }
 
@@ -143,8 +146,10 @@ cl::LayerTerms layer_terms(const Json& json, const std::string& path) {
     } else if (!last) {
       fail(band.at("upto"), "is missing (only the last band is open)");
     }
+    band.done();
     layer.bands.push_back(parsed);
   }
+  f.done();
   return layer;
 }
 
@@ -162,6 +167,7 @@ cl::AssistanceTerms assistance_terms(const Json& json, const std::string& path,
   }
   terms.ratio = ratio(f.required("ratio"), f.at("ratio"));
   terms.annual_limit = money(f.required("annual_limit"), f.at("annual_limit"));
+  f.done();
   return terms;
 }
 
@@ -185,6 +191,7 @@ cl::Policy policy(const Json& json, const cl::CodeTables& codes, const std::stri
     const std::string key(cl::to_string(kind));
     p.filing_cut[static_cast<int>(kind)] = ratio(cuts.required(key), cuts.at(key));
   }
+  cuts.done();
   if (const Json* unfiled = f.optional("unfiled")) {
     if (unfiled->is_string()) {
       if (unfiled->text != "refuse") fail(f.at("unfiled"), "must be \"refuse\" or an object");
@@ -192,6 +199,7 @@ cl::Policy policy(const Json& json, const cl::CodeTables& codes, const std::stri
       Fields terms(*unfiled, f.at("unfiled"));
       p.unfiled = cl::UnfiledTerms{ratio(terms.required("ratio"), terms.at("ratio")),
                                    money(terms.required("deductible"), terms.at("deductible"))};
+      terms.done();
     }
   }
   if (const Json* layer = f.optional("layer")) p.layer = layer_terms(*layer, f.at("layer"));
@@ -199,6 +207,7 @@ cl::Policy policy(const Json& json, const cl::CodeTables& codes, const std::stri
     p.assistance = assistance_terms(*assistance, f.at("assistance"), codes);
   }
   p.personal_account = f.boolean("personal_account", false);
+  f.done();
   return p;
 }
 
@@ -228,8 +237,10 @@ cl::Catalogue catalogue(const Json& json, const std::string& path) {
       parsed.price_cap = cl::Price{cap_fen.fen() * 10'000};
     }
     parsed.limited_use = item.boolean("limited_use", false);
+    item.done();
     if (!c.items.emplace(code, parsed).second) fail(item.at("code"), "duplicate code " + code);
   }
+  f.done();
   return c;
 }
 
@@ -245,6 +256,7 @@ cl::Facility facility(const Json& json, const std::string& path) {
   }
   fac.level = level.text[0] - '0';
   fac.cross_province = f.boolean("cross_province", false);
+  f.done();
   return fac;
 }
 
@@ -273,9 +285,11 @@ cl::Person person(const Json& json, const cl::CodeTables& codes, const std::stri
       parsed.from = filing.date("from");
       parsed.to = filing.date("to");
       if (parsed.to < parsed.from) fail(filing.at("to"), "is before from");
+      filing.done();
       p.filings.push_back(parsed);
     }
   }
+  f.done();
   return p;
 }
 
@@ -293,6 +307,7 @@ void local_codes(const Json& json, cl::CodeTables& codes) {
   add_all("med_type", [&](const std::string& c) { codes.add_local_med_type(c); });
   add_all("insutype", [&](const std::string& c) { codes.add_local_insutype(c); });
   add_all("psn_type", [&](const std::string& c) { codes.add_local_psn_type(c); });
+  f.done();
 }
 
 template <typename Each>
@@ -322,6 +337,7 @@ Scenario scenario(const Json& json) {
     if (!ref.add_person(person(j, ref.codes, p))) fail(p, "duplicate psn_no");
   });
   each_item(f, "requests", [&](const Json& j, const std::string&) { s.requests.push_back(j); });
+  f.done();
   return s;
 }
 

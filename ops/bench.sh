@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds and runs the benchmark programs; numbers go to BENCHMARKS.md by hand, with the machine.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/ops/build.sh" release >&2
+"$root/build/release/tests/bench/bench_engine" --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true "$@"

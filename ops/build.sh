@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what is missing, then configures and builds medclear into build/<kind>.
+#   ops/build.sh            release build (RelWithDebInfo) in build/release
+#   ops/build.sh sanitize   ASan+UBSan build in build/sanitize (no benchmarks)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+kind="${1:-release}"
+"$root/ops/install-deps.sh"
+
+case "$kind" in
+  release) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  sanitize) flags=(-DCMAKE_BUILD_TYPE=Debug -DMEDCLEAR_SANITIZE=ON -DMEDCLEAR_BENCHMARKS=OFF) ;;
+  *) echo "usage: ops/build.sh [release|sanitize]" >&2; exit 2 ;;
+esac
+
+build="$root/build/$kind"
+mkdir -p "$root/build"
+cmake -S "$root" -B "$build" "${flags[@]}" > "$build.configure.log" 2>&1 \
+  || { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)"

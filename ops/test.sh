@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test — the release build's
+# whole suite, then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+"$root/ops/build.sh" release
+(cd "$root/build/release" && ctest --output-on-failure -j"$(nproc)")
+
+"$root/ops/build.sh" sanitize
+(cd "$root/build/sanitize" && \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j"$(nproc)")
