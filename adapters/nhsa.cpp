@@ -60,7 +60,17 @@ class FieldReader {
     }
     return *value;
   }
-  cl::Money money(std::string_view key) { return decimal<cl::Money>(key, cl::parse_money); }
+  // An amount: exact, non-negative, at most kClaimAmountMaxFen.
+  cl::Money money(std::string_view key) {
+    const cl::Money amount = decimal<cl::Money>(key, cl::parse_money);
+    if (amount.fen() > cl::kClaimAmountMaxFen) {
+      ladder_.add(cl::Reject::kInvalidAmount,
+                  where(key) + " exceeds the per-claim maximum " +
+                      cl::Money::from_fen(cl::kClaimAmountMaxFen).to_string());
+      return cl::Money{};
+    }
+    return amount;
+  }
 
   cl::DateTime date_time(std::string_view key) {
     const std::string value = text(key, true);
@@ -176,6 +186,9 @@ cl::SettlementInput read_settlement(const Json& input, bool cross_province,
     ladder.add(cl::Reject::kMalformedMessage, "input.feedetail must be an array");
   } else if (lines->items.empty()) {
     ladder.add(cl::Reject::kMissingField, "input.feedetail has no fee line");
+  } else if (lines->items.size() > cl::kClaimLinesMax) {
+    ladder.add(cl::Reject::kMalformedMessage, "input.feedetail has more than " +
+                                                  std::to_string(cl::kClaimLinesMax) + " lines");
   } else {
     claim.lines.reserve(lines->items.size());
     for (size_t i = 0; i < lines->items.size(); ++i) {

@@ -45,13 +45,12 @@ std::optional<Rejection> check_claim_consistency(const SettlementInput& input) {
   Money sum;
   for (const FeeLine& line : input.lines) {
     sum += line.amount;
-    const Money priced = price_times_quantity(line.pric, line.cnt);
-    const int64_t gap = priced.fen() - line.amount.fen();
+    const WideInt gap = price_times_quantity_fen(line.pric, line.cnt) - line.amount.fen();
     if (gap > 1 || gap < -1) {  // one fen of tolerance for the hospital's own rounding
       return Rejection{Reject::kAmountMismatch, "feedetail " + line.feedetl_sn +
                                                     ": det_item_fee_sumamt " +
-                                                    line.amount.to_string() + " != pric x cnt " +
-                                                    priced.to_string()};
+                                                    line.amount.to_string() +
+                                                    " != pric x cnt"};
     }
   }
   if (sum != input.medfee_sumamt) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <cstddef>
 #include <string_view>
 #include <type_traits>
 
@@ -120,10 +121,19 @@ constexpr Money multiply_half_up(Money amount, Ratio ratio) {
       divide_half_up(static_cast<WideInt>(amount.fen()) * ratio.basis_points(), Ratio::kOne));
 }
 
-// (price × quantity) in fen, rounded half-up. Price in 1e-6 yuan = 1e-4 fen; quantity in 1e-4.
-constexpr Money price_times_quantity(Price price, Quantity quantity) {
-  return Money::from_fen(divide_half_up(
-      static_cast<WideInt>(price.micro_yuan) * quantity.ten_thousandths, 100'000'000));
+// The largest amount one claim or fee line may carry: 1,000,000,000.00 yuan. Far above any real
+// bill, and low enough that no sum the engine forms (lines of a claim, a person's year) can reach
+// Money::kMaxFen, so outside input can never trip an overflow check. (assumption)
+inline constexpr int64_t kClaimAmountMaxFen = 100'000'000'000;
+// At most this many fee lines in one claim.
+inline constexpr size_t kClaimLinesMax = 10'000;
+
+// (price × quantity) in fen, rounded half-up, exactly and without a range limit: price and
+// quantity come from outside (16 digits each), so the product may exceed any amount.
+// Price in 1e-6 yuan = 1e-4 fen; quantity in 1e-4.
+constexpr WideInt price_times_quantity_fen(Price price, Quantity quantity) {
+  const WideInt product = static_cast<WideInt>(price.micro_yuan) * quantity.ten_thousandths;
+  return (product + 50'000'000) / 100'000'000;  // both factors are non-negative
 }
 
 // Exact decimal text parsing, shared by the interface adapter and the reference-data loader.

@@ -60,7 +60,9 @@ LineSplit classify_line(const FeeLine& line, const CatalogueItem* item) {
   }
   if (item->price_cap && line.pric > *item->price_cap) {
     const Price over{line.pric.micro_yuan - item->price_cap->micro_yuan};
-    split.overlmt_selfpay = min(price_times_quantity(over, line.cnt), line.amount);
+    const WideInt over_fen = price_times_quantity_fen(over, line.cnt);
+    split.overlmt_selfpay =
+        over_fen < line.amount.fen() ? Money::from_fen(static_cast<int64_t>(over_fen)) : line.amount;
   }
   if (item->item_class == ItemClass::kB) {
     split.preselfpay_amt = multiply_half_up(line.amount - split.overlmt_selfpay, item->selfpay_prop);

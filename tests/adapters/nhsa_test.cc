@@ -42,6 +42,8 @@ const std::vector<BadInput>& bad_inputs() {
       {"exponent", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "5e4"); }, "invalid_amount", "medfee_sumamt"},
       {"negative", [](auto& j) { set_number(line_of(j, 0), "det_item_fee_sumamt", "-3000"); }, "invalid_amount", "det_item_fee_sumamt"},
       {"overflow", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "123456789012345678"); }, "invalid_amount", "medfee_sumamt"},
+      {"above claim max", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "1000000000.01"); }, "invalid_amount", "medfee_sumamt"},
+      {"huge price x cnt", [](auto& j) { set_number(line_of(j, 0), "pric", "9999999999.999999"); set_number(line_of(j, 0), "cnt", "999999999999.9999"); }, "amount_mismatch", "det_item_fee_sumamt"},
       {"amount text", [](auto& j) { set_string(data_of(j), "medfee_sumamt", "fifty"); }, "invalid_amount", "medfee_sumamt"},
       {"price 7 decimals", [](auto& j) { set_number(line_of(j, 0), "pric", "3000.0000001"); }, "invalid_amount", "pric"},
       {"unknown med_type", [](auto& j) { set_string(data_of(j), "med_type", "77"); }, "unknown_code", "med_type"},

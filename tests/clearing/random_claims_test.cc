@@ -128,7 +128,7 @@ class Generator {
       line.med_list_codg = "C" + std::to_string(between(0, 219));  // some not in the catalogue
       line.pric = Price{between(1, scale) * 10'000 + (chance(20) ? between(0, 9'999) : 0)};
       line.cnt = Quantity{between(1, 40) * 2'500};
-      line.amount = price_times_quantity(line.pric, line.cnt);
+      line.amount = Money::from_fen(static_cast<int64_t>(price_times_quantity_fen(line.pric, line.cnt)));
       line.hosp_appr_flag = static_cast<Approval>(between(0, 2));
       in.medfee_sumamt += line.amount;
       in.lines.push_back(std::move(line));
