@@ -71,7 +71,6 @@ int adjudicate_main(int argc, char** argv) {
     return 2;
   }
   clearing::MemoryState state;
-  std::string line;
   run_adjudication(*load.scenario, state, [&](const std::string& response) {
     std::cout << response << '\n';
   });

@@ -61,16 +61,21 @@ TEST(WorkedExamples, ReproduceDomainToTheFen) {
   EXPECT_EQ(e.psn_cash_pay.fen(), 15789);
 }
 
-TEST(WorkedExamples, AdjudicateCommandPrintsOneEnvelopePerRequest) {
-  const std::string command = std::string(MEDCLEAR_BINARY) + " adjudicate --scenario " +
-                              source_path("tests/scenarios/worked_examples.json");
+// Runs the medclear binary with `arguments`; returns its exit status and standard output.
+std::pair<int, std::string> run_medclear(const std::string& arguments) {
+  const std::string command = std::string(MEDCLEAR_BINARY) + " " + arguments;
   FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
+  if (pipe == nullptr) return {-1, ""};
   std::string output;
   char buffer[4096];
   while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  return {WEXITSTATUS(pclose(pipe)), output};
+}
+
+TEST(WorkedExamples, AdjudicateCommandPrintsOneEnvelopePerRequest) {
+  const auto [status, output] =
+      run_medclear("adjudicate --scenario " + source_path("tests/scenarios/worked_examples.json"));
+  EXPECT_EQ(status, 0);
   std::vector<adapters::Json> lines;
   std::istringstream stream(output);
   for (std::string line; std::getline(stream, line);) {
@@ -93,15 +98,19 @@ TEST(WorkedExamples, AdjudicateCommandPrintsOneEnvelopePerRequest) {
 TEST(WorkedExamples, InvalidScenarioExitsTwoWithThePath) {
   const std::string path = ::testing::TempDir() + "/bad_scenario.json";
   std::ofstream(path) << R"({"policies":[{"format":"medclear.policy.v1","admdvs":"610100","bogus":1}]})";
-  const std::string command =
-      std::string(MEDCLEAR_BINARY) + " adjudicate --scenario " + path + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 2);
+  const auto [status, output] = run_medclear("adjudicate --scenario " + path + " 2>&1");
+  EXPECT_EQ(status, 2);
   EXPECT_NE(output.find("policies[0]"), std::string::npos) << output;
+}
+
+TEST(WorkedExamples, EveryCommandHasHelp) {
+  const auto [status, output] = run_medclear("--help");
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(output.find("adjudicate"), std::string::npos) << output;
+  const auto [adjudicate_status, adjudicate_help] = run_medclear("adjudicate --help");
+  EXPECT_EQ(adjudicate_status, 0);
+  EXPECT_NE(adjudicate_help.find("--scenario"), std::string::npos) << adjudicate_help;
+  EXPECT_EQ(run_medclear("no-such-command 2>/dev/null").first, 2);
 }
 
 }  // namespace
