@@ -40,7 +40,4 @@ class MemoryState final : public StateView {
   std::unordered_map<std::string, uint64_t> region_counts_;
 };
 
-// Adds a delta to accumulators, field by field.
-Accumulators operator+(const Accumulators& a, const Accumulators& b);
-
 }  // namespace medclear::clearing

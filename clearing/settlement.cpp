@@ -2,6 +2,16 @@
 
 namespace medclear::clearing {
 
+Accumulators operator+(const Accumulators& a, const Accumulators& b) {
+  Accumulators sum;
+  sum.deductible_paid = a.deductible_paid + b.deductible_paid;
+  sum.pool_paid = a.pool_paid + b.pool_paid;
+  sum.layer_base = a.layer_base + b.layer_base;
+  sum.layer_paid = a.layer_paid + b.layer_paid;
+  sum.assistance_paid = a.assistance_paid + b.assistance_paid;
+  return sum;
+}
+
 SettlementAmounts SettlementAmounts::negated() const {
   SettlementAmounts n = *this;
   for (Money* field :

@@ -61,6 +61,9 @@ struct Accumulators {
   bool is_zero() const { return *this == Accumulators{}; }
 };
 
+// Adds accumulators (or a delta to them), field by field.
+Accumulators operator+(const Accumulators& a, const Accumulators& b);
+
 // Exactly what one settlement moved. A compensating record carries the negation.
 struct AccumulatorDelta {
   Accumulators year;   // added to the (psn, insutype, year) accumulators

@@ -1,20 +1,23 @@
 #include "gateway/adjudicate.h"
 
 #include <boost/program_options.hpp>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "adapters/nhsa.h"
 #include "clearing/engine.h"
+#include "ledger/directory.h"
 
 namespace medclear::gateway {
 
 namespace po = boost::program_options;
 
-AdjudicationCounts run_adjudication(const adapters::Scenario& scenario,
-                                    clearing::MemoryState& state,
-                                    const std::function<void(const std::string&)>& emit) {
+AdjudicationCounts run_adjudication(
+    const adapters::Scenario& scenario, clearing::MemoryState& state,
+    const std::function<void(const std::string&)>& emit,
+    const std::function<void(const clearing::SettlementRecord&)>& appended) {
   const clearing::Engine engine(scenario.reference);
   AdjudicationCounts counts;
   uint64_t serial = 0;
@@ -30,6 +33,7 @@ AdjudicationCounts run_adjudication(const adapters::Scenario& scenario,
     const clearing::Decision decision = engine.decide(*parse.request, state);
     if (decision.append) {
       state.apply(decision.result);
+      if (appended) appended(decision.result);
     }
     ++(decision.accepted() ? counts.accepted : counts.rejected);
     emit(adapters::build_nhsa_response(stamp, parse.msgid, decision));
@@ -37,14 +41,102 @@ AdjudicationCounts run_adjudication(const adapters::Scenario& scenario,
   return counts;
 }
 
+namespace {
+
+// The ledgers of every region a scenario touches, opened on first use under one directory.
+class LedgerSet {
+ public:
+  explicit LedgerSet(std::string root) : root_(std::move(root)) {}
+
+  // Stages the record on both sides: the insured region's funds and the treating region's
+  // receivable (DOMAIN.md §5).
+  Status stage(const clearing::SettlementRecord& record) {
+    for (const auto& [admdvs, side] :
+         {std::pair{record.insuplc_admdvs, ledger::Side::kInsured},
+          std::pair{record.mdtrtarea_admvs, ledger::Side::kTreating}}) {
+      Result<ledger::Ledger*> target = get(ledger::region_of(admdvs));
+      if (!target.is_ok()) return target.status();
+      Result<ledger::Ledger::Staged> staged = (*target)->stage(record, side);
+      if (!staged.is_ok()) return staged.status();
+    }
+    return Status::ok();
+  }
+
+  Status commit() {
+    for (auto& [region, directory] : ledgers_) {
+      if (Status status = directory.ledger->commit(); !status.is_ok()) {
+        return Status::error("ledger " + region + ": " + status.message());
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  Result<ledger::Ledger*> get(const std::string& region) {
+    auto it = ledgers_.find(region);
+    if (it == ledgers_.end()) {
+      ledger::LedgerOptions options;
+      options.region = region;
+      Result<ledger::LedgerDirectory> opened =
+          ledger::open_directory(root_ + "/" + region, options, true);
+      if (!opened.is_ok()) return opened.status();
+      if (Result<ledger::SigningKey> key = opened->seal_key(); !key.is_ok()) return key.status();
+      it = ledgers_.emplace(region, std::move(*opened)).first;
+    }
+    return it->second.ledger.get();
+  }
+
+  std::string root_;
+  std::map<std::string, ledger::LedgerDirectory> ledgers_;
+};
+
+constexpr size_t kLedgerBatchRequests = 1000;
+
+// Runs the scenario writing its ledgers; answers leave only after their batch is durable.
+int adjudicate_with_ledger(const adapters::Scenario& scenario, const std::string& root) {
+  clearing::MemoryState state;
+  LedgerSet ledgers(root);
+  std::vector<std::string> pending_answers;
+  Status failure = Status::ok();
+  auto flush = [&]() {
+    if (!failure.is_ok()) return;
+    failure = ledgers.commit();
+    if (!failure.is_ok()) return;
+    for (const std::string& answer : pending_answers) std::cout << answer << '\n';
+    pending_answers.clear();
+  };
+  run_adjudication(
+      scenario, state,
+      [&](const std::string& response) {
+        pending_answers.push_back(response);
+        if (pending_answers.size() >= kLedgerBatchRequests) flush();
+      },
+      [&](const clearing::SettlementRecord& record) {
+        if (failure.is_ok()) failure = ledgers.stage(record);
+      });
+  flush();
+  if (!failure.is_ok()) {
+    std::cerr << "medclear adjudicate: ledger failure, unanswered requests were not written "
+                 "durably: "
+              << failure.message() << "\n";
+    return 1;
+  }
+  std::cout.flush();
+  return std::cout ? 0 : 2;
+}
+
+}  // namespace
+
 int adjudicate_main(int argc, char** argv) {
   po::options_description options(
       "medclear adjudicate --scenario FILE\n\n"
       "Runs the requests of a scenario (contracts/adjudicate.md) through the clearing engine with\n"
       "in-memory state and prints one response envelope per request, one JSON object per line.\n"
-      "Exit 0 when the scenario was read, 2 when it is unreadable or invalid.\n\nOptions");
+      "Exit 0 when the scenario was read, 2 when it is unreadable or invalid, 1 when a\nledger cannot be written.\n\nOptions");
   options.add_options()("help,h", "show this help")(
-      "scenario", po::value<std::string>()->required(), "scenario file (JSON)");
+      "scenario", po::value<std::string>()->required(), "scenario file (JSON)")(
+      "ledger", po::value<std::string>(),
+      "also write every settlement to the ledgers of both regions under this directory");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
@@ -69,6 +161,9 @@ int adjudicate_main(int argc, char** argv) {
   if (!load.scenario) {
     std::cerr << "medclear adjudicate: invalid scenario " << path << ": " << load.error << "\n";
     return 2;
+  }
+  if (vm.count("ledger")) {
+    return adjudicate_with_ledger(*load.scenario, vm["ledger"].as<std::string>());
   }
   clearing::MemoryState state;
   run_adjudication(*load.scenario, state, [&](const std::string& response) {

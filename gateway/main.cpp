@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "gateway/adjudicate.h"
+#include "gateway/ledger_commands.h"
 
 namespace {
 
@@ -17,6 +18,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"adjudicate", "run a scenario's requests through the clearing engine (offline)",
      medclear::gateway::adjudicate_main},
+    {"ledger", "verify, dump, seal and prove a region's ledger", medclear::gateway::ledger_main},
 };
 
 void usage(std::ostream& out) {

@@ -1,0 +1,456 @@
+#include "gateway/ledger_commands.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "adapters/json.h"
+#include "ledger/directory.h"
+#include "ledger/merkle.h"
+#include "ledger/proof.h"
+#include "ledger/verify.h"
+
+namespace medclear::gateway {
+
+namespace po = boost::program_options;
+namespace lg = medclear::ledger;
+namespace cl = medclear::clearing;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: medclear ledger <verify|dump|seal|proof|verify-proof> [options]\n\n"
+    "  verify --dir D [--pubkey K]      check hash chain, double entry, indexes, balances,\n"
+    "                                   accumulators and every seal; exit 1 naming the first fault\n"
+    "  dump --dir D [--from SEQ] [--limit N] [--balances]\n"
+    "                                   one JSON line per entry (and the balances)\n"
+    "  seal --dir D --day YYYY-MM-DD [--key K]\n"
+    "                                   seal every unsealed business day through DAY\n"
+    "  proof --dir D --settlement SETL_ID\n"
+    "                                   inclusion proof of a settlement in its day's seal\n"
+    "  proof --dir D --from-seal DAY --to-seal DAY\n"
+    "                                   consistency proof: the later ledger extends the earlier\n"
+    "  verify-proof --proof FILE [--pubkey K]\n"
+    "                                   check a proof without the ledger\n";
+
+// Parses `options`; prints help or the error. Returns nullopt when the command should exit.
+std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
+                                       int* exit_code) {
+  options.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    if (vm.count("help")) {
+      std::cout << kUsage << "\n" << options << "\n";
+      *exit_code = 0;
+      return std::nullopt;
+    }
+    po::notify(vm);
+  } catch (const po::error& error) {
+    std::cerr << "medclear ledger: " << error.what() << "\n" << options << "\n";
+    *exit_code = 2;
+    return std::nullopt;
+  }
+  return vm;
+}
+
+std::optional<lg::LedgerDirectory> open_existing(const std::string& dir) {
+  Result<lg::LedgerDirectory> directory = lg::open_directory(dir, {}, false);
+  if (!directory.is_ok()) {
+    std::cerr << "medclear ledger: " << directory.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*directory);
+}
+
+std::optional<lg::SigningKey> load_public(const po::variables_map& vm) {
+  if (!vm.count("pubkey")) return std::nullopt;
+  Result<lg::SigningKey> key = lg::SigningKey::load_public_pem(vm["pubkey"].as<std::string>());
+  if (!key.is_ok()) {
+    std::cerr << "medclear ledger: " << key.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*key);
+}
+
+void write_hexes(adapters::JsonWriter& w, const std::vector<lg::Digest>& digests) {
+  w.begin_array();
+  for (const lg::Digest& d : digests) w.string(lg::to_hex(d));
+  w.end_array();
+}
+
+int verify_command(int argc, char** argv) {
+  po::options_description options("medclear ledger verify");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "pubkey", po::value<std::string>(), "the region's public key (PEM) to check seals with");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  std::optional<lg::SigningKey> key = load_public(*vm);
+  if (vm->count("pubkey") && !key) return 2;
+  const lg::VerifyReport report = lg::verify_ledger(*directory->ledger, key ? &*key : nullptr);
+  if (!report.ok) {
+    std::cout << "FAILED region=" << directory->ledger->region() << " " << report.problem << "\n";
+    return 1;
+  }
+  std::cout << "ok region=" << directory->ledger->region() << " entries=" << report.entries
+            << " index_keys=" << report.index_keys << " seals=" << report.seals
+            << (key ? " key=trusted" : " key=as-named-in-seals") << "\n";
+  return 0;
+}
+
+void write_entry(adapters::JsonWriter& w, const lg::DecodedEntry& d) {
+  const lg::Entry& e = d.entry;
+  const cl::SettlementRecord& r = e.record;
+  static const char* kKinds[] = {"settlement", "cancel", "reversal"};
+  w.begin_object();
+  w.key("seq").integer(static_cast<int64_t>(e.seq));
+  w.key("day").string(e.day.to_string());
+  w.key("side").string(e.side == lg::Side::kInsured ? "insured" : "treating");
+  w.key("kind").string(kKinds[static_cast<int>(r.kind)]);
+  w.key("infno").string(cl::to_string(r.infno));
+  w.key("setl_id").string(r.setl_id);
+  w.key("msgid").string(r.msgid);
+  w.key("compensates").string(r.compensates);
+  w.key("insuplc_admdvs").string(r.insuplc_admdvs);
+  w.key("mdtrtarea_admvs").string(r.mdtrtarea_admvs);
+  w.key("fixmedins_code").string(r.fixmedins_code);
+  w.key("setl_time").string(r.setl_time.to_string());
+  w.key("medfee_sumamt").number_text(r.amounts.medfee_sumamt.to_string());
+  w.key("fund_pay_sumamt").number_text(r.amounts.fund_pay_sumamt.to_string());
+  w.key("acct_pay").number_text(r.amounts.acct_pay.to_string());
+  w.key("legs").begin_array();
+  for (const lg::Leg& leg : e.legs) {
+    w.begin_object();
+    w.key(leg.direction == lg::Direction::kDebit ? "debit" : "credit").string(leg.account);
+    w.key("amount").number_text(leg.amount.to_string());
+    w.end_object();
+  }
+  w.end_array();
+  w.key("prev_hash").string(lg::to_hex(e.prev_hash));
+  w.key("hash").string(lg::to_hex(d.hash));
+  w.end_object();
+}
+
+int dump_command(int argc, char** argv) {
+  po::options_description options("medclear ledger dump");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "from", po::value<uint64_t>()->default_value(1), "first entry")(
+      "limit", po::value<uint64_t>()->default_value(UINT64_MAX), "most entries")(
+      "balances", "print the balances too");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  lg::Ledger& ledger = *directory->ledger;
+  const uint64_t from = (*vm)["from"].as<uint64_t>();
+  const uint64_t limit = (*vm)["limit"].as<uint64_t>();
+  for (uint64_t seq = from; seq <= ledger.last_seq() && seq - from < limit; ++seq) {
+    Result<lg::DecodedEntry> entry = ledger.entry(seq);
+    if (!entry.is_ok()) {
+      std::cerr << "entry " << seq << ": " << entry.status().message() << "\n";
+      return 1;
+    }
+    adapters::JsonWriter w;
+    write_entry(w, *entry);
+    std::cout << w.str() << "\n";
+  }
+  if (vm->count("balances")) {
+    adapters::JsonWriter w;
+    w.begin_object().key("balances").begin_object();
+    for (const auto& [account, amount] : ledger.balances()) {
+      w.key(account).number_text(amount.to_string());
+    }
+    w.end_object().end_object();
+    std::cout << w.str() << "\n";
+  }
+  return 0;
+}
+
+void write_seal(adapters::JsonWriter& w, const lg::Seal& seal) {
+  w.begin_object();
+  w.key("day").string(seal.day.to_string());
+  w.key("algorithm").string(lg::to_string(seal.algorithm));
+  w.key("day_count").integer(static_cast<int64_t>(seal.day_count));
+  w.key("day_root").string(lg::to_hex(seal.day_root));
+  w.key("ledger_size").integer(static_cast<int64_t>(seal.ledger_size));
+  w.key("ledger_root").string(lg::to_hex(seal.ledger_root));
+  w.key("prev_seal_hash").string(lg::to_hex(seal.prev_seal_hash));
+  w.key("public_key").string(lg::to_hex(seal.public_key));
+  w.key("signature").string(lg::to_hex(seal.signature));
+  w.key("encoded").string(lg::to_hex(lg::encode_seal(seal)));
+  w.end_object();
+}
+
+int seal_command(int argc, char** argv) {
+  po::options_description options("medclear ledger seal");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "day", po::value<std::string>()->required(), "seal every unsealed day through this one")(
+      "key", po::value<std::string>(), "private key (PEM); default DIR/seal-key.pem");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  const auto day = cl::parse_date((*vm)["day"].as<std::string>());
+  if (!day) {
+    std::cerr << "medclear ledger seal: --day must be YYYY-MM-DD\n";
+    return 2;
+  }
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  Result<lg::SigningKey> key = vm->count("key")
+                                   ? lg::SigningKey::load_private_pem((*vm)["key"].as<std::string>())
+                                   : directory->seal_key();
+  if (!key.is_ok()) {
+    std::cerr << "medclear ledger seal: " << key.status().message() << "\n";
+    return 2;
+  }
+  Result<lg::Seal> seal = directory->ledger->seal_through(*day, *key);
+  if (!seal.is_ok()) {
+    std::cerr << "medclear ledger seal: " << seal.status().message() << "\n";
+    return 1;
+  }
+  adapters::JsonWriter w;
+  write_seal(w, *seal);
+  std::cout << w.str() << "\n";
+  return 0;
+}
+
+// The seal that covers business day `day`, and the day it starts after.
+std::optional<std::pair<lg::Seal, std::optional<cl::Date>>> covering_seal(
+    const std::vector<lg::Seal>& seals, cl::Date day) {
+  std::optional<cl::Date> after;
+  for (const lg::Seal& seal : seals) {
+    if (day <= seal.day) return std::pair{seal, after};
+    after = seal.day;
+  }
+  return std::nullopt;
+}
+
+int inclusion_proof(lg::Ledger& ledger, const std::string& setl_id) {
+  const auto seq = ledger.seq_by_setl_id(setl_id);
+  if (!seq) {
+    std::cerr << "medclear ledger proof: no settlement " << setl_id << "\n";
+    return 1;
+  }
+  Result<lg::DecodedEntry> entry = ledger.entry(*seq);
+  Result<std::vector<lg::Seal>> seals = ledger.seals();
+  if (!entry.is_ok() || !seals.is_ok()) {
+    std::cerr << "medclear ledger proof: cannot read the ledger\n";
+    return 2;
+  }
+  const auto covering = covering_seal(*seals, entry->entry.day);
+  if (!covering) {
+    std::cerr << "medclear ledger proof: business day " << entry->entry.day.to_string()
+              << " is not sealed yet\n";
+    return 1;
+  }
+  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(covering->second, covering->first.day);
+  Result<std::vector<lg::Digest>> leaves = ledger.leaves(*seqs);
+  const size_t index = std::find(seqs->begin(), seqs->end(), *seq) - seqs->begin();
+  adapters::JsonWriter w;
+  w.begin_object();
+  w.key("format").string("medclear.proof.v1");
+  w.key("type").string("inclusion");
+  w.key("region").string(ledger.region());
+  w.key("setl_id").string(setl_id);
+  w.key("entry").string(lg::to_hex(*ledger.entry_bytes(*seq)));
+  w.key("leaf_index").integer(static_cast<int64_t>(index));
+  w.key("path");
+  write_hexes(w, lg::inclusion_proof(ledger.algorithm(), *leaves, index));
+  w.key("seal");
+  write_seal(w, covering->first);
+  w.end_object();
+  std::cout << w.str() << "\n";
+  return 0;
+}
+
+int consistency_proof(lg::Ledger& ledger, cl::Date from, cl::Date to) {
+  Result<std::vector<lg::Seal>> seals = ledger.seals();
+  const lg::Seal* old_seal = nullptr;
+  const lg::Seal* new_seal = nullptr;
+  for (const lg::Seal& seal : *seals) {
+    if (seal.day == from) old_seal = &seal;
+    if (seal.day == to) new_seal = &seal;
+  }
+  if (old_seal == nullptr || new_seal == nullptr || old_seal->ledger_size > new_seal->ledger_size) {
+    std::cerr << "medclear ledger proof: need two seals, the first no later than the second\n";
+    return 1;
+  }
+  Result<std::vector<lg::Digest>> leaves = ledger.prefix_leaves(new_seal->ledger_size);
+  adapters::JsonWriter w;
+  w.begin_object();
+  w.key("format").string("medclear.proof.v1");
+  w.key("type").string("consistency");
+  w.key("region").string(ledger.region());
+  w.key("path");
+  write_hexes(w, lg::consistency_proof(ledger.algorithm(), *leaves, old_seal->ledger_size));
+  w.key("old_seal");
+  write_seal(w, *old_seal);
+  w.key("new_seal");
+  write_seal(w, *new_seal);
+  w.end_object();
+  std::cout << w.str() << "\n";
+  return 0;
+}
+
+int proof_command(int argc, char** argv) {
+  po::options_description options("medclear ledger proof");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "settlement", po::value<std::string>(), "setl_id to prove")(
+      "from-seal", po::value<std::string>(), "older seal day")(
+      "to-seal", po::value<std::string>(), "newer seal day");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  if (vm->count("settlement")) {
+    return inclusion_proof(*directory->ledger, (*vm)["settlement"].as<std::string>());
+  }
+  const auto from = vm->count("from-seal") ? cl::parse_date((*vm)["from-seal"].as<std::string>())
+                                           : std::nullopt;
+  const auto to =
+      vm->count("to-seal") ? cl::parse_date((*vm)["to-seal"].as<std::string>()) : std::nullopt;
+  if (!from || !to) {
+    std::cerr << "medclear ledger proof: give --settlement, or --from-seal and --to-seal\n";
+    return 2;
+  }
+  return consistency_proof(*directory->ledger, *from, *to);
+}
+
+// Reads the fields of a proof file written by `ledger proof`.
+struct ProofReader {
+  const adapters::Json& json;
+  bool ok = true;
+  std::string text(std::string_view key) {
+    const adapters::Json* value = json.find(key);
+    if (value == nullptr || !value->is_string()) {
+      ok = false;
+      return {};
+    }
+    return value->text;
+  }
+  std::string bytes(std::string_view key) {
+    Result<std::string> decoded = lg::bytes_from_hex(text(key));
+    if (!decoded.is_ok()) ok = false;
+    return decoded.is_ok() ? *decoded : std::string();
+  }
+  std::vector<lg::Digest> path() {
+    std::vector<lg::Digest> out;
+    const adapters::Json* list = json.find("path");
+    if (list == nullptr || !list->is_array()) {
+      ok = false;
+      return out;
+    }
+    for (const adapters::Json& item : list->items) {
+      Result<lg::Digest> digest = lg::digest_from_hex(item.text);
+      if (!digest.is_ok()) ok = false;
+      out.push_back(digest.is_ok() ? *digest : lg::Digest{});
+    }
+    return out;
+  }
+  lg::Seal seal(std::string_view key) {
+    const adapters::Json* object = json.find(key);
+    if (object == nullptr || !object->is_object()) {
+      ok = false;
+      return {};
+    }
+    ProofReader inner{*object};
+    Result<lg::Seal> seal = lg::decode_seal(inner.bytes("encoded"));
+    if (!inner.ok || !seal.is_ok()) {
+      ok = false;
+      return {};
+    }
+    return *seal;
+  }
+};
+
+int verify_proof_main(int argc, char** argv) {
+  po::options_description options("medclear ledger verify-proof");
+  options.add_options()("proof", po::value<std::string>()->required(), "proof file (JSON)")(
+      "pubkey", po::value<std::string>(), "the region's public key (PEM)");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  std::optional<lg::SigningKey> key = load_public(*vm);
+  if (vm->count("pubkey") && !key) return 2;
+  std::ifstream file((*vm)["proof"].as<std::string>());
+  std::stringstream content;
+  content << file.rdbuf();
+  const adapters::JsonParse json = adapters::parse_json(content.str());
+  if (!file || !json.value || !json.value->is_object()) {
+    std::cerr << "medclear ledger verify-proof: cannot read the proof\n";
+    return 2;
+  }
+  ProofReader reader{*json.value};
+  const std::string type = reader.text("type");
+  const char* signer = key ? "trusted key" : "the key named in the seal";
+  if (type == "inclusion") {
+    lg::InclusionProof proof;
+    proof.entry_bytes = reader.bytes("entry");
+    const adapters::Json* index = json.value->find("leaf_index");
+    proof.leaf_index = index != nullptr && index->is_number() ? std::stoull(index->text) : 0;
+    proof.path = reader.path();
+    proof.seal = reader.seal("seal");
+    if (!reader.ok) {
+      std::cerr << "medclear ledger verify-proof: malformed inclusion proof\n";
+      return 2;
+    }
+    Result<lg::DecodedEntry> entry = lg::verify_inclusion_proof(proof, key ? &*key : nullptr);
+    if (!entry.is_ok()) {
+      std::cout << "FAILED " << entry.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "ok setl_id=" << entry->entry.record.setl_id << " seq=" << entry->entry.seq
+              << " in seal " << proof.seal.day.to_string() << " signed by " << signer << "\n";
+    return 0;
+  }
+  if (type == "consistency") {
+    lg::ConsistencyProof proof;
+    proof.path = reader.path();
+    proof.old_seal = reader.seal("old_seal");
+    proof.new_seal = reader.seal("new_seal");
+    if (!reader.ok) {
+      std::cerr << "medclear ledger verify-proof: malformed consistency proof\n";
+      return 2;
+    }
+    const Status status = lg::verify_consistency_proof(proof, key ? &*key : nullptr);
+    if (!status.is_ok()) {
+      std::cout << "FAILED " << status.message() << "\n";
+      return 1;
+    }
+    std::cout << "ok ledger of " << proof.new_seal.day.to_string() << " (" << proof.new_seal.ledger_size
+              << " entries) extends ledger of " << proof.old_seal.day.to_string() << " ("
+              << proof.old_seal.ledger_size << " entries), signed by " << signer << "\n";
+    return 0;
+  }
+  std::cerr << "medclear ledger verify-proof: unknown proof type\n";
+  return 2;
+}
+
+}  // namespace
+
+int ledger_main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string verb = argv[1];
+  if (verb == "--help" || verb == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (verb == "verify") return verify_command(argc - 1, argv + 1);
+  if (verb == "dump") return dump_command(argc - 1, argv + 1);
+  if (verb == "seal") return seal_command(argc - 1, argv + 1);
+  if (verb == "proof") return proof_command(argc - 1, argv + 1);
+  if (verb == "verify-proof") return verify_proof_main(argc - 1, argv + 1);
+  std::cerr << "medclear ledger: unknown verb '" << verb << "'\n" << kUsage;
+  return 2;
+}
+
+}  // namespace medclear::gateway

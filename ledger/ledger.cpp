@@ -1,0 +1,438 @@
+#include "ledger/ledger.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "ledger/codec.h"
+#include "ledger/keys.h"
+#include "ledger/merkle.h"
+
+namespace medclear::ledger {
+
+namespace cl = medclear::clearing;
+
+namespace {
+
+Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
+  return status.ok() ? Status::ok() : Status::error(what + ": " + status.ToString());
+}
+
+std::string encode_meta(const std::string& region, HashAlgorithm algorithm) {
+  ByteWriter out;
+  out.raw("ML");
+  out.u8(kEntryFormatVersion);
+  out.u8(static_cast<uint8_t>(algorithm));
+  out.str(region);
+  return std::move(out.bytes());
+}
+
+std::string encode_u64(uint64_t value) {
+  ByteWriter out;
+  out.u64(value);
+  return std::move(out.bytes());
+}
+
+Result<uint64_t> decode_u64(std::string_view bytes) {
+  ByteReader in(bytes);
+  uint64_t value = 0;
+  if (!in.u64(value) || in.remaining() != 0) return Status::error("corrupt counter");
+  return value;
+}
+
+}  // namespace
+
+std::string encode_i64(int64_t value) {
+  ByteWriter out;
+  out.i64(value);
+  return std::move(out.bytes());
+}
+
+Result<int64_t> decode_i64(std::string_view bytes) {
+  ByteReader in(bytes);
+  int64_t value = 0;
+  if (!in.i64(value) || in.remaining() != 0) return Status::error("corrupt amount");
+  return value;
+}
+
+std::string encode_accumulators(const cl::Accumulators& a) {
+  ByteWriter out;
+  for (cl::Money m : {a.deductible_paid, a.pool_paid, a.layer_base, a.layer_paid,
+                      a.assistance_paid}) {
+    out.i64(m.fen());
+  }
+  return std::move(out.bytes());
+}
+
+Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
+  ByteReader in(bytes);
+  cl::Accumulators a;
+  for (cl::Money* m : {&a.deductible_paid, &a.pool_paid, &a.layer_base, &a.layer_paid,
+                       &a.assistance_paid}) {
+    int64_t fen = 0;
+    if (!in.i64(fen) || fen < -cl::Money::kMaxFen || fen > cl::Money::kMaxFen) {
+      return Status::error("corrupt accumulators");
+    }
+    *m = cl::Money::from_fen(fen);
+  }
+  if (in.remaining() != 0) return Status::error("corrupt accumulators");
+  return a;
+}
+
+Ledger::Ledger(const LedgerOptions& options)
+    : options_(options), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+
+Ledger::~Ledger() = default;
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const LedgerOptions& options) {
+  std::unique_ptr<Ledger> ledger(new Ledger(options));
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.paranoid_checks = true;
+  if (options.env != nullptr) db_options.env = options.env;
+  rocksdb::DB* db = nullptr;
+  const Status opened = from_rocksdb(rocksdb::DB::Open(db_options, path, &db), "open " + path);
+  if (!opened.is_ok()) return opened;
+  ledger->db_.reset(db);
+  const Status loaded = ledger->load();
+  if (!loaded.is_ok()) return loaded;
+  return ledger;
+}
+
+Status Ledger::load() {
+  std::string meta;
+  rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kMeta), &meta);
+  if (read.IsNotFound()) {
+    if (!cl::is_division_code(options_.region) || options_.region.substr(2) != "0000") {
+      return Status::error("a new ledger needs its region as a province code PP0000");
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    region_ = options_.region;
+    algorithm_ = options_.algorithm;
+    return from_rocksdb(
+        db_->Put(sync, keys::prefix(keys::kMeta), encode_meta(region_, algorithm_)), "create");
+  }
+  if (!read.ok()) return from_rocksdb(read, "read meta");
+  ByteReader in(meta);
+  std::string_view magic;
+  uint8_t version = 0, algorithm = 0;
+  if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) || version != kEntryFormatVersion ||
+      !in.u8(algorithm) || (algorithm != 1 && algorithm != 2) || !in.str(region_)) {
+    return Status::error("not a medclear ledger (format " + std::to_string(version) + ")");
+  }
+  algorithm_ = static_cast<HashAlgorithm>(algorithm);
+  if (!options_.region.empty() && options_.region != region_) {
+    return Status::error("ledger belongs to region " + region_ + ", not " + options_.region);
+  }
+  std::string head;
+  read = db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kHead), &head);
+  if (read.IsNotFound()) return Status::ok();  // no entry yet
+  if (!read.ok()) return from_rocksdb(read, "read head");
+  ByteReader h(head);
+  std::string_view hash;
+  uint8_t sealed = 0;
+  int32_t sealed_day = 0;
+  if (!h.u64(last_seq_) || !h.raw(32, hash) || !h.u8(sealed) || !h.i32(sealed_day) ||
+      !h.u64(outbox_seq_)) {
+    return Status::error("corrupt ledger head");
+  }
+  std::copy(hash.begin(), hash.end(), head_hash_.begin());
+  if (sealed != 0) last_sealed_day_ = cl::Date::from_days(sealed_day);
+  return Status::ok();
+}
+
+std::optional<std::string> Ledger::get(const std::string& key) const {
+  const auto staged = pending_.find(key);
+  if (staged != pending_.end()) return staged->second;
+  std::string value;
+  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (status.IsNotFound()) return std::nullopt;
+  MC_CHECK(status.ok(), "ledger read failed");  // a failing disk under a live ledger: stop
+  return value;
+}
+
+void Ledger::put(const std::string& key, std::string value) {
+  MC_CHECK(batch_->Put(key, value).ok(), "write batch put");
+  pending_[key] = std::move(value);
+}
+
+void Ledger::put_head() {
+  ByteWriter out;
+  out.u64(last_seq_);
+  out.raw(std::string_view(reinterpret_cast<const char*>(head_hash_.data()), 32));
+  out.u8(last_sealed_day_ ? 1 : 0);
+  out.i32(last_sealed_day_ ? last_sealed_day_->days() : 0);
+  out.u64(outbox_seq_);
+  put(keys::prefix(keys::kHead), std::move(out.bytes()));
+}
+
+void Ledger::add_to_balance(const std::string& account, cl::Money amount) {
+  const std::string key = keys::text(keys::kBalance, account);
+  put(key, encode_i64((balance(account) + amount).fen()));
+}
+
+std::optional<uint64_t> Ledger::seq_by_setl_id(std::string_view setl_id) const {
+  const auto value = get(keys::text(keys::kBySetlId, setl_id));
+  if (!value) return std::nullopt;
+  return decode_u64(*value).value();
+}
+
+std::optional<uint64_t> Ledger::seq_by_msgid(std::string_view msgid) const {
+  const auto value = get(keys::text(keys::kByMsgid, msgid));
+  if (!value) return std::nullopt;
+  return decode_u64(*value).value();
+}
+
+std::optional<uint64_t> Ledger::compensation_of(std::string_view setl_id) const {
+  const auto value = get(keys::text(keys::kCompensation, setl_id));
+  if (!value) return std::nullopt;
+  return decode_u64(*value).value();
+}
+
+Result<std::string> Ledger::entry_bytes(uint64_t seq) const {
+  auto value = get(keys::journal(seq));
+  if (!value) return Status::error("no entry " + std::to_string(seq));
+  return std::move(*value);
+}
+
+Result<DecodedEntry> Ledger::entry(uint64_t seq) const {
+  Result<std::string> bytes = entry_bytes(seq);
+  if (!bytes.is_ok()) return bytes.status();
+  return decode_entry(*bytes);
+}
+
+cl::Accumulators Ledger::accumulators(std::string_view psn_no, std::string_view insutype,
+                                      int year) const {
+  const auto value = get(keys::accumulator(psn_no, insutype, year));
+  return value ? decode_accumulators(*value).value() : cl::Accumulators{};
+}
+
+cl::Money Ledger::account_used(std::string_view psn_no) const {
+  const auto value = get(keys::text(keys::kAccount, psn_no));
+  return value ? cl::Money::from_fen(decode_i64(*value).value()) : cl::Money{};
+}
+
+cl::Money Ledger::balance(std::string_view account) const {
+  const auto value = get(keys::text(keys::kBalance, account));
+  return value ? cl::Money::from_fen(decode_i64(*value).value()) : cl::Money{};
+}
+
+std::map<std::string, cl::Money> Ledger::balances() const {
+  std::map<std::string, cl::Money> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix = keys::prefix(keys::kBalance);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out[it->key().ToString().substr(1)] =
+        cl::Money::from_fen(decode_i64(it->value().ToStringView()).value());
+  }
+  return out;
+}
+
+uint64_t Ledger::region_count(std::string_view insuplc_admdvs) const {
+  const auto value = get(keys::text(keys::kRegionCount, insuplc_admdvs));
+  return value ? decode_u64(*value).value() : 0;
+}
+
+std::optional<int64_t> Ledger::offset(std::string_view topic, int32_t partition) const {
+  const auto value = get(keys::offset(topic, partition));
+  if (!value) return std::nullopt;
+  return decode_i64(*value).value();
+}
+
+uint64_t Ledger::outbox_cursor() const {
+  const auto value = get(keys::prefix(keys::kOutboxCursor));
+  return value ? decode_u64(*value).value() : 0;
+}
+
+std::vector<std::pair<uint64_t, std::string>> Ledger::outbox_after(uint64_t seq,
+                                                                   size_t max) const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (uint64_t next = seq + 1; next <= outbox_seq_ && out.size() < max; ++next) {
+    if (auto message = get(keys::outbox(next))) out.emplace_back(next, std::move(*message));
+  }
+  return out;
+}
+
+Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side side) {
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  if (const auto existing = seq_by_msgid(record.msgid)) {
+    Result<DecodedEntry> stored = entry(*existing);
+    if (!stored.is_ok()) return stored.status();
+    const cl::SettlementRecord& r = stored->entry.record;
+    if (r.setl_id == record.setl_id && r.fingerprint == record.fingerprint &&
+        r.kind == record.kind && stored->entry.side == side) {
+      return Staged::kAlreadyPresent;
+    }
+    return Status::error("msgid " + record.msgid + " already holds entry " +
+                         std::to_string(*existing) + " with different content");
+  }
+  if (const auto existing = seq_by_setl_id(record.setl_id)) {
+    return Status::error("setl_id " + record.setl_id + " already holds entry " +
+                         std::to_string(*existing));
+  }
+  Entry e;
+  e.seq = last_seq_ + 1;
+  e.day = record.setl_time.date;
+  if (last_sealed_day_ && e.day <= *last_sealed_day_) {  // late: into the first open day
+    e.day = cl::Date::from_days(last_sealed_day_->days() + 1);
+  }
+  e.side = side;
+  e.prev_hash = head_hash_;
+  e.record = record;
+  e.legs = legs_for(record, side);
+  MC_CHECK(imbalance(e.legs).is_zero(), "unbalanced entry");
+  Digest hash{};
+  put(keys::journal(e.seq), encode_entry(e, algorithm_, &hash));
+  const std::string seq = encode_u64(e.seq);
+  put(keys::text(keys::kBySetlId, record.setl_id), seq);
+  put(keys::text(keys::kByMsgid, record.msgid), seq);
+  if (!record.compensates.empty()) put(keys::text(keys::kCompensation, record.compensates), seq);
+  put(keys::day_entry(e.day.days(), e.seq), "");
+  for (const Leg& leg : e.legs) {
+    add_to_balance(leg.account, leg.direction == Direction::kDebit ? leg.amount : -leg.amount);
+    batch_imbalance_ += leg.direction == Direction::kDebit ? leg.amount : -leg.amount;
+  }
+  if (side == Side::kInsured) {
+    const cl::Accumulators year = accumulators(record.psn_no, record.insutype, record.year);
+    put(keys::accumulator(record.psn_no, record.insutype, record.year),
+        encode_accumulators(year + record.delta.year));
+    if (!record.delta.account_used.is_zero()) {
+      put(keys::text(keys::kAccount, record.psn_no),
+          encode_i64((account_used(record.psn_no) + record.delta.account_used).fen()));
+    }
+    put(keys::text(keys::kRegionCount, record.insuplc_admdvs),
+        encode_u64(region_count(record.insuplc_admdvs) + 1));
+  }
+  last_seq_ = e.seq;
+  head_hash_ = hash;
+  put_head();
+  ++staged_entries_;
+  return Staged::kAppended;
+}
+
+void Ledger::stage_offset(std::string_view topic, int32_t partition, int64_t next_offset) {
+  put(keys::offset(topic, partition), encode_i64(next_offset));
+}
+
+uint64_t Ledger::stage_outbox(std::string_view message) {
+  put(keys::outbox(++outbox_seq_), std::string(message));
+  put_head();
+  return outbox_seq_;
+}
+
+void Ledger::stage_outbox_cursor(uint64_t relayed_through) {
+  put(keys::prefix(keys::kOutboxCursor), encode_u64(relayed_through));
+}
+
+Status Ledger::commit() {
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  if (batch_->Count() == 0) return Status::ok();
+  // Σ debits = Σ credits over the whole batch, checked before it is written.
+  MC_CHECK(batch_imbalance_.is_zero(), "unbalanced batch");
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync;
+  const Status written = from_rocksdb(db_->Write(write, batch_.get()), "commit");
+  if (!written.is_ok()) {
+    failed_ = true;  // the in-memory head may be ahead of the disk: only a reopen is safe
+    return written;
+  }
+  batch_->Clear();
+  pending_.clear();
+  staged_entries_ = 0;
+  return Status::ok();
+}
+
+Result<std::vector<uint64_t>> Ledger::entries_of_days(std::optional<cl::Date> after,
+                                                      cl::Date through) const {
+  std::vector<uint64_t> seqs;
+  const std::string start = after ? keys::day(keys::kDayIndex, after->days() + 1)
+                                  : keys::prefix(keys::kDayIndex);
+  const std::string end = keys::day(keys::kDayIndex, through.days() + 1);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    if (it->key().size() != 13) return Status::error("corrupt day index key");
+    seqs.push_back(get_big_endian(it->key().ToStringView().substr(5), 8));
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "day index");
+  std::sort(seqs.begin(), seqs.end());  // journal order, across days
+  return seqs;
+}
+
+Result<std::vector<Digest>> Ledger::leaves(const std::vector<uint64_t>& seqs) const {
+  std::vector<Digest> out;
+  out.reserve(seqs.size());
+  for (uint64_t seq : seqs) {
+    Result<std::string> bytes = entry_bytes(seq);
+    if (!bytes.is_ok()) return bytes.status();
+    out.push_back(merkle_leaf(algorithm_, *bytes));
+  }
+  return out;
+}
+
+Result<std::vector<Digest>> Ledger::prefix_leaves(uint64_t size) const {
+  std::vector<Digest> out;
+  out.reserve(size);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  uint64_t expected = 1;
+  for (it->Seek(keys::journal(1)); it->Valid() && expected <= size; it->Next(), ++expected) {
+    if (it->key() != keys::journal(expected)) {
+      return Status::error("journal gap at entry " + std::to_string(expected));
+    }
+    out.push_back(merkle_leaf(algorithm_, it->value().ToStringView()));
+  }
+  if (out.size() != size) return Status::error("journal shorter than " + std::to_string(size));
+  return out;
+}
+
+Result<std::vector<Seal>> Ledger::seals() const {
+  std::vector<Seal> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix = keys::prefix(keys::kSeal);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    Result<Seal> seal = decode_seal(it->value().ToStringView());
+    if (!seal.is_ok()) return seal.status();
+    out.push_back(std::move(*seal));
+  }
+  return out;
+}
+
+Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  if (batch_->Count() != 0) return Status::error("commit staged entries before sealing");
+  if (last_sealed_day_ && day <= *last_sealed_day_) {
+    return Status::error(day.to_string() + " is already sealed (through " +
+                         last_sealed_day_->to_string() + ")");
+  }
+  Result<std::vector<uint64_t>> seqs = entries_of_days(last_sealed_day_, day);
+  if (!seqs.is_ok()) return seqs.status();
+  Result<std::vector<Digest>> day_leaves = leaves(*seqs);
+  if (!day_leaves.is_ok()) return day_leaves.status();
+  Result<std::vector<Digest>> all_leaves = prefix_leaves(last_seq_);
+  if (!all_leaves.is_ok()) return all_leaves.status();
+  Seal seal;
+  seal.day = day;
+  seal.algorithm = algorithm_;
+  seal.day_count = seqs->size();
+  seal.day_root = merkle_root(algorithm_, *day_leaves);
+  seal.ledger_size = last_seq_;
+  seal.ledger_root = merkle_root(algorithm_, *all_leaves);
+  if (last_sealed_day_) {
+    const auto previous = get(keys::day(keys::kSeal, last_sealed_day_->days()));
+    if (!previous) return Status::error("the previous seal is missing");
+    Result<Seal> decoded = decode_seal(*previous);
+    if (!decoded.is_ok()) return decoded.status();
+    seal.prev_seal_hash = decoded->hash();
+  }
+  const Status signed_ok = sign_seal(seal, key);
+  if (!signed_ok.is_ok()) return signed_ok;
+  put(keys::day(keys::kSeal, day.days()), encode_seal(seal));
+  last_sealed_day_ = day;
+  put_head();
+  const Status committed = commit();
+  if (!committed.is_ok()) return committed;
+  return seal;
+}
+
+}  // namespace medclear::ledger

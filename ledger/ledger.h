@@ -1,0 +1,121 @@
+// A region's ledger: the append-only double-entry journal on RocksDB, with its indexes (setl_id,
+// msgid, compensations, business day), balances, accumulators, consumed Kafka offsets and an
+// outbox. Every change of one group commit goes into ONE RocksDB write batch, so a crash leaves
+// all of a batch or none of it; a staged entry counts as written only after commit() returned ok.
+//
+// Single writer: one thread stages and commits. Reads see staged (not yet durable) writes, so
+// the next decision can build on the previous one inside a batch. If a commit fails, the ledger
+// refuses all further work: what was staged may or may not be on disk, and only reopening (which
+// reads what is durable) tells. There is no update and no delete of an entry.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "clearing/settlement.h"
+#include "clearing/status.h"
+#include "ledger/entry.h"
+#include "ledger/seal.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace medclear::ledger {
+
+struct LedgerOptions {
+  std::string region;  // "PP0000": required to create a ledger, checked when reopening one
+  HashAlgorithm algorithm = HashAlgorithm::kSha256;  // fixed when the ledger is created
+  bool sync = true;    // fsync each commit (off only for benchmarks of the unsynced path)
+  rocksdb::Env* env = nullptr;  // tests inject faults here
+};
+
+class Ledger {
+ public:
+  static Result<std::unique_ptr<Ledger>> open(const std::string& path, const LedgerOptions& options);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  enum class Staged { kAppended, kAlreadyPresent };
+  // Stages one settlement, cancel or reversal as seen from `side`. Appending what is already
+  // there (same msgid, setl_id, fingerprint, kind and side) returns kAlreadyPresent and changes
+  // nothing; the same msgid or setl_id with other content is an error.
+  Result<Staged> stage(const clearing::SettlementRecord& record, Side side);
+  void stage_offset(std::string_view topic, int32_t partition, int64_t next_offset);
+  uint64_t stage_outbox(std::string_view message);  // returns the outbox sequence
+  void stage_outbox_cursor(uint64_t relayed_through);
+  // Writes everything staged in one synced batch.
+  Status commit();
+  size_t staged_entries() const { return staged_entries_; }
+
+  // Reads, staged writes included.
+  const std::string& region() const { return region_; }
+  HashAlgorithm algorithm() const { return algorithm_; }
+  uint64_t last_seq() const { return last_seq_; }
+  const Digest& head_hash() const { return head_hash_; }
+  std::optional<clearing::Date> last_sealed_day() const { return last_sealed_day_; }
+  std::optional<uint64_t> seq_by_setl_id(std::string_view setl_id) const;
+  std::optional<uint64_t> seq_by_msgid(std::string_view msgid) const;
+  std::optional<uint64_t> compensation_of(std::string_view setl_id) const;
+  Result<std::string> entry_bytes(uint64_t seq) const;
+  Result<DecodedEntry> entry(uint64_t seq) const;
+  clearing::Accumulators accumulators(std::string_view psn_no, std::string_view insutype,
+                                      int year) const;
+  clearing::Money account_used(std::string_view psn_no) const;
+  clearing::Money balance(std::string_view account) const;
+  std::map<std::string, clearing::Money> balances() const;  // durable state only
+  uint64_t region_count(std::string_view insuplc_admdvs) const;
+  std::optional<int64_t> offset(std::string_view topic, int32_t partition) const;
+  uint64_t outbox_cursor() const;
+  std::vector<std::pair<uint64_t, std::string>> outbox_after(uint64_t seq, size_t max) const;
+
+  // Seals every unsealed business day up to and including `day`: one Merkle root over their
+  // entries, chained to the previous seal and signed. Nothing may be staged.
+  Result<Seal> seal_through(clearing::Date day, const SigningKey& key);
+  Result<std::vector<Seal>> seals() const;
+  // Journal seqs whose business day lies in (after, through].
+  Result<std::vector<uint64_t>> entries_of_days(std::optional<clearing::Date> after,
+                                                clearing::Date through) const;
+  // Merkle leaf hashes of the given entries, and of the journal prefix 1..size.
+  Result<std::vector<Digest>> leaves(const std::vector<uint64_t>& seqs) const;
+  Result<std::vector<Digest>> prefix_leaves(uint64_t size) const;
+
+  rocksdb::DB* db() { return db_.get(); }
+
+ private:
+  explicit Ledger(const LedgerOptions& options);
+  Status load();
+  std::optional<std::string> get(const std::string& key) const;
+  void put(const std::string& key, std::string value);
+  void add_to_balance(const std::string& account, clearing::Money amount);
+  void put_head();
+
+  LedgerOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unordered_map<std::string, std::string> pending_;  // what batch_ will write
+  std::string region_;
+  HashAlgorithm algorithm_ = HashAlgorithm::kSha256;
+  uint64_t last_seq_ = 0;
+  Digest head_hash_{};
+  std::optional<clearing::Date> last_sealed_day_;
+  uint64_t outbox_seq_ = 0;
+  size_t staged_entries_ = 0;
+  clearing::Money batch_imbalance_;
+  bool failed_ = false;
+};
+
+// Encoding of the small values (FORMAT.md).
+std::string encode_accumulators(const clearing::Accumulators& accumulators);
+Result<clearing::Accumulators> decode_accumulators(std::string_view bytes);
+std::string encode_i64(int64_t value);
+Result<int64_t> decode_i64(std::string_view bytes);
+
+}  // namespace medclear::ledger

@@ -1,0 +1,55 @@
+#include "ledger/proof.h"
+
+#include "ledger/merkle.h"
+
+namespace medclear::ledger {
+
+namespace {
+
+Status check_signature(const Seal& seal, const SigningKey* trusted_key) {
+  if (trusted_key != nullptr && seal.public_key != trusted_key->public_key_raw()) {
+    return Status::error("seal " + seal.day.to_string() + " is signed by another key");
+  }
+  Result<SigningKey> named = SigningKey::from_public_raw(seal.public_key);
+  if (!named.is_ok()) return named.status();
+  const SigningKey& key = trusted_key != nullptr ? *trusted_key : *named;
+  if (!key.verify(seal.signed_body(), seal.signature)) {
+    return Status::error("seal " + seal.day.to_string() + " signature invalid");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<DecodedEntry> verify_inclusion_proof(const InclusionProof& proof,
+                                            const SigningKey* trusted_key) {
+  if (Status signature = check_signature(proof.seal, trusted_key); !signature.is_ok()) {
+    return signature;
+  }
+  Result<DecodedEntry> entry = decode_entry(proof.entry_bytes);
+  if (!entry.is_ok()) return entry.status();
+  if (entry->algorithm != proof.seal.algorithm) return Status::error("hash algorithms differ");
+  const Digest leaf = merkle_leaf(proof.seal.algorithm, proof.entry_bytes);
+  if (!verify_inclusion(proof.seal.algorithm, leaf, proof.leaf_index, proof.seal.day_count,
+                        proof.path, proof.seal.day_root)) {
+    return Status::error("the entry is not in seal " + proof.seal.day.to_string());
+  }
+  return entry;
+}
+
+Status verify_consistency_proof(const ConsistencyProof& proof, const SigningKey* trusted_key) {
+  for (const Seal* seal : {&proof.old_seal, &proof.new_seal}) {
+    if (Status signature = check_signature(*seal, trusted_key); !signature.is_ok()) {
+      return signature;
+    }
+  }
+  if (!verify_consistency(proof.new_seal.algorithm, proof.old_seal.ledger_size,
+                          proof.new_seal.ledger_size, proof.old_seal.ledger_root,
+                          proof.new_seal.ledger_root, proof.path)) {
+    return Status::error("the ledger of " + proof.new_seal.day.to_string() +
+                         " does not extend the ledger of " + proof.old_seal.day.to_string());
+  }
+  return Status::ok();
+}
+
+}  // namespace medclear::ledger

@@ -1,0 +1,212 @@
+#include "ledger/verify.h"
+
+#include <rocksdb/db.h>
+
+#include <map>
+
+#include "ledger/codec.h"
+#include "ledger/keys.h"
+#include "ledger/merkle.h"
+
+namespace medclear::ledger {
+
+namespace cl = medclear::clearing;
+
+namespace {
+
+// Everything the journal implies about the other key spaces: key → value.
+using Expected = std::map<std::string, std::string>;
+
+struct Walk {
+  Expected expected;
+  std::map<std::string, cl::WideInt> balances;
+  std::map<std::string, cl::WideInt[5]> accumulators;
+  std::map<std::string, cl::WideInt> accounts;
+  std::map<std::string, uint64_t> region_counts;
+  std::vector<Digest> leaves;                  // journal order
+  std::map<int32_t, std::vector<uint64_t>> days;  // business day → seqs
+};
+
+std::string seq_value(uint64_t seq) {
+  ByteWriter out;
+  out.u64(seq);
+  return std::move(out.bytes());
+}
+
+std::string entry_name(uint64_t seq) { return "entry " + std::to_string(seq); }
+
+// Checks one decoded entry on its own and adds what it implies to the walk.
+std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq,
+                        const Digest& prev_hash, HashAlgorithm algorithm, Walk& walk) {
+  const Entry& e = decoded.entry;
+  const cl::SettlementRecord& r = e.record;
+  if (e.seq != expected_seq) return "seq " + std::to_string(e.seq) + " stored under another key";
+  if (decoded.algorithm != algorithm) return "hash algorithm differs from the ledger's";
+  if (e.prev_hash != prev_hash) return "hash chain broken (previous hash differs)";
+  const bool compensating = r.amounts.medfee_sumamt.is_negative();
+  const std::string identities = cl::check_identities(r.amounts, compensating);
+  if (!identities.empty()) return identities;
+  if (e.legs != legs_for(r, e.side)) return "legs do not match the settlement amounts";
+  walk.expected[keys::text(keys::kBySetlId, r.setl_id)] = seq_value(e.seq);
+  if (!walk.expected.emplace(keys::text(keys::kByMsgid, r.msgid), seq_value(e.seq)).second) {
+    return "msgid " + r.msgid + " appears twice";
+  }
+  if (!r.compensates.empty()) {
+    walk.expected[keys::text(keys::kCompensation, r.compensates)] = seq_value(e.seq);
+  }
+  walk.expected[keys::day_entry(e.day.days(), e.seq)] = "";
+  walk.days[e.day.days()].push_back(e.seq);
+  for (const Leg& leg : e.legs) {
+    walk.balances[leg.account] +=
+        leg.direction == Direction::kDebit ? leg.amount.fen() : -leg.amount.fen();
+  }
+  if (e.side == Side::kInsured) {
+    auto& year = walk.accumulators[keys::accumulator(r.psn_no, r.insutype, r.year)];
+    const cl::Accumulators& d = r.delta.year;
+    const cl::Money moved[5] = {d.deductible_paid, d.pool_paid, d.layer_base, d.layer_paid,
+                                d.assistance_paid};
+    for (int i = 0; i < 5; ++i) year[i] += moved[i].fen();
+    if (!r.delta.account_used.is_zero()) {
+      walk.accounts[keys::text(keys::kAccount, r.psn_no)] += r.delta.account_used.fen();
+    }
+    ++walk.region_counts[keys::text(keys::kRegionCount, r.insuplc_admdvs)];
+  }
+  return {};
+}
+
+// Turns the recomputed sums into expected key → value, refusing what cannot be stored.
+std::string finish_expected(Walk& walk) {
+  auto money = [](cl::WideInt fen, std::string* out) {
+    if (fen < -cl::Money::kMaxFen || fen > cl::Money::kMaxFen) return false;
+    *out = encode_i64(static_cast<int64_t>(fen));
+    return true;
+  };
+  for (const auto& [account, fen] : walk.balances) {
+    if (!money(fen, &walk.expected[keys::text(keys::kBalance, account)])) {
+      return "balance of " + account + " out of range";
+    }
+  }
+  for (const auto& [key, year] : walk.accumulators) {
+    cl::Accumulators a;
+    cl::Money* fields[5] = {&a.deductible_paid, &a.pool_paid, &a.layer_base, &a.layer_paid,
+                            &a.assistance_paid};
+    for (int i = 0; i < 5; ++i) {
+      if (year[i] < 0 || year[i] > cl::Money::kMaxFen) return "accumulator out of range";
+      *fields[i] = cl::Money::from_fen(static_cast<int64_t>(year[i]));
+    }
+    walk.expected[key] = encode_accumulators(a);
+  }
+  for (const auto& [key, fen] : walk.accounts) {
+    if (fen < 0 || !money(fen, &walk.expected[key])) return "personal account use out of range";
+  }
+  for (const auto& [key, count] : walk.region_counts) walk.expected[key] = seq_value(count);
+  return {};
+}
+
+// Compares one derived key space of the database with what the journal implies.
+std::string compare_space(rocksdb::DB* db, char space, const Expected& expected, uint64_t* keys) {
+  const std::string prefix(1, space);
+  auto want = expected.lower_bound(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next(), ++*keys) {
+    const std::string key = it->key().ToString();
+    if (want == expected.end() || !std::string_view(want->first).starts_with(prefix) ||
+        key < want->first) {
+      return "index key " + to_hex(key) + " (" + std::string(1, space) + ") has no journal entry";
+    }
+    if (want->first < key) return "index key " + to_hex(want->first) + " is missing";
+    if (it->value() != want->second) return "index key " + to_hex(key) + " has a wrong value";
+    ++want;
+  }
+  if (!it->status().ok()) return "read failed: " + it->status().ToString();
+  if (want != expected.end() && std::string_view(want->first).starts_with(prefix)) {
+    return "index key " + to_hex(want->first) + " is missing";
+  }
+  return {};
+}
+
+std::string check_seals(Ledger& ledger, const Walk& walk, const SigningKey* trusted_key,
+                        uint64_t* count) {
+  Result<std::vector<Seal>> seals = ledger.seals();
+  if (!seals.is_ok()) return "seal: " + seals.status().message();
+  Digest previous{};
+  std::optional<cl::Date> previous_day;
+  for (const Seal& seal : *seals) {
+    const std::string name = "seal " + seal.day.to_string() + ": ";
+    if (seal.prev_seal_hash != previous) return name + "chain to the previous seal broken";
+    std::vector<Digest> day_leaves;
+    for (const auto& [day, seqs] : walk.days) {
+      if ((!previous_day || day > previous_day->days()) && day <= seal.day.days()) {
+        for (uint64_t seq : seqs) day_leaves.push_back(walk.leaves[seq - 1]);
+      }
+    }
+    if (day_leaves.size() != seal.day_count ||
+        merkle_root(seal.algorithm, day_leaves) != seal.day_root) {
+      return name + "day root does not match the entries";
+    }
+    if (seal.ledger_size > walk.leaves.size()) return name + "covers entries the journal lacks";
+    const std::vector<Digest> prefix(walk.leaves.begin(), walk.leaves.begin() + seal.ledger_size);
+    if (merkle_root(seal.algorithm, prefix) != seal.ledger_root) {
+      return name + "ledger root does not match the journal";
+    }
+    if (trusted_key != nullptr && seal.public_key != trusted_key->public_key_raw()) {
+      return name + "signed by another key";
+    }
+    Result<SigningKey> named = SigningKey::from_public_raw(seal.public_key);
+    if (!named.is_ok()) return name + named.status().message();
+    const SigningKey& key = trusted_key != nullptr ? *trusted_key : *named;
+    if (!key.verify(seal.signed_body(), seal.signature)) return name + "signature invalid";
+    previous = seal.hash();
+    previous_day = seal.day;
+    ++*count;
+  }
+  if (previous_day != ledger.last_sealed_day()) return "head names another last sealed day";
+  return {};
+}
+
+}  // namespace
+
+VerifyReport verify_ledger(Ledger& ledger, const SigningKey* trusted_key) {
+  VerifyReport report;
+  auto fail = [&](std::string problem) {
+    report.problem = std::move(problem);
+    return report;
+  };
+  Walk walk;
+  Digest prev{};
+  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix = keys::prefix(keys::kJournal);
+  uint64_t seq = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ++seq;
+    if (it->key() != keys::journal(seq)) return fail(entry_name(seq) + ": missing (journal gap)");
+    Result<DecodedEntry> decoded = decode_entry(it->value().ToStringView());
+    if (!decoded.is_ok()) return fail(entry_name(seq) + ": " + decoded.status().message());
+    const std::string problem = check_entry(*decoded, seq, prev, ledger.algorithm(), walk);
+    if (!problem.empty()) return fail(entry_name(seq) + ": " + problem);
+    walk.leaves.push_back(merkle_leaf(ledger.algorithm(), it->value().ToStringView()));
+    prev = decoded->hash;
+  }
+  if (!it->status().ok()) return fail("journal read failed: " + it->status().ToString());
+  report.entries = seq;
+  if (seq != ledger.last_seq() || prev != ledger.head_hash()) {
+    return fail("head: names entry " + std::to_string(ledger.last_seq()) +
+                " but the journal ends at entry " + std::to_string(seq));
+  }
+  if (std::string problem = finish_expected(walk); !problem.empty()) return fail(problem);
+  for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kDayIndex,
+                     keys::kBalance, keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
+    if (std::string problem = compare_space(ledger.db(), space, walk.expected, &report.index_keys);
+        !problem.empty()) {
+      return fail(problem);
+    }
+  }
+  if (std::string problem = check_seals(ledger, walk, trusted_key, &report.seals);
+      !problem.empty()) {
+    return fail(problem);
+  }
+  report.ok = true;
+  return report;
+}
+
+}  // namespace medclear::ledger
