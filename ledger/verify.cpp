@@ -37,11 +37,13 @@ std::string entry_name(uint64_t seq) { return "entry " + std::to_string(seq); }
 
 // Checks one decoded entry on its own and adds what it implies to the walk.
 std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq,
-                        const Digest& prev_hash, HashAlgorithm algorithm, Walk& walk) {
+                        const Digest& prev_hash, const Ledger& ledger, Walk& walk) {
   const Entry& e = decoded.entry;
   const cl::SettlementRecord& r = e.record;
   if (e.seq != expected_seq) return "seq " + std::to_string(e.seq) + " stored under another key";
-  if (decoded.algorithm != algorithm) return "hash algorithm differs from the ledger's";
+  if (decoded.algorithm != ledger.algorithm()) return "hash algorithm differs from the ledger's";
+  const std::string& own = e.side == Side::kInsured ? r.insuplc_admdvs : r.mdtrtarea_admvs;
+  if (region_of(own) != ledger.region()) return "belongs to another region than the ledger's";
   if (e.prev_hash != prev_hash) return "hash chain broken (previous hash differs)";
   const bool compensating = r.amounts.medfee_sumamt.is_negative();
   const std::string identities = cl::check_identities(r.amounts, compensating);
@@ -182,7 +184,7 @@ VerifyReport verify_ledger(Ledger& ledger, const SigningKey* trusted_key) {
     if (it->key() != keys::journal(seq)) return fail(entry_name(seq) + ": missing (journal gap)");
     Result<DecodedEntry> decoded = decode_entry(it->value().ToStringView());
     if (!decoded.is_ok()) return fail(entry_name(seq) + ": " + decoded.status().message());
-    const std::string problem = check_entry(*decoded, seq, prev, ledger.algorithm(), walk);
+    const std::string problem = check_entry(*decoded, seq, prev, ledger, walk);
     if (!problem.empty()) return fail(entry_name(seq) + ": " + problem);
     walk.leaves.push_back(merkle_leaf(ledger.algorithm(), it->value().ToStringView()));
     prev = decoded->hash;

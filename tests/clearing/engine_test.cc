@@ -18,38 +18,6 @@ class Lifecycle : public ::testing::Test {
   adapters::Json claim_a() const { return scenario_.requests[0]; }
   adapters::Json claim_d() const { return scenario_.requests[4]; }
 
-  static adapters::Json cancel_of(const adapters::Json& claim, const std::string& setl_id,
-                                  const std::string& msgid) {
-    adapters::Json cancel = claim;
-    const std::string infno = member(cancel, "infno").text == "2304" ? "2305" : "2208";
-    set_string(cancel, "infno", infno);
-    set_string(cancel, "msgid", msgid);
-    adapters::Json& input = member(cancel, "input");
-    remove_member(input, "feedetail");
-    adapters::Json data;
-    data.kind = adapters::Json::Kind::kObject;
-    set_string(data, "setl_id", setl_id);
-    set_string(data, "mdtrt_id", data_of(cancel).find("mdtrt_id")->text);
-    set_string(data, "psn_no", data_of(cancel).find("psn_no")->text);
-    member(input, "data") = data;
-    return cancel;
-  }
-
-  static adapters::Json reversal_of(const adapters::Json& original, const std::string& msgid) {
-    adapters::Json reversal = original;
-    set_string(reversal, "infno", "2601");
-    set_string(reversal, "msgid", msgid);
-    adapters::Json& input = member(reversal, "input");
-    remove_member(input, "feedetail");
-    adapters::Json data;
-    data.kind = adapters::Json::Kind::kObject;
-    set_string(data, "psn_no", data_of(reversal).find("psn_no")->text);
-    set_string(data, "omsgid", original.find("msgid")->text);
-    set_string(data, "oinfno", original.find("infno")->text);
-    member(input, "data") = data;
-    return reversal;
-  }
-
   adapters::Scenario scenario_;
   clearing::Engine engine_;
   clearing::MemoryState state_;

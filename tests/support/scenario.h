@@ -76,6 +76,40 @@ inline std::string to_text(const adapters::Json& json) {
   return writer.take();
 }
 
+// A cancel (2305 or 2208, after the claim's infno) of `setl_id`, sent as `msgid`.
+inline adapters::Json cancel_of(const adapters::Json& claim, const std::string& setl_id,
+                                const std::string& msgid) {
+  adapters::Json cancel = claim;
+  const std::string infno = member(cancel, "infno").text == "2304" ? "2305" : "2208";
+  set_string(cancel, "infno", infno);
+  set_string(cancel, "msgid", msgid);
+  adapters::Json& input = member(cancel, "input");
+  remove_member(input, "feedetail");
+  adapters::Json data;
+  data.kind = adapters::Json::Kind::kObject;
+  set_string(data, "setl_id", setl_id);
+  set_string(data, "mdtrt_id", data_of(cancel).find("mdtrt_id")->text);
+  set_string(data, "psn_no", data_of(cancel).find("psn_no")->text);
+  member(input, "data") = data;
+  return cancel;
+}
+
+// A 2601 reversal of the transaction `original`, sent as `msgid`.
+inline adapters::Json reversal_of(const adapters::Json& original, const std::string& msgid) {
+  adapters::Json reversal = original;
+  set_string(reversal, "infno", "2601");
+  set_string(reversal, "msgid", msgid);
+  adapters::Json& input = member(reversal, "input");
+  remove_member(input, "feedetail");
+  adapters::Json data;
+  data.kind = adapters::Json::Kind::kObject;
+  set_string(data, "psn_no", data_of(reversal).find("psn_no")->text);
+  set_string(data, "omsgid", original.find("msgid")->text);
+  set_string(data, "oinfno", original.find("infno")->text);
+  member(input, "data") = data;
+  return reversal;
+}
+
 struct Outcome {
   clearing::Rejection rejection;
   clearing::SettlementRecord result;

@@ -1,0 +1,291 @@
+// The ledger: both sides of every settlement posted and balanced, idempotent appends, state that
+// survives reopening, accumulators equal to the engine's, seals and proofs, and tamper detection:
+// one changed byte, one deleted key, a reordering, or a seal re-signed with another key is found
+// by verify, every time.
+#include "ledger/ledger.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "ledger/merkle.h"
+#include "ledger/keys.h"
+#include "ledger/proof.h"
+#include "ledger/verify.h"
+#include "tests/support/ledger_fixture.h"
+
+namespace medclear::testing {
+namespace {
+
+using clearing::Money;
+using ledger::Side;
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fresh_directory("ledger");
+    records_ = scenario_records();
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  std::string root_;
+  std::vector<clearing::SettlementRecord> records_;
+};
+
+TEST_F(LedgerTest, BothSidesArePostedAndAgreeClaimByClaim) {
+  auto ledgers = write_ledgers(root_, records_);
+  ASSERT_EQ(ledgers.size(), 3u);  // 310000 treats; 610000 and 440000 insure
+  ledger::Ledger& shanghai = *ledgers.at("310000").ledger;
+  EXPECT_EQ(shanghai.last_seq(), records_.size());
+  for (const auto& [region, directory] : ledgers) {
+    const ledger::VerifyReport report = ledger::verify_ledger(*directory.ledger, nullptr);
+    EXPECT_TRUE(report.ok) << region << ": " << report.problem;
+  }
+  // What each insured region owes Shanghai equals what Shanghai is owed by it.
+  for (const std::string insured : {"610000", "440000"}) {
+    ledger::Ledger& r = *ledgers.at(insured).ledger;
+    EXPECT_EQ(-r.balance("payable:310000"), shanghai.balance("receivable:" + insured)) << insured;
+    EXPECT_FALSE(r.balance("payable:310000").is_zero());
+  }
+  // Everything Shanghai is owed, it owes its hospital; every balance sums to zero per ledger.
+  for (const auto& [region, directory] : ledgers) {
+    Money sum;
+    for (const auto& [account, amount] : directory.ledger->balances()) sum += amount;
+    EXPECT_TRUE(sum.is_zero()) << region;
+  }
+}
+
+TEST_F(LedgerTest, AccumulatorsEqualTheEnginesAndSurviveReopening) {
+  const adapters::Scenario scenario = worked_examples();
+  clearing::MemoryState state;
+  for (const auto& record : records_) state.apply(record);
+  { write_ledgers(root_, records_); }
+  ledger::LedgerOptions options;
+  options.region = "440000";
+  auto reopened = ledger::open_directory(root_ + "/440000", options, false);
+  ASSERT_TRUE(reopened.is_ok()) << reopened.status().message();
+  ledger::Ledger& l = *reopened->ledger;
+  for (const char* psn : {"44000000000000000005", "44000000000000000006"}) {
+    EXPECT_EQ(l.accumulators(psn, "310", 2026), state.accumulators(psn, "310", 2026)) << psn;
+    EXPECT_EQ(l.account_used(psn), state.account_used(psn)) << psn;
+  }
+  EXPECT_EQ(l.region_count("440100"), state.record_count("440100"));
+  // The region cannot be mistaken on reopening.
+  options.region = "610000";
+  EXPECT_FALSE(ledger::open_directory(root_ + "/440000", options, false).is_ok());
+}
+
+TEST_F(LedgerTest, AppendIsIdempotentAndRefusesConflicts) {
+  ledger::LedgerOptions options;
+  options.region = "610000";
+  auto directory = ledger::open_directory(root_ + "/r", options, true);
+  ledger::Ledger& l = *directory->ledger;
+  ASSERT_EQ(*l.stage(records_[0], Side::kInsured), ledger::Ledger::Staged::kAppended);
+  ASSERT_TRUE(l.commit().is_ok());
+  EXPECT_EQ(*l.stage(records_[0], Side::kInsured), ledger::Ledger::Staged::kAlreadyPresent);
+  clearing::SettlementRecord changed = records_[0];
+  changed.fingerprint = "other";
+  EXPECT_FALSE(l.stage(changed, Side::kInsured).is_ok());
+  clearing::SettlementRecord same_setl_id = records_[1];
+  same_setl_id.setl_id = records_[0].setl_id;
+  EXPECT_FALSE(l.stage(same_setl_id, Side::kInsured).is_ok());
+  EXPECT_EQ(l.last_seq(), 1u);
+  EXPECT_TRUE(ledger::verify_ledger(l, nullptr).ok);
+}
+
+TEST_F(LedgerTest, OffsetsAndOutboxCommitWithTheEntries) {
+  ledger::LedgerOptions options;
+  options.region = "610000";
+  {
+    auto directory = ledger::open_directory(root_ + "/r", options, true);
+    ledger::Ledger& l = *directory->ledger;
+    ASSERT_TRUE(l.stage(records_[0], Side::kInsured).is_ok());
+    l.stage_offset("claims.610000", 3, 42);
+    const uint64_t outbox = l.stage_outbox("settlement message");
+    ASSERT_TRUE(l.commit().is_ok());
+    l.stage_outbox_cursor(outbox);
+    ASSERT_TRUE(l.commit().is_ok());
+  }
+  auto directory = ledger::open_directory(root_ + "/r", options, false);
+  ledger::Ledger& l = *directory->ledger;
+  EXPECT_EQ(l.offset("claims.610000", 3), 42);
+  EXPECT_EQ(l.offset("claims.610000", 4), std::nullopt);
+  const auto outbox = l.outbox_after(0, 10);
+  ASSERT_EQ(outbox.size(), 1u);
+  EXPECT_EQ(outbox[0].second, "settlement message");
+  EXPECT_EQ(l.outbox_cursor(), outbox[0].first);
+}
+
+TEST_F(LedgerTest, SealsProveInclusionAndConsistency) {
+  auto ledgers = write_ledgers(root_, records_);
+  ledger::LedgerDirectory& shanghai = ledgers.at("310000");
+  ledger::Ledger& l = *shanghai.ledger;
+  auto key = shanghai.seal_key();
+  ASSERT_TRUE(key.is_ok());
+  auto first = l.seal_through(*clearing::parse_date("2026-03-15"), *key);
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  EXPECT_EQ(first->day_count, records_.size());  // every record is dated 2026-03-15
+  EXPECT_FALSE(l.seal_through(*clearing::parse_date("2026-03-15"), *key).is_ok());
+  // A late entry dated on a sealed day lands in the first open day.
+  clearing::SettlementRecord late = records_[0];
+  late.setl_id = "610100202603150000000099";
+  late.msgid = "H31010400001202603150000009999";
+  ASSERT_TRUE(l.stage(late, Side::kTreating).is_ok());
+  ASSERT_TRUE(l.commit().is_ok());
+  EXPECT_EQ(l.entry(l.last_seq())->entry.day.to_string(), "2026-03-16");
+  auto second = l.seal_through(*clearing::parse_date("2026-03-16"), *key);
+  ASSERT_TRUE(second.is_ok()) << second.status().message();
+  EXPECT_EQ(second->prev_seal_hash, first->hash());
+  EXPECT_EQ(second->ledger_size, l.last_seq());
+  EXPECT_TRUE(ledger::verify_ledger(l, &*key).ok);
+
+  // Inclusion of every entry of the first seal.
+  auto seqs = l.entries_of_days(std::nullopt, first->day);
+  auto leaves = l.leaves(*seqs);
+  for (size_t i = 0; i < seqs->size(); ++i) {
+    ledger::InclusionProof proof{*l.entry_bytes((*seqs)[i]), i,
+                                 ledger::inclusion_proof(l.algorithm(), *leaves, i), *first};
+    EXPECT_TRUE(ledger::verify_inclusion_proof(proof, &*key).is_ok()) << i;
+    proof.entry_bytes[60] ^= 1;
+    EXPECT_FALSE(ledger::verify_inclusion_proof(proof, &*key).is_ok()) << i;
+  }
+  // Consistency of the two seals, and not the other way round.
+  auto all = l.prefix_leaves(second->ledger_size);
+  ledger::ConsistencyProof consistency{
+      *first, *second, ledger::consistency_proof(l.algorithm(), *all, first->ledger_size)};
+  EXPECT_TRUE(ledger::verify_consistency_proof(consistency, &*key).is_ok());
+  auto other = ledger::SigningKey::generate();
+  EXPECT_FALSE(ledger::verify_consistency_proof(consistency, &*other).is_ok());
+  std::swap(consistency.old_seal, consistency.new_seal);
+  EXPECT_FALSE(ledger::verify_consistency_proof(consistency, &*key).is_ok());
+}
+
+// --- Tampering: every key of a sealed ledger, each changed or deleted in a copy. ---
+
+class Tamper : public LedgerTest {
+ protected:
+  void SetUp() override {
+    LedgerTest::SetUp();
+    auto ledgers = write_ledgers(root_, records_);
+    ledger::LedgerDirectory& d = ledgers.at("310000");
+    auto key = d.seal_key();
+    ASSERT_TRUE(d.ledger->seal_through(*clearing::parse_date("2026-03-15"), *key).is_ok());
+    ASSERT_TRUE(d.ledger->seal_through(*clearing::parse_date("2026-03-16"), *key).is_ok());
+    original_ = root_ + "/310000";
+    public_key_ = std::move(*ledger::SigningKey::load_public_pem(original_ + "/seal-key.pub.pem"));
+    rocksdb::DB* raw = d.ledger->db();
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys_.push_back(it->key().ToString());
+  }
+
+  // Copies the ledger, lets `change` edit the copy's raw database, and says whether the ledger
+  // (opening and verifying it with the trusted key) still looks intact.
+  bool still_verifies(const std::function<void(rocksdb::DB&)>& change) {
+    const std::string copy = fresh_directory("tamper");
+    std::filesystem::copy(original_, copy, std::filesystem::copy_options::recursive |
+                                               std::filesystem::copy_options::overwrite_existing);
+    {
+      rocksdb::DB* db = nullptr;
+      EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), copy + "/db", &db).ok());
+      change(*db);
+      delete db;
+    }
+    bool intact = false;
+    auto opened = ledger::open_directory(copy, {}, false);
+    if (opened.is_ok()) {
+      const ledger::VerifyReport report = ledger::verify_ledger(*opened->ledger, &public_key_);
+      intact = report.ok;
+      last_problem_ = report.problem;
+    } else {
+      last_problem_ = opened.status().message();
+    }
+    opened = Status::error("closed");
+    std::filesystem::remove_all(copy);
+    return intact;
+  }
+
+  std::string original_;
+  ledger::SigningKey public_key_ = std::move(*ledger::SigningKey::generate());
+  std::vector<std::string> keys_;
+  std::string last_problem_;
+};
+
+TEST_F(Tamper, UntouchedCopyVerifies) {
+  EXPECT_TRUE(still_verifies([](rocksdb::DB&) {})) << last_problem_;
+  EXPECT_GT(keys_.size(), 40u);
+}
+
+TEST_F(Tamper, OneChangedByteOfAnyValueIsFound) {
+  const uint64_t seed = std::random_device{}();
+  std::cout << "[ seed ] " << seed << std::endl;
+  std::mt19937_64 random(seed);
+  for (const std::string& key : keys_) {
+    const bool found = !still_verifies([&](rocksdb::DB& db) {
+      std::string value;
+      ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), key, &value).ok());
+      if (value.empty()) {  // an index key without value: change the key itself
+        ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), key).ok());
+        std::string changed = key;
+        changed.back() ^= 1;
+        ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), changed, "").ok());
+        return;
+      }
+      value[random() % value.size()] ^= static_cast<char>(1 + random() % 255);
+      ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), key, value).ok());
+    });
+    EXPECT_TRUE(found) << "changed value of key " << ledger::to_hex(key) << " went unnoticed";
+  }
+}
+
+TEST_F(Tamper, OneDeletedKeyIsFound) {
+  for (const std::string& key : keys_) {
+    const bool found = !still_verifies(
+        [&](rocksdb::DB& db) { ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), key).ok()); });
+    EXPECT_TRUE(found) << "deleting key " << ledger::to_hex(key) << " went unnoticed";
+  }
+}
+
+TEST_F(Tamper, ReorderedEntriesAreFound) {
+  for (uint64_t seq = 1; seq < 9; ++seq) {
+    EXPECT_FALSE(still_verifies([&](rocksdb::DB& db) {
+      std::string a, b;
+      ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), ledger::keys::journal(seq), &a).ok());
+      ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), ledger::keys::journal(seq + 1), &b).ok());
+      ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), ledger::keys::journal(seq), b).ok());
+      ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), ledger::keys::journal(seq + 1), a).ok());
+    })) << "swapping entries " << seq << " and " << seq + 1;
+  }
+}
+
+TEST_F(Tamper, ASealReSignedWithAnotherKeyIsFound) {
+  EXPECT_FALSE(still_verifies([&](rocksdb::DB& db) {
+    auto forger = ledger::SigningKey::generate();
+    const std::string key = ledger::keys::day(ledger::keys::kSeal,
+                                              clearing::parse_date("2026-03-16")->days());
+    std::string value;
+    ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), key, &value).ok());
+    auto seal = ledger::decode_seal(value);
+    ASSERT_TRUE(seal.is_ok());
+    ASSERT_TRUE(ledger::sign_seal(*seal, *forger).is_ok());
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), key, ledger::encode_seal(*seal)).ok());
+  }));
+  EXPECT_NE(last_problem_.find("another key"), std::string::npos) << last_problem_;
+}
+
+TEST_F(Tamper, AnEntryRewrittenWithAValidHashBreaksTheChain) {
+  // A forger who recomputes the entry's own hash still breaks the next entry's link.
+  EXPECT_FALSE(still_verifies([&](rocksdb::DB& db) {
+    std::string value;
+    ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), ledger::keys::journal(2), &value).ok());
+    auto decoded = ledger::decode_entry(value);
+    ASSERT_TRUE(decoded.is_ok());
+    decoded->entry.record.fixmedins_code = "H31010400999";
+    decoded->entry.legs = ledger::legs_for(decoded->entry.record, decoded->entry.side);
+    ledger::Digest hash{};
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), ledger::keys::journal(2),
+                       ledger::encode_entry(decoded->entry, decoded->algorithm, &hash))
+                    .ok());
+  }));
+}
+
+}  // namespace
+}  // namespace medclear::testing
