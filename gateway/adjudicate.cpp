@@ -46,7 +46,8 @@ namespace {
 // The ledgers of every region a scenario touches, opened on first use under one directory.
 class LedgerSet {
  public:
-  explicit LedgerSet(std::string root) : root_(std::move(root)) {}
+  LedgerSet(std::string root, ledger::HashAlgorithm algorithm)
+      : root_(std::move(root)), algorithm_(algorithm) {}
 
   // Stages the record on both sides: the insured region's funds and the treating region's
   // receivable (DOMAIN.md §5).
@@ -77,6 +78,7 @@ class LedgerSet {
     if (it == ledgers_.end()) {
       ledger::LedgerOptions options;
       options.region = region;
+      options.algorithm = algorithm_;
       Result<ledger::LedgerDirectory> opened =
           ledger::open_directory(root_ + "/" + region, options, true);
       if (!opened.is_ok()) return opened.status();
@@ -87,15 +89,17 @@ class LedgerSet {
   }
 
   std::string root_;
+  ledger::HashAlgorithm algorithm_;
   std::map<std::string, ledger::LedgerDirectory> ledgers_;
 };
 
 constexpr size_t kLedgerBatchRequests = 1000;
 
 // Runs the scenario writing its ledgers; answers leave only after their batch is durable.
-int adjudicate_with_ledger(const adapters::Scenario& scenario, const std::string& root) {
+int adjudicate_with_ledger(const adapters::Scenario& scenario, const std::string& root,
+                           ledger::HashAlgorithm algorithm) {
   clearing::MemoryState state;
-  LedgerSet ledgers(root);
+  LedgerSet ledgers(root, algorithm);
   std::vector<std::string> pending_answers;
   Status failure = Status::ok();
   auto flush = [&]() {
@@ -136,7 +140,9 @@ int adjudicate_main(int argc, char** argv) {
   options.add_options()("help,h", "show this help")(
       "scenario", po::value<std::string>()->required(), "scenario file (JSON)")(
       "ledger", po::value<std::string>(),
-      "also write every settlement to the ledgers of both regions under this directory");
+      "also write every settlement to the ledgers of both regions under this directory")(
+      "hash", po::value<std::string>()->default_value("sha256"),
+      "hash of new ledgers' chain and seals: sha256 or sm3");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
@@ -163,7 +169,13 @@ int adjudicate_main(int argc, char** argv) {
     return 2;
   }
   if (vm.count("ledger")) {
-    return adjudicate_with_ledger(*load.scenario, vm["ledger"].as<std::string>());
+    const Result<ledger::HashAlgorithm> algorithm =
+        ledger::parse_hash_algorithm(vm["hash"].as<std::string>());
+    if (!algorithm.is_ok()) {
+      std::cerr << "medclear adjudicate: " << algorithm.status().message() << "\n";
+      return 2;
+    }
+    return adjudicate_with_ledger(*load.scenario, vm["ledger"].as<std::string>(), *algorithm);
   }
   clearing::MemoryState state;
   run_adjudication(*load.scenario, state, [&](const std::string& response) {

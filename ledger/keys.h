@@ -23,7 +23,6 @@ inline constexpr char kRegionCount = 'R';  // R admdvs → u64 records of that i
 inline constexpr char kOffset = 'O';       // O topic 0 partition(4) → i64 next offset
 inline constexpr char kOutbox = 'Q';       // Q seq(8) → message
 inline constexpr char kOutboxCursor = 'U';  // U → u64 last relayed outbox seq
-inline constexpr char kDayIndex = 'Y';     // Y day(4) seq(8) → ""
 inline constexpr char kSeal = 'D';         // D day(4) → seal
 
 inline std::string prefix(char space) { return std::string(1, space); }
@@ -50,12 +49,6 @@ inline std::string day(char space, int32_t days) {
 inline int32_t day_of(std::string_view key) {
   return static_cast<int32_t>(static_cast<uint32_t>(get_big_endian(key.substr(1), 4)) ^
                               0x80000000u);
-}
-
-inline std::string day_entry(int32_t days, uint64_t seq) {
-  std::string key = day(kDayIndex, days);
-  put_big_endian(key, seq, 8);
-  return key;
 }
 
 inline std::string accumulator(std::string_view psn_no, std::string_view insutype, int year) {

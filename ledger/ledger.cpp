@@ -1,6 +1,8 @@
 #include "ledger/ledger.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -43,6 +45,14 @@ Result<uint64_t> decode_u64(std::string_view bytes) {
 
 }  // namespace
 
+Result<cl::Date> entry_day(std::string_view entry_bytes) {
+  if (entry_bytes.size() < 16) return Status::error("corrupt entry: too short");
+  ByteReader in(entry_bytes.substr(12, 4));
+  int32_t days = 0;
+  if (!in.i32(days)) return Status::error("corrupt entry");
+  return cl::Date::from_days(days);
+}
+
 std::string encode_i64(int64_t value) {
   ByteWriter out;
   out.i64(value);
@@ -81,7 +91,7 @@ Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
 }
 
 Ledger::Ledger(const LedgerOptions& options)
-    : options_(options), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+    : options_(options) {}
 
 Ledger::~Ledger() = default;
 
@@ -90,6 +100,14 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Ledg
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.paranoid_checks = true;
+  // Every stage looks up msgid and setl_id that are almost always absent: bloom filters in the
+  // memtable and the tables answer those misses without searching.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.memtable_whole_key_filtering = true;
+  db_options.memtable_prefix_bloom_size_ratio = 0.1;
+  db_options.write_buffer_size = 64 << 20;
   if (options.env != nullptr) db_options.env = options.env;
   rocksdb::DB* db = nullptr;
   const Status opened = from_rocksdb(rocksdb::DB::Open(db_options, path, &db), "open " + path);
@@ -135,7 +153,7 @@ Status Ledger::load() {
   uint8_t sealed = 0;
   int32_t sealed_day = 0;
   if (!h.u64(last_seq_) || !h.raw(32, hash) || !h.u8(sealed) || !h.i32(sealed_day) ||
-      !h.u64(outbox_seq_)) {
+      !h.u64(outbox_seq_) || !h.u64(first_unsealed_seq_) || h.remaining() != 0) {
     return Status::error("corrupt ledger head");
   }
   std::copy(hash.begin(), hash.end(), head_hash_.begin());
@@ -153,10 +171,9 @@ std::optional<std::string> Ledger::get(const std::string& key) const {
   return value;
 }
 
-void Ledger::put(const std::string& key, std::string value) {
-  MC_CHECK(batch_->Put(key, value).ok(), "write batch put");
-  pending_[key] = std::move(value);
-}
+// Staged values are kept per key and written once at commit: a batch of a thousand settlements
+// updates a balance or the head a thousand times but writes it once.
+void Ledger::put(const std::string& key, std::string value) { pending_[key] = std::move(value); }
 
 void Ledger::put_head() {
   ByteWriter out;
@@ -165,6 +182,7 @@ void Ledger::put_head() {
   out.u8(last_sealed_day_ ? 1 : 0);
   out.i32(last_sealed_day_ ? last_sealed_day_->days() : 0);
   out.u64(outbox_seq_);
+  out.u64(first_unsealed_seq_);
   put(keys::prefix(keys::kHead), std::move(out.bytes()));
 }
 
@@ -289,7 +307,6 @@ Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side si
   put(keys::text(keys::kBySetlId, record.setl_id), seq);
   put(keys::text(keys::kByMsgid, record.msgid), seq);
   if (!record.compensates.empty()) put(keys::text(keys::kCompensation, record.compensates), seq);
-  put(keys::day_entry(e.day.days(), e.seq), "");
   for (const Leg& leg : e.legs) {
     add_to_balance(leg.account, leg.direction == Direction::kDebit ? leg.amount : -leg.amount);
     batch_imbalance_ += leg.direction == Direction::kDebit ? leg.amount : -leg.amount;
@@ -328,35 +345,38 @@ void Ledger::stage_outbox_cursor(uint64_t relayed_through) {
 
 Status Ledger::commit() {
   if (failed_) return Status::error("ledger failed earlier; reopen it");
-  if (batch_->Count() == 0) return Status::ok();
+  if (pending_.empty()) return Status::ok();
   // Σ debits = Σ credits over the whole batch, checked before it is written.
   MC_CHECK(batch_imbalance_.is_zero(), "unbalanced batch");
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : pending_) MC_CHECK(batch.Put(key, value).ok(), "batch put");
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
-  const Status written = from_rocksdb(db_->Write(write, batch_.get()), "commit");
+  const Status written = from_rocksdb(db_->Write(write, &batch), "commit");
   if (!written.is_ok()) {
     failed_ = true;  // the in-memory head may be ahead of the disk: only a reopen is safe
     return written;
   }
-  batch_->Clear();
   pending_.clear();
   staged_entries_ = 0;
   return Status::ok();
 }
 
 Result<std::vector<uint64_t>> Ledger::entries_of_days(std::optional<cl::Date> after,
-                                                      cl::Date through) const {
+                                                      cl::Date through,
+                                                      uint64_t from_seq) const {
   std::vector<uint64_t> seqs;
-  const std::string start = after ? keys::day(keys::kDayIndex, after->days() + 1)
-                                  : keys::prefix(keys::kDayIndex);
-  const std::string end = keys::day(keys::kDayIndex, through.days() + 1);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(start); it->Valid() && it->key().compare(end) < 0; it->Next()) {
-    if (it->key().size() != 13) return Status::error("corrupt day index key");
-    seqs.push_back(get_big_endian(it->key().ToStringView().substr(5), 8));
+  const std::string prefix = keys::prefix(keys::kJournal);
+  for (it->Seek(keys::journal(from_seq)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    const Result<cl::Date> day = entry_day(it->value().ToStringView());
+    if (!day.is_ok()) return day.status();
+    if ((!after || *after < *day) && *day <= through) {
+      seqs.push_back(get_big_endian(it->key().ToStringView().substr(1), 8));
+    }
   }
-  if (!it->status().ok()) return from_rocksdb(it->status(), "day index");
-  std::sort(seqs.begin(), seqs.end());  // journal order, across days
+  if (!it->status().ok()) return from_rocksdb(it->status(), "journal scan");
   return seqs;
 }
 
@@ -400,12 +420,12 @@ Result<std::vector<Seal>> Ledger::seals() const {
 
 Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
   if (failed_) return Status::error("ledger failed earlier; reopen it");
-  if (batch_->Count() != 0) return Status::error("commit staged entries before sealing");
+  if (!pending_.empty()) return Status::error("commit staged entries before sealing");
   if (last_sealed_day_ && day <= *last_sealed_day_) {
     return Status::error(day.to_string() + " is already sealed (through " +
                          last_sealed_day_->to_string() + ")");
   }
-  Result<std::vector<uint64_t>> seqs = entries_of_days(last_sealed_day_, day);
+  Result<std::vector<uint64_t>> seqs = entries_of_days(last_sealed_day_, day, first_unsealed_seq_);
   if (!seqs.is_ok()) return seqs.status();
   Result<std::vector<Digest>> day_leaves = leaves(*seqs);
   if (!day_leaves.is_ok()) return day_leaves.status();
@@ -429,6 +449,12 @@ Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
   if (!signed_ok.is_ok()) return signed_ok;
   put(keys::day(keys::kSeal, day.days()), encode_seal(seal));
   last_sealed_day_ = day;
+  // Entries staged before this seal may belong to later days: the next seal scans from the
+  // first of them.
+  Result<std::vector<uint64_t>> later =
+      entries_of_days(day, cl::Date::from_days(INT32_MAX), first_unsealed_seq_);
+  if (!later.is_ok()) return later.status();
+  first_unsealed_seq_ = later->empty() ? last_seq_ + 1 : later->front();
   put_head();
   const Status committed = commit();
   if (!committed.is_ok()) return committed;

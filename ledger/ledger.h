@@ -24,7 +24,6 @@
 namespace rocksdb {
 class DB;
 class Env;
-class WriteBatch;
 }  // namespace rocksdb
 
 namespace medclear::ledger {
@@ -54,6 +53,7 @@ class Ledger {
   // Writes everything staged in one synced batch.
   Status commit();
   size_t staged_entries() const { return staged_entries_; }
+  bool has_staged() const { return !pending_.empty(); }
 
   // Reads, staged writes included.
   const std::string& region() const { return region_; }
@@ -61,6 +61,7 @@ class Ledger {
   uint64_t last_seq() const { return last_seq_; }
   const Digest& head_hash() const { return head_hash_; }
   std::optional<clearing::Date> last_sealed_day() const { return last_sealed_day_; }
+  uint64_t first_unsealed_seq() const { return first_unsealed_seq_; }
   std::optional<uint64_t> seq_by_setl_id(std::string_view setl_id) const;
   std::optional<uint64_t> seq_by_msgid(std::string_view msgid) const;
   std::optional<uint64_t> compensation_of(std::string_view setl_id) const;
@@ -80,9 +81,10 @@ class Ledger {
   // entries, chained to the previous seal and signed. Nothing may be staged.
   Result<Seal> seal_through(clearing::Date day, const SigningKey& key);
   Result<std::vector<Seal>> seals() const;
-  // Journal seqs whose business day lies in (after, through].
+  // Journal seqs from `from_seq` on whose business day lies in (after, through], in order.
   Result<std::vector<uint64_t>> entries_of_days(std::optional<clearing::Date> after,
-                                                clearing::Date through) const;
+                                                clearing::Date through,
+                                                uint64_t from_seq = 1) const;
   // Merkle leaf hashes of the given entries, and of the journal prefix 1..size.
   Result<std::vector<Digest>> leaves(const std::vector<uint64_t>& seqs) const;
   Result<std::vector<Digest>> prefix_leaves(uint64_t size) const;
@@ -99,18 +101,21 @@ class Ledger {
 
   LedgerOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::unique_ptr<rocksdb::WriteBatch> batch_;
-  std::unordered_map<std::string, std::string> pending_;  // what batch_ will write
+  std::unordered_map<std::string, std::string> pending_;  // what commit() will write
   std::string region_;
   HashAlgorithm algorithm_ = HashAlgorithm::kSha256;
   uint64_t last_seq_ = 0;
   Digest head_hash_{};
   std::optional<clearing::Date> last_sealed_day_;
   uint64_t outbox_seq_ = 0;
+  uint64_t first_unsealed_seq_ = 1;  // no entry before it belongs to an unsealed day
   size_t staged_entries_ = 0;
   clearing::Money batch_imbalance_;
   bool failed_ = false;
 };
+
+// The business day of an encoded entry, read without decoding the rest.
+Result<clearing::Date> entry_day(std::string_view entry_bytes);
 
 // Encoding of the small values (FORMAT.md).
 std::string encode_accumulators(const clearing::Accumulators& accumulators);

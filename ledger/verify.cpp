@@ -56,7 +56,6 @@ std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq,
   if (!r.compensates.empty()) {
     walk.expected[keys::text(keys::kCompensation, r.compensates)] = seq_value(e.seq);
   }
-  walk.expected[keys::day_entry(e.day.days(), e.seq)] = "";
   walk.days[e.day.days()].push_back(e.seq);
   for (const Leg& leg : e.legs) {
     walk.balances[leg.account] +=
@@ -163,6 +162,12 @@ std::string check_seals(Ledger& ledger, const Walk& walk, const SigningKey* trus
     ++*count;
   }
   if (previous_day != ledger.last_sealed_day()) return "head names another last sealed day";
+  uint64_t first_unsealed = walk.leaves.size() + 1;
+  for (const auto& [day, seqs] : walk.days) {
+    if (!previous_day || day > previous_day->days()) first_unsealed = std::min(first_unsealed, seqs.front());
+  }
+  if (!previous_day) first_unsealed = 1;
+  if (ledger.first_unsealed_seq() != first_unsealed) return "head names another first unsealed entry";
   return {};
 }
 
@@ -196,8 +201,7 @@ VerifyReport verify_ledger(Ledger& ledger, const SigningKey* trusted_key) {
                 " but the journal ends at entry " + std::to_string(seq));
   }
   if (std::string problem = finish_expected(walk); !problem.empty()) return fail(problem);
-  for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kDayIndex,
-                     keys::kBalance, keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
+  for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance, keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
     if (std::string problem = compare_space(ledger.db(), space, walk.expected, &report.index_keys);
         !problem.empty()) {
       return fail(problem);

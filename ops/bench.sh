@@ -5,3 +5,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/ops/build.sh" release >&2
 "$root/build/release/tests/bench/bench_engine" --benchmark_repetitions=5 \
   --benchmark_report_aggregates_only=true "$@"
+"$root/build/release/tests/bench/bench_ledger" "${MEDCLEAR_BENCH_SETTLEMENTS:-200000}"

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <map>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <random>
 
 #include "ledger/directory.h"

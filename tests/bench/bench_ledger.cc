@@ -1,0 +1,136 @@
+// Ledger benchmark (issue 3): in one run, the physical limit — plain RocksDB synced write batches
+// holding the same keys and bytes the ledger writes per settlement — and the ledger's own group
+// commit (stage × N, one synced batch), for several batch sizes; prints settlements per second and
+// the ratio. Then the verification speed. Usage: bench_ledger [SETTLEMENTS] [DIR]
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "ledger/codec.h"
+#include "ledger/keys.h"
+#include "ledger/verify.h"
+#include "tests/support/ledger_fixture.h"
+
+namespace lg = medclear::ledger;
+namespace cl = medclear::clearing;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+cl::SettlementRecord numbered(const cl::SettlementRecord& base, uint64_t n) {
+  cl::SettlementRecord r = base;
+  char id[32];
+  std::snprintf(id, sizeof id, "%010llu", static_cast<unsigned long long>(n));
+  r.setl_id = std::string("61010020260315") + id;
+  r.msgid = std::string("H31010400001202603151000") + std::string(id).substr(4);
+  r.psn_no = "610000000000" + std::to_string(10'000'000 + n % 50'000);
+  return r;
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The keys and values the ledger writes for one insured-side settlement, without its logic:
+// per settlement the entry, its two indexes and the person's accumulators; per batch, once, the
+// balances, the region counter and the head (the ledger writes each staged key once per batch).
+void plain_puts(rocksdb::WriteBatch& batch, std::map<std::string, std::string>& once_per_batch,
+                const cl::SettlementRecord& r, uint64_t seq, const lg::Digest& prev) {
+  lg::Entry e;
+  e.seq = seq;
+  e.day = r.setl_time.date;
+  e.side = lg::Side::kInsured;
+  e.prev_hash = prev;
+  e.record = r;
+  e.legs = lg::legs_for(r, e.side);
+  lg::Digest hash{};
+  const std::string eight(8, 'x');
+  batch.Put(lg::keys::journal(seq), lg::encode_entry(e, lg::HashAlgorithm::kSha256, &hash));
+  batch.Put(lg::keys::text(lg::keys::kBySetlId, r.setl_id), eight);
+  batch.Put(lg::keys::text(lg::keys::kByMsgid, r.msgid), eight);
+  batch.Put(lg::keys::accumulator(r.psn_no, r.insutype, r.year), std::string(40, 'x'));
+  for (const lg::Leg& leg : e.legs) once_per_batch[lg::keys::text(lg::keys::kBalance, leg.account)] = eight;
+  once_per_batch[lg::keys::text(lg::keys::kRegionCount, r.insuplc_admdvs)] = eight;
+  once_per_batch[lg::keys::prefix(lg::keys::kHead)] = std::string(61, 'x');
+}
+
+double plain_rate(const std::string& dir, const cl::SettlementRecord& base, uint64_t count,
+                  uint64_t batch_size) {
+  std::filesystem::remove_all(dir);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  if (!rocksdb::DB::Open(options, dir, &db).ok()) return 0;
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  lg::Digest prev{};
+  const auto start = Clock::now();
+  for (uint64_t done = 0; done < count;) {
+    rocksdb::WriteBatch batch;
+    std::map<std::string, std::string> once_per_batch;
+    for (uint64_t i = 0; i < batch_size && done < count; ++i, ++done) {
+      plain_puts(batch, once_per_batch, numbered(base, done + 1), done + 1, prev);
+    }
+    for (const auto& [key, value] : once_per_batch) batch.Put(key, value);
+    if (!db->Write(sync, &batch).ok()) return 0;
+  }
+  const double rate = static_cast<double>(count) / seconds_since(start);
+  delete db;
+  return rate;
+}
+
+double ledger_rate(const std::string& dir, const cl::SettlementRecord& base, uint64_t count,
+                   uint64_t batch_size) {
+  std::filesystem::remove_all(dir);
+  lg::LedgerOptions options;
+  options.region = "610000";
+  auto ledger = lg::Ledger::open(dir, options);
+  if (!ledger.is_ok()) return 0;
+  const auto start = Clock::now();
+  for (uint64_t done = 0; done < count;) {
+    for (uint64_t i = 0; i < batch_size && done < count; ++i, ++done) {
+      if (!(*ledger)->stage(numbered(base, done + 1), lg::Side::kInsured).is_ok()) return 0;
+    }
+    if (!(*ledger)->commit().is_ok()) return 0;
+  }
+  return static_cast<double>(count) / seconds_since(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint64_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200'000;
+  const std::string root = argc > 2 ? argv[2] : std::filesystem::temp_directory_path().string() +
+                                                    "/medclear-bench-ledger";
+  std::filesystem::create_directories(root);
+  const cl::SettlementRecord base = medclear::testing::scenario_records().front();
+  std::printf("settlements per run: %llu, synced batches, one writer thread\n",
+              static_cast<unsigned long long>(count));
+  std::printf("%8s %18s %18s %8s\n", "batch", "plain RocksDB/s", "ledger/s", "ratio");
+  for (uint64_t batch : {10, 100, 1000, 5000}) {
+    const double plain = plain_rate(root + "/plain", base, count, batch);
+    const double ledger = ledger_rate(root + "/ledger", base, count, batch);
+    std::printf("%8llu %18.0f %18.0f %8.2f\n", static_cast<unsigned long long>(batch), plain,
+                ledger, plain > 0 ? ledger / plain : 0.0);
+  }
+  {
+    lg::LedgerOptions options;
+    auto ledger = lg::Ledger::open(root + "/ledger", options);
+    if (!ledger.is_ok()) {
+      std::printf("cannot reopen the ledger: %s\n", ledger.status().message().c_str());
+      return 1;
+    }
+    const auto start = Clock::now();
+    const lg::VerifyReport report = lg::verify_ledger(**ledger, nullptr);
+    std::printf("verify: %s, %llu entries in %.2f s (%.0f entries/s)\n", report.ok ? "ok" : "FAILED",
+                static_cast<unsigned long long>(report.entries), seconds_since(start),
+                static_cast<double>(report.entries) / seconds_since(start));
+  }
+  std::filesystem::remove_all(root);
+  return 0;
+}

@@ -1,0 +1,86 @@
+// The ledger commands as an operator or auditor runs them: adjudicate --ledger, verify (0 intact,
+// 1 tampered), seal, proof and verify-proof, with SHA-256 and SM3.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "ledger/keys.h"
+#include "tests/support/ledger_fixture.h"
+
+namespace medclear::testing {
+namespace {
+
+std::pair<int, std::string> run(const std::string& arguments) {
+  const std::string command = std::string(MEDCLEAR_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  std::string output;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  return {WEXITSTATUS(pclose(pipe)), output};
+}
+
+class LedgerCommands : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    dir_ = fresh_directory("commands");
+    const auto [status, output] =
+        run("adjudicate --scenario " + source_path("tests/scenarios/worked_examples.json") +
+            " --ledger " + dir_ + " --hash " + GetParam());
+    ASSERT_EQ(status, 0) << output;
+    ASSERT_EQ(std::count(output.begin(), output.end(), '\n'), 7);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_P(LedgerCommands, VerifySealProveAndDetectTampering) {
+  const std::string shanghai = dir_ + "/310000";
+  const std::string pubkey = " --pubkey " + shanghai + "/seal-key.pub.pem";
+  for (const char* region : {"310000", "440000", "610000"}) {
+    const auto [status, output] = run("ledger verify --dir " + dir_ + "/" + region);
+    EXPECT_EQ(status, 0) << region << ": " << output;
+  }
+  auto [sealed, seal_output] = run("ledger seal --dir " + shanghai + " --day 2026-03-15");
+  ASSERT_EQ(sealed, 0) << seal_output;
+  EXPECT_NE(seal_output.find("\"day_count\":7"), std::string::npos) << seal_output;
+  EXPECT_EQ(run("ledger verify --dir " + shanghai + pubkey).first, 0);
+
+  const std::string proof_path = dir_ + "/proof.json";
+  auto [proved, proof] = run("ledger proof --dir " + shanghai +
+                             " --settlement 610100202603150000000002");
+  ASSERT_EQ(proved, 0) << proof;
+  std::ofstream(proof_path) << proof;
+  auto [checked, check_output] = run("ledger verify-proof --proof " + proof_path + pubkey);
+  EXPECT_EQ(checked, 0) << check_output;
+  // A proof checked against another region's key fails.
+  EXPECT_EQ(run("ledger verify-proof --proof " + proof_path + " --pubkey " + dir_ +
+                "/610000/seal-key.pub.pem")
+                .first,
+            1);
+  // An amount changed inside the proven entry fails.
+  std::string forged = proof;
+  const size_t at = forged.find("\"entry\":\"") + 9 + 200;
+  forged[at] = forged[at] == '0' ? '1' : '0';
+  std::ofstream(proof_path) << forged;
+  EXPECT_EQ(run("ledger verify-proof --proof " + proof_path + pubkey).first, 1);
+
+  // One byte of one entry changed on disk: verify exits 1 and names the entry.
+  {
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), shanghai + "/db", &db).ok());
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), ledger::keys::journal(3), &value).ok());
+    value[100] ^= 0x01;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), ledger::keys::journal(3), value).ok());
+    delete db;
+  }
+  auto [verified, verify_output] = run("ledger verify --dir " + shanghai + pubkey);
+  EXPECT_EQ(verified, 1);
+  EXPECT_NE(verify_output.find("entry 3"), std::string::npos) << verify_output;
+  EXPECT_EQ(run("ledger verify --dir " + dir_ + "/nowhere").first, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Hashes, LedgerCommands, ::testing::Values("sha256", "sm3"));
+
+}  // namespace
+}  // namespace medclear::testing
