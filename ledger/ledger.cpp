@@ -156,6 +156,7 @@ Status Ledger::load() {
       !h.u64(outbox_seq_) || !h.u64(first_unsealed_seq_) || h.remaining() != 0) {
     return Status::error("corrupt ledger head");
   }
+  if (sealed > 1 || (sealed == 0 && sealed_day != 0)) return Status::error("corrupt ledger head");
   std::copy(hash.begin(), hash.end(), head_hash_.begin());
   if (sealed != 0) last_sealed_day_ = cl::Date::from_days(sealed_day);
   return Status::ok();

@@ -62,6 +62,7 @@ class Ledger {
   const Digest& head_hash() const { return head_hash_; }
   std::optional<clearing::Date> last_sealed_day() const { return last_sealed_day_; }
   uint64_t first_unsealed_seq() const { return first_unsealed_seq_; }
+  uint64_t outbox_seq() const { return outbox_seq_; }  // the last outbox message staged
   std::optional<uint64_t> seq_by_setl_id(std::string_view setl_id) const;
   std::optional<uint64_t> seq_by_msgid(std::string_view msgid) const;
   std::optional<uint64_t> compensation_of(std::string_view setl_id) const;

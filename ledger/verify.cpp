@@ -207,6 +207,15 @@ VerifyReport verify_ledger(Ledger& ledger, const SigningKey* trusted_key) {
       return fail(problem);
     }
   }
+  {
+    // The head's outbox counter names the last outbox message.
+    std::unique_ptr<rocksdb::Iterator> outbox(ledger.db()->NewIterator(rocksdb::ReadOptions()));
+    outbox->SeekForPrev(keys::outbox(UINT64_MAX));
+    const uint64_t last = outbox->Valid() && outbox->key().starts_with(keys::prefix(keys::kOutbox))
+                              ? get_big_endian(outbox->key().ToStringView().substr(1), 8)
+                              : 0;
+    if (last != ledger.outbox_seq()) return fail("head names another last outbox message");
+  }
   if (std::string problem = check_seals(ledger, walk, trusted_key, &report.seals);
       !problem.empty()) {
     return fail(problem);
