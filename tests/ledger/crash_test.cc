@@ -1,8 +1,9 @@
 // Crash safety with a real process: a child appends under load and is killed with SIGKILL at
-// random moments, MEDCLEAR_CRASH_ROUNDS times (default 50; ops/crash-loop.sh runs more). After
+// random moments (mostly while appending, sometimes while opening), MEDCLEAR_CRASH_ROUNDS times (default 50; ops/crash-loop.sh runs more). After
 // each kill the ledger verifies, holds exactly a prefix of the child's sequence, and holds every
 // entry the child had reported durable, once.
 #include <fcntl.h>
+#include <poll.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,8 +18,24 @@
 namespace medclear::testing {
 namespace {
 
-// Starts the child, lets it run `run_for`, kills it, returns what it printed.
-std::string run_and_kill(const std::string& dir, uint64_t seed, std::chrono::microseconds run_for) {
+// Reads from `fd` into `output` until a first line arrives (the child has opened its ledger) or
+// the wait runs out (a slow, e.g. sanitized, start).
+void wait_for_first_line(int fd, std::string& output) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (output.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (poll(&poll_fd, 1, 100) <= 0) continue;
+    char buffer[256];
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) return;
+    output.append(buffer, n);
+  }
+}
+
+// Starts the child, kills it `run_for` after it is ready (or after its start when
+// `during_start`), returns what it printed.
+std::string run_and_kill(const std::string& dir, uint64_t seed, std::chrono::microseconds run_for,
+                         bool during_start) {
   int pipe_fds[2];
   EXPECT_EQ(pipe(pipe_fds), 0);
   const pid_t child = fork();
@@ -31,13 +48,14 @@ std::string run_and_kill(const std::string& dir, uint64_t seed, std::chrono::mic
     _exit(127);
   }
   close(pipe_fds[1]);
+  std::string output;
+  if (!during_start) wait_for_first_line(pipe_fds[0], output);
   std::this_thread::sleep_for(run_for);
   kill(child, SIGKILL);
   int status = 0;
   waitpid(child, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
       << "the child ended by itself (status " << status << ")";
-  std::string output;
   char buffer[4096];
   ssize_t n = 0;
   while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) output.append(buffer, n);
@@ -66,7 +84,8 @@ TEST(LedgerCrash, SigkillLosesNothingAcknowledgedAndDoublesNothing) {
   uint64_t promised = 0;
   for (int round = 0; round < rounds; ++round) {
     const auto run_for = std::chrono::microseconds(random() % 60'000);
-    const std::string output = run_and_kill(dir, random(), run_for);
+    const bool during_start = random() % 10 == 0;  // sometimes while it opens the ledger
+    const std::string output = run_and_kill(dir, random(), run_for, during_start);
     promised = std::max(promised, last_durable(output));
     auto opened = ledger::open_directory(dir, {}, false);
     if (!opened.is_ok() && promised == 0) continue;  // killed before the ledger existed
