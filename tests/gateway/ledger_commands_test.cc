@@ -5,18 +5,14 @@
 
 #include "ledger/keys.h"
 #include "tests/support/ledger_fixture.h"
+#include "tests/support/process.h"
 
 namespace medclear::testing {
 namespace {
 
+// Runs medclear with its standard error folded into the output.
 std::pair<int, std::string> run(const std::string& arguments) {
-  const std::string command = std::string(MEDCLEAR_BINARY) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, ""};
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  return {WEXITSTATUS(pclose(pipe)), output};
+  return run_medclear(arguments + " 2>&1");
 }
 
 class LedgerCommands : public ::testing::TestWithParam<const char*> {

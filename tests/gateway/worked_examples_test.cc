@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/adjudicate.h"
+#include "tests/support/process.h"
 #include "tests/support/scenario.h"
 
 namespace medclear::testing {
@@ -59,17 +60,6 @@ TEST(WorkedExamples, ReproduceDomainToTheFen) {
   EXPECT_EQ(e.psn_part_amt.fen(), 20789);
   EXPECT_EQ(e.acct_pay.fen(), 5000);
   EXPECT_EQ(e.psn_cash_pay.fen(), 15789);
-}
-
-// Runs the medclear binary with `arguments`; returns its exit status and standard output.
-std::pair<int, std::string> run_medclear(const std::string& arguments) {
-  const std::string command = std::string(MEDCLEAR_BINARY) + " " + arguments;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, ""};
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  return {WEXITSTATUS(pclose(pipe)), output};
 }
 
 TEST(WorkedExamples, AdjudicateCommandPrintsOneEnvelopePerRequest) {
