@@ -6,9 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/codec.h"
+#include "clearing/codec.h"
 
 namespace medclear::ledger::keys {
+
+using clearing::get_big_endian;
+using clearing::put_big_endian;
 
 inline constexpr char kMeta = 'V';         // V → format, region, hash algorithm
 inline constexpr char kHead = 'H';         // H → last seq, last hash, last sealed day

@@ -7,11 +7,16 @@
 
 #include <algorithm>
 
-#include "ledger/codec.h"
+#include "clearing/codec.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
 
 namespace medclear::ledger {
+
+using clearing::ByteReader;
+using clearing::ByteWriter;
+using clearing::get_big_endian;
+using clearing::put_big_endian;
 
 namespace cl = medclear::clearing;
 

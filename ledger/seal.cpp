@@ -2,9 +2,14 @@
 
 #include <algorithm>
 
-#include "ledger/codec.h"
+#include "clearing/codec.h"
 
 namespace medclear::ledger {
+
+using clearing::ByteReader;
+using clearing::ByteWriter;
+using clearing::get_big_endian;
+using clearing::put_big_endian;
 
 namespace {
 

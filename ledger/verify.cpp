@@ -4,11 +4,16 @@
 
 #include <map>
 
-#include "ledger/codec.h"
+#include "clearing/codec.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
 
 namespace medclear::ledger {
+
+using clearing::ByteReader;
+using clearing::ByteWriter;
+using clearing::get_big_endian;
+using clearing::put_big_endian;
 
 namespace cl = medclear::clearing;
 

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <map>
 
-#include "ledger/codec.h"
+#include "clearing/codec.h"
 #include "ledger/keys.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"

@@ -1,8 +1,8 @@
-#include "ledger/codec.h"
+#include "clearing/codec.h"
 
 #include "clearing/check.h"
 
-namespace medclear::ledger {
+namespace medclear::clearing {
 
 void ByteWriter::str(std::string_view s) {
   MC_CHECK(s.size() <= 0xFFFF, "string too long for the ledger format");
@@ -76,4 +76,4 @@ uint64_t get_big_endian(std::string_view bytes, int width) {
   return value;
 }
 
-}  // namespace medclear::ledger
+}  // namespace medclear::clearing

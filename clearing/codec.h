@@ -1,4 +1,4 @@
-// Fixed-width little-endian encoding for ledger values (see FORMAT.md), and big-endian keys so that
+// Fixed-width little-endian encoding for ledger values and wire messages, and big-endian keys so that
 // RocksDB's byte order is numeric order. The reader is bounds-checked: a short or corrupt value
 // makes it fail, never read past the end.
 #pragma once
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace medclear::ledger {
+namespace medclear::clearing {
 
 class ByteWriter {
  public:
@@ -54,4 +54,4 @@ class ByteReader {
 void put_big_endian(std::string& out, uint64_t value, int width);
 uint64_t get_big_endian(std::string_view bytes, int width);
 
-}  // namespace medclear::ledger
+}  // namespace medclear::clearing
