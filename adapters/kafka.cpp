@@ -1,0 +1,199 @@
+#include "adapters/kafka.h"
+
+#include <librdkafka/rdkafka.h>
+// rdkafka.h before rdkafka_mock.h (PLATFORM.md)
+#include <librdkafka/rdkafka_mock.h>
+
+namespace medclear::adapters {
+
+namespace {
+
+Status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char error[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
+      RD_KAFKA_CONF_OK) {
+    return Status::error("kafka config " + name + ": " + error);
+  }
+  return Status::ok();
+}
+
+Result<rd_kafka_conf_t*> make_conf(const KafkaConfig& config,
+                                   const std::map<std::string, std::string>& defaults) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::map<std::string, std::string> all = defaults;
+  if (!config.bootstrap_servers.empty()) all["bootstrap.servers"] = config.bootstrap_servers;
+  for (const auto& [name, value] : config.properties) all[name] = value;
+  for (const auto& [name, value] : all) {
+    if (Status status = set(conf, name, value); !status.is_ok()) {
+      rd_kafka_conf_destroy(conf);
+      return status;
+    }
+  }
+  return conf;
+}
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  auto* failures = static_cast<std::pair<uint64_t*, std::string*>*>(opaque);
+  ++*failures->first;
+  *failures->second = rd_kafka_err2str(message->err);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(int brokers) {
+  std::unique_ptr<EmbeddedBroker> broker(new EmbeddedBroker());
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char error[512];
+  broker->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (broker->handle_ == nullptr) return Status::error(std::string("kafka: ") + error);
+  broker->mock_ = rd_kafka_mock_cluster_new(broker->handle_, brokers);
+  if (broker->mock_ == nullptr) return Status::error("kafka: cannot start the mock cluster");
+  broker->bootstrap_ = rd_kafka_mock_cluster_bootstraps(broker->mock_);
+  return broker;
+}
+
+EmbeddedBroker::~EmbeddedBroker() {
+  if (mock_ != nullptr) rd_kafka_mock_cluster_destroy(mock_);
+  if (handle_ != nullptr) rd_kafka_destroy(handle_);
+}
+
+Status EmbeddedBroker::create_topic(const std::string& topic, int partitions) {
+  const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mock_, topic.c_str(), partitions, 1);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR
+             ? Status::ok()
+             : Status::error("create topic " + topic + ": " + rd_kafka_err2str(err));
+}
+
+Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config) {
+  std::unique_ptr<Producer> producer(new Producer());
+  Result<rd_kafka_conf_t*> conf = make_conf(
+      config, {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "2"},
+               {"topic.metadata.refresh.interval.ms", "1000"}});
+  if (!conf.is_ok()) return conf.status();
+  rd_kafka_conf_set_dr_msg_cb(*conf, on_delivery);
+  static_assert(sizeof(Deliveries) > 0);
+  auto* failures = new std::pair<uint64_t*, std::string*>(&producer->deliveries_->failed,
+                                                          &producer->deliveries_->last_error);
+  rd_kafka_conf_set_opaque(*conf, failures);
+  char error[512];
+  producer->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof error);
+  if (producer->handle_ == nullptr) {
+    delete failures;
+    return Status::error(std::string("kafka producer: ") + error);
+  }
+  return producer;
+}
+
+Producer::~Producer() {
+  if (handle_ == nullptr) return;
+  rd_kafka_flush(handle_, 5000);
+  delete static_cast<std::pair<uint64_t*, std::string*>*>(rd_kafka_opaque(handle_));
+  rd_kafka_destroy(handle_);
+}
+
+Status Producer::produce(const std::string& topic, std::string_view key, std::string_view value) {
+  for (int attempt = 0;; ++attempt) {
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::ok();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 1000) {
+      return Status::error("produce to " + topic + ": " + rd_kafka_err2str(err));
+    }
+    rd_kafka_poll(handle_, 10);  // the local queue is full: serve deliveries, then retry
+  }
+}
+
+Status Producer::flush(int timeout_ms) {
+  const rd_kafka_resp_err_t err = rd_kafka_flush(handle_, timeout_ms);
+  rd_kafka_poll(handle_, 0);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::error("flush: " + std::string(rd_kafka_err2str(err)));
+  if (deliveries_->failed != 0) {
+    deliveries_->failed = 0;
+    return Status::error("delivery failed: " + deliveries_->last_error);
+  }
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Consumer>> Consumer::create(const KafkaConfig& config,
+                                                   const std::string& group) {
+  std::unique_ptr<Consumer> consumer(new Consumer());
+  Result<rd_kafka_conf_t*> conf =
+      make_conf(config, {{"group.id", group},
+                         {"enable.auto.commit", "false"},
+                         {"enable.auto.offset.store", "false"},
+                         {"auto.offset.reset", "earliest"},
+                         {"topic.metadata.refresh.interval.ms", "100"},
+                         {"fetch.wait.max.ms", "10"}});
+  if (!conf.is_ok()) return conf.status();
+  char error[512];
+  consumer->handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof error);
+  if (consumer->handle_ == nullptr) return Status::error(std::string("kafka consumer: ") + error);
+  rd_kafka_poll_set_consumer(consumer->handle_);
+  return consumer;
+}
+
+Consumer::~Consumer() {
+  if (handle_ == nullptr) return;
+  rd_kafka_consumer_close(handle_);
+  rd_kafka_destroy(handle_);
+}
+
+Result<int> Consumer::partitions(const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(handle_, 0, handle, &metadata, timeout_ms);
+  rd_kafka_topic_destroy(handle);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::error("metadata of " + topic + ": " + rd_kafka_err2str(err));
+  }
+  int count = 0;
+  if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    count = metadata->topics[0].partition_cnt;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (count == 0) return Status::error("topic " + topic + " does not exist");
+  return count;
+}
+
+Status Consumer::assign(const std::vector<Start>& starts) {
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(starts.size()));
+  for (const Start& start : starts) {
+    rd_kafka_topic_partition_t* p =
+        rd_kafka_topic_partition_list_add(list, start.topic.c_str(), start.partition);
+    p->offset = start.offset ? *start.offset : RD_KAFKA_OFFSET_BEGINNING;
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(handle_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR ? Status::ok()
+                                           : Status::error(std::string("assign: ") + rd_kafka_err2str(err));
+}
+
+std::vector<KafkaMessage> Consumer::poll(size_t max, int timeout_ms) {
+  std::vector<KafkaMessage> out;
+  int wait = timeout_ms;
+  while (out.size() < max) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_, wait);
+    if (message == nullptr) break;
+    wait = 0;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      KafkaMessage m;
+      m.topic = rd_kafka_topic_name(message->rkt);
+      m.partition = message->partition;
+      m.offset = message->offset;
+      if (message->key != nullptr) m.key.assign(static_cast<const char*>(message->key), message->key_len);
+      if (message->payload != nullptr) {
+        m.value.assign(static_cast<const char*>(message->payload), message->len);
+      }
+      out.push_back(std::move(m));
+    }
+    rd_kafka_message_destroy(message);
+  }
+  return out;
+}
+
+}  // namespace medclear::adapters

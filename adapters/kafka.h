@@ -1,0 +1,94 @@
+// The Kafka edge on librdkafka's C API: an idempotent producer whose deliveries are counted, a
+// consumer with manual partition assignment (offsets live in the ledger, not in Kafka), and the
+// embedded broker — librdkafka's mock cluster — for development, tests and the demo. A real
+// cluster is a matter of configuration (bootstrap.servers, security.protocol, sasl.*).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clearing/status.h"
+
+struct rd_kafka_s;
+struct rd_kafka_mock_cluster_s;
+
+namespace medclear::adapters {
+
+// librdkafka properties: bootstrap.servers and anything else (security.protocol, sasl.mechanism,
+// sasl.username, ssl.ca.location, …) passed through as given.
+struct KafkaConfig {
+  std::string bootstrap_servers;
+  std::map<std::string, std::string> properties;
+};
+
+// librdkafka's in-process mock cluster (PLATFORM.md: at most 5 MiB per partition, in memory, no
+// Admin API topic creation — topics are created here).
+class EmbeddedBroker {
+ public:
+  static Result<std::unique_ptr<EmbeddedBroker>> start(int brokers);
+  ~EmbeddedBroker();
+  const std::string& bootstrap_servers() const { return bootstrap_; }
+  Status create_topic(const std::string& topic, int partitions);
+  rd_kafka_mock_cluster_s* mock() { return mock_; }
+
+ private:
+  EmbeddedBroker() = default;
+  rd_kafka_s* handle_ = nullptr;  // the mock cluster lives in this client instance
+  rd_kafka_mock_cluster_s* mock_ = nullptr;
+  std::string bootstrap_;
+};
+
+class Producer {
+ public:
+  static Result<std::unique_ptr<Producer>> create(const KafkaConfig& config);
+  ~Producer();
+  // Queues a message; its delivery is confirmed by flush().
+  Status produce(const std::string& topic, std::string_view key, std::string_view value);
+  // Waits until every queued message is delivered or failed; error if any failed since the last
+  // flush (the caller re-sends: the consumers de-duplicate).
+  Status flush(int timeout_ms);
+
+ private:
+  Producer() = default;
+  rd_kafka_s* handle_ = nullptr;
+  struct Deliveries {
+    uint64_t failed = 0;
+    std::string last_error;
+  };
+  std::unique_ptr<Deliveries> deliveries_ = std::make_unique<Deliveries>();
+};
+
+struct KafkaMessage {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+};
+
+class Consumer {
+ public:
+  // `group` only names the client; partitions are assigned by assign(), never by a group.
+  static Result<std::unique_ptr<Consumer>> create(const KafkaConfig& config, const std::string& group);
+  ~Consumer();
+  // Number of partitions of `topic` (from the cluster's metadata).
+  Result<int> partitions(const std::string& topic, int timeout_ms);
+  struct Start {
+    std::string topic;
+    int32_t partition = 0;
+    std::optional<int64_t> offset;  // nullopt: from the beginning
+  };
+  Status assign(const std::vector<Start>& starts);
+  // Up to `max` messages, waiting at most `timeout_ms` for the first one.
+  std::vector<KafkaMessage> poll(size_t max, int timeout_ms);
+
+ private:
+  Consumer() = default;
+  rd_kafka_s* handle_ = nullptr;
+};
+
+}  // namespace medclear::adapters
