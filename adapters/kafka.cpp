@@ -45,6 +45,8 @@ Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(int brokers) {
   std::unique_ptr<EmbeddedBroker> broker(new EmbeddedBroker());
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[512];
+  // This client only hosts the mock cluster and never connects: silence its notice about that.
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
   broker->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (broker->handle_ == nullptr) return Status::error(std::string("kafka: ") + error);
   broker->mock_ = rd_kafka_mock_cluster_new(broker->handle_, brokers);

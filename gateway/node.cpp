@@ -1,0 +1,310 @@
+#include "gateway/node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "adapters/wire.h"
+#include "ledger/directory.h"
+#include "ledger/state.h"
+
+namespace medclear::gateway {
+
+namespace cl = medclear::clearing;
+namespace lg = medclear::ledger;
+using Clock = std::chrono::steady_clock;
+
+std::string claims_topic(std::string_view region) { return "claims." + std::string(region); }
+std::string settlements_topic(std::string_view region) {
+  return "settlements." + std::string(region);
+}
+std::string dead_letters_topic(std::string_view region) {
+  return "dead-letters." + std::string(region);
+}
+
+namespace {
+
+// An outbox message names where it goes: topic NUL key NUL message.
+std::string outbox_payload(const std::string& topic, const std::string& key,
+                           const std::string& message) {
+  return topic + '\0' + key + '\0' + message;
+}
+
+struct OutboxMessage {
+  std::string topic;
+  std::string key;
+  std::string_view message;
+};
+
+std::optional<OutboxMessage> split_outbox(std::string_view payload) {
+  const size_t first = payload.find('\0');
+  if (first == std::string_view::npos) return std::nullopt;
+  const size_t second = payload.find('\0', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  return OutboxMessage{std::string(payload.substr(0, first)),
+                       std::string(payload.substr(first + 1, second - first - 1)),
+                       payload.substr(second + 1)};
+}
+
+std::string psn_no_of(const cl::Request& request) {
+  if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) return c->psn_no;
+  if (const auto* c = std::get_if<cl::CancelInput>(&request.input)) return c->psn_no;
+  return std::get<cl::ReversalInput>(request.input).psn_no;
+}
+
+}  // namespace
+
+struct RegionNode::Impl {
+  NodeOptions options;
+  const cl::ReferenceData& reference;
+  cl::Engine engine;
+  lg::LedgerDirectory ledger;
+  std::unique_ptr<lg::LedgerState> state;
+  std::unique_ptr<adapters::Producer> producer;
+  std::unique_ptr<adapters::Consumer> consumer;
+  std::shared_ptr<spdlog::logger> log;
+  NodeCounters counters;
+  uint64_t relay_cursor = 0;
+
+  struct Pending {
+    std::vector<std::promise<NodeAnswer>> waiters;
+    std::string topic;
+    std::string key;
+    std::string message;
+    Clock::time_point sent_at;
+    bool sent = false;
+  };
+  std::mutex mutex;  // guards pending and failure
+  std::map<std::string, Pending> pending;
+  std::optional<std::string> failure;
+  std::atomic<bool> stopping{false};
+  std::thread worker;
+
+  Impl(const NodeOptions& o, const cl::ReferenceData& r) : options(o), reference(r), engine(r) {}
+
+  Status open() {
+    log = spdlog::get("node");
+    if (!log) log = spdlog::default_logger();
+    lg::LedgerOptions ledger_options;
+    ledger_options.region = options.region;
+    Result<lg::LedgerDirectory> opened = lg::open_directory(options.ledger_dir, ledger_options, true);
+    if (!opened.is_ok()) return opened.status();
+    ledger = std::move(*opened);
+    state = std::make_unique<lg::LedgerState>(*ledger.ledger);
+    relay_cursor = ledger.ledger->outbox_cursor();
+    Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
+    if (!p.is_ok()) return p.status();
+    producer = std::move(*p);
+    Result<std::unique_ptr<adapters::Consumer>> c =
+        adapters::Consumer::create(options.kafka, "medclear-node-" + options.region);
+    if (!c.is_ok()) return c.status();
+    consumer = std::move(*c);
+    std::vector<adapters::Consumer::Start> starts;
+    for (const std::string& topic :
+         {claims_topic(options.region), settlements_topic(options.region)}) {
+      Result<int> partitions = consumer->partitions(topic, 10'000);
+      if (!partitions.is_ok()) return partitions.status();
+      for (int partition = 0; partition < *partitions; ++partition) {
+        starts.push_back({topic, partition, ledger.ledger->offset(topic, partition)});
+      }
+    }
+    return consumer->assign(starts);
+  }
+
+  void dead_letter(const adapters::KafkaMessage& message, const std::string& reason) {
+    ++counters.dead_letters;
+    log->warn("dead_letter region={} topic={} partition={} offset={} reason=\"{}\"", options.region,
+              message.topic, message.partition, message.offset, reason);
+    producer->produce(dead_letters_topic(options.region), message.key, reason + '\n' + message.value)
+        .ignore();  // best effort: the reason is logged as well
+    ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+  }
+
+  // Insured side: decide one claim and stage its entry, its settlement message and its offset.
+  Status clear(const adapters::KafkaMessage& message) {
+    Result<adapters::ClaimMessage> claim = adapters::decode_claim(message.value);
+    if (!claim.is_ok()) {
+      dead_letter(message, claim.status().message());
+      return Status::ok();
+    }
+    const cl::Envelope& envelope = claim->request.envelope;
+    if (lg::region_of(envelope.insuplc_admdvs) != options.region) {
+      dead_letter(message, "claim for insured region " + envelope.insuplc_admdvs +
+                               " on the topic of " + options.region);
+      return Status::ok();
+    }
+    const cl::Decision decision = engine.decide(claim->request, *state);
+    if (decision.append) {
+      if (Status applied = state->apply(decision.result); !applied.is_ok()) return applied;
+    }
+    adapters::SettlementMessage answer{envelope.msgid, decision.rejection, std::nullopt,
+                                       decision.replayed};
+    if (decision.accepted()) answer.record = decision.result;
+    ledger.ledger->stage_outbox(outbox_payload(
+        settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
+        adapters::encode_settlement(answer)));
+    ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+    ++counters.claims_decided;
+    return Status::ok();
+  }
+
+  // Treating side: write a returned settlement; its waiter is answered after the commit.
+  Status record(const adapters::KafkaMessage& message,
+                std::vector<std::pair<std::string, NodeAnswer>>& answers) {
+    Result<adapters::SettlementMessage> settlement = adapters::decode_settlement(message.value);
+    if (!settlement.is_ok()) {
+      dead_letter(message, settlement.status().message());
+      return Status::ok();
+    }
+    if (settlement->record && !settlement->record->setl_id.empty()) {
+      Result<lg::Ledger::Staged> staged =
+          ledger.ledger->stage(*settlement->record, lg::Side::kTreating);
+      if (!staged.is_ok()) {
+        dead_letter(message, "conflicting settlement: " + staged.status().message());
+        return Status::ok();
+      }
+      if (*staged == lg::Ledger::Staged::kAppended) ++counters.settlements_recorded;
+    }
+    ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+    answers.emplace_back(settlement->msgid,
+                         NodeAnswer{settlement->rejection, settlement->record, false});
+    return Status::ok();
+  }
+
+  void send_claims() {
+    const auto now = Clock::now();
+    std::lock_guard lock(mutex);
+    for (auto& [msgid, p] : pending) {
+      const bool overdue =
+          p.sent && now - p.sent_at > std::chrono::milliseconds(options.resend_after_ms);
+      if (p.sent && !overdue) continue;
+      if (!producer->produce(p.topic, p.key, p.message).is_ok()) continue;  // retried next step
+      if (p.sent) ++counters.claims_resent;
+      else ++counters.claims_sent;
+      p.sent = true;
+      p.sent_at = now;
+    }
+  }
+
+  Status relay() {
+    const auto messages = ledger.ledger->outbox_after(relay_cursor, options.batch_claims_max);
+    if (messages.empty()) return Status::ok();
+    for (const auto& [seq, payload] : messages) {
+      const std::optional<OutboxMessage> out = split_outbox(payload);
+      MC_CHECK(out.has_value(), "corrupt outbox message");
+      if (Status produced = producer->produce(out->topic, out->key, out->message);
+          !produced.is_ok()) {
+        return produced;
+      }
+    }
+    if (Status flushed = producer->flush(options.flush_timeout_ms); !flushed.is_ok()) {
+      log->warn("relay_retry region={} reason=\"{}\"", options.region, flushed.message());
+      return Status::ok();  // sent again next step; the treating side de-duplicates
+    }
+    relay_cursor = messages.back().first;
+    counters.settlements_relayed += messages.size();
+    ledger.ledger->stage_outbox_cursor(relay_cursor);
+    return ledger.ledger->commit();
+  }
+
+  Status step() {
+    send_claims();
+    std::vector<std::pair<std::string, NodeAnswer>> answers;
+    for (const adapters::KafkaMessage& message :
+         consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
+      const Status handled = message.topic == claims_topic(options.region)
+                                 ? clear(message)
+                                 : record(message, answers);
+      if (!handled.is_ok()) return handled;
+    }
+    if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
+    answer(answers);
+    return relay();
+  }
+
+  void answer(std::vector<std::pair<std::string, NodeAnswer>>& answers) {
+    std::lock_guard lock(mutex);
+    for (auto& [msgid, answer] : answers) {
+      auto it = pending.find(msgid);
+      if (it == pending.end()) continue;  // a duplicate, or sent before a restart
+      for (auto& waiter : it->second.waiters) waiter.set_value(answer);
+      pending.erase(it);
+    }
+  }
+
+  void run() {
+    while (!stopping) {
+      const Status status = step();
+      if (!status.is_ok()) {
+        log->error("node_stopped region={} reason=\"{}\"", options.region, status.message());
+        std::lock_guard lock(mutex);
+        failure = status.message();
+        break;
+      }
+    }
+    std::lock_guard lock(mutex);
+    for (auto& [msgid, p] : pending) {
+      for (auto& waiter : p.waiters) waiter.set_value(NodeAnswer{{}, std::nullopt, true});
+    }
+    pending.clear();
+  }
+};
+
+RegionNode::RegionNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<RegionNode>> RegionNode::start(const NodeOptions& options,
+                                                      const cl::ReferenceData& reference) {
+  auto impl = std::make_unique<Impl>(options, reference);
+  if (Status opened = impl->open(); !opened.is_ok()) return opened;
+  std::unique_ptr<RegionNode> node(new RegionNode(std::move(impl)));
+  Impl* raw = node->impl_.get();
+  raw->worker = std::thread([raw] { raw->run(); });
+  return node;
+}
+
+RegionNode::~RegionNode() { stop(); }
+
+void RegionNode::stop() {
+  impl_->stopping = true;
+  if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
+  std::promise<NodeAnswer> promise;
+  std::future<NodeAnswer> future = promise.get_future();
+  const cl::Envelope& envelope = request.envelope;
+  if (envelope.insuplc_admdvs.empty() ||
+      !cl::is_cross_province(envelope.insuplc_admdvs, envelope.mdtrtarea_admvs)) {
+    promise.set_value({{cl::Reject::kNotCrossProvince,
+                        "insured division " + envelope.insuplc_admdvs +
+                            " is not in another province than " + envelope.mdtrtarea_admvs},
+                       std::nullopt, false});
+    return future;
+  }
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->failure || impl_->stopping) {
+    promise.set_value({{}, std::nullopt, true});
+    return future;
+  }
+  Impl::Pending& pending = impl_->pending[envelope.msgid];
+  if (pending.waiters.empty()) {  // the first submission of this msgid carries the message
+    pending.topic = claims_topic(lg::region_of(envelope.insuplc_admdvs));
+    pending.key = psn_no_of(request);
+    pending.message = adapters::encode_claim({request});
+  }
+  pending.waiters.push_back(std::move(promise));
+  return future;
+}
+
+std::optional<std::string> RegionNode::failure() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failure;
+}
+
+const NodeCounters& RegionNode::counters() const { return impl_->counters; }
+const std::string& RegionNode::region() const { return impl_->options.region; }
+
+}  // namespace medclear::gateway

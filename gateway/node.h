@@ -1,0 +1,82 @@
+// A region node: one process (or one object, when several regions share a process) that plays both
+// roles of ARCHITECTURE.md "One picture".
+//   treating region — submit() publishes a hospital's claim to claims.<insured region> (key psn_no)
+//     and answers once the settlement is back and written to this region's ledger; a claim not
+//     answered within resend_after_ms is sent again (the insured side de-duplicates by msgid);
+//   insured region — consumes claims.<own region> on manually assigned partitions, decides with the
+//     engine against its ledger, and writes entries, consumed offsets and the outgoing settlement
+//     (outbox) in ONE ledger batch; a relay publishes the outbox to settlements.<treating region>;
+//   undecodable messages go to dead-letters.<own region> with the reason.
+// One worker thread owns the ledger and the Kafka clients (single writer); submit() is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/kafka.h"
+#include "clearing/engine.h"
+#include "clearing/reference.h"
+#include "clearing/status.h"
+
+namespace medclear::gateway {
+
+struct NodeOptions {
+  std::string region;      // PP0000
+  std::string ledger_dir;  // this region's ledger directory
+  adapters::KafkaConfig kafka;
+  size_t batch_claims_max = 1000;   // claims (or settlements) per ledger batch
+  int poll_timeout_ms = 2;
+  int resend_after_ms = 3000;       // re-send a claim not answered by then
+  int flush_timeout_ms = 10000;
+};
+
+struct NodeAnswer {
+  clearing::Rejection rejection;
+  std::optional<clearing::SettlementRecord> record;  // when settled (or pre-settled)
+  bool pending = false;  // the node stopped before the answer came: ask again later
+};
+
+struct NodeCounters {
+  std::atomic<uint64_t> claims_sent{0};
+  std::atomic<uint64_t> claims_resent{0};
+  std::atomic<uint64_t> claims_decided{0};
+  std::atomic<uint64_t> settlements_relayed{0};
+  std::atomic<uint64_t> settlements_recorded{0};
+  std::atomic<uint64_t> dead_letters{0};
+};
+
+std::string claims_topic(std::string_view region);
+std::string settlements_topic(std::string_view region);
+std::string dead_letters_topic(std::string_view region);
+
+class RegionNode {
+ public:
+  // Opens the ledger, connects to Kafka and starts the worker. `reference` must outlive the node.
+  static Result<std::unique_ptr<RegionNode>> start(const NodeOptions& options,
+                                                   const clearing::ReferenceData& reference);
+  ~RegionNode();
+  RegionNode(const RegionNode&) = delete;
+  RegionNode& operator=(const RegionNode&) = delete;
+
+  // Treating side: sends a validated request of one of this region's hospitals to its insured
+  // region. The future is fulfilled once the answer is durable in this region's ledger.
+  std::future<NodeAnswer> submit(const clearing::Request& request);
+
+  // Stops the worker after the current step; what was committed stays, the rest is re-read.
+  void stop();
+  // The first operational failure (ledger, Kafka) that stopped the worker, if any.
+  std::optional<std::string> failure() const;
+  const NodeCounters& counters() const;
+  const std::string& region() const;
+
+  struct Impl;
+
+ private:
+  explicit RegionNode(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace medclear::gateway
