@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -75,9 +76,11 @@ struct RegionNode::Impl {
     std::string key;
     std::string message;
     Clock::time_point sent_at;
+    bool persisted = false;  // in the ledger's intake
     bool sent = false;
   };
   std::mutex mutex;  // guards pending and failure
+  std::condition_variable room;  // signalled when pending shrinks
   std::map<std::string, Pending> pending;
   std::optional<std::string> failure;
   std::atomic<bool> stopping{false};
@@ -95,6 +98,15 @@ struct RegionNode::Impl {
     ledger = std::move(*opened);
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
     relay_cursor = ledger.ledger->outbox_cursor();
+    for (auto& [msgid, payload] : ledger.ledger->intakes()) {  // sent before a restart
+      const std::optional<OutboxMessage> out = split_outbox(payload);
+      if (!out) return Status::error("corrupt intake of msgid " + msgid);
+      Pending& p = pending[msgid];
+      p.topic = out->topic;
+      p.key = out->key;
+      p.message = std::string(out->message);
+      p.persisted = true;
+    }
     Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
     if (!p.is_ok()) return p.status();
     producer = std::move(*p);
@@ -169,8 +181,29 @@ struct RegionNode::Impl {
       if (*staged == lg::Ledger::Staged::kAppended) ++counters.settlements_recorded;
     }
     ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+    ledger.ledger->stage_intake_done(settlement->msgid);
     answers.emplace_back(settlement->msgid,
                          NodeAnswer{settlement->rejection, settlement->record, false});
+    return Status::ok();
+  }
+
+  // Keeps every new claim in the intake (durably) before it is sent for the first time.
+  Status persist_claims() {
+    std::vector<std::pair<std::string, std::string>> fresh;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [msgid, p] : pending) {
+        if (!p.persisted) fresh.emplace_back(msgid, outbox_payload(p.topic, p.key, p.message));
+      }
+    }
+    if (fresh.empty()) return Status::ok();
+    for (const auto& [msgid, payload] : fresh) ledger.ledger->stage_intake(msgid, payload);
+    if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
+    std::lock_guard lock(mutex);
+    for (const auto& [msgid, payload] : fresh) {
+      auto it = pending.find(msgid);
+      if (it != pending.end()) it->second.persisted = true;
+    }
     return Status::ok();
   }
 
@@ -178,6 +211,7 @@ struct RegionNode::Impl {
     const auto now = Clock::now();
     std::lock_guard lock(mutex);
     for (auto& [msgid, p] : pending) {
+      if (!p.persisted) continue;
       const bool overdue =
           p.sent && now - p.sent_at > std::chrono::milliseconds(options.resend_after_ms);
       if (p.sent && !overdue) continue;
@@ -211,6 +245,7 @@ struct RegionNode::Impl {
   }
 
   Status step() {
+    if (Status persisted = persist_claims(); !persisted.is_ok()) return persisted;
     send_claims();
     std::vector<std::pair<std::string, NodeAnswer>> answers;
     for (const adapters::KafkaMessage& message :
@@ -233,6 +268,7 @@ struct RegionNode::Impl {
       for (auto& waiter : it->second.waiters) waiter.set_value(answer);
       pending.erase(it);
     }
+    room.notify_all();
   }
 
   void run() {
@@ -250,6 +286,7 @@ struct RegionNode::Impl {
       for (auto& waiter : p.waiters) waiter.set_value(NodeAnswer{{}, std::nullopt, true});
     }
     pending.clear();
+    room.notify_all();
   }
 };
 
@@ -284,8 +321,13 @@ std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
                        std::nullopt, false});
     return future;
   }
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->failure || impl_->stopping) {
+  std::unique_lock lock(impl_->mutex);
+  const bool room = impl_->room.wait_for(
+      lock, std::chrono::milliseconds(impl_->options.submit_wait_ms), [&] {
+        return impl_->pending.size() < impl_->options.pending_claims_max ||
+               impl_->pending.contains(envelope.msgid) || impl_->failure || impl_->stopping;
+      });
+  if (!room || impl_->failure || impl_->stopping) {  // overloaded or stopped: ask again later
     promise.set_value({{}, std::nullopt, true});
     return future;
   }

@@ -1,8 +1,10 @@
 // A region node: one process (or one object, when several regions share a process) that plays both
 // roles of ARCHITECTURE.md "One picture".
 //   treating region — submit() publishes a hospital's claim to claims.<insured region> (key psn_no)
-//     and answers once the settlement is back and written to this region's ledger; a claim not
-//     answered within resend_after_ms is sent again (the insured side de-duplicates by msgid);
+//     and answers once the settlement is back and written to this region's ledger. Each claim is
+//     kept in the ledger's intake before it is sent and until its settlement is written; one not
+//     answered within resend_after_ms, or found in the intake after a restart, is sent again (the
+//     insured side de-duplicates by msgid);
 //   insured region — consumes claims.<own region> on manually assigned partitions, decides with the
 //     engine against its ledger, and writes entries, consumed offsets and the outgoing settlement
 //     (outbox) in ONE ledger batch; a relay publishes the outbox to settlements.<treating region>;
@@ -31,6 +33,10 @@ struct NodeOptions {
   int poll_timeout_ms = 2;
   int resend_after_ms = 3000;       // re-send a claim not answered by then
   int flush_timeout_ms = 10000;
+  // Claims sent and not yet answered, at most: bounds the lag of every claims topic, so the
+  // embedded broker (5 MiB per partition, oldest data dropped) never loses an unconsumed claim.
+  size_t pending_claims_max = 20000;
+  int submit_wait_ms = 10000;  // how long submit() waits for room before answering "pending"
 };
 
 struct NodeAnswer {

@@ -26,6 +26,7 @@ inline constexpr char kRegionCount = 'R';  // R admdvs → u64 records of that i
 inline constexpr char kOffset = 'O';       // O topic 0 partition(4) → i64 next offset
 inline constexpr char kOutbox = 'Q';       // Q seq(8) → message
 inline constexpr char kOutboxCursor = 'U';  // U → u64 last relayed outbox seq
+inline constexpr char kIntake = 'T';       // T msgid → claim sent, until its settlement is back
 inline constexpr char kSeal = 'D';         // D day(4) → seal
 
 inline std::string prefix(char space) { return std::string(1, space); }

@@ -169,7 +169,7 @@ Status Ledger::load() {
 
 std::optional<std::string> Ledger::get(const std::string& key) const {
   const auto staged = pending_.find(key);
-  if (staged != pending_.end()) return staged->second;
+  if (staged != pending_.end()) return staged->second;  // nullopt: staged for removal
   std::string value;
   const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
   if (status.IsNotFound()) return std::nullopt;
@@ -345,6 +345,24 @@ uint64_t Ledger::stage_outbox(std::string_view message) {
   return outbox_seq_;
 }
 
+void Ledger::stage_intake(std::string_view msgid, std::string_view message) {
+  put(keys::text(keys::kIntake, msgid), std::string(message));
+}
+
+void Ledger::stage_intake_done(std::string_view msgid) {
+  pending_[keys::text(keys::kIntake, msgid)] = std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> Ledger::intakes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix = keys::prefix(keys::kIntake);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
+  }
+  return out;
+}
+
 void Ledger::stage_outbox_cursor(uint64_t relayed_through) {
   put(keys::prefix(keys::kOutboxCursor), encode_u64(relayed_through));
 }
@@ -355,7 +373,9 @@ Status Ledger::commit() {
   // Σ debits = Σ credits over the whole batch, checked before it is written.
   MC_CHECK(batch_imbalance_.is_zero(), "unbalanced batch");
   rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : pending_) MC_CHECK(batch.Put(key, value).ok(), "batch put");
+  for (const auto& [key, value] : pending_) {
+    MC_CHECK(value ? batch.Put(key, *value).ok() : batch.Delete(key).ok(), "batch put");
+  }
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
   const Status written = from_rocksdb(db_->Write(write, &batch), "commit");

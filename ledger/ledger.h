@@ -50,6 +50,11 @@ class Ledger {
   void stage_offset(std::string_view topic, int32_t partition, int64_t next_offset);
   uint64_t stage_outbox(std::string_view message);  // returns the outbox sequence
   void stage_outbox_cursor(uint64_t relayed_through);
+  // The treating side's intake: each claim it sent, kept until its settlement comes back
+  // (the end-to-end acknowledgement), then removed. Operational, not part of the journal.
+  void stage_intake(std::string_view msgid, std::string_view message);
+  void stage_intake_done(std::string_view msgid);
+  std::vector<std::pair<std::string, std::string>> intakes() const;  // durable only
   // Writes everything staged in one synced batch.
   Status commit();
   size_t staged_entries() const { return staged_entries_; }
@@ -102,7 +107,8 @@ class Ledger {
 
   LedgerOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::unordered_map<std::string, std::string> pending_;  // what commit() will write
+  // What commit() will write; nullopt removes the key (only operational keys are ever removed).
+  std::unordered_map<std::string, std::optional<std::string>> pending_;
   std::string region_;
   HashAlgorithm algorithm_ = HashAlgorithm::kSha256;
   uint64_t last_seq_ = 0;

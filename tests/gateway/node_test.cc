@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/nation.h"
@@ -163,6 +165,35 @@ TEST_F(Nodes, RestartedNodesResumeFromTheirLedgers) {
   uint64_t decided = 0;
   for (const auto& [region, node] : nodes_) decided += node->counters().claims_decided;
   EXPECT_EQ(decided, 500u) << "a restarted node re-decided claims it had already consumed";
+}
+
+TEST_F(Nodes, TreatingSideKeepsItsClaimsUntilAnsweredAcrossRestarts) {
+  nodes_.erase("440000");  // the insured region is down
+  std::mt19937_64 random(5);
+  std::vector<std::future<gateway::NodeAnswer>> futures;
+  std::vector<std::string> msgids;
+  for (int i = 0; i < 200; ++i) {
+    clearing::Request request = make_claim(random, "310000", "440000", kPersons, 20'000 + i);
+    msgids.push_back(request.envelope.msgid);
+    futures.push_back(nodes_.at("310000")->submit(request));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  nodes_.clear();  // the treating region stops too, with every claim unanswered
+  for (auto& future : futures) EXPECT_TRUE(future.get().pending);
+  start_nodes();  // the treating node re-sends from its intake; the insured one de-duplicates
+  for (int i = 0; i < 600 && nodes_.at("310000")->counters().settlements_recorded < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(nodes_.at("310000")->counters().settlements_recorded.load(), 200u);
+  nodes_.clear();
+  for (const char* region : {"310000", "440000"}) {
+    auto opened = ledger::open_directory(root_ + "/" + region, {}, false);
+    ASSERT_TRUE(opened.is_ok());
+    EXPECT_EQ(opened->ledger->last_seq(), 200u) << region << ": each claim once";
+    for (const std::string& msgid : msgids) EXPECT_TRUE(opened->ledger->seq_by_msgid(msgid));
+    EXPECT_TRUE(opened->ledger->intakes().empty()) << region;
+    EXPECT_TRUE(ledger::verify_ledger(*opened->ledger, nullptr).ok) << region;
+  }
 }
 
 }  // namespace
