@@ -6,6 +6,7 @@
 
 #include "gateway/adjudicate.h"
 #include "gateway/ledger_commands.h"
+#include "gateway/node_command.h"
 
 namespace {
 
@@ -19,6 +20,10 @@ constexpr Command kCommands[] = {
     {"adjudicate", "run a scenario's requests through the clearing engine (offline)",
      medclear::gateway::adjudicate_main},
     {"ledger", "verify, dump, seal and prove a region's ledger", medclear::gateway::ledger_main},
+    {"node", "run one region node on Kafka (embedded broker when none is configured)",
+     medclear::gateway::node_main},
+    {"broker", "run a stand-alone embedded Kafka broker for development",
+     medclear::gateway::broker_main},
 };
 
 void usage(std::ostream& out) {

@@ -1,0 +1,243 @@
+#include "gateway/node_command.h"
+
+#include <signal.h>
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "adapters/reference_json.h"
+#include "gateway/node.h"
+
+namespace medclear::gateway {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// The 31 provincial divisions (shared/data/provinces.tsv).
+constexpr const char* kProvinces[] = {
+    "110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000",
+    "310000", "320000", "330000", "340000", "350000", "360000", "370000", "410000",
+    "420000", "430000", "440000", "450000", "460000", "500000", "510000", "520000",
+    "530000", "540000", "610000", "620000", "630000", "640000", "650000"};
+
+std::vector<std::string> parse_regions(const std::string& text) {
+  std::vector<std::string> regions;
+  if (text == "all") return {std::begin(kProvinces), std::end(kProvinces)};
+  std::stringstream list(text);
+  for (std::string code; std::getline(list, code, ',');) regions.push_back(code);
+  return regions;
+}
+
+// Blocks SIGINT and SIGTERM in every thread started after this, so one sigwait() sees them.
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::string>& regions,
+                     int partitions) {
+  for (const std::string& region : regions) {
+    for (const std::string& topic :
+         {claims_topic(region), settlements_topic(region), dead_letters_topic(region)}) {
+      if (Status created = broker.create_topic(topic, partitions); !created.is_ok()) return created;
+    }
+  }
+  return Status::ok();
+}
+
+// Parses the options; on help or an error sets `exit_code` and returns nullopt.
+std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
+                                       int* exit_code) {
+  options.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    if (vm.count("help")) {
+      std::cout << options << "\n";
+      *exit_code = 0;
+      return std::nullopt;
+    }
+    po::notify(vm);
+  } catch (const po::error& error) {
+    std::cerr << error.what() << "\n" << options << "\n";
+    *exit_code = 2;
+    return std::nullopt;
+  }
+  return vm;
+}
+
+struct NodeConfig {
+  NodeOptions node;
+  std::string reference_path;
+  std::vector<std::string> regions;  // topics to create on an embedded broker
+  int partitions = 8;
+};
+
+// Reads the node configuration (ops/node.example.json documents every key).
+Result<NodeConfig> read_config(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  const adapters::JsonParse json = adapters::parse_json(content.str());
+  if (!file || !json.value || !json.value->is_object()) {
+    return Status::error("cannot read node config " + path);
+  }
+  NodeConfig config;
+  for (const auto& [key, value] : json.value->members) {
+    auto text = [&]() -> Result<std::string> {
+      if (!value.is_string()) return Status::error(key + " must be a string");
+      return value.text;
+    };
+    auto number = [&]() -> Result<int64_t> {
+      if (!value.is_number()) return Status::error(key + " must be a number");
+      return std::stoll(value.text);
+    };
+    Status bad = Status::ok();
+    if (key == "format") {
+      if (!value.is_string() || value.text != "medclear.node.v1") bad = Status::error("format must be medclear.node.v1");
+    } else if (key == "region") {
+      Result<std::string> r = text();
+      if (r.is_ok()) config.node.region = *r; else bad = r.status();
+    } else if (key == "ledger_dir") {
+      Result<std::string> r = text();
+      if (r.is_ok()) config.node.ledger_dir = *r; else bad = r.status();
+    } else if (key == "reference") {
+      Result<std::string> r = text();
+      if (r.is_ok()) config.reference_path = *r; else bad = r.status();
+    } else if (key == "regions") {
+      Result<std::string> r = text();
+      if (r.is_ok()) config.regions = parse_regions(*r); else bad = r.status();
+    } else if (key == "partitions" || key == "batch_claims_max" || key == "pending_claims_max" ||
+               key == "resend_after_ms") {
+      Result<int64_t> n = number();
+      if (!n.is_ok() || *n <= 0) {
+        bad = Status::error(key + " must be a positive number");
+      } else if (key == "partitions") {
+        config.partitions = static_cast<int>(*n);
+      } else if (key == "batch_claims_max") {
+        config.node.batch_claims_max = static_cast<size_t>(*n);
+      } else if (key == "pending_claims_max") {
+        config.node.pending_claims_max = static_cast<size_t>(*n);
+      } else {
+        config.node.resend_after_ms = static_cast<int>(*n);
+      }
+    } else if (key == "kafka") {
+      if (!value.is_object()) bad = Status::error("kafka must be an object");
+      for (const auto& [name, setting] : value.members) {
+        if (!setting.is_string()) {
+          bad = Status::error("kafka." + name + " must be a string");
+        } else if (name == "bootstrap.servers") {
+          config.node.kafka.bootstrap_servers = setting.text;
+        } else {
+          config.node.kafka.properties[name] = setting.text;
+        }
+      }
+    } else {
+      bad = Status::error("unknown key " + key);
+    }
+    if (!bad.is_ok()) return Status::error(path + ": " + bad.message());
+  }
+  if (config.node.region.empty() || config.node.ledger_dir.empty() || config.reference_path.empty()) {
+    return Status::error(path + ": region, ledger_dir and reference are required");
+  }
+  if (config.regions.empty()) config.regions = parse_regions("all");
+  return config;
+}
+
+}  // namespace
+
+int broker_main(int argc, char** argv) {
+  po::options_description options(
+      "medclear broker [--regions all|CODE,CODE…] [--partitions N] [--brokers N]\n\n"
+      "Runs librdkafka's mock cluster as a development broker until SIGINT/SIGTERM, with the\n"
+      "claims.*, settlements.* and dead-letters.* topics of the regions. Prints\n"
+      "'bootstrap=HOST:PORT,…' and then 'ready'. In memory only; at most 5 MiB per partition.\n\n"
+      "Options");
+  options.add_options()("regions", po::value<std::string>()->default_value("all"), "regions")(
+      "partitions", po::value<int>()->default_value(8), "partitions per topic")(
+      "brokers", po::value<int>()->default_value(3), "mock brokers");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  const sigset_t signals = block_stop_signals();
+  auto broker = adapters::EmbeddedBroker::start((*vm)["brokers"].as<int>());
+  if (!broker.is_ok()) {
+    std::cerr << "medclear broker: " << broker.status().message() << "\n";
+    return 1;
+  }
+  if (Status created = create_topics(**broker, parse_regions((*vm)["regions"].as<std::string>()),
+                                     (*vm)["partitions"].as<int>());
+      !created.is_ok()) {
+    std::cerr << "medclear broker: " << created.message() << "\n";
+    return 1;
+  }
+  std::cout << "bootstrap=" << (*broker)->bootstrap_servers() << "\nready" << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  return 0;
+}
+
+int node_main(int argc, char** argv) {
+  po::options_description options(
+      "medclear node --config FILE\n\n"
+      "Runs one region node (gateway/node.h) until SIGINT/SIGTERM: it clears claims of its insured\n"
+      "from claims.<region> and writes settlements of its hospitals' claims from\n"
+      "settlements.<region>, in its ledger. Without kafka.bootstrap.servers it starts an embedded\n"
+      "broker in process and prints its address. ops/node.example.json lists every setting.\n\n"
+      "Options");
+  options.add_options()("config", po::value<std::string>()->required(), "node config (JSON)");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  Result<NodeConfig> config = read_config((*vm)["config"].as<std::string>());
+  if (!config.is_ok()) {
+    std::cerr << "medclear node: " << config.status().message() << "\n";
+    return 2;
+  }
+  std::ifstream file(config->reference_path);
+  std::stringstream content;
+  content << file.rdbuf();
+  adapters::ScenarioLoad reference = adapters::load_scenario(content.str());
+  if (!file || !reference.scenario) {
+    std::cerr << "medclear node: reference " << config->reference_path << ": " << reference.error
+              << "\n";
+    return 2;
+  }
+  const sigset_t signals = block_stop_signals();
+  std::unique_ptr<adapters::EmbeddedBroker> broker;
+  if (config->node.kafka.bootstrap_servers.empty()) {
+    auto started = adapters::EmbeddedBroker::start(3);
+    if (!started.is_ok() ||
+        !create_topics(**started, config->regions, config->partitions).is_ok()) {
+      std::cerr << "medclear node: cannot start the embedded broker\n";
+      return 1;
+    }
+    broker = std::move(*started);
+    config->node.kafka.bootstrap_servers = broker->bootstrap_servers();
+  }
+  auto node = RegionNode::start(config->node, reference.scenario->reference);
+  if (!node.is_ok()) {
+    std::cerr << "medclear node: " << node.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "region=" << config->node.region
+            << " bootstrap=" << config->node.kafka.bootstrap_servers << "\nready" << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  (*node)->stop();
+  const NodeCounters& c = (*node)->counters();
+  std::cout << "stopped region=" << config->node.region << " decided=" << c.claims_decided
+            << " recorded=" << c.settlements_recorded << " dead_letters=" << c.dead_letters
+            << std::endl;
+  return (*node)->failure() ? 1 : 0;
+}
+
+}  // namespace medclear::gateway
