@@ -32,11 +32,16 @@ Result<rd_kafka_conf_t*> make_conf(const KafkaConfig& config,
   return conf;
 }
 
+// Runs on the thread that polls the producer (its owner), so the reports need no lock.
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  auto* failures = static_cast<std::pair<uint64_t*, std::string*>*>(opaque);
-  ++*failures->first;
-  *failures->second = rd_kafka_err2str(message->err);
+  auto* reports = static_cast<Producer::Reports*>(opaque);
+  const bool ok = message->err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (!ok) {
+    ++reports->failed;
+    reports->last_error = rd_kafka_err2str(message->err);
+  }
+  const auto token = reinterpret_cast<uintptr_t>(message->_private);
+  if (token != 0) reports->tokened.push_back({token, ok});
 }
 
 }  // namespace
@@ -74,33 +79,28 @@ Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config) {
                {"topic.metadata.refresh.interval.ms", "1000"}});
   if (!conf.is_ok()) return conf.status();
   rd_kafka_conf_set_dr_msg_cb(*conf, on_delivery);
-  static_assert(sizeof(Deliveries) > 0);
-  auto* failures = new std::pair<uint64_t*, std::string*>(&producer->deliveries_->failed,
-                                                          &producer->deliveries_->last_error);
-  rd_kafka_conf_set_opaque(*conf, failures);
+  rd_kafka_conf_set_opaque(*conf, producer->reports_.get());
   char error[512];
   producer->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error, sizeof error);
-  if (producer->handle_ == nullptr) {
-    delete failures;
-    return Status::error(std::string("kafka producer: ") + error);
-  }
+  if (producer->handle_ == nullptr) return Status::error(std::string("kafka producer: ") + error);
   return producer;
 }
 
 Producer::~Producer() {
   if (handle_ == nullptr) return;
   rd_kafka_flush(handle_, 5000);
-  delete static_cast<std::pair<uint64_t*, std::string*>*>(rd_kafka_opaque(handle_));
   rd_kafka_destroy(handle_);
 }
 
-Status Producer::produce(const std::string& topic, std::string_view key, std::string_view value) {
+Status Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
+                         uint64_t token) {
   for (int attempt = 0;; ++attempt) {
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(token))), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::ok();
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 1000) {
       return Status::error("produce to " + topic + ": " + rd_kafka_err2str(err));
@@ -109,13 +109,21 @@ Status Producer::produce(const std::string& topic, std::string_view key, std::st
   }
 }
 
+std::vector<Producer::Delivery> Producer::deliveries() {
+  rd_kafka_poll(handle_, 0);
+  std::vector<Delivery> out;
+  out.swap(reports_->tokened);
+  return out;
+}
+
 Status Producer::flush(int timeout_ms) {
   const rd_kafka_resp_err_t err = rd_kafka_flush(handle_, timeout_ms);
   rd_kafka_poll(handle_, 0);
+  reports_->tokened.clear();
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::error("flush: " + std::string(rd_kafka_err2str(err)));
-  if (deliveries_->failed != 0) {
-    deliveries_->failed = 0;
-    return Status::error("delivery failed: " + deliveries_->last_error);
+  if (reports_->failed != 0) {
+    reports_->failed = 0;
+    return Status::error("delivery failed: " + reports_->last_error);
   }
   return Status::ok();
 }

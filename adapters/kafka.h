@@ -46,20 +46,30 @@ class Producer {
  public:
   static Result<std::unique_ptr<Producer>> create(const KafkaConfig& config);
   ~Producer();
-  // Queues a message; its delivery is confirmed by flush().
-  Status produce(const std::string& topic, std::string_view key, std::string_view value);
+  // Queues a message. `token` (non-zero) comes back from deliveries() once the broker has
+  // acknowledged the message, or failed it for good.
+  Status produce(const std::string& topic, std::string_view key, std::string_view value,
+                 uint64_t token = 0);
+  struct Delivery {
+    uint64_t token = 0;
+    bool ok = false;
+  };
+  // Serves delivery reports without waiting; returns those of tokened messages since last call.
+  std::vector<Delivery> deliveries();
   // Waits until every queued message is delivered or failed; error if any failed since the last
   // flush (the caller re-sends: the consumers de-duplicate).
   Status flush(int timeout_ms);
 
+  struct Reports {
+    uint64_t failed = 0;
+    std::string last_error;
+    std::vector<Delivery> tokened;
+  };
+
  private:
   Producer() = default;
   rd_kafka_s* handle_ = nullptr;
-  struct Deliveries {
-    uint64_t failed = 0;
-    std::string last_error;
-  };
-  std::unique_ptr<Deliveries> deliveries_ = std::make_unique<Deliveries>();
+  std::unique_ptr<Reports> reports_ = std::make_unique<Reports>();
 };
 
 struct KafkaMessage {

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <set>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -68,7 +70,9 @@ struct RegionNode::Impl {
   std::unique_ptr<adapters::Consumer> consumer;
   std::shared_ptr<spdlog::logger> log;
   NodeCounters counters;
-  uint64_t relay_cursor = 0;
+  uint64_t relay_cursor = 0;  // every outbox message up to here was acknowledged by the broker
+  uint64_t relay_next = 1;    // the next outbox message to publish
+  std::set<uint64_t> acknowledged;  // acknowledged beyond a gap
 
   struct Pending {
     std::vector<std::promise<NodeAnswer>> waiters;
@@ -76,10 +80,12 @@ struct RegionNode::Impl {
     std::string key;
     std::string message;
     Clock::time_point sent_at;
-    bool persisted = false;  // in the ledger's intake
-    bool sent = false;
   };
-  std::mutex mutex;  // guards pending and failure
+  std::mutex mutex;  // guards pending, fresh and failure
+  std::vector<std::string> fresh;  // submitted, not yet in the intake
+  // Worker only: claims in the intake to send now, and those sent, oldest first, for resending.
+  std::vector<std::string> to_send;
+  std::deque<std::pair<Clock::time_point, std::string>> sent;
   std::condition_variable room;  // signalled when pending shrinks
   std::map<std::string, Pending> pending;
   std::optional<std::string> failure;
@@ -98,6 +104,7 @@ struct RegionNode::Impl {
     ledger = std::move(*opened);
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
     relay_cursor = ledger.ledger->outbox_cursor();
+    relay_next = relay_cursor + 1;
     for (auto& [msgid, payload] : ledger.ledger->intakes()) {  // sent before a restart
       const std::optional<OutboxMessage> out = split_outbox(payload);
       if (!out) return Status::error("corrupt intake of msgid " + msgid);
@@ -105,7 +112,7 @@ struct RegionNode::Impl {
       p.topic = out->topic;
       p.key = out->key;
       p.message = std::string(out->message);
-      p.persisted = true;
+      to_send.push_back(msgid);
     }
     Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
     if (!p.is_ok()) return p.status();
@@ -187,66 +194,91 @@ struct RegionNode::Impl {
     return Status::ok();
   }
 
-  // Keeps every new claim in the intake (durably) before it is sent for the first time.
-  Status persist_claims() {
-    std::vector<std::pair<std::string, std::string>> fresh;
-    {
-      std::lock_guard lock(mutex);
-      for (auto& [msgid, p] : pending) {
-        if (!p.persisted) fresh.emplace_back(msgid, outbox_payload(p.topic, p.key, p.message));
-      }
-    }
-    if (fresh.empty()) return Status::ok();
-    for (const auto& [msgid, payload] : fresh) ledger.ledger->stage_intake(msgid, payload);
-    if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
+  // Stages every new claim in the intake; they are sent once the step's batch is durable.
+  std::vector<std::string> stage_intakes() {
+    std::vector<std::string> staged;
     std::lock_guard lock(mutex);
-    for (const auto& [msgid, payload] : fresh) {
+    staged.swap(fresh);
+    for (const std::string& msgid : staged) {
+      const Pending& p = pending.at(msgid);
+      ledger.ledger->stage_intake(msgid, outbox_payload(p.topic, p.key, p.message));
+    }
+    return staged;
+  }
+
+  // Sends the claims now in the intake, and again those unanswered for resend_after_ms.
+  void send_claims() {
+    const auto now = Clock::now();
+    const auto overdue = now - std::chrono::milliseconds(options.resend_after_ms);
+    std::lock_guard lock(mutex);
+    for (const std::string& msgid : to_send) {
       auto it = pending.find(msgid);
-      if (it != pending.end()) it->second.persisted = true;
+      if (it == pending.end()) continue;
+      producer->produce(it->second.topic, it->second.key, it->second.message).ignore();
+      ++counters.claims_sent;  // a failed produce is retried by the resend below
+      sent.emplace_back(now, msgid);
+    }
+    to_send.clear();
+    while (!sent.empty() && sent.front().first < overdue) {
+      const std::string msgid = std::move(sent.front().second);
+      sent.pop_front();
+      auto it = pending.find(msgid);
+      if (it == pending.end()) continue;  // answered
+      producer->produce(it->second.topic, it->second.key, it->second.message).ignore();
+      ++counters.claims_resent;
+      sent.emplace_back(now, msgid);
+    }
+  }
+
+  // Publishes the outbox from relay_next on, each message tokened with its outbox seq.
+  Status relay_produce() {
+    const uint64_t in_flight_max = 4 * options.batch_claims_max;
+    if (relay_next - 1 - relay_cursor >= in_flight_max) return Status::ok();
+    for (const auto& [seq, payload] :
+         ledger.ledger->outbox_after(relay_next - 1, options.batch_claims_max)) {
+      const std::optional<OutboxMessage> out = split_outbox(payload);
+      MC_CHECK(out.has_value(), "corrupt outbox message");
+      if (Status produced = producer->produce(out->topic, out->key, out->message, seq);
+          !produced.is_ok()) {
+        return produced;
+      }
+      relay_next = seq + 1;
     }
     return Status::ok();
   }
 
-  void send_claims() {
-    const auto now = Clock::now();
-    std::lock_guard lock(mutex);
-    for (auto& [msgid, p] : pending) {
-      if (!p.persisted) continue;
-      const bool overdue =
-          p.sent && now - p.sent_at > std::chrono::milliseconds(options.resend_after_ms);
-      if (p.sent && !overdue) continue;
-      if (!producer->produce(p.topic, p.key, p.message).is_ok()) continue;  // retried next step
-      if (p.sent) ++counters.claims_resent;
-      else ++counters.claims_sent;
-      p.sent = true;
-      p.sent_at = now;
-    }
-  }
-
-  Status relay() {
-    const auto messages = ledger.ledger->outbox_after(relay_cursor, options.batch_claims_max);
-    if (messages.empty()) return Status::ok();
-    for (const auto& [seq, payload] : messages) {
-      const std::optional<OutboxMessage> out = split_outbox(payload);
-      MC_CHECK(out.has_value(), "corrupt outbox message");
-      if (Status produced = producer->produce(out->topic, out->key, out->message);
-          !produced.is_ok()) {
-        return produced;
+  // Moves the relay cursor over every outbox message the broker acknowledged without a gap; on a
+  // failed delivery, sends everything after the cursor again (the consumers de-duplicate).
+  void relay_acknowledge() {
+    bool failed = false;
+    for (const adapters::Producer::Delivery& delivery : producer->deliveries()) {
+      if (delivery.ok) {
+        acknowledged.insert(delivery.token);
+      } else {
+        failed = true;
       }
     }
-    if (Status flushed = producer->flush(options.flush_timeout_ms); !flushed.is_ok()) {
-      log->warn("relay_retry region={} reason=\"{}\"", options.region, flushed.message());
-      return Status::ok();  // sent again next step; the treating side de-duplicates
+    const uint64_t before = relay_cursor;
+    while (!acknowledged.empty() && *acknowledged.begin() <= relay_cursor + 1) {
+      relay_cursor = std::max(relay_cursor, *acknowledged.begin());
+      acknowledged.erase(acknowledged.begin());
     }
-    relay_cursor = messages.back().first;
-    counters.settlements_relayed += messages.size();
-    ledger.ledger->stage_outbox_cursor(relay_cursor);
-    return ledger.ledger->commit();
+    if (relay_cursor != before) {
+      counters.settlements_relayed += relay_cursor - before;
+      ledger.ledger->stage_outbox_cursor(relay_cursor);  // durable with the next batch
+    }
+    if (failed) {
+      log->warn("relay_resend region={} from={}", options.region, relay_cursor + 1);
+      relay_next = relay_cursor + 1;
+      acknowledged.clear();
+    }
   }
 
+  // One step: everything it stages goes into ONE synced batch — new intakes, decided claims with
+  // their outgoing settlements and offsets, written settlements, and relay progress. Then it
+  // answers, sends new claims and the outbox; acknowledgements are collected on later steps.
   Status step() {
-    if (Status persisted = persist_claims(); !persisted.is_ok()) return persisted;
-    send_claims();
+    const std::vector<std::string> intakes = stage_intakes();
     std::vector<std::pair<std::string, NodeAnswer>> answers;
     for (const adapters::KafkaMessage& message :
          consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
@@ -255,9 +287,16 @@ struct RegionNode::Impl {
                                  : record(message, answers);
       if (!handled.is_ok()) return handled;
     }
+    relay_acknowledge();
+    ++counters.steps;
+    const auto commit_start = Clock::now();
     if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
+    counters.step_micros_commit += std::chrono::duration_cast<std::chrono::microseconds>(
+        Clock::now() - commit_start).count();
+    to_send.insert(to_send.end(), intakes.begin(), intakes.end());
     answer(answers);
-    return relay();
+    send_claims();
+    return relay_produce();
   }
 
   void answer(std::vector<std::pair<std::string, NodeAnswer>>& answers) {
@@ -332,10 +371,11 @@ std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
     return future;
   }
   Impl::Pending& pending = impl_->pending[envelope.msgid];
-  if (pending.waiters.empty()) {  // the first submission of this msgid carries the message
+  if (pending.waiters.empty() && pending.message.empty()) {  // the first submission of this msgid
     pending.topic = claims_topic(lg::region_of(envelope.insuplc_admdvs));
     pending.key = psn_no_of(request);
     pending.message = adapters::encode_claim({request});
+    impl_->fresh.push_back(envelope.msgid);
   }
   pending.waiters.push_back(std::move(promise));
   return future;

@@ -32,7 +32,6 @@ struct NodeOptions {
   size_t batch_claims_max = 1000;   // claims (or settlements) per ledger batch
   int poll_timeout_ms = 2;
   int resend_after_ms = 3000;       // re-send a claim not answered by then
-  int flush_timeout_ms = 10000;
   // Claims sent and not yet answered, at most: bounds the lag of every claims topic, so the
   // embedded broker (5 MiB per partition, oldest data dropped) never loses an unconsumed claim.
   size_t pending_claims_max = 20000;
@@ -52,6 +51,8 @@ struct NodeCounters {
   std::atomic<uint64_t> settlements_relayed{0};
   std::atomic<uint64_t> settlements_recorded{0};
   std::atomic<uint64_t> dead_letters{0};
+  std::atomic<uint64_t> steps{0};             // worker iterations (one ledger batch each)
+  std::atomic<uint64_t> step_micros_commit{0};  // time spent in ledger commits
 };
 
 std::string claims_topic(std::string_view region);
