@@ -198,11 +198,15 @@ struct RegionNode::Impl {
   std::vector<std::string> stage_intakes() {
     std::vector<std::string> staged;
     std::lock_guard lock(mutex);
-    staged.swap(fresh);
-    for (const std::string& msgid : staged) {
-      const Pending& p = pending.at(msgid);
-      ledger.ledger->stage_intake(msgid, outbox_payload(p.topic, p.key, p.message));
+    for (std::string& msgid : fresh) {
+      // A retried msgid may be answered by a late duplicate settlement before it is staged.
+      const auto it = pending.find(msgid);
+      if (it == pending.end()) continue;
+      ledger.ledger->stage_intake(msgid,
+                                  outbox_payload(it->second.topic, it->second.key, it->second.message));
+      staged.push_back(std::move(msgid));
     }
+    fresh.clear();
     return staged;
   }
 
