@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "adapters/json.h"
+#include "gateway/cli.h"
 #include "ledger/directory.h"
 #include "ledger/merkle.h"
 #include "ledger/proof.h"
@@ -34,25 +35,9 @@ constexpr const char* kUsage =
     "  verify-proof --proof FILE [--pubkey K]\n"
     "                                   check a proof without the ledger\n";
 
-// Parses `options`; prints help or the error. Returns nullopt when the command should exit.
 std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
                                        int* exit_code) {
-  options.add_options()("help,h", "show this help");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    if (vm.count("help")) {
-      std::cout << kUsage << "\n" << options << "\n";
-      *exit_code = 0;
-      return std::nullopt;
-    }
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << "medclear ledger: " << error.what() << "\n" << options << "\n";
-    *exit_code = 2;
-    return std::nullopt;
-  }
-  return vm;
+  return parse_options(argc, argv, options, kUsage, exit_code);
 }
 
 std::optional<lg::LedgerDirectory> open_existing(const std::string& dir) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "adapters/reference_json.h"
+#include "gateway/cli.h"
 #include "gateway/node.h"
 
 namespace medclear::gateway {
@@ -53,25 +54,9 @@ Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::st
   return Status::ok();
 }
 
-// Parses the options; on help or an error sets `exit_code` and returns nullopt.
 std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
                                        int* exit_code) {
-  options.add_options()("help,h", "show this help");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    if (vm.count("help")) {
-      std::cout << options << "\n";
-      *exit_code = 0;
-      return std::nullopt;
-    }
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << error.what() << "\n" << options << "\n";
-    *exit_code = 2;
-    return std::nullopt;
-  }
-  return vm;
+  return parse_options(argc, argv, options, "", exit_code);
 }
 
 struct NodeConfig {

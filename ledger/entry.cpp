@@ -7,11 +7,6 @@
 
 namespace medclear::ledger {
 
-using clearing::ByteReader;
-using clearing::ByteWriter;
-using clearing::get_big_endian;
-using clearing::put_big_endian;
-
 namespace cl = medclear::clearing;
 
 namespace {

@@ -9,11 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "clearing/codec.h"
 #include "clearing/settlement.h"
 #include "clearing/status.h"
 #include "ledger/crypto.h"
 
 namespace medclear::ledger {
+
+using clearing::ByteReader;
+using clearing::ByteWriter;
+using clearing::get_big_endian;
+using clearing::put_big_endian;
 
 inline constexpr uint8_t kEntryFormatVersion = 1;
 

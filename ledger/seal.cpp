@@ -3,13 +3,9 @@
 #include <algorithm>
 
 #include "clearing/codec.h"
+#include "ledger/entry.h"
 
 namespace medclear::ledger {
-
-using clearing::ByteReader;
-using clearing::ByteWriter;
-using clearing::get_big_endian;
-using clearing::put_big_endian;
 
 namespace {
 
