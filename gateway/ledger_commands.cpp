@@ -7,6 +7,7 @@
 
 #include "adapters/json.h"
 #include "gateway/cli.h"
+#include "gateway/ledger_json.h"
 #include "ledger/directory.h"
 #include "ledger/merkle.h"
 #include "ledger/proof.h"
@@ -57,12 +58,6 @@ std::optional<lg::SigningKey> load_public(const po::variables_map& vm) {
     return std::nullopt;
   }
   return std::move(*key);
-}
-
-void write_hexes(adapters::JsonWriter& w, const std::vector<lg::Digest>& digests) {
-  w.begin_array();
-  for (const lg::Digest& d : digests) w.string(lg::to_hex(d));
-  w.end_array();
 }
 
 int verify_command(int argc, char** argv) {
@@ -156,21 +151,6 @@ int dump_command(int argc, char** argv) {
   return 0;
 }
 
-void write_seal(adapters::JsonWriter& w, const lg::Seal& seal) {
-  w.begin_object();
-  w.key("day").string(seal.day.to_string());
-  w.key("algorithm").string(lg::to_string(seal.algorithm));
-  w.key("day_count").integer(static_cast<int64_t>(seal.day_count));
-  w.key("day_root").string(lg::to_hex(seal.day_root));
-  w.key("ledger_size").integer(static_cast<int64_t>(seal.ledger_size));
-  w.key("ledger_root").string(lg::to_hex(seal.ledger_root));
-  w.key("prev_seal_hash").string(lg::to_hex(seal.prev_seal_hash));
-  w.key("public_key").string(lg::to_hex(seal.public_key));
-  w.key("signature").string(lg::to_hex(seal.signature));
-  w.key("encoded").string(lg::to_hex(lg::encode_seal(seal)));
-  w.end_object();
-}
-
 int seal_command(int argc, char** argv) {
   po::options_description options("medclear ledger seal");
   options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
@@ -204,52 +184,13 @@ int seal_command(int argc, char** argv) {
   return 0;
 }
 
-// The seal that covers business day `day`, and the day it starts after.
-std::optional<std::pair<lg::Seal, std::optional<cl::Date>>> covering_seal(
-    const std::vector<lg::Seal>& seals, cl::Date day) {
-  std::optional<cl::Date> after;
-  for (const lg::Seal& seal : seals) {
-    if (day <= seal.day) return std::pair{seal, after};
-    after = seal.day;
-  }
-  return std::nullopt;
-}
-
 int inclusion_proof(lg::Ledger& ledger, const std::string& setl_id) {
-  const auto seq = ledger.seq_by_setl_id(setl_id);
-  if (!seq) {
-    std::cerr << "medclear ledger proof: no settlement " << setl_id << "\n";
+  Result<std::string> proof = inclusion_proof_json(ledger, setl_id);
+  if (!proof.is_ok()) {
+    std::cerr << "medclear ledger proof: " << proof.status().message() << "\n";
     return 1;
   }
-  Result<lg::DecodedEntry> entry = ledger.entry(*seq);
-  Result<std::vector<lg::Seal>> seals = ledger.seals();
-  if (!entry.is_ok() || !seals.is_ok()) {
-    std::cerr << "medclear ledger proof: cannot read the ledger\n";
-    return 2;
-  }
-  const auto covering = covering_seal(*seals, entry->entry.day);
-  if (!covering) {
-    std::cerr << "medclear ledger proof: business day " << entry->entry.day.to_string()
-              << " is not sealed yet\n";
-    return 1;
-  }
-  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(covering->second, covering->first.day);
-  Result<std::vector<lg::Digest>> leaves = ledger.leaves(*seqs);
-  const size_t index = std::find(seqs->begin(), seqs->end(), *seq) - seqs->begin();
-  adapters::JsonWriter w;
-  w.begin_object();
-  w.key("format").string("medclear.proof.v1");
-  w.key("type").string("inclusion");
-  w.key("region").string(ledger.region());
-  w.key("setl_id").string(setl_id);
-  w.key("entry").string(lg::to_hex(*ledger.entry_bytes(*seq)));
-  w.key("leaf_index").integer(static_cast<int64_t>(index));
-  w.key("path");
-  write_hexes(w, lg::inclusion_proof(ledger.algorithm(), *leaves, index));
-  w.key("seal");
-  write_seal(w, covering->first);
-  w.end_object();
-  std::cout << w.str() << "\n";
+  std::cout << *proof << "\n";
   return 0;
 }
 

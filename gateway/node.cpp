@@ -75,7 +75,7 @@ struct RegionNode::Impl {
   std::set<uint64_t> acknowledged;  // acknowledged beyond a gap
 
   struct Pending {
-    std::vector<std::promise<NodeAnswer>> waiters;
+    std::vector<AnswerCallback> waiters;
     std::string topic;
     std::string key;
     std::string message;
@@ -88,8 +88,10 @@ struct RegionNode::Impl {
   std::deque<std::pair<Clock::time_point, std::string>> sent;
   std::condition_variable room;  // signalled when pending shrinks
   std::map<std::string, Pending> pending;
+  std::vector<std::function<void(const lg::Ledger*)>> readers;
   std::optional<std::string> failure;
   std::atomic<bool> stopping{false};
+  bool stopped = false;  // the worker has ended (guarded by mutex)
   std::thread worker;
 
   Impl(const NodeOptions& o, const cl::ReferenceData& r) : options(o), reference(r), engine(r) {}
@@ -299,8 +301,18 @@ struct RegionNode::Impl {
         Clock::now() - commit_start).count();
     to_send.insert(to_send.end(), intakes.begin(), intakes.end());
     answer(answers);
+    run_readers(ledger.ledger.get());
     send_claims();
     return relay_produce();
+  }
+
+  void run_readers(const lg::Ledger* ledger_or_null) {
+    std::vector<std::function<void(const lg::Ledger*)>> now;
+    {
+      std::lock_guard lock(mutex);
+      now.swap(readers);
+    }
+    for (auto& reader : now) reader(ledger_or_null);
   }
 
   void answer(std::vector<std::pair<std::string, NodeAnswer>>& answers) {
@@ -308,7 +320,7 @@ struct RegionNode::Impl {
     for (auto& [msgid, answer] : answers) {
       auto it = pending.find(msgid);
       if (it == pending.end()) continue;  // a duplicate, or sent before a restart
-      for (auto& waiter : it->second.waiters) waiter.set_value(answer);
+      for (auto& waiter : it->second.waiters) waiter(answer);
       pending.erase(it);
     }
     room.notify_all();
@@ -324,12 +336,16 @@ struct RegionNode::Impl {
         break;
       }
     }
-    std::lock_guard lock(mutex);
-    for (auto& [msgid, p] : pending) {
-      for (auto& waiter : p.waiters) waiter.set_value(NodeAnswer{{}, std::nullopt, true});
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [msgid, p] : pending) {
+        for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
+      }
+      pending.clear();
+      stopped = true;
+      room.notify_all();
     }
-    pending.clear();
-    room.notify_all();
+    run_readers(nullptr);
   }
 };
 
@@ -353,26 +369,33 @@ void RegionNode::stop() {
 }
 
 std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
-  std::promise<NodeAnswer> promise;
-  std::future<NodeAnswer> future = promise.get_future();
+  auto promise = std::make_shared<std::promise<NodeAnswer>>();
+  std::future<NodeAnswer> future = promise->get_future();
+  submit(request, [promise](NodeAnswer answer) { promise->set_value(std::move(answer)); },
+         std::chrono::milliseconds(impl_->options.submit_wait_ms));
+  return future;
+}
+
+void RegionNode::submit(const cl::Request& request, AnswerCallback done,
+                        std::chrono::milliseconds wait_for_room) {
   const cl::Envelope& envelope = request.envelope;
   if (envelope.insuplc_admdvs.empty() ||
       !cl::is_cross_province(envelope.insuplc_admdvs, envelope.mdtrtarea_admvs)) {
-    promise.set_value({{cl::Reject::kNotCrossProvince,
-                        "insured division " + envelope.insuplc_admdvs +
-                            " is not in another province than " + envelope.mdtrtarea_admvs},
-                       std::nullopt, false});
-    return future;
+    done({{cl::Reject::kNotCrossProvince,
+           "insured division " + envelope.insuplc_admdvs + " is not in another province than " +
+               envelope.mdtrtarea_admvs},
+          std::nullopt, false});
+    return;
   }
   std::unique_lock lock(impl_->mutex);
-  const bool room = impl_->room.wait_for(
-      lock, std::chrono::milliseconds(impl_->options.submit_wait_ms), [&] {
-        return impl_->pending.size() < impl_->options.pending_claims_max ||
-               impl_->pending.contains(envelope.msgid) || impl_->failure || impl_->stopping;
-      });
+  const bool room = impl_->room.wait_for(lock, wait_for_room, [&] {
+    return impl_->pending.size() < impl_->options.pending_claims_max ||
+           impl_->pending.contains(envelope.msgid) || impl_->failure || impl_->stopping;
+  });
   if (!room || impl_->failure || impl_->stopping) {  // overloaded or stopped: ask again later
-    promise.set_value({{}, std::nullopt, true});
-    return future;
+    lock.unlock();
+    done({{}, std::nullopt, true});
+    return;
   }
   Impl::Pending& pending = impl_->pending[envelope.msgid];
   if (pending.waiters.empty() && pending.message.empty()) {  // the first submission of this msgid
@@ -381,8 +404,23 @@ std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
     pending.message = adapters::encode_claim({request});
     impl_->fresh.push_back(envelope.msgid);
   }
-  pending.waiters.push_back(std::move(promise));
-  return future;
+  pending.waiters.push_back(std::move(done));
+}
+
+void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopped) {
+      impl_->readers.push_back(std::move(reader));
+      return;
+    }
+  }
+  reader(nullptr);
+}
+
+size_t RegionNode::claims_in_flight() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->pending.size();
 }
 
 std::optional<std::string> RegionNode::failure() const {

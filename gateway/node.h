@@ -13,6 +13,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -22,6 +24,10 @@
 #include "clearing/engine.h"
 #include "clearing/reference.h"
 #include "clearing/status.h"
+
+namespace medclear::ledger {
+class Ledger;
+}
 
 namespace medclear::gateway {
 
@@ -41,8 +47,9 @@ struct NodeOptions {
 struct NodeAnswer {
   clearing::Rejection rejection;
   std::optional<clearing::SettlementRecord> record;  // when settled (or pre-settled)
-  bool pending = false;  // the node stopped before the answer came: ask again later
+  bool pending = false;  // no room, or the node stopped before the answer came: ask again later
 };
+using AnswerCallback = std::function<void(NodeAnswer)>;
 
 struct NodeCounters {
   std::atomic<uint64_t> claims_sent{0};
@@ -70,7 +77,18 @@ class RegionNode {
 
   // Treating side: sends a validated request of one of this region's hospitals to its insured
   // region. The future is fulfilled once the answer is durable in this region's ledger.
+  // Waits up to submit_wait_ms for room among the in-flight claims.
   std::future<NodeAnswer> submit(const clearing::Request& request);
+  // The same without blocking beyond `wait_for_room`; `done` runs exactly once, on the caller's
+  // thread when answered at once, else on the worker thread (keep it short: hand the answer on).
+  void submit(const clearing::Request& request, AnswerCallback done,
+              std::chrono::milliseconds wait_for_room);
+
+  // Runs `reader` on the worker thread between two steps, so it sees a committed, consistent
+  // ledger; it must not write. Runs with nullptr when the node has stopped.
+  void read(std::function<void(const ledger::Ledger*)> reader);
+  // Claims sent to an insured region and not yet answered.
+  size_t claims_in_flight() const;
 
   // Stops the worker after the current step; what was committed stays, the rest is re-read.
   void stop();
