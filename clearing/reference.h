@@ -141,6 +141,8 @@ class ReferenceData {
   const std::map<std::string, std::vector<Policy>, std::less<>>& policies() const {
     return policies_;
   }
+  const std::unordered_map<std::string, Facility>& facilities() const { return facilities_; }
+  const std::unordered_map<std::string, Person>& persons() const { return persons_; }
 
  private:
   // key: admdvs + insutype; versions sorted by effective_from

@@ -11,48 +11,13 @@
 #include "adapters/reference_json.h"
 #include "gateway/cli.h"
 #include "gateway/node.h"
+#include "gateway/region_set.h"
 
 namespace medclear::gateway {
 
 namespace po = boost::program_options;
 
 namespace {
-
-// The 31 provincial divisions (shared/data/provinces.tsv).
-constexpr const char* kProvinces[] = {
-    "110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000",
-    "310000", "320000", "330000", "340000", "350000", "360000", "370000", "410000",
-    "420000", "430000", "440000", "450000", "460000", "500000", "510000", "520000",
-    "530000", "540000", "610000", "620000", "630000", "640000", "650000"};
-
-std::vector<std::string> parse_regions(const std::string& text) {
-  std::vector<std::string> regions;
-  if (text == "all") return {std::begin(kProvinces), std::end(kProvinces)};
-  std::stringstream list(text);
-  for (std::string code; std::getline(list, code, ',');) regions.push_back(code);
-  return regions;
-}
-
-// Blocks SIGINT and SIGTERM in every thread started after this, so one sigwait() sees them.
-sigset_t block_stop_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
-Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::string>& regions,
-                     int partitions) {
-  for (const std::string& region : regions) {
-    for (const std::string& topic :
-         {claims_topic(region), settlements_topic(region), dead_letters_topic(region)}) {
-      if (Status created = broker.create_topic(topic, partitions); !created.is_ok()) return created;
-    }
-  }
-  return Status::ok();
-}
 
 std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
                                        int* exit_code) {

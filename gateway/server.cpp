@@ -136,8 +136,10 @@ struct Handoff {
   asio::steady_timer* timer = nullptr;  // while the coroutine waits
 };
 
+// `start` is taken by reference and must be a named object of the caller: GCC 12 destroys a
+// temporary passed into a coroutine twice.
 template <class T, class Start>
-asio::awaitable<std::optional<T>> await_from_worker(Start start, Millis timeout) {
+asio::awaitable<std::optional<T>> await_from_worker(const Start& start, Millis timeout) {
   auto handoff = std::make_shared<Handoff<T>>();
   handoff->executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(handoff->executor, timeout);
@@ -334,9 +336,10 @@ struct Gateway::Impl {
     if (detect_ec) co_return;
     if (!is_tls) {  // plain HTTP on the HTTPS port: say so, in plain HTTP, and close
       refused("plain_http");
+      static const std::string kBody = "{\"error\":\"this port speaks HTTPS only\"}";
       static const std::string kPlain =
           "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
-          "Content-Length: 42\r\n\r\n{\"error\":\"this port speaks HTTPS only !!!\"}";
+          "Content-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
       stream.expires_after(Millis(options.limits.write_timeout_ms));
       co_await asio::async_write(stream, asio::buffer(kPlain), kAwait);
       stream.socket().shutdown(tcp::socket::shutdown_both);
@@ -356,13 +359,34 @@ struct Gateway::Impl {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.limits.body_bytes_max);
       parser.header_limit(static_cast<uint32_t>(options.limits.header_bytes_max));
-      beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.idle_timeout_ms));
-      auto [first_ec, first_n] = co_await http::async_read_some(tls_stream, buffer, parser, kAwait);
-      boost::system::error_code read_ec = first_ec;
-      if (!read_ec && !parser.is_done()) {
-        beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.read_timeout_ms));
+      // Idle until a request's first byte, then read_timeout_ms for the whole request.
+      size_t first_n = buffer.size();
+      boost::system::error_code read_ec;
+      if (first_n == 0) {
+        beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.idle_timeout_ms));
+        auto [idle_ec, n] = co_await tls_stream.async_read_some(buffer.prepare(16 * 1024), kAwait);
+        buffer.commit(n);
+        first_n = n;
+        read_ec = idle_ec;
+      }
+      if (!read_ec) {
+        // Not the stream's own timeout: that closes the socket, and a slow client should still
+        // read its 408. A timer cancels the read instead.
+        beast::get_lowest_layer(tls_stream).expires_never();
+        auto armed = std::make_shared<bool>(true);
+        auto timed_out = std::make_shared<bool>(false);
+        asio::steady_timer deadline(tls_stream.get_executor(),
+                                    Millis(options.limits.read_timeout_ms));
+        deadline.async_wait([armed, timed_out, socket = &beast::get_lowest_layer(tls_stream).socket()](
+                                boost::system::error_code ec) {
+          if (ec || !*armed) return;
+          *timed_out = true;
+          socket->cancel(ec);
+        });
         auto [rest_ec, rest_n] = co_await http::async_read(tls_stream, buffer, parser, kAwait);
-        read_ec = rest_ec;
+        *armed = false;
+        deadline.cancel();
+        read_ec = *timed_out ? beast::error::timeout : rest_ec;
       }
       Reply reply;
       std::string label = "other";
@@ -428,9 +452,25 @@ struct Gateway::Impl {
       beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.write_timeout_ms));
       auto [write_ec, written] = co_await http::async_write(tls_stream, response, kAwait);
       if (write_ec) co_return;
+      if (reply.close && !parser.is_done()) {
+        // The client may still be sending the rest of a refused request: read and drop it for a
+        // moment, so closing does not reset the connection before it has read the answer.
+        co_await linger(tls_stream);
+      }
     }
     beast::get_lowest_layer(tls_stream).expires_after(Millis(1000));
     co_await tls_stream.async_shutdown(kAwait);
+  }
+
+  asio::awaitable<void> linger(beast::ssl_stream<beast::tcp_stream>& stream) {
+    static constexpr size_t kLingerBytesMax = 64 << 20;
+    beast::get_lowest_layer(stream).expires_after(Millis(1000));
+    std::vector<char> scratch(64 * 1024);
+    for (size_t dropped = 0; dropped < kLingerBytesMax;) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kAwait);
+      if (ec) break;
+      dropped += n;
+    }
   }
 
   // ---- routing and authorization --------------------------------------------------------------
@@ -536,14 +576,14 @@ struct Gateway::Impl {
     auto target = region_for(query, client);
     if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
     RegionNode* node = std::get<RegionNode*>(target);
-    auto body = co_await await_from_worker<std::optional<std::string>>(
-        [node](auto done) {
+    const auto start = [node](auto done) {
           node->read([done = std::move(done), node](const lg::Ledger* ledger) {
             if (ledger == nullptr) return done(std::nullopt);
             done(balances_json(node->region(), ledger->balances()));
           });
-        },
-        Millis(options.limits.answer_timeout_ms));
+        };
+    auto body = co_await await_from_worker<std::optional<std::string>>(
+        start, Millis(options.limits.answer_timeout_ms));
     if (!body || !*body) co_return error_reply(http::status::service_unavailable, "node not ready");
     co_return json_reply(std::move(**body));
   }
@@ -604,8 +644,7 @@ struct Gateway::Impl {
     auto target = region_for(query, client);
     if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
     RegionNode* node = std::get<RegionNode*>(target);
-    auto answer = co_await await_from_worker<Reply>(
-        [node, setl_id](auto done) {
+    const auto start = [node, setl_id](auto done) {
           node->read([done = std::move(done), setl_id](const lg::Ledger* ledger) {
             if (ledger == nullptr) {
               return done(error_reply(http::status::service_unavailable, "node not ready"));
@@ -623,8 +662,8 @@ struct Gateway::Impl {
             done(proof.is_ok() ? json_reply(*proof)
                                : error_reply(http::status::conflict, proof.status().message()));
           });
-        },
-        Millis(options.limits.answer_timeout_ms));
+        };
+    auto answer = co_await await_from_worker<Reply>(start, Millis(options.limits.answer_timeout_ms));
     if (!answer) co_return error_reply(http::status::service_unavailable, "node busy");
     co_return std::move(*answer);
   }
@@ -695,11 +734,14 @@ struct Gateway::Impl {
                        envelope.fixmedins_code, options.region,
                        cross ? lg::region_of(envelope.insuplc_admdvs) : std::string(), "", {}});
     timeline.add(envelope.msgid, "validated");
+    if (cross) timeline.add(envelope.msgid, "sent", claims_topic(lg::region_of(envelope.insuplc_admdvs)));
     ++in_flight;
     RegionNode* node = services.node;
+    const auto start = [node, &request](auto done) {
+      node->submit(request, std::move(done), Millis(0));
+    };
     const auto answer = co_await await_from_worker<NodeAnswer>(
-        [node, &request](auto done) { node->submit(request, std::move(done), Millis(0)); },
-        Millis(options.limits.answer_timeout_ms));
+        start, Millis(options.limits.answer_timeout_ms));
     --in_flight;
     if (!answer) {
       timeline.add(envelope.msgid, "pending", "no answer within answer_timeout_ms");

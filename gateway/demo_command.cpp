@@ -1,0 +1,117 @@
+#include "gateway/demo_command.h"
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "adapters/reference_json.h"
+#include "gateway/cli.h"
+#include "gateway/pki.h"
+#include "gateway/region_set.h"
+#include "ledger/entry.h"
+
+namespace medclear::gateway {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage =
+    "medclear demo [--regions N|CODE,CODE,…] [--days N] [--claims-per-day N] [--seed S] [--faults]\n"
+    "              [--out DIR] [--serve [--pki-dir DIR] [--scenario FILE]]\n\n"
+    "The main job (contracts/demo.md). With --serve: brings the regions up, each with its node on\n"
+    "the embedded broker and its HTTPS gateway (mutual TLS, the development PKI in --pki-dir),\n"
+    "prints 'region=CODE url=https://127.0.0.1:PORT' per region and then 'ready', and serves until\n"
+    "SIGINT/SIGTERM. --scenario FILE serves that file's reference data (contracts/adjudicate.md)\n"
+    "instead of a simulated nation; clients send its requests themselves.";
+
+std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) {
+  std::vector<DevHospital> hospitals;
+  for (const auto& [code, facility] : reference.facilities()) {
+    hospitals.push_back({code, ledger::region_of(facility.admdvs), facility.level});
+  }
+  std::sort(hospitals.begin(), hospitals.end(),
+            [](const DevHospital& a, const DevHospital& b) { return a.code < b.code; });
+  return hospitals;
+}
+
+int serve(const po::variables_map& vm) {
+  if (!vm.count("scenario")) {
+    std::cerr << "medclear demo --serve: the simulated nation is not built yet; give --scenario FILE\n";
+    return 2;
+  }
+  const std::string path = vm["scenario"].as<std::string>();
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  adapters::ScenarioLoad loaded = adapters::load_scenario(content.str());
+  if (!file || !loaded.scenario) {
+    std::cerr << "medclear demo: scenario " << path << ": " << loaded.error << "\n";
+    return 2;
+  }
+  const clearing::ReferenceData& reference = loaded.scenario->reference;
+  const fs::path out = vm["out"].as<std::string>();
+  const std::string pki_dir =
+      vm.count("pki-dir") ? vm["pki-dir"].as<std::string>() : (out / "pki").string();
+  RegionSetOptions options;
+  options.regions = regions_of(reference);
+  if (Status written = write_dev_pki(pki_dir, options.regions, hospitals_of(reference));
+      !written.is_ok()) {
+    std::cerr << "medclear demo: " << written.message() << "\n";
+    return 1;
+  }
+  options.ledgers_dir = (out / "ledgers").string();
+  options.pki_dir = pki_dir;
+  options.gateway.threads = 1;
+  const sigset_t signals = block_stop_signals();
+  Result<std::unique_ptr<RegionSet>> set = RegionSet::start(options, reference);
+  if (!set.is_ok()) {
+    std::cerr << "medclear demo: " << set.status().message() << "\n";
+    return 1;
+  }
+  for (const std::string& region : (*set)->regions()) {
+    std::cout << "region=" << region << " url=https://127.0.0.1:" << (*set)->gateway(region)->port()
+              << "\n";
+  }
+  std::cout << "pki=" << pki_dir << "\nledgers=" << options.ledgers_dir << "\nready" << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  (*set)->stop();
+  bool failed = false;
+  for (const std::string& region : (*set)->regions()) {
+    if (auto failure = (*set)->node(region)->failure()) {
+      std::cerr << "region " << region << " stopped: " << *failure << "\n";
+      failed = true;
+    }
+  }
+  std::cout << "stopped" << std::endl;
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int demo_main(int argc, char** argv) {
+  po::options_description options("Options");
+  options.add_options()("regions", po::value<std::string>()->default_value("all"),
+                        "N, or CODE,CODE,… (default: all 31)")(
+      "days", po::value<int>()->default_value(3), "simulated days")(
+      "claims-per-day", po::value<int>()->default_value(20000), "claims per simulated day")(
+      "seed", po::value<uint64_t>(), "seed (default: random, printed)")(
+      "faults", "inject broker faults, duplicates, a node restart and ledger divergences")(
+      "out", po::value<std::string>()->default_value("medclear-demo"), "output directory")(
+      "serve", "serve HTTPS until SIGINT/SIGTERM")(
+      "pki-dir", po::value<std::string>(), "write the development PKI here (default OUT/pki)")(
+      "scenario", po::value<std::string>(), "with --serve: serve this scenario's reference data");
+  int code = 0;
+  const auto vm = parse_options(argc, argv, options, kUsage, &code);
+  if (!vm) return code;
+  if (vm->count("serve")) return serve(*vm);
+  std::cerr << "medclear demo: the simulated nation is not built yet (issue 7); "
+               "use --serve --scenario FILE\n";
+  return 2;
+}
+
+}  // namespace medclear::gateway

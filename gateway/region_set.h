@@ -1,0 +1,62 @@
+// Several region nodes (and their HTTPS gateways) in one process, on one Kafka cluster: the
+// embedded broker when none is configured. The demo, the tests and the benchmarks use it; a
+// deployment runs one region per process (`medclear node`) with the same classes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/kafka.h"
+#include "clearing/reference.h"
+#include "gateway/node.h"
+#include "gateway/server.h"
+#include "gateway/timeline.h"
+
+namespace medclear::gateway {
+
+struct RegionSetOptions {
+  std::vector<std::string> regions;  // PP0000 each
+  std::string ledgers_dir;           // each region's ledger in <ledgers_dir>/<region>
+  adapters::KafkaConfig kafka;       // no bootstrap.servers: an embedded broker
+  int partitions = 8;                // per topic, when topics are created here
+  NodeOptions node;                  // defaults for every node (region and ledger_dir are set)
+  // Gateways: with a PKI directory (contracts/demo.md layout) each region serves HTTPS with
+  // node-<region>.pem/.key and trusts ca.pem for clients.
+  std::string pki_dir;  // empty: no gateways
+  GatewayOptions gateway;  // defaults for every gateway (region, files and port are set)
+};
+
+class RegionSet {
+ public:
+  static Result<std::unique_ptr<RegionSet>> start(const RegionSetOptions& options,
+                                                  const clearing::ReferenceData& reference);
+  ~RegionSet();
+
+  RegionNode* node(const std::string& region) const;
+  Gateway* gateway(const std::string& region) const;  // nullptr without gateways
+  const std::vector<std::string>& regions() const { return options_.regions; }
+  const std::string& bootstrap_servers() const { return options_.kafka.bootstrap_servers; }
+  adapters::EmbeddedBroker* broker() const { return broker_.get(); }
+  // Stops the gateways first (no new work), then the nodes. Idempotent.
+  void stop();
+
+ private:
+  RegionSet() = default;
+  RegionSetOptions options_;
+  std::unique_ptr<adapters::EmbeddedBroker> broker_;
+  std::map<std::string, std::unique_ptr<RegionNode>> nodes_;
+  std::map<std::string, std::unique_ptr<Timeline>> timelines_;
+  std::map<std::string, std::unique_ptr<Gateway>> gateways_;
+};
+
+// The regions a scenario's reference data names: its policies' insured divisions, its persons'
+// and its facilities' provinces, sorted.
+std::vector<std::string> regions_of(const clearing::ReferenceData& reference);
+
+// Creates claims.*, settlements.* and dead-letters.* of each region on an embedded broker.
+Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::string>& regions,
+                     int partitions);
+
+}  // namespace medclear::gateway
