@@ -461,4 +461,87 @@ std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view ms
   return w.take();
 }
 
+namespace {
+
+// An exact decimal of `value` / 10^scale, e.g. (12345, 4) → "1.2345".
+std::string fixed_point(int64_t value, int scale) {
+  const bool negative = value < 0;
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  uint64_t unit = 1;
+  for (int i = 0; i < scale; ++i) unit *= 10;
+  std::string fraction = std::to_string(magnitude % unit);
+  fraction.insert(0, static_cast<size_t>(scale) - fraction.size(), '0');
+  return (negative ? "-" : "") + std::to_string(magnitude / unit) + (scale ? "." + fraction : "");
+}
+
+}  // namespace
+
+std::string build_nhsa_request(const cl::Request& request) {
+  const cl::Envelope& e = request.envelope;
+  JsonWriter w;
+  w.begin_object();
+  w.key("infno").string(cl::to_string(e.infno));
+  w.key("msgid").string(e.msgid);
+  w.key("mdtrtarea_admvs").string(e.mdtrtarea_admvs);
+  w.key("insuplc_admdvs").string(e.insuplc_admdvs);
+  w.key("recer_sys_code").string("MDC");
+  w.key("signtype").string("");
+  w.key("cainfo").string("");
+  w.key("infver").string("V1.0");
+  w.key("opter_type").string("1");
+  w.key("opter").string("001");
+  w.key("opter_name").string("clerk");
+  w.key("inf_time").string(e.inf_time.to_string());
+  w.key("fixmedins_code").string(e.fixmedins_code);
+  w.key("fixmedins_name").string(e.fixmedins_name);
+  w.key("sign_no").string("");
+  w.key("input").begin_object();
+  w.key("data").begin_object();
+  if (const auto* claim = std::get_if<cl::SettlementInput>(&request.input)) {
+    w.key("psn_no").string(claim->psn_no);
+    w.key("mdtrt_cert_type").string(claim->mdtrt_cert_type);
+    w.key("mdtrt_cert_no").string(claim->mdtrt_cert_no);
+    w.key("med_type").string(claim->med_type);
+    w.key("medfee_sumamt").number_text(claim->medfee_sumamt.to_string());
+    w.key("psn_setlway").string(claim->psn_setlway);
+    w.key("mdtrt_id").string(claim->mdtrt_id);
+    w.key("chrg_bchno").string(claim->chrg_bchno);
+    w.key("insutype").string(claim->insutype);
+    w.key("acct_used_flag").string(claim->acct_used_flag ? "1" : "0");
+    if (!claim->psn_cert_type.empty()) w.key("psn_cert_type").string(claim->psn_cert_type);
+    if (!claim->certno.empty()) w.key("certno").string(claim->certno);
+    if (!claim->psn_type.empty()) w.key("psn_type").string(claim->psn_type);
+    if (!claim->psn_name.empty()) w.key("psn_name").string(claim->psn_name);
+    if (!claim->mid_setl_flag.empty()) w.key("mid_setl_flag").string(claim->mid_setl_flag);
+    w.end_object();
+    w.key("feedetail").begin_array();
+    for (const cl::FeeLine& line : claim->lines) {
+      w.begin_object();
+      w.key("feedetl_sn").string(line.feedetl_sn);
+      w.key("fee_ocur_time").string(line.fee_ocur_time.to_string());
+      w.key("med_list_codg").string(line.med_list_codg);
+      if (!line.medins_list_codg.empty()) w.key("medins_list_codg").string(line.medins_list_codg);
+      w.key("det_item_fee_sumamt").number_text(line.amount.to_string());
+      w.key("cnt").number_text(fixed_point(line.cnt.ten_thousandths, 4));
+      w.key("pric").number_text(fixed_point(line.pric.micro_yuan, 6));
+      w.key("hosp_appr_flag").string(std::to_string(static_cast<int>(line.hosp_appr_flag)));
+      w.end_object();
+    }
+    w.end_array();
+  } else if (const auto* cancel = std::get_if<cl::CancelInput>(&request.input)) {
+    w.key("setl_id").string(cancel->setl_id);
+    w.key("mdtrt_id").string(cancel->mdtrt_id);
+    w.key("psn_no").string(cancel->psn_no);
+    w.end_object();
+  } else {
+    const auto& reversal = std::get<cl::ReversalInput>(request.input);
+    w.key("psn_no").string(reversal.psn_no);
+    w.key("omsgid").string(reversal.omsgid);
+    w.key("oinfno").string(reversal.oinfno);
+    w.end_object();
+  }
+  w.end_object().end_object();
+  return w.take();
+}
+
 }  // namespace medclear::adapters

@@ -48,6 +48,11 @@ std::string build_nhsa_response(const ResponseStamp& stamp, std::string_view msg
 std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view msgid,
                                  const clearing::Rejection& rejection);
 
+// The request envelope of a canonical request, as a hospital sends it (the inverse of
+// parse_nhsa_request: parsing it gives the same request and fingerprint). For simulators,
+// benchmarks and clients; amounts are written as exact decimal text.
+std::string build_nhsa_request(const clearing::Request& request);
+
 // The setlinfo/setldetail output object of a record, as JSON text.
 std::string settlement_output_json(const clearing::SettlementRecord& record);
 

@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
@@ -302,7 +303,11 @@ struct Gateway::Impl {
       auto [ec, socket] = co_await acceptor.async_accept(kAwait);
       if (ec) {
         if (ec == asio::error::operation_aborted || stopped) co_return;
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        // e.g. EMFILE: keep serving the connections we have, and try again a little later.
+        refused("accept");
+        asio::steady_timer pause(acceptor.get_executor(), Millis(10));
+        co_await pause.async_wait(kAwait);
+        continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(acceptor.get_executor(), session(std::move(socket)), asio::detached);
@@ -807,6 +812,12 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayOptions& options,
                                                 const GatewayServices& services) {
   if (services.node == nullptr || services.reference == nullptr || services.timeline == nullptr) {
     return Status::error("gateway needs a node, reference data and a timeline");
+  }
+  // Each connection is a descriptor: take the hard limit, not the 1,024 of a default shell.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   auto impl = std::make_unique<Impl>(options, services);
   impl->log = spdlog::get("gateway");

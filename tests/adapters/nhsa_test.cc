@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <random>
+
+#include "tests/support/nation.h"
 #include "tests/support/scenario.h"
 
 namespace medclear::testing {
@@ -124,6 +128,38 @@ TEST(Nhsa, RejectionEnvelope) {
   EXPECT_EQ(ref.substr(0, 6), "310104");
   EXPECT_EQ(ref.substr(20), "0000000042");
   EXPECT_EQ(parse.value->find("respond_time")->text.size(), 17u);
+}
+
+// build_nhsa_request is the inverse of parsing: every worked example and 2,000 random claims
+// come back with the same fingerprint (the digest of the parsed meaning) and the same amounts.
+TEST(Nhsa, BuiltRequestsParseBackToTheSameRequest) {
+  const adapters::Scenario scenario = worked_examples();
+  const clearing::CodeTables& codes = scenario.reference.codes;
+  std::vector<clearing::Request> requests;
+  for (const adapters::Json& envelope : scenario.requests) {
+    adapters::NhsaParse parse = adapters::parse_nhsa_request(to_text(envelope), codes);
+    if (parse.request) requests.push_back(*parse.request);
+  }
+  ASSERT_GE(requests.size(), 5u);
+  const uint64_t seed = std::random_device{}();
+  std::cout << "seed=" << seed << "\n";
+  std::mt19937_64 random(seed);
+  const clearing::ReferenceData nation = make_nation({"110000", "310000"}, 100);
+  for (int i = 0; i < 2000; ++i) {
+    // A synthetic claim gets its fingerprint from its first parse.
+    const std::string first = adapters::build_nhsa_request(
+        make_claim(random, "310000", "110000", 100, static_cast<uint64_t>(i)));
+    const adapters::NhsaParse parse = adapters::parse_nhsa_request(first, nation.codes);
+    ASSERT_TRUE(parse.request.has_value()) << parse.rejection.message << "\n" << first;
+    requests.push_back(*parse.request);
+  }
+  for (const clearing::Request& request : requests) {
+    const std::string built = adapters::build_nhsa_request(request);
+    const adapters::NhsaParse again = adapters::parse_nhsa_request(built, nation.codes);
+    ASSERT_TRUE(again.request.has_value()) << again.rejection.message << "\n" << built;
+    EXPECT_EQ(again.request->fingerprint, request.fingerprint) << built;
+    EXPECT_EQ(adapters::build_nhsa_request(*again.request), built);
+  }
 }
 
 }  // namespace

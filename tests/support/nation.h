@@ -94,6 +94,15 @@ inline clearing::Request make_claim(std::mt19937_64& random, const std::string& 
   in.med_type = inpatient ? "21" : "11";
   in.mdtrt_id = "MD" + std::to_string(serial);
   in.psn_type = "1701";
+  // What the national interface requires besides (synthetic identity, never real data).
+  in.mdtrt_cert_type = "02";
+  in.mdtrt_cert_no = "C" + in.psn_no;
+  in.psn_setlway = "01";
+  in.chrg_bchno = "CB" + std::to_string(serial);
+  in.psn_cert_type = "01";
+  in.certno = "C" + in.psn_no;
+  in.psn_name = "Simulated";
+  e.fixmedins_name = "Hospital of " + treating;
   static const char* kItems[] = {"A1", "B1", "C1", "X9"};
   const int lines = 1 + static_cast<int>(random() % 5);
   for (int l = 0; l < lines; ++l) {
