@@ -60,6 +60,21 @@ std::string psn_no_of(const cl::Request& request) {
 
 }  // namespace
 
+// The claim as it leaves the treating region: the identity fields of the national interface
+// (ID number, name, the certificate number of the visit) are dropped, so neither Kafka nor the
+// intake ever holds them at rest. The insured region identifies its person by psn_no, the
+// fingerprint (computed from the whole request at parsing) still binds a retry to its content.
+namespace {
+cl::Request without_identity(cl::Request request) {
+  if (auto* claim = std::get_if<cl::SettlementInput>(&request.input)) {
+    claim->certno.clear();
+    claim->psn_name.clear();
+    claim->mdtrt_cert_no.clear();
+  }
+  return request;
+}
+}  // namespace
+
 struct RegionNode::Impl {
   NodeOptions options;
   const cl::ReferenceData& reference;
@@ -401,7 +416,7 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
   if (pending.waiters.empty() && pending.message.empty()) {  // the first submission of this msgid
     pending.topic = claims_topic(lg::region_of(envelope.insuplc_admdvs));
     pending.key = psn_no_of(request);
-    pending.message = adapters::encode_claim({request});
+    pending.message = adapters::encode_claim({without_identity(request)});
     impl_->fresh.push_back(envelope.msgid);
   }
   pending.waiters.push_back(std::move(done));

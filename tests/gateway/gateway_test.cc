@@ -294,6 +294,27 @@ TEST_F(Gateways, BadClientsAreAnsweredAndChangeNothing) {
   EXPECT_EQ(set_->node(kTreating)->counters().claims_sent.load(), 0u);
 }
 
+// ID numbers and names reach neither Kafka nor any file a node writes (ledgers, intake, logs of
+// RocksDB): every file under the ledgers directory is searched for them after a settlement.
+TEST_F(Gateways, PersonalDataIsNeverWrittenAtRest) {
+  const adapters::Json* data = scenario_->requests[0].find("input")->find("data");
+  const std::string certno = data->find("certno")->text;
+  const std::string name = data->find("psn_name")->text;
+  ASSERT_GE(certno.size(), 15u);
+  HttpsClient hospital = client(std::string("hospital-") + kHospital);
+  ASSERT_EQ(hospital.post("/v1/nhsa", request_text(0)).status, 200);
+  set_->stop();  // everything durable and closed
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ + "/ledgers")) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string bytes = testing::read_file(entry.path().string());
+    EXPECT_EQ(bytes.find(certno), std::string::npos) << entry.path();
+    EXPECT_EQ(bytes.find(name), std::string::npos) << entry.path();
+  }
+  EXPECT_GT(files, 10u);
+}
+
 class LimitedGateways : public Gateways {
  protected:
   void SetUp() override {}
