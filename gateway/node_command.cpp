@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -12,6 +14,8 @@
 #include "gateway/cli.h"
 #include "gateway/node.h"
 #include "gateway/region_set.h"
+#include "gateway/server.h"
+#include "gateway/timeline.h"
 
 namespace medclear::gateway {
 
@@ -26,10 +30,59 @@ std::optional<po::variables_map> parse(int argc, char** argv, po::options_descri
 
 struct NodeConfig {
   NodeOptions node;
+  std::optional<GatewayOptions> gateway;  // the "gateway" object: HTTPS for this region
   std::string reference_path;
   std::vector<std::string> regions;  // topics to create on an embedded broker
   int partitions = 8;
 };
+
+// The "gateway" object: files and listen address as strings, limits as positive numbers named
+// as in GatewayLimits (units in their names).
+Result<GatewayOptions> read_gateway(const adapters::Json& json) {
+  if (!json.is_object()) return Status::error("gateway must be an object");
+  GatewayOptions gateway;
+  GatewayLimits& l = gateway.limits;
+  const std::map<std::string, std::string*> texts = {
+      {"listen_address", &gateway.listen_address}, {"certificate_file", &gateway.certificate_file},
+      {"key_file", &gateway.key_file}, {"client_ca_file", &gateway.client_ca_file}};
+  const std::map<std::string, std::function<void(int64_t)>> numbers = {
+      {"port", [&](int64_t n) { gateway.port = static_cast<uint16_t>(n); }},
+      {"threads", [&](int64_t n) { gateway.threads = static_cast<int>(n); }},
+      {"body_bytes_max", [&](int64_t n) { l.body_bytes_max = static_cast<size_t>(n); }},
+      {"header_bytes_max", [&](int64_t n) { l.header_bytes_max = static_cast<size_t>(n); }},
+      {"connections_max", [&](int64_t n) { l.connections_max = static_cast<size_t>(n); }},
+      {"client_requests_per_s", [&](int64_t n) { l.client_requests_per_s = static_cast<uint32_t>(n); }},
+      {"client_burst_requests", [&](int64_t n) { l.client_burst_requests = static_cast<uint32_t>(n); }},
+      {"settlements_in_flight_max",
+       [&](int64_t n) { l.settlements_in_flight_max = static_cast<size_t>(n); }},
+      {"handshake_timeout_ms", [&](int64_t n) { l.handshake_timeout_ms = static_cast<int>(n); }},
+      {"read_timeout_ms", [&](int64_t n) { l.read_timeout_ms = static_cast<int>(n); }},
+      {"write_timeout_ms", [&](int64_t n) { l.write_timeout_ms = static_cast<int>(n); }},
+      {"idle_timeout_ms", [&](int64_t n) { l.idle_timeout_ms = static_cast<int>(n); }},
+      {"answer_timeout_ms", [&](int64_t n) { l.answer_timeout_ms = static_cast<int>(n); }}};
+  for (const auto& [key, value] : json.members) {
+    if (auto text = texts.find(key); text != texts.end()) {
+      if (!value.is_string()) return Status::error("gateway." + key + " must be a string");
+      *text->second = value.text;
+    } else if (auto number = numbers.find(key); number != numbers.end()) {
+      const bool digits = value.is_number() && !value.text.empty() && value.text.size() < 10 &&
+                          std::all_of(value.text.begin(), value.text.end(),
+                                      [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || (key != "port" && std::stoll(value.text) == 0) ||
+          (key == "port" && std::stoll(value.text) > 65535)) {
+        return Status::error("gateway." + key + " must be a positive whole number");
+      }
+      number->second(std::stoll(value.text));
+    } else {
+      return Status::error("unknown key gateway." + key);
+    }
+  }
+  if (gateway.certificate_file.empty() || gateway.key_file.empty() ||
+      gateway.client_ca_file.empty()) {
+    return Status::error("gateway needs certificate_file, key_file and client_ca_file");
+  }
+  return gateway;
+}
 
 // Reads the node configuration (ops/node.example.json documents every key).
 Result<NodeConfig> read_config(const std::string& path) {
@@ -90,6 +143,9 @@ Result<NodeConfig> read_config(const std::string& path) {
           config.node.kafka.properties[name] = setting.text;
         }
       }
+    } else if (key == "gateway") {
+      Result<GatewayOptions> gateway = read_gateway(value);
+      if (gateway.is_ok()) config.gateway = *gateway; else bad = gateway.status();
     } else {
       bad = Status::error("unknown key " + key);
     }
@@ -178,10 +234,29 @@ int node_main(int argc, char** argv) {
     std::cerr << "medclear node: " << node.status().message() << "\n";
     return 1;
   }
+  Timeline timeline;
+  std::unique_ptr<Gateway> gateway;
+  if (config->gateway) {
+    config->gateway->region = config->node.region;
+    GatewayServices services;
+    services.node = node->get();
+    services.reference = &reference.scenario->reference;
+    services.timeline = &timeline;
+    Result<std::unique_ptr<Gateway>> started = Gateway::start(*config->gateway, services);
+    if (!started.is_ok()) {
+      std::cerr << "medclear node: gateway: " << started.status().message() << "\n";
+      (*node)->stop();
+      return 1;
+    }
+    gateway = std::move(*started);
+    std::cout << "region=" << config->node.region << " url=https://"
+              << config->gateway->listen_address << ":" << gateway->port() << "\n";
+  }
   std::cout << "region=" << config->node.region
             << " bootstrap=" << config->node.kafka.bootstrap_servers << "\nready" << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
+  if (gateway) gateway->stop();
   (*node)->stop();
   const NodeCounters& c = (*node)->counters();
   std::cout << "stopped region=" << config->node.region << " decided=" << c.claims_decided

@@ -26,7 +26,7 @@ struct GatewayLimits {
   size_t connections_max = 10'000;     // 503 and close beyond
   uint32_t client_requests_per_s = 20'000;  // per client certificate (role + CN); 429 beyond
   uint32_t client_burst_requests = 40'000;
-  size_t settlements_in_flight_max = 50'000;  // waiting for an insured region; 503 beyond
+  size_t settlements_in_flight_max = 20'000;  // waiting for an insured region; 503 beyond
   int handshake_timeout_ms = 10'000;
   int read_timeout_ms = 10'000;   // from a request's first byte to its last
   int write_timeout_ms = 10'000;
