@@ -6,3 +6,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/build/release/tests/bench/bench_engine" --benchmark_repetitions=5 \
   --benchmark_report_aggregates_only=true "$@"
 "$root/build/release/tests/bench/bench_ledger" "${MEDCLEAR_BENCH_SETTLEMENTS:-200000}"
+"$root/build/release/tests/bench/bench_node" 60000
+"$root/build/release/tests/bench/bench_gateway" 10 512 1
+"$root/build/release/tests/bench/bench_gateway" 8 64 1 healthz
