@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "gateway/adjudicate.h"
-#include "gateway/demo_command.h"
+#include "simulator/demo_command.h"
 #include "gateway/ledger_commands.h"
 #include "gateway/node_command.h"
 
@@ -19,7 +19,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"demo", "the main job: a simulated nation, or --serve regions over HTTPS",
-     medclear::gateway::demo_main},
+     medclear::simulator::demo_main},
     {"adjudicate", "run a scenario's requests through the clearing engine (offline)",
      medclear::gateway::adjudicate_main},
     {"ledger", "verify, dump, seal and prove a region's ledger", medclear::gateway::ledger_main},

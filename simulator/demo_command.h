@@ -1,8 +1,8 @@
 #pragma once
 
-namespace medclear::gateway {
+namespace medclear::simulator {
 
 // medclear demo (contracts/demo.md).
 int demo_main(int argc, char** argv);
 
-}  // namespace medclear::gateway
+}  // namespace medclear::simulator

@@ -1,9 +1,10 @@
-#include "gateway/demo_command.h"
+#include "simulator/demo_command.h"
 
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 #include "adapters/reference_json.h"
@@ -11,8 +12,12 @@
 #include "gateway/pki.h"
 #include "gateway/region_set.h"
 #include "ledger/entry.h"
+#include "simulator/nation.h"
+#include "simulator/run.h"
 
-namespace medclear::gateway {
+namespace medclear::simulator {
+
+using namespace medclear::gateway;
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -22,7 +27,11 @@ namespace {
 constexpr const char* kUsage =
     "medclear demo [--regions N|CODE,CODE,…] [--days N] [--claims-per-day N] [--seed S] [--faults]\n"
     "              [--out DIR] [--serve [--pki-dir DIR] [--scenario FILE]]\n\n"
-    "The main job (contracts/demo.md). With --serve: brings the regions up, each with its node on\n"
+    "The main job (contracts/demo.md). Without --serve: simulates the nation (seeded) through the\n"
+    "Kafka path of the region nodes into both regions' ledgers, seals and verifies them, reconciles\n"
+    "totals per region pair, computes net positions, writes OUT/summary.json, report.json,\n"
+    "report.html and OUT/ledgers/<region>; exit 0 when its auditor found no mismatch, 1 otherwise.\n"
+    "With --serve: brings the regions up, each with its node on\n"
     "the embedded broker and its HTTPS gateway (mutual TLS, the development PKI in --pki-dir),\n"
     "prints 'region=CODE url=https://127.0.0.1:PORT' per region and then 'ready', and serves until\n"
     "SIGINT/SIGTERM. --scenario FILE serves that file's reference data (contracts/adjudicate.md)\n"
@@ -40,7 +49,7 @@ std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) 
 
 int serve(const po::variables_map& vm) {
   if (!vm.count("scenario")) {
-    std::cerr << "medclear demo --serve: the simulated nation is not built yet; give --scenario FILE\n";
+    std::cerr << "medclear demo --serve: serving a simulated nation is not built yet; give --scenario FILE\n";
     return 2;
   }
   const std::string path = vm["scenario"].as<std::string>();
@@ -98,7 +107,8 @@ int demo_main(int argc, char** argv) {
   options.add_options()("regions", po::value<std::string>()->default_value("all"),
                         "N, or CODE,CODE,… (default: all 31)")(
       "days", po::value<int>()->default_value(3), "simulated days")(
-      "claims-per-day", po::value<int>()->default_value(20000), "claims per simulated day")(
+      "claims-per-day", po::value<int>()->default_value(4000), "requests per simulated day")(
+      "persons", po::value<int>()->default_value(60000), "insured people in the nation")(
       "seed", po::value<uint64_t>(), "seed (default: random, printed)")(
       "faults", "inject broker faults, duplicates, a node restart and ledger divergences")(
       "out", po::value<std::string>()->default_value("medclear-demo"), "output directory")(
@@ -109,9 +119,15 @@ int demo_main(int argc, char** argv) {
   const auto vm = parse_options(argc, argv, options, kUsage, &code);
   if (!vm) return code;
   if (vm->count("serve")) return serve(*vm);
-  std::cerr << "medclear demo: the simulated nation is not built yet (issue 7); "
-               "use --serve --scenario FILE\n";
-  return 2;
+  RunOptions run;
+  run.regions = choose_regions((*vm)["regions"].as<std::string>());
+  run.days = std::max(1, (*vm)["days"].as<int>());
+  run.claims_per_day = std::max(1, (*vm)["claims-per-day"].as<int>());
+  run.persons = std::max(1000, (*vm)["persons"].as<int>());
+  run.seed = vm->count("seed") ? (*vm)["seed"].as<uint64_t>() : std::random_device{}();
+  run.faults = vm->count("faults") > 0;
+  run.out_dir = (*vm)["out"].as<std::string>();
+  return run_simulation(run);
 }
 
-}  // namespace medclear::gateway
+}  // namespace medclear::simulator

@@ -1,0 +1,39 @@
+// What a demo run found, and its outputs (contracts/demo.md): summary.json, report.json and the
+// regulators' report.html with the net positions and the flow matrix between regions.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "clearing/money.h"
+#include "clearing/status.h"
+
+namespace medclear::simulator {
+
+struct Report {
+  uint64_t seed = 0;
+  std::string period;  // YYYY-MM
+  std::vector<std::string> regions;
+  uint64_t claims_submitted = 0;
+  uint64_t claims_settled = 0;  // settlements, cancels and reversals written (retries not counted)
+  std::map<std::string, uint64_t> claims_refused;  // err_code → count
+  std::map<std::string, clearing::Money> amounts;  // fund field → Σ
+  double throughput_claims_per_s = 0;
+  uint64_t auditor_mismatches = 0;
+  std::vector<std::string> mismatch_lines;
+  uint64_t pairs = 0;           // region pairs with business
+  uint64_t pairs_balanced = 0;  // insured payables = treating receivables
+  std::map<std::pair<std::string, std::string>, clearing::Money> flows;  // (insured, treating)
+  std::map<std::string, clearing::Money> positions;  // region → receivables − payables
+  uint64_t ledger_entries = 0;
+  std::vector<std::string> ledger_problems;
+  double elapsed_s = 0;
+};
+
+// Writes summary.json, report.json and report.html into `dir`.
+Status write_reports(const Report& report, const std::string& dir);
+// The few lines a person reads at the end of a run.
+std::string summary_text(const Report& report, const std::string& dir);
+
+}  // namespace medclear::simulator

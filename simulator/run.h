@@ -1,0 +1,28 @@
+// The simulated nation end to end, in one process: claims of every kind (settlements, retries,
+// cancels, reversals, bad requests) through the national-interface adapter and the Kafka path of
+// the region nodes into both regions' ledgers; then seals, verification, totals reconciliation
+// between every pair of regions, net positions, and the reports. An auditor computes from the
+// workload alone what every answer, balance and position must be and counts each mismatch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace medclear::simulator {
+
+struct RunOptions {
+  std::vector<std::string> regions;  // PP0000 each
+  int days = 3;
+  int claims_per_day = 5000;
+  int persons = 60'000;
+  uint64_t seed = 1;
+  bool faults = false;   // a broker down and back, produce errors, duplicate submissions
+  std::string out_dir;   // summary.json, report.json, report.html, ledgers/<region>
+  bool progress = true;  // a progress line on stderr
+};
+
+// Returns the process exit code: 0 when the auditor found no mismatch and every ledger verified.
+int run_simulation(const RunOptions& options);
+
+}  // namespace medclear::simulator
