@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "adapters/json.h"
 #include "adapters/nhsa.h"
@@ -77,9 +78,18 @@ class Simulation {
     int wave_number = 0;
     while (remaining > 0) {
       const int size = std::min(remaining, 2000);
-      if (options_.faults && index == 1 && wave_number == 1) inject_broker_faults(true);
-      if (options_.faults && index == 1 && wave_number == 2) inject_broker_faults(false);
+      // Faults: on the second day, a broker goes down during the first wave and comes back
+      // 1.5 s later, and produce requests fail; the claims must still settle exactly once.
+      std::thread outage;
+      if (options_.faults && index == std::min(1, options_.days - 1) && wave_number == 0) {
+        inject_broker_faults(true);
+        outage = std::thread([this] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+          inject_broker_faults(false);
+        });
+      }
       wave(size);
+      if (outage.joinable()) outage.join();
       remaining -= size;
       ++wave_number;
       if (options_.progress) {
