@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds, and runs the demo. Until the simulator lands
-# (issue 7) the demo is the offline engine over the worked examples of DOMAIN.md.
+# The main job: installs what is missing, builds, and runs `medclear demo` — a simulated nation of
+# 31 regions through the Kafka path into every region's ledger, sealed, verified, reconciled and
+# netted, with a summary at the end. Extra arguments go to the demo (medclear demo --help).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/ops/build.sh" release >&2
-"$root/build/release/gateway/medclear" adjudicate --scenario "$root/tests/scenarios/worked_examples.json" "$@"
+exec "$root/build/release/gateway/medclear" demo "$@"

@@ -410,6 +410,8 @@ int run_simulation(const RunOptions& options) {
   set_options.ledgers_dir = (out / "ledgers").string();
   set_options.partitions = 2;
   set_options.node.resend_after_ms = 2000;
+  // Injected broker faults make librdkafka log every reconnect; the summary says what matters.
+  set_options.kafka.properties["log_level"] = "2";
   Result<std::unique_ptr<gw::RegionSet>> set = gw::RegionSet::start(set_options, nation.reference);
   if (!set.is_ok()) {
     std::cerr << "medclear demo: " << set.status().message() << "\n";
