@@ -45,6 +45,11 @@ struct Hasher::Impl {
   const EVP_MD* md = nullptr;
 };
 
+std::function<Digest(std::string_view)> digest_function(HashAlgorithm algorithm) {
+  auto hasher = std::make_shared<Hasher>(algorithm);  // reused: finish() resets it
+  return [hasher](std::string_view bytes) { return hasher->update(bytes).finish(); };
+}
+
 Hasher::Hasher(HashAlgorithm algorithm) : impl_(std::make_unique<Impl>()) {
   impl_->md = digest_of(algorithm);
   MC_CHECK(impl_->context != nullptr && EVP_DigestInit_ex(impl_->context, impl_->md, nullptr) == 1,

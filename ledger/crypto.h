@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +20,9 @@ std::string_view to_string(HashAlgorithm algorithm);
 Result<HashAlgorithm> parse_hash_algorithm(std::string_view name);
 
 // One-shot and incremental hashing.
+// A one-shot digest function (a Hasher per call), e.g. for clearing::reconcile.
+std::function<Digest(std::string_view)> digest_function(HashAlgorithm algorithm);
+
 class Hasher {
  public:
   explicit Hasher(HashAlgorithm algorithm);

@@ -1,0 +1,216 @@
+#include "clearing/reconcile.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "clearing/check.h"
+
+namespace medclear::clearing {
+
+namespace {
+
+// Bucketing needs a well-spread, stable 64-bit value of the id, not a cryptographic one (the
+// digests are): FNV-1a 64 with the SplitMix64 finalizer, fixed here for every version.
+uint64_t spread(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+void append_item(std::string& out, const ReconItem& item) {
+  out += item.setl_id;
+  out += '\0';
+  const uint64_t fen = static_cast<uint64_t>(item.amount.fen());
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((fen >> shift) & 0xff);
+  out += item.cancelled ? '\1' : '\0';
+}
+
+constexpr int kFanout = 16;
+constexpr uint64_t kDigestBytes = 32;
+// Below the root (compared whole), a node's digest travels truncated to 128 bits: between two
+// honest ledgers a collision is a 2^-128 event, and the descent costs half the bytes.
+constexpr size_t kChildDigestBytes = 16;
+constexpr uint64_t kNodeIdBytes = 8;
+constexpr uint64_t kTotalsBytes = 8 + 8 + kDigestBytes + 4;
+
+}  // namespace
+
+std::string_view to_string(DiffKind kind) {
+  switch (kind) {
+    case DiffKind::kMissingOnInsured: return "missing_on_insured";
+    case DiffKind::kMissingOnTreating: return "missing_on_treating";
+    case DiffKind::kAmountDiffers: return "amount_differs";
+    case DiffKind::kCancelOnOneSide: return "cancel_on_one_side";
+  }
+  return "unknown";
+}
+
+uint64_t recon_item_bytes(const ReconItem& item) { return item.setl_id.size() + 1 + 8 + 1; }
+
+int recon_depth(uint64_t items) {
+  int depth = 0;
+  uint64_t buckets = 1;
+  while (buckets * kFanout < items && depth < 6) {
+    buckets *= kFanout;
+    ++depth;
+  }
+  return depth;
+}
+
+ReconSide::ReconSide(std::vector<ReconItem> items, const ReconHash& hash) : hash_(hash) {
+  std::vector<uint64_t> prefix(items.size());
+  for (size_t i = 0; i < items.size(); ++i) prefix[i] = spread(items[i].setl_id);
+  std::vector<size_t> order(items.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return prefix[a] != prefix[b] ? prefix[a] < prefix[b] : items[a].setl_id < items[b].setl_id;
+  });
+  items_.reserve(items.size());
+  item_prefix_.reserve(items.size());
+  for (size_t i : order) {
+    items_.push_back(std::move(items[i]));
+    item_prefix_.push_back(prefix[i]);
+  }
+  for (size_t i = 1; i < items_.size(); ++i) {
+    MC_CHECK(items_[i].setl_id != items_[i - 1].setl_id,
+             "a settlement id twice on one side of a reconciliation");
+  }
+}
+
+uint64_t ReconSide::wire_bytes() const {
+  uint64_t bytes = 0;
+  for (const ReconItem& item : items_) bytes += recon_item_bytes(item);
+  return bytes;
+}
+
+void ReconSide::build(int depth) {
+  depth_ = depth;
+  const uint64_t buckets = uint64_t{1} << (4 * depth);
+  bucket_begin_.assign(buckets + 1, items_.size());
+  size_t item = 0;
+  for (uint64_t b = 0; b < buckets; ++b) {
+    bucket_begin_[b] = item;
+    while (item < items_.size() &&
+           (depth == 0 ? 0 : item_prefix_[item] >> (64 - 4 * depth)) == b) {
+      ++item;
+    }
+  }
+  bucket_begin_[buckets] = items_.size();
+  levels_.assign(static_cast<size_t>(depth) + 1, {});
+  std::vector<ReconDigest>& leaves = levels_[static_cast<size_t>(depth)];
+  leaves.resize(buckets);
+  std::string bytes;
+  for (uint64_t b = 0; b < buckets; ++b) {
+    bytes.clear();
+    for (size_t i = bucket_begin_[b]; i < bucket_begin_[b + 1]; ++i) append_item(bytes, items_[i]);
+    leaves[b] = hash_(bytes);
+  }
+  for (int level = depth - 1; level >= 0; --level) {
+    const auto& below = levels_[static_cast<size_t>(level) + 1];
+    auto& here = levels_[static_cast<size_t>(level)];
+    here.resize(below.size() / kFanout);
+    for (size_t n = 0; n < here.size(); ++n) {
+      bytes.assign(reinterpret_cast<const char*>(below[n * kFanout].data()), kDigestBytes * kFanout);
+      here[n] = hash_(bytes);
+    }
+  }
+}
+
+ReconSide::Totals ReconSide::totals(int depth) {
+  if (depth != depth_) build(depth);
+  Totals totals;
+  totals.count = items_.size();
+  for (const ReconItem& item : items_) {
+    if (!item.cancelled) totals.amount = totals.amount + item.amount;
+  }
+  totals.root = levels_[0][0];
+  totals.depth = depth;
+  return totals;
+}
+
+std::vector<ReconDigest> ReconSide::children(int level, const std::vector<uint64_t>& nodes) {
+  MC_CHECK(level >= 0 && level < depth_, "children below the leaves");
+  const auto& below = levels_[static_cast<size_t>(level) + 1];
+  std::vector<ReconDigest> out;
+  out.reserve(nodes.size() * kFanout);
+  for (uint64_t node : nodes) {
+    for (int c = 0; c < kFanout; ++c) out.push_back(below[node * kFanout + static_cast<uint64_t>(c)]);
+  }
+  return out;
+}
+
+std::vector<ReconItem> ReconSide::bucket_items(const std::vector<uint64_t>& buckets) const {
+  std::vector<ReconItem> out;
+  for (uint64_t b : buckets) {
+    for (size_t i = bucket_begin_[b]; i < bucket_begin_[b + 1]; ++i) out.push_back(items_[i]);
+  }
+  return out;
+}
+
+ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
+  ReconResult result;
+  const int depth = recon_depth(std::max(insured.size(), treating.size()));
+  const ReconSide::Totals mine = insured.totals(depth);
+  const ReconSide::Totals theirs = treating.totals(depth);
+  result.bytes_exchanged += 2 * kTotalsBytes;
+  result.rounds = 1;
+  result.bytes_full_transfer = treating.wire_bytes();
+  if (mine.root == theirs.root) {
+    result.balanced = true;
+    return result;
+  }
+  // Descend: the insured side asks for the treating side's children of every differing node.
+  std::vector<uint64_t> differing = {0};
+  for (int level = 0; level < depth && !differing.empty(); ++level) {
+    const std::vector<ReconDigest> own = insured.children(level, differing);
+    const std::vector<ReconDigest> other = treating.children(level, differing);
+    result.bytes_exchanged += kNodeIdBytes * differing.size() + kChildDigestBytes * other.size();
+    ++result.rounds;
+    std::vector<uint64_t> next;
+    for (size_t i = 0; i < own.size(); ++i) {
+      if (!std::equal(own[i].begin(), own[i].begin() + kChildDigestBytes, other[i].begin())) {
+        next.push_back(differing[i / kFanout] * kFanout + i % kFanout);
+      }
+    }
+    differing = std::move(next);
+  }
+  // The differing buckets' items, compared claim by claim.
+  const std::vector<ReconItem> own = insured.bucket_items(differing);
+  const std::vector<ReconItem> other = treating.bucket_items(differing);
+  result.bytes_exchanged += kNodeIdBytes * differing.size();
+  for (const ReconItem& item : other) result.bytes_exchanged += recon_item_bytes(item);
+  ++result.rounds;
+  std::map<std::string, const ReconItem*> insured_items;
+  for (const ReconItem& item : own) insured_items[item.setl_id] = &item;
+  std::map<std::string, const ReconItem*> treating_items;
+  for (const ReconItem& item : other) treating_items[item.setl_id] = &item;
+  for (const auto& [id, item] : insured_items) {
+    const auto it = treating_items.find(id);
+    if (it == treating_items.end()) {
+      result.differences.push_back({id, DiffKind::kMissingOnTreating, item->amount, Money()});
+    } else if (item->amount != it->second->amount) {
+      result.differences.push_back({id, DiffKind::kAmountDiffers, item->amount, it->second->amount});
+    } else if (item->cancelled != it->second->cancelled) {
+      result.differences.push_back({id, DiffKind::kCancelOnOneSide, item->amount, it->second->amount});
+    }
+  }
+  for (const auto& [id, item] : treating_items) {
+    if (!insured_items.contains(id)) {
+      result.differences.push_back({id, DiffKind::kMissingOnInsured, Money(), item->amount});
+    }
+  }
+  std::sort(result.differences.begin(), result.differences.end(),
+            [](const ReconDifference& a, const ReconDifference& b) { return a.setl_id < b.setl_id; });
+  result.balanced = result.differences.empty();
+  return result;
+}
+
+}  // namespace medclear::clearing

@@ -1,0 +1,97 @@
+// Claim-by-claim reconciliation of one business day between an insured region's payables and a
+// treating region's receivables (DOMAIN.md §5), exchanging bytes in proportion to the number of
+// differences, not to the size of the day.
+//
+// Each side holds, per settlement id, what it booked: the amount and whether a cancel (or
+// reversal) is known. Items fall into 16^depth buckets by a digest of their settlement id; a
+// bucket's digest covers its items in id order, an inner node's digest its 16 children's. The two
+// sides compare totals first (like 3201), then digests from the root down, only below nodes that
+// differ, and finally exchange the items of differing buckets. The hash is given by the caller
+// (SHA-256 in the nodes), so this file stays pure.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clearing/money.h"
+
+namespace medclear::clearing {
+
+using ReconDigest = std::array<uint8_t, 32>;
+using ReconHash = std::function<ReconDigest(std::string_view)>;
+
+struct ReconItem {
+  std::string setl_id;
+  Money amount;            // the settlement's amount between the two regions
+  bool cancelled = false;  // a cancel or reversal of it is booked
+};
+
+enum class DiffKind : uint8_t {
+  kMissingOnInsured = 1,   // the treating side has it, the insured side does not
+  kMissingOnTreating = 2,  // the insured side has it, the treating side does not
+  kAmountDiffers = 3,
+  kCancelOnOneSide = 4,
+};
+std::string_view to_string(DiffKind kind);
+
+struct ReconDifference {
+  std::string setl_id;
+  DiffKind kind = DiffKind::kAmountDiffers;
+  Money insured_amount;
+  Money treating_amount;
+};
+
+// One side's view of the day, indexed for the protocol.
+class ReconSide {
+ public:
+  ReconSide(std::vector<ReconItem> items, const ReconHash& hash);
+
+  struct Totals {
+    uint64_t count = 0;
+    Money amount;  // of items not cancelled
+    ReconDigest root{};
+    int depth = 0;
+  };
+  // Totals and the root digest for a tree of `depth` levels below the root (16^depth buckets).
+  Totals totals(int depth);
+  // The 16 child digests of each node of `level` (0 = root) given by index.
+  std::vector<ReconDigest> children(int level, const std::vector<uint64_t>& nodes);
+  // The items of the given buckets, in id order.
+  std::vector<ReconItem> bucket_items(const std::vector<uint64_t>& buckets) const;
+  size_t size() const { return items_.size(); }
+  // What sending every item of this side would take.
+  uint64_t wire_bytes() const;
+
+ private:
+  void build(int depth);
+  const ReconHash& hash_;
+  std::vector<ReconItem> items_;          // sorted by (bucket at max depth, setl_id)
+  std::vector<uint64_t> item_prefix_;     // a 64-bit prefix of digest(setl_id), per item
+  int depth_ = -1;
+  std::vector<std::vector<ReconDigest>> levels_;  // levels_[l][i]: digest of node i at level l
+  std::vector<size_t> bucket_begin_;      // items of bucket b: [bucket_begin_[b], bucket_begin_[b+1])
+};
+
+struct ReconResult {
+  bool balanced = false;
+  std::vector<ReconDifference> differences;  // by setl_id
+  uint64_t bytes_exchanged = 0;  // what crossed between the sides, both directions
+  uint64_t bytes_full_transfer = 0;  // what sending one side's whole day would take
+  int rounds = 0;
+};
+
+// The depth both sides use for a day of `items` items: about 16 items per bucket.
+int recon_depth(uint64_t items);
+
+// Runs the protocol between two sides (in process; over the network each call is one request).
+ReconResult reconcile(ReconSide& insured, ReconSide& treating);
+
+// The wire size of one item (setl_id, amount, cancel flag), used for the byte counts.
+uint64_t recon_item_bytes(const ReconItem& item);
+
+}  // namespace medclear::clearing
