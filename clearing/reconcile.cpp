@@ -1,7 +1,6 @@
 #include "clearing/reconcile.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "clearing/check.h"
 
@@ -66,18 +65,17 @@ int recon_depth(uint64_t items) {
 }
 
 ReconSide::ReconSide(std::vector<ReconItem> items, const ReconHash& hash) : hash_(hash) {
-  std::vector<uint64_t> prefix(items.size());
-  for (size_t i = 0; i < items.size(); ++i) prefix[i] = spread(items[i].setl_id);
-  std::vector<size_t> order(items.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return prefix[a] != prefix[b] ? prefix[a] < prefix[b] : items[a].setl_id < items[b].setl_id;
+  // Sort (prefix, index) pairs — 16 bytes each, compared as integers — then move the items once.
+  std::vector<std::pair<uint64_t, size_t>> order(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order[i] = {spread(items[i].setl_id), i};
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : items[a.second].setl_id < items[b.second].setl_id;
   });
   items_.reserve(items.size());
   item_prefix_.reserve(items.size());
-  for (size_t i : order) {
+  for (const auto& [prefix, i] : order) {
     items_.push_back(std::move(items[i]));
-    item_prefix_.push_back(prefix[i]);
+    item_prefix_.push_back(prefix);
   }
   for (size_t i = 1; i < items_.size(); ++i) {
     MC_CHECK(items_[i].setl_id != items_[i - 1].setl_id,
