@@ -26,9 +26,12 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.key("reconciliation").begin_object();
   w.key("pairs").integer(static_cast<int64_t>(r.pairs));
   w.key("balanced").integer(static_cast<int64_t>(r.pairs_balanced));
-  w.key("differences_injected").integer(0);
-  w.key("differences_found").integer(static_cast<int64_t>(r.pairs - r.pairs_balanced));
-  w.key("method").string("totals per region pair (claim-by-claim diff: issue 6)");
+  w.key("differences_injected").integer(static_cast<int64_t>(r.differences_injected));
+  w.key("differences_found").integer(static_cast<int64_t>(r.differences_found));
+  w.key("statements").integer(static_cast<int64_t>(r.statements));
+  w.key("bytes_exchanged").integer(static_cast<int64_t>(r.recon_bytes));
+  w.key("bytes_full_transfer").integer(static_cast<int64_t>(r.recon_full_bytes));
+  w.key("method").string("claim by claim, hash trees per region pair and business day");
   w.end_object();
   w.key("clearing").begin_object();
   w.key("period").string(r.period);
@@ -129,8 +132,9 @@ std::string html(const Report& r) {
   for (const auto& [field, amount] : r.amounts) page << "<tr><td>" << field << "</td><td>" << amount.to_string() << "</td></tr>";
   page << "</table>";
   for (const std::string& problem : r.ledger_problems) page << "<p class=\"bad\">" << escape(problem) << "</p>";
-  page << "<p>Seed " << r.seed << ". Reconciliation here compares totals per region pair; the "
-       << "claim-by-claim reconciliation and monthly netting are issue 6.</p></body></html>\n";
+  page << "<p>Seed " << r.seed << ". Reconciliation: " << r.statements << " statements, "
+       << r.differences_found << " differences found (" << r.differences_injected << " injected). "
+       << "Positions are the month's receivables minus payables per region.</p></body></html>\n";
   return page.str();
 }
 
@@ -172,7 +176,10 @@ std::string summary_text(const Report& r, const std::string& dir) {
   };
   out << "  amounts (yuan): medical " << amount("medfee_sumamt") << ", funds " << amount("fund_pay_sumamt")
       << ", accounts " << amount("acct_pay") << ", cash " << amount("psn_cash_pay") << "\n";
-  out << "  reconciliation: " << r.pairs_balanced << " of " << r.pairs << " region pairs balanced\n";
+  out << "  reconciliation: " << r.statements << " statements (pair × day), " << r.pairs_balanced
+      << " of " << r.pairs << " region pairs balanced; differences injected " << r.differences_injected
+      << ", found " << r.differences_found << "; " << r.recon_bytes << " bytes exchanged of "
+      << r.recon_full_bytes << "\n";
   std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
   std::sort(positions.begin(), positions.end(),
             [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });

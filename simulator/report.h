@@ -23,7 +23,12 @@ struct Report {
   uint64_t auditor_mismatches = 0;
   std::vector<std::string> mismatch_lines;
   uint64_t pairs = 0;           // region pairs with business
-  uint64_t pairs_balanced = 0;  // insured payables = treating receivables
+  uint64_t pairs_balanced = 0;  // no difference on any day
+  uint64_t statements = 0;      // (pair, day) reconciliations run
+  uint64_t differences_injected = 0;
+  uint64_t differences_found = 0;
+  uint64_t recon_bytes = 0;       // exchanged by the hash-tree protocol
+  uint64_t recon_full_bytes = 0;  // what sending whole days would take
   std::map<std::pair<std::string, std::string>, clearing::Money> flows;  // (insured, treating)
   std::map<std::string, clearing::Money> positions;  // region → receivables − payables
   uint64_t ledger_entries = 0;

@@ -18,9 +18,11 @@
 #include "adapters/nhsa.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
+#include "clearing/reconcile.h"
 #include "gateway/region_set.h"
 #include "ledger/directory.h"
 #include "ledger/entry.h"
+#include "ledger/recon_items.h"
 #include "ledger/verify.h"
 #include "simulator/nation.h"
 #include "simulator/report.h"
@@ -436,9 +438,9 @@ int run_simulation(const RunOptions& options) {
   report.throughput_claims_per_s = static_cast<double>(simulation.submitted_) / std::max(seconds, 0.001);
   report.auditor_mismatches = simulation.mismatches_;
   report.mismatch_lines = simulation.mismatch_lines_;
-  const cl::Date last_day =
-      cl::Date::from_days(cl::Date::from_ymd(2026, 3, 1)->days() + options.days - 1);
-  std::map<std::string, std::map<std::string, cl::Money>> balances;
+  const int32_t first_day = cl::Date::from_ymd(2026, 3, 1)->days();
+  const cl::Date last_day = cl::Date::from_days(first_day + options.days - 1);
+  std::map<std::string, lg::LedgerDirectory> ledgers;
   for (const std::string& region : nation.regions) {
     Result<lg::LedgerDirectory> directory =
         lg::open_directory((out / "ledgers" / region).string(), {}, false);
@@ -446,16 +448,86 @@ int run_simulation(const RunOptions& options) {
       report.ledger_problems.push_back(region + ": " + directory.status().message());
       continue;
     }
-    Result<lg::SigningKey> key = directory->seal_key();
-    if (key.is_ok() && directory->ledger->last_seq() > 0) {
-      Result<lg::Seal> seal = directory->ledger->seal_through(last_day, *key);
+    ledgers.emplace(region, std::move(*directory));
+  }
+  // Divergences (--faults): settlements booked on a treating side only, as a lost message or a
+  // hand-made entry would leave them; the nightly reconciliation must find exactly these.
+  std::map<std::pair<std::string, std::string>, cl::Money> injected_amounts;
+  std::set<std::string> injected_ids;
+  if (options.faults) {
+    std::mt19937_64 random(options.seed ^ 0xd1ff);
+    for (int pair = 0; pair < 2 && !ledgers.empty(); ++pair) {
+      auto it = std::next(ledgers.begin(), static_cast<long>(random() % ledgers.size()));
+      lg::Ledger& ledger = *it->second.ledger;
+      if (ledger.last_seq() == 0) continue;
+      for (int n = 0; n < 12 && injected_ids.size() < 3u * static_cast<size_t>(pair + 1); ++n) {
+        Result<lg::DecodedEntry> sample = ledger.entry(1 + random() % ledger.last_seq());
+        // Of the last day: an entry for an earlier day appended after later ones makes the
+        // seal and the verifier disagree today (noted for the ledger).
+        if (!sample.is_ok() || sample->entry.side != lg::Side::kTreating ||
+            sample->entry.record.kind != cl::RecordKind::kSettlement || sample->entry.day != last_day) {
+          continue;
+        }
+        cl::SettlementRecord record = sample->entry.record;
+        record.setl_id = record.setl_id.substr(0, 14) + "9" + record.setl_id.substr(15);
+        record.msgid = record.msgid.substr(0, 26) + std::to_string(9000 + n);
+        if (ledger.seq_by_setl_id(record.setl_id) || ledger.seq_by_msgid(record.msgid)) continue;
+        if (!ledger.stage(record, lg::Side::kTreating).is_ok()) continue;
+        injected_ids.insert(record.setl_id);
+        const std::pair<std::string, std::string> key{lg::region_of(record.insuplc_admdvs), it->first};
+        for (const lg::Leg& leg : lg::legs_for(record, lg::Side::kTreating)) {
+          if (leg.account == "receivable:" + key.first) injected_amounts[key] = injected_amounts[key] + leg.amount;
+        }
+      }
+      if (Status committed = ledger.commit(); !committed.is_ok()) {
+        report.ledger_problems.push_back(it->first + ": " + committed.message());
+      }
+    }
+  }
+  report.differences_injected = injected_ids.size();
+  // Nightly reconciliation, claim by claim, every day and every pair with business.
+  const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
+  std::set<std::pair<std::string, std::string>> unbalanced_pairs;
+  for (int d = 0; d < options.days; ++d) {
+    const cl::Date day = cl::Date::from_days(first_day + d);
+    std::map<std::string, lg::PairItems> items;
+    for (auto& [region, directory] : ledgers) {
+      Result<lg::PairItems> read = lg::recon_items(*directory.ledger, day);
+      if (read.is_ok()) items[region] = std::move(*read);
+    }
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (auto& [region, by_pair] : items) {
+      for (auto& [pair, list] : by_pair) pairs.insert(pair);
+    }
+    for (const auto& pair : pairs) {
+      cl::ReconSide insured(items[pair.first][pair], hash);
+      cl::ReconSide treating(items[pair.second][pair], hash);
+      const cl::ReconResult result = cl::reconcile(insured, treating);
+      ++report.statements;
+      report.recon_bytes += result.bytes_exchanged;
+      report.recon_full_bytes += result.bytes_full_transfer;
+      for (const cl::ReconDifference& difference : result.differences) {
+        ++report.differences_found;
+        if (!injected_ids.contains(difference.setl_id)) ++report.auditor_mismatches;
+        unbalanced_pairs.insert(pair);
+      }
+    }
+  }
+  if (report.differences_found != report.differences_injected) ++report.auditor_mismatches;
+  // Seal and verify every ledger; keep its balances for the totals and the positions.
+  std::map<std::string, std::map<std::string, cl::Money>> balances;
+  for (auto& [region, directory] : ledgers) {
+    Result<lg::SigningKey> key = directory.seal_key();
+    if (key.is_ok() && directory.ledger->last_seq() > 0) {
+      Result<lg::Seal> seal = directory.ledger->seal_through(last_day, *key);
       if (!seal.is_ok()) report.ledger_problems.push_back(region + ": seal: " + seal.status().message());
     }
-    const lg::VerifyReport verified = lg::verify_ledger(*directory->ledger, nullptr);
+    const lg::VerifyReport verified = lg::verify_ledger(*directory.ledger, nullptr);
     if (!verified.ok) report.ledger_problems.push_back(region + ": " + verified.problem);
     report.ledger_entries += verified.entries;
-    balances[region] = directory->ledger->balances();
+    balances[region] = directory.ledger->balances();
   }
+  ledgers.clear();
   // What the ledgers must say, from the auditor's own records and the posting rules.
   std::map<std::pair<std::string, std::string>, cl::Money> expected;  // (insured, treating)
   for (const cl::SettlementRecord& record : simulation.oracle_records_) {
@@ -481,8 +553,10 @@ int run_simulation(const RunOptions& options) {
       const cl::Money want = expected[{insured, treating}];
       if (payable.is_zero() && receivable.is_zero() && want.is_zero()) continue;
       ++report.pairs;
-      if (payable == receivable) ++report.pairs_balanced;
-      if (payable != want || receivable != want) ++report.auditor_mismatches;
+      if (!unbalanced_pairs.contains({insured, treating})) ++report.pairs_balanced;
+      if (payable != want || receivable != want + injected_amounts[{insured, treating}]) {
+        ++report.auditor_mismatches;
+      }
       report.flows[{insured, treating}] = receivable;
       report.positions[treating] = report.positions[treating] + receivable;
       report.positions[insured] = report.positions[insured] - payable;
@@ -490,7 +564,9 @@ int run_simulation(const RunOptions& options) {
   }
   cl::Money sum;
   for (const auto& [region, net] : report.positions) sum = sum + net;
-  if (!sum.is_zero()) ++report.auditor_mismatches;
+  cl::Money injected_total;
+  for (const auto& [pair, amount] : injected_amounts) injected_total = injected_total + amount;
+  if (sum != injected_total) ++report.auditor_mismatches;  // zero without divergences
   report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (Status written = write_reports(report, out.string()); !written.is_ok()) {
     std::cerr << "medclear demo: " << written.message() << "\n";

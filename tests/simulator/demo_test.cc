@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <regex>
 
 #include "simulator/nation.h"
 #include "simulator/run.h"
@@ -97,6 +98,11 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
     EXPECT_EQ(verify_code, 0) << region << ": " << verify_output;
   }
   EXPECT_NE(output.find("auditor: 0 mismatches"), std::string::npos) << output;
+  // The injected divergences are found, no more and no fewer.
+  std::smatch injected, found;
+  ASSERT_TRUE(std::regex_search(summary, injected, std::regex("\"differences_injected\":([0-9]+)")));
+  ASSERT_TRUE(std::regex_search(summary, found, std::regex("\"differences_found\":([0-9]+)")));
+  EXPECT_EQ(injected[1].str(), found[1].str()) << summary;
 }
 
 }  // namespace
