@@ -347,7 +347,8 @@ struct Gateway::Impl {
           "Content-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
       stream.expires_after(Millis(options.limits.write_timeout_ms));
       co_await asio::async_write(stream, asio::buffer(kPlain), kAwait);
-      stream.socket().shutdown(tcp::socket::shutdown_both);
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);  // the peer may be gone
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), tls);

@@ -24,7 +24,7 @@ std::vector<ReconItem> day_of(std::mt19937_64& random, size_t n) {
   std::vector<ReconItem> items;
   items.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    char id[32];
+    char id[48];
     std::snprintf(id, sizeof id, "610100202603%02zu%010zu", i % 28 + 1, i);
     items.push_back({id, Money::from_fen(static_cast<int64_t>(random() % 10'000'000) + 1),
                      random() % 50 == 0});
