@@ -8,6 +8,7 @@
 #include "simulator/demo_command.h"
 #include "gateway/ledger_commands.h"
 #include "gateway/node_command.h"
+#include "gateway/reconcile_command.h"
 
 namespace {
 
@@ -25,6 +26,8 @@ constexpr Command kCommands[] = {
     {"ledger", "verify, dump, seal and prove a region's ledger", medclear::gateway::ledger_main},
     {"node", "run one region node on Kafka (embedded broker when none is configured)",
      medclear::gateway::node_main},
+    {"reconcile", "reconcile one business day claim by claim between region ledgers",
+     medclear::gateway::reconcile_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
 };

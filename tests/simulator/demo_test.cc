@@ -103,6 +103,16 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
   ASSERT_TRUE(std::regex_search(summary, injected, std::regex("\"differences_injected\":([0-9]+)")));
   ASSERT_TRUE(std::regex_search(summary, found, std::regex("\"differences_found\":([0-9]+)")));
   EXPECT_EQ(injected[1].str(), found[1].str()) << summary;
+  // `medclear reconcile` over the same ledgers finds them too (they are on the last day).
+  const auto [recon_code, statements] =
+      testing::run_medclear("reconcile --day 2026-03-01 --ledgers " + out + "/ledgers");
+  EXPECT_EQ(recon_code, injected[1].str() == "0" ? 0 : 1) << statements;
+  size_t listed = 0;
+  for (size_t at = statements.find("\"kind\":\"missing_on_insured\""); at != std::string::npos;
+       at = statements.find("\"kind\":\"missing_on_insured\"", at + 1)) {
+    ++listed;
+  }
+  EXPECT_EQ(std::to_string(listed), injected[1].str()) << statements;
 }
 
 }  // namespace
