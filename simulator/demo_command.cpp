@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -36,7 +37,8 @@ constexpr const char* kUsage =
     "the embedded broker and its HTTPS gateway (mutual TLS, the development PKI in --pki-dir),\n"
     "prints 'region=CODE url=https://127.0.0.1:PORT' per region and then 'ready', and serves until\n"
     "SIGINT/SIGTERM. --scenario FILE serves that file's reference data (contracts/adjudicate.md)\n"
-    "instead of a simulated nation; clients send its requests themselves.";
+    "instead of a simulated nation (--regions, --persons and --seed shape the nation); clients send\n"
+    "the requests themselves.";
 
 std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) {
   std::vector<DevHospital> hospitals;
@@ -48,10 +50,23 @@ std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) 
   return hospitals;
 }
 
-int serve(const po::variables_map& vm) {
+// The reference data to serve: the scenario's, or a simulated nation's (seeded like a run).
+std::optional<clearing::ReferenceData> served_reference(const po::variables_map& vm,
+                                                        std::string* sample) {
   if (!vm.count("scenario")) {
-    std::cerr << "medclear demo --serve: serving a simulated nation is not built yet; give --scenario FILE\n";
-    return 2;
+    NationOptions nation_options;
+    nation_options.regions = choose_regions(vm["regions"].as<std::string>());
+    nation_options.persons = std::max(1000, vm["persons"].as<int>());
+    nation_options.seed = vm.count("seed") ? vm["seed"].as<uint64_t>() : 1;
+    Nation nation = make_nation(nation_options);
+    // One person and one networked hospital of another region, for a first request by hand.
+    const std::string& insured = nation.regions.front();
+    const std::string& treating = nation.regions.size() > 1 ? nation.regions[1] : insured;
+    if (!nation.persons[insured].empty() && !nation.hospitals[treating].empty()) {
+      *sample = "sample psn_no=" + nation.persons[insured].front() +
+                " fixmedins_code=" + nation.hospitals[treating].front().code;
+    }
+    return std::move(nation.reference);
   }
   const std::string path = vm["scenario"].as<std::string>();
   std::ifstream file(path);
@@ -60,9 +75,16 @@ int serve(const po::variables_map& vm) {
   adapters::ScenarioLoad loaded = adapters::load_scenario(content.str());
   if (!file || !loaded.scenario) {
     std::cerr << "medclear demo: scenario " << path << ": " << loaded.error << "\n";
-    return 2;
+    return std::nullopt;
   }
-  const clearing::ReferenceData& reference = loaded.scenario->reference;
+  return std::move(loaded.scenario->reference);
+}
+
+int serve(const po::variables_map& vm) {
+  std::string sample;
+  const std::optional<clearing::ReferenceData> served = served_reference(vm, &sample);
+  if (!served) return 2;
+  const clearing::ReferenceData& reference = *served;
   const fs::path out = vm["out"].as<std::string>();
   const std::string pki_dir =
       vm.count("pki-dir") ? vm["pki-dir"].as<std::string>() : (out / "pki").string();
@@ -86,6 +108,7 @@ int serve(const po::variables_map& vm) {
     std::cout << "region=" << region << " url=https://127.0.0.1:" << (*set)->gateway(region)->port()
               << "\n";
   }
+  if (!sample.empty()) std::cout << sample << "\n";
   std::cout << "pki=" << pki_dir << "\nledgers=" << options.ledgers_dir << "\nready" << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);

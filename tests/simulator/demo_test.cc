@@ -9,8 +9,15 @@
 #include <random>
 #include <regex>
 
+#include <boost/json.hpp>
+#include <map>
+
+#include "adapters/nhsa.h"
+#include "clearing/engine.h"
+#include "clearing/memory_state.h"
 #include "simulator/nation.h"
 #include "simulator/run.h"
+#include "tests/support/https_client.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/scenario.h"
@@ -113,6 +120,98 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
     ++listed;
   }
   EXPECT_EQ(std::to_string(listed), injected[1].str()) << statements;
+}
+
+// `demo --serve` of a simulated nation: a hospital's settlement over HTTPS gets the answer the
+// engine computes from the same nation's reference data, and SIGTERM stops it cleanly.
+TEST(Simulator, ServesASimulatedNationOverHttps) {
+  const std::string out = testing::fresh_directory("demo-serve");
+  testing::ServedMedclear served({"demo", "--serve", "--regions", "110000,310000", "--persons",
+                                  "2000", "--seed", "9", "--out", out});
+  std::map<std::string, uint16_t> ports;
+  for (const std::string& line : served.lines_until_ready()) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex("region=([0-9]{6}) url=https://127.0.0.1:([0-9]+)"))) {
+      ports[m[1]] = static_cast<uint16_t>(std::stoi(m[2]));
+    }
+  }
+  ASSERT_EQ(ports.size(), 2u);
+
+  NationOptions nation_options;
+  nation_options.regions = {"110000", "310000"};
+  nation_options.persons = 2000;
+  nation_options.seed = 9;
+  const Nation nation = make_nation(nation_options);
+  const Hospital& hospital = nation.hospitals.at("310000").front();
+  // A person of 110000 with a filing for Shanghai, so the claim is paid (not refused).
+  const clearing::Person* filed = nullptr;
+  for (const std::string& psn_no : nation.persons.at("110000")) {
+    const clearing::Person* candidate = nation.reference.person(psn_no);
+    for (const clearing::Filing& filing : candidate->filings) {
+      if (filing.area.starts_with("31") && filed == nullptr) filed = candidate;
+    }
+  }
+  ASSERT_NE(filed, nullptr);
+  const clearing::Person& person = *filed;
+  clearing::Request request;
+  clearing::Envelope& e = request.envelope;
+  e.infno = clearing::Transaction::kOutpatientSettle;
+  e.msgid = hospital.code + "202603151000000001";
+  e.mdtrtarea_admvs = hospital.admdvs;
+  e.insuplc_admdvs = person.insuplc_admdvs;
+  e.fixmedins_code = hospital.code;
+  e.fixmedins_name = "Hospital " + hospital.code;
+  e.inf_time = {*clearing::Date::from_ymd(2026, 3, 15), 36000};
+  clearing::SettlementInput in;
+  in.psn_no = person.psn_no;
+  in.insutype = person.insutype;
+  in.psn_type = person.psn_type;
+  in.med_type = "11";
+  in.mdtrt_id = "MD1";
+  in.mdtrt_cert_type = "02";
+  in.mdtrt_cert_no = "C" + in.psn_no;
+  in.psn_setlway = "01";
+  in.chrg_bchno = "CB1";
+  in.psn_cert_type = "01";
+  in.certno = "C" + in.psn_no;
+  in.psn_name = "Simulated";
+  for (int l = 0; l < 3; ++l) {
+    clearing::FeeLine line;
+    line.feedetl_sn = std::to_string(l + 1);
+    line.fee_ocur_time = e.inf_time;
+    line.med_list_codg = nation.item_codes[static_cast<size_t>(l * 7) % nation.item_codes.size()];
+    line.amount = clearing::Money::from_fen(12'345 * (l + 1));
+    line.pric = clearing::Price{12'345 * (l + 1) * 10'000};
+    line.cnt = clearing::Quantity{10'000};
+    in.medfee_sumamt += line.amount;
+    in.lines.push_back(line);
+  }
+  request.input = std::move(in);
+
+  clearing::MemoryState state;
+  const clearing::Decision expected = clearing::Engine(nation.reference).decide(request, state);
+  ASSERT_TRUE(expected.accepted()) << expected.rejection.message;
+  const std::string expected_envelope =
+      adapters::build_nhsa_response(adapters::stamp_now("110000", 1), e.msgid, expected);
+
+  const std::string pki = out + "/pki";
+  testing::HttpsClient hospital_client(
+      ports.at("310000"), pki + "/ca.pem",
+      {pki + "/hospital-" + hospital.code + ".pem", pki + "/hospital-" + hospital.code + ".key"});
+  const testing::HttpAnswer answer =
+      hospital_client.request(boost::beast::http::verb::post, "/v1/nhsa",
+                              adapters::build_nhsa_request(request));
+  ASSERT_EQ(answer.status, 200) << answer.error << answer.body;
+  const boost::json::value got = boost::json::parse(answer.body);
+  const boost::json::value want = boost::json::parse(expected_envelope);
+  EXPECT_EQ(got.at("infcode"), want.at("infcode")) << answer.body;
+  EXPECT_EQ(got.at("err_code"), want.at("err_code")) << answer.body;
+  EXPECT_EQ(got.at("output"), want.at("output")) << answer.body << "\nexpected " << expected_envelope;
+
+  testing::HttpsClient bureau(ports.at("110000"), pki + "/ca.pem",
+                              {pki + "/bureau-110000.pem", pki + "/bureau-110000.key"});
+  EXPECT_EQ(bureau.request(boost::beast::http::verb::get, "/v1/balances").status, 200);
+  EXPECT_EQ(served.stop(), 0);
 }
 
 }  // namespace
