@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "gateway/adjudicate.h"
+#include "gateway/clearing_house.h"
 #include "simulator/demo_command.h"
 #include "gateway/ledger_commands.h"
 #include "gateway/node_command.h"
@@ -28,6 +29,8 @@ constexpr Command kCommands[] = {
      medclear::gateway::node_main},
     {"reconcile", "reconcile one business day claim by claim between region ledgers",
      medclear::gateway::reconcile_main},
+    {"clear", "the monthly clearing: net positions, one pay-in or pay-out per region",
+     medclear::gateway::clear_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
 };

@@ -28,6 +28,7 @@ inline constexpr char kOutbox = 'Q';       // Q seq(8) → message
 inline constexpr char kOutboxCursor = 'U';  // U → u64 last relayed outbox seq
 inline constexpr char kIntake = 'T';       // T msgid → claim sent, until its settlement is back
 inline constexpr char kSeal = 'D';         // D day(4) → seal
+inline constexpr char kDocument = 'S';     // S name → document (clearing records, statements)
 
 inline std::string prefix(char space) { return std::string(1, space); }
 

@@ -358,6 +358,31 @@ std::vector<std::pair<std::string, std::string>> Ledger::intakes() const {
   return out;
 }
 
+Status Ledger::stage_document(std::string_view name, std::string_view content) {
+  if (name.empty()) return Status::error("a document needs a name");
+  const std::string key = keys::text(keys::kDocument, name);
+  if (const auto stored = get(key)) {
+    if (*stored == content) return Status::ok();
+    return Status::error("document " + std::string(name) + " already holds other content");
+  }
+  put(key, std::string(content));
+  return Status::ok();
+}
+
+std::optional<std::string> Ledger::document(std::string_view name) const {
+  return get(keys::text(keys::kDocument, name));
+}
+
+std::vector<std::pair<std::string, std::string>> Ledger::documents(std::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string start = keys::text(keys::kDocument, prefix);
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
+  }
+  return out;
+}
+
 void Ledger::stage_outbox_cursor(uint64_t relayed_through) {
   put(keys::prefix(keys::kOutboxCursor), encode_u64(relayed_through));
 }

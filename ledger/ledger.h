@@ -55,6 +55,13 @@ class Ledger {
   void stage_intake(std::string_view msgid, std::string_view message);
   void stage_intake_done(std::string_view msgid);
   std::vector<std::pair<std::string, std::string>> intakes() const;  // durable only
+  // Documents kept beside the journal under a name, written once and never changed: the
+  // clearing records of monthly clearings ("clearing/YYYY-MM") and the statements they and the
+  // nightly reconciliation produce. Staging a name that already holds other content is an error;
+  // the same content again changes nothing.
+  Status stage_document(std::string_view name, std::string_view content);
+  std::optional<std::string> document(std::string_view name) const;
+  std::vector<std::pair<std::string, std::string>> documents(std::string_view prefix) const;  // durable only
   // Writes everything staged in one synced batch.
   Status commit();
   size_t staged_entries() const { return staged_entries_; }

@@ -1,0 +1,123 @@
+#include "ledger/period_totals.h"
+
+#include "clearing/codec.h"
+#include "ledger/entry.h"
+
+namespace medclear::ledger {
+
+namespace cl = medclear::clearing;
+
+namespace {
+
+constexpr char kMarkMagic[] = "CM";
+constexpr uint8_t kMarkVersion = 1;
+constexpr std::string_view kMarkPrefix = "clearing/";
+
+// Whether an earlier clearing took this entry (of `day`, booked against `counterpart`).
+bool taken(const std::vector<ClearingMark>& earlier, uint64_t seq, cl::Date day,
+           const std::string& counterpart) {
+  for (const ClearingMark& mark : earlier) {
+    if (seq <= mark.through_seq && day <= mark.last_day && !mark.held.contains(counterpart)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string encode_clearing_mark(const ClearingMark& mark) {
+  cl::ByteWriter out;
+  out.raw(std::string_view(kMarkMagic, 2));
+  out.u8(kMarkVersion);
+  out.str(mark.period);
+  out.i32(mark.last_day.days());
+  out.u64(mark.through_seq);
+  MC_CHECK(mark.held.size() <= 0xFFFF, "too many held counterparts");
+  out.u16(static_cast<uint16_t>(mark.held.size()));
+  for (const std::string& region : mark.held) out.str(region);
+  return std::move(out.bytes());
+}
+
+Result<ClearingMark> decode_clearing_mark(std::string_view bytes) {
+  cl::ByteReader in(bytes);
+  std::string_view magic;
+  uint8_t version = 0;
+  int32_t day = 0;
+  uint16_t held = 0;
+  ClearingMark mark;
+  if (!in.raw(2, magic) || magic != std::string_view(kMarkMagic, 2) || !in.u8(version)) {
+    return Status::error("not a clearing mark");
+  }
+  if (version != kMarkVersion) return Status::error("clearing mark version unknown");
+  if (!in.str(mark.period) || !in.i32(day) || !in.u64(mark.through_seq) || !in.u16(held)) {
+    return Status::error("clearing mark truncated");
+  }
+  mark.last_day = cl::Date::from_days(day);
+  for (uint16_t i = 0; i < held; ++i) {
+    std::string region;
+    if (!in.str(region)) return Status::error("clearing mark truncated");
+    mark.held.insert(std::move(region));
+  }
+  if (in.remaining() != 0) return Status::error("clearing mark has trailing bytes");
+  return mark;
+}
+
+std::string clearing_mark_name(std::string_view period) {
+  return std::string(kMarkPrefix) + std::string(period);
+}
+
+Result<std::vector<ClearingMark>> clearing_marks(const Ledger& ledger) {
+  std::vector<ClearingMark> marks;
+  for (const auto& [name, bytes] : ledger.documents(kMarkPrefix)) {
+    Result<ClearingMark> mark = decode_clearing_mark(bytes);
+    if (!mark.is_ok()) return Status::error(name + ": " + mark.status().message());
+    marks.push_back(std::move(*mark));
+  }
+  return marks;  // names sort by period
+}
+
+std::optional<cl::Date> last_day_of_period(std::string_view period) {
+  if (period.size() != 7 || period[4] != '-') return std::nullopt;
+  int year = 0, month = 0;
+  for (size_t i : {0u, 1u, 2u, 3u}) {
+    if (period[i] < '0' || period[i] > '9') return std::nullopt;
+    year = year * 10 + (period[i] - '0');
+  }
+  for (size_t i : {5u, 6u}) {
+    if (period[i] < '0' || period[i] > '9') return std::nullopt;
+    month = month * 10 + (period[i] - '0');
+  }
+  if (month < 1 || month > 12) return std::nullopt;
+  const std::optional<cl::Date> next_first =
+      month == 12 ? cl::Date::from_ymd(year + 1, 1, 1) : cl::Date::from_ymd(year, month + 1, 1);
+  if (!next_first) return std::nullopt;
+  return cl::Date::from_days(next_first->days() - 1);
+}
+
+Result<SideTotals> period_side_totals(const Ledger& ledger, cl::Date last_day,
+                                      const std::vector<ClearingMark>& earlier) {
+  SideTotals totals;
+  totals.through_seq = ledger.last_seq();
+  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(std::nullopt, last_day);
+  if (!seqs.is_ok()) return seqs.status();
+  for (const uint64_t seq : *seqs) {
+    Result<DecodedEntry> decoded = ledger.entry(seq);
+    if (!decoded.is_ok()) return decoded.status();
+    const Entry& entry = decoded->entry;
+    const bool insured_side = entry.side == Side::kInsured;
+    const std::string counterpart = region_of(insured_side ? entry.record.mdtrtarea_admvs
+                                                           : entry.record.insuplc_admdvs);
+    if (counterpart == ledger.region() || taken(earlier, seq, entry.day, counterpart)) continue;
+    const std::string account = (insured_side ? "payable:" : "receivable:") + counterpart;
+    const Direction booked = insured_side ? Direction::kCredit : Direction::kDebit;
+    Counted& counted = (insured_side ? totals.payable : totals.receivable)[counterpart];
+    for (const Leg& leg : entry.legs) {
+      if (leg.account == account) counted.amount += leg.direction == booked ? leg.amount : -leg.amount;
+    }
+    ++counted.entries;
+  }
+  return totals;
+}
+
+}  // namespace medclear::ledger
