@@ -58,7 +58,7 @@ void encode_record(ByteWriter& out, const SettlementRecord& original) {
 std::string decode_record(ByteReader& in, SettlementRecord& r) {
   uint8_t kind = 0;
   uint16_t infno = 0;
-  if (!in.u8(kind) || kind > 2 || !in.u16(infno)) return "bad kind or infno";
+  if (!in.u8(kind) || kind > 3 || !in.u16(infno)) return "bad kind or infno";
   const auto transaction = parse_transaction(std::to_string(infno));
   if (!transaction) return "unknown infno";
   r.kind = static_cast<RecordKind>(kind);

@@ -72,7 +72,9 @@ struct AccumulatorDelta {
   bool operator==(const AccumulatorDelta&) const = default;
 };
 
-enum class RecordKind : uint8_t { kSettlement, kCancel, kReversal };
+// kAdjustment: an entry the nightly reconciliation appends on the treating side to bring its
+// booking of a claim to the insured side's (ledger/adjust.h); never produced by the engine.
+enum class RecordKind : uint8_t { kSettlement, kCancel, kReversal, kAdjustment };
 
 // What the state keeps of every settlement, cancel and reversal.
 struct SettlementRecord {

@@ -100,8 +100,10 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
     if (auto it = sides.find(treating); it != sides.end() && it->second.receivable.contains(insured)) {
       pair.treating_side = it->second.receivable.at(insured);
     }
+    // The money must agree; entry counts are reported, not compared (an adjustment that took
+    // back a claim booked on one side only leaves the counts apart and the amounts equal).
     if (sides.contains(insured) && sides.contains(treating) &&
-        pair.insured_side == pair.treating_side) {
+        pair.insured_side.amount == pair.treating_side.amount) {
       input.totals.push_back({insured, treating, pair.insured_side.amount, pair.insured_side.entries});
     } else {
       out.held.push_back(pair);
@@ -114,8 +116,8 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
   for (const auto& [region, side] : sides) {
     lg::ClearingMark mark{period, *last_day, side.through_seq, {}};
     for (const HeldPair& h : out.held) {
-      if (h.insured == region) mark.held.insert(h.treating);
-      if (h.treating == region) mark.held.insert(h.insured);
+      if (h.insured == region) mark.held.insert("payable:" + h.treating);
+      if (h.treating == region) mark.held.insert("receivable:" + h.insured);
     }
     out.marks[region] = std::move(mark);
   }
@@ -124,7 +126,7 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
     Status staged = ledger->stage_document(lg::clearing_mark_name(period),
                                            lg::encode_clearing_mark(out.marks.at(region)));
     if (staged.is_ok()) {
-      staged = ledger->stage_document(kStatementPrefix + period, statement_json(out, region));
+      staged = ledger->stage_document(kStatementPrefix + period, clearing_statement_json(out, region));
     }
     if (!staged.is_ok()) {
       return Status::error(region + ": period " + period +
@@ -167,7 +169,7 @@ std::string clearing_json(const PeriodClearing& clearing) {
   return w.take();
 }
 
-std::string statement_json(const PeriodClearing& clearing, const std::string& region) {
+std::string clearing_statement_json(const PeriodClearing& clearing, const std::string& region) {
   adapters::JsonWriter w;
   w.begin_object();
   w.key("format").string("medclear.clearing-statement.v1");
@@ -240,7 +242,7 @@ Status write_clearing_files(const PeriodClearing& clearing, const std::string& d
   };
   bool ok = write("clearing.json", clearing_json(clearing) + "\n");
   for (const auto& [region, mark] : clearing.marks) {
-    ok = ok && write("statement-" + region + ".json", statement_json(clearing, region) + "\n") &&
+    ok = ok && write("statement-" + region + ".json", clearing_statement_json(clearing, region) + "\n") &&
          write("statement-" + region + ".csv", statement_csv(clearing, region));
   }
   return ok ? Status::ok() : Status::error("cannot write the statements in " + dir);

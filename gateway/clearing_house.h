@@ -41,7 +41,7 @@ Result<PeriodClearing> clear_period(const std::map<std::string, ledger::Ledger*>
                                     bool record);
 
 std::string clearing_json(const PeriodClearing& clearing);
-std::string statement_json(const PeriodClearing& clearing, const std::string& region);
+std::string clearing_statement_json(const PeriodClearing& clearing, const std::string& region);
 std::string statement_csv(const PeriodClearing& clearing, const std::string& region);
 Status write_clearing_files(const PeriodClearing& clearing, const std::string& dir);
 

@@ -6,11 +6,9 @@
 #include <map>
 #include <set>
 
-#include "adapters/json.h"
-#include "clearing/reconcile.h"
 #include "gateway/cli.h"
 #include "ledger/directory.h"
-#include "ledger/recon_items.h"
+#include "gateway/recon_statement.h"
 
 namespace medclear::gateway {
 
@@ -24,12 +22,16 @@ int reconcile_main(int argc, char** argv) {
       "Reconciles one business day claim by claim between the insured region's payables and the\n"
       "treating region's receivables, for the given pair or every pair with business, with the\n"
       "hash-tree protocol of clearing/reconcile.h (both ledgers local: DIR/<region>). Prints one\n"
-      "JSON statement per pair; exit 0 when all balance, 1 when any differs, 2 on bad input.\n\n"
+      "JSON statement per pair; exit 0 when all balance, 1 when any differs, 2 on bad input.\n"
+      "With --record each statement is signed by both regions, kept in both ledgers, and its\n"
+      "differences resolved by adjustment entries referencing it (ledger/adjust.h).\n\n"
       "Options");
   options.add_options()("day", po::value<std::string>()->required(), "business day")(
       "pair", po::value<std::string>(), "INSURED,TREATING (6-digit province codes)")(
       "ledgers", po::value<std::string>()->default_value("medclear-demo/ledgers"),
-      "directory of the regions' ledgers");
+      "directory of the regions' ledgers")(
+      "record", "sign each statement with both regions' seal keys, keep it in both ledgers and\n"
+      "resolve its differences by adjustment entries on the treating side");
   int code = 0;
   const auto vm = parse_options(argc, argv, options, "", &code);
   if (!vm) return code;
@@ -48,59 +50,49 @@ int reconcile_main(int argc, char** argv) {
     only = std::pair{pair[0], pair[1]};
   }
   const std::filesystem::path root((*vm)["ledgers"].as<std::string>());
+  const bool record = vm->count("record") > 0;
   std::error_code error;
-  std::map<std::string, lg::PairItems> items;  // region → what its ledger says per pair
+  std::map<std::string, lg::LedgerDirectory> directories;
+  std::map<std::string, lg::Ledger*> ledgers;
   for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
-    const std::string region = entry.path().filename().string();
-    if (!entry.is_directory() || (only && region != only->first && region != only->second)) continue;
+    if (!entry.is_directory() || !std::filesystem::exists(entry.path() / "db")) continue;
     Result<lg::LedgerDirectory> directory = lg::open_directory(entry.path().string(), {}, false);
     if (!directory.is_ok()) {
       std::cerr << "medclear reconcile: " << directory.status().message() << "\n";
       return 2;
     }
-    Result<lg::PairItems> read = lg::recon_items(*directory->ledger, *day);
-    if (!read.is_ok()) {
-      std::cerr << "medclear reconcile: " << region << ": " << read.status().message() << "\n";
-      return 2;
-    }
-    items[region] = std::move(*read);
+    const std::string region = directory->ledger->region();
+    ledgers[region] = directory->ledger.get();
+    directories[region] = std::move(*directory);
   }
   if (error) {
     std::cerr << "medclear reconcile: " << root.string() << ": " << error.message() << "\n";
     return 2;
   }
-  std::set<std::pair<std::string, std::string>> pairs;
-  if (only) pairs.insert(*only);
-  for (const auto& [region, by_pair] : items) {
-    for (const auto& [pair, list] : by_pair) {
-      if (!only) pairs.insert(pair);
-    }
+  Result<std::vector<PairStatement>> statements = reconcile_day(ledgers, *day, only);
+  if (!statements.is_ok()) {
+    std::cerr << "medclear reconcile: " << statements.status().message() << "\n";
+    return 2;
   }
-  const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
   bool all_balanced = true;
-  for (const auto& pair : pairs) {
-    cl::ReconSide insured(items[pair.first][pair], hash);
-    cl::ReconSide treating(items[pair.second][pair], hash);
-    const cl::ReconResult result = cl::reconcile(insured, treating);
-    all_balanced = all_balanced && result.balanced;
-    adapters::JsonWriter w;
-    w.begin_object();
-    w.key("format").string("medclear.reconciliation.v1");
-    w.key("day").string(day->to_string());
-    w.key("insured").string(pair.first).key("treating").string(pair.second);
-    w.key("balanced").boolean(result.balanced);
-    w.key("insured_claims").integer(static_cast<int64_t>(insured.size()));
-    w.key("treating_claims").integer(static_cast<int64_t>(treating.size()));
-    w.key("bytes_exchanged").integer(static_cast<int64_t>(result.bytes_exchanged));
-    w.key("bytes_full_transfer").integer(static_cast<int64_t>(result.bytes_full_transfer));
-    w.key("differences").begin_array();
-    for (const cl::ReconDifference& d : result.differences) {
-      w.begin_object().key("setl_id").string(d.setl_id).key("kind").string(cl::to_string(d.kind));
-      w.key("insured_amount").string(d.insured_amount.to_string());
-      w.key("treating_amount").string(d.treating_amount.to_string()).end_object();
+  for (const PairStatement& statement : *statements) {
+    all_balanced = all_balanced && statement.result.balanced;
+    if (!record) {
+      std::cout << recon_statement_json(statement) << "\n";
+      continue;
     }
-    w.end_array().end_object();
-    std::cout << w.str() << "\n";
+    if (!directories.contains(statement.insured) || !directories.contains(statement.treating)) {
+      std::cerr << "medclear reconcile: " << statement.id() << ": both ledgers are needed to record it\n";
+      return 2;
+    }
+    Result<std::string> recorded = record_statement(directories.at(statement.insured),
+                                                    directories.at(statement.treating), statement,
+                                                    *day);
+    if (!recorded.is_ok()) {
+      std::cerr << "medclear reconcile: " << statement.id() << ": " << recorded.status().message() << "\n";
+      return 2;
+    }
+    std::cout << *recorded << "\n";
   }
   return all_balanced ? 0 : 1;
 }

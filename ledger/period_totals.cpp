@@ -1,6 +1,7 @@
 #include "ledger/period_totals.h"
 
 #include "clearing/codec.h"
+#include "clearing/settlement.h"
 #include "ledger/entry.h"
 
 namespace medclear::ledger {
@@ -13,11 +14,11 @@ constexpr char kMarkMagic[] = "CM";
 constexpr uint8_t kMarkVersion = 1;
 constexpr std::string_view kMarkPrefix = "clearing/";
 
-// Whether an earlier clearing took this entry (of `day`, booked against `counterpart`).
+// Whether an earlier clearing took this entry (of `day`, booked on `account`).
 bool taken(const std::vector<ClearingMark>& earlier, uint64_t seq, cl::Date day,
-           const std::string& counterpart) {
+           const std::string& account) {
   for (const ClearingMark& mark : earlier) {
-    if (seq <= mark.through_seq && day <= mark.last_day && !mark.held.contains(counterpart)) {
+    if (seq <= mark.through_seq && day <= mark.last_day && !mark.held.contains(account)) {
       return true;
     }
   }
@@ -108,14 +109,14 @@ Result<SideTotals> period_side_totals(const Ledger& ledger, cl::Date last_day,
     const bool insured_side = entry.side == Side::kInsured;
     const std::string counterpart = region_of(insured_side ? entry.record.mdtrtarea_admvs
                                                            : entry.record.insuplc_admdvs);
-    if (counterpart == ledger.region() || taken(earlier, seq, entry.day, counterpart)) continue;
     const std::string account = (insured_side ? "payable:" : "receivable:") + counterpart;
+    if (counterpart == ledger.region() || taken(earlier, seq, entry.day, account)) continue;
     const Direction booked = insured_side ? Direction::kCredit : Direction::kDebit;
     Counted& counted = (insured_side ? totals.payable : totals.receivable)[counterpart];
     for (const Leg& leg : entry.legs) {
       if (leg.account == account) counted.amount += leg.direction == booked ? leg.amount : -leg.amount;
     }
-    ++counted.entries;
+    if (entry.record.kind != cl::RecordKind::kAdjustment) ++counted.entries;
   }
   return totals;
 }

@@ -5,8 +5,8 @@
 // in the next period, and an entry is never cleared twice.
 //
 // A clearing leaves a mark in each region's ledger (document "clearing/YYYY-MM", FORMAT.md): the
-// period, its last day, the last journal seq it saw, and the counterparts whose totals did not
-// agree (held: their entries stay for a later period).
+// period, its last day, the last journal seq it saw, and the accounts between regions whose
+// totals did not agree (held: their entries stay for a later period).
 #pragma once
 
 #include <map>
@@ -25,7 +25,7 @@ struct ClearingMark {
   std::string period;        // YYYY-MM
   clearing::Date last_day;   // of the period
   uint64_t through_seq = 0;  // the last journal entry the clearing saw
-  std::set<std::string> held;  // counterpart regions not cleared (totals did not agree)
+  std::set<std::string> held;  // accounts not cleared ("payable:R", "receivable:R"): totals differed
   bool operator==(const ClearingMark&) const = default;
 };
 
@@ -40,7 +40,7 @@ std::optional<clearing::Date> last_day_of_period(std::string_view period);
 
 struct Counted {
   clearing::Money amount;
-  uint64_t entries = 0;
+  uint64_t entries = 0;  // settlements, cancels and reversals; adjustments are not counted
   bool operator==(const Counted&) const = default;
 };
 

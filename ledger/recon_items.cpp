@@ -16,6 +16,7 @@ Result<PairItems> recon_items(const Ledger& ledger, cl::Date day) {
     if (!decoded.is_ok()) return decoded.status();
     const Entry& entry = decoded->entry;
     const cl::SettlementRecord& record = entry.record;
+    if (record.kind == cl::RecordKind::kAdjustment) continue;  // resolves a statement already made
     const std::string insured = region_of(record.insuplc_admdvs);
     const std::string treating = region_of(record.mdtrtarea_admvs);
     auto& items = pairs[{insured, treating}];

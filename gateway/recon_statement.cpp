@@ -1,0 +1,175 @@
+#include "gateway/recon_statement.h"
+
+#include <array>
+#include <set>
+
+#include "adapters/json.h"
+#include "ledger/adjust.h"
+#include "ledger/crypto.h"
+#include "ledger/recon_items.h"
+
+namespace medclear::gateway {
+
+namespace cl = medclear::clearing;
+namespace lg = medclear::ledger;
+
+namespace {
+
+const std::string kPrefix = "statement/recon/";
+
+std::string signed_json(const std::string& statement, const std::string& digest_hex,
+                        const std::vector<std::array<std::string, 3>>& signatures, size_t adjustments) {
+  adapters::JsonWriter w;
+  w.begin_object();
+  adapters::JsonParse parsed = adapters::parse_json(statement);
+  MC_CHECK(parsed.value.has_value(), "a statement we wrote does not parse");
+  w.key("statement").value(*parsed.value);
+  w.key("statement_sha256").string(digest_hex);
+  w.key("signatures").begin_array();
+  for (const auto& [region, key, signature] : signatures) {
+    w.begin_object().key("region").string(region).key("public_key").string(key);
+    w.key("signature").string(signature).end_object();
+  }
+  w.end_array();
+  w.key("adjustments").integer(static_cast<int64_t>(adjustments));
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace
+
+std::string PairStatement::id() const { return day.to_string() + "/" + insured + "-" + treating; }
+
+Result<std::vector<PairStatement>> reconcile_day(
+    const std::map<std::string, lg::Ledger*>& ledgers, cl::Date day,
+    const std::optional<std::pair<std::string, std::string>>& only) {
+  std::map<std::string, lg::PairItems> items;  // region → what its ledger says per pair
+  for (const auto& [region, ledger] : ledgers) {
+    if (only && region != only->first && region != only->second) continue;
+    Result<lg::PairItems> read = lg::recon_items(*ledger, day);
+    if (!read.is_ok()) return Status::error(region + ": " + read.status().message());
+    items[region] = std::move(*read);
+  }
+  std::set<std::pair<std::string, std::string>> pairs;
+  if (only) pairs.insert(*only);
+  for (const auto& [region, by_pair] : items) {
+    for (const auto& [pair, list] : by_pair) {
+      if (!only) pairs.insert(pair);
+    }
+  }
+  const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
+  std::vector<PairStatement> out;
+  for (const auto& pair : pairs) {
+    cl::ReconSide insured(items[pair.first][pair], hash);
+    cl::ReconSide treating(items[pair.second][pair], hash);
+    PairStatement statement;
+    statement.insured = pair.first;
+    statement.treating = pair.second;
+    statement.day = day;
+    statement.result = cl::reconcile(insured, treating);
+    statement.insured_claims = insured.size();
+    statement.treating_claims = treating.size();
+    out.push_back(std::move(statement));
+  }
+  return out;
+}
+
+std::string recon_statement_json(const PairStatement& s) {
+  adapters::JsonWriter w;
+  w.begin_object();
+  w.key("format").string("medclear.reconciliation.v1");
+  w.key("id").string(s.id());
+  w.key("day").string(s.day.to_string());
+  w.key("insured").string(s.insured).key("treating").string(s.treating);
+  w.key("balanced").boolean(s.result.balanced);
+  w.key("insured_claims").integer(static_cast<int64_t>(s.insured_claims));
+  w.key("treating_claims").integer(static_cast<int64_t>(s.treating_claims));
+  w.key("bytes_exchanged").integer(static_cast<int64_t>(s.result.bytes_exchanged));
+  w.key("bytes_full_transfer").integer(static_cast<int64_t>(s.result.bytes_full_transfer));
+  w.key("differences").begin_array();
+  for (const cl::ReconDifference& d : s.result.differences) {
+    w.begin_object().key("setl_id").string(d.setl_id).key("kind").string(cl::to_string(d.kind));
+    w.key("insured_amount").string(d.insured_amount.to_string());
+    w.key("treating_amount").string(d.treating_amount.to_string()).end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+Result<std::string> record_statement(lg::LedgerDirectory& insured, lg::LedgerDirectory& treating,
+                                     const PairStatement& statement, cl::Date adjustment_day,
+                                     size_t* adjustments) {
+  const std::string name = kPrefix + statement.id();
+  if (auto kept = treating.ledger->document(name)) {  // recorded before: the same, once
+    if (adjustments != nullptr) *adjustments = 0;
+    return *kept;
+  }
+  const std::string body = recon_statement_json(statement);
+  std::vector<std::array<std::string, 3>> signatures;
+  for (lg::LedgerDirectory* side : {&insured, &treating}) {
+    Result<lg::SigningKey> key = side->seal_key();
+    if (!key.is_ok()) return key.status();
+    Result<std::string> signature = key->sign(body);
+    if (!signature.is_ok()) return signature.status();
+    signatures.push_back({side->ledger->region(), lg::to_hex(key->public_key_raw()),
+                          lg::to_hex(*signature)});
+  }
+  std::vector<std::string> differing;
+  for (const cl::ReconDifference& d : statement.result.differences) differing.push_back(d.setl_id);
+  Result<size_t> staged = lg::stage_adjustments(*treating.ledger, *insured.ledger, statement.id(),
+                                                differing, adjustment_day);
+  if (!staged.is_ok()) return staged.status();
+  const std::string signed_statement =
+      signed_json(body, lg::to_hex(lg::hash_bytes(lg::HashAlgorithm::kSha256, body)), signatures, *staged);
+  for (lg::LedgerDirectory* side : {&insured, &treating}) {
+    if (Status s = side->ledger->stage_document(name, signed_statement); !s.is_ok()) return s;
+  }
+  // The treating side last: its document is the sign that statement and adjustments are written.
+  if (Status s = insured.ledger->commit(); !s.is_ok()) return s;
+  if (Status s = treating.ledger->commit(); !s.is_ok()) return s;
+  if (adjustments != nullptr) *adjustments = *staged;
+  return signed_statement;
+}
+
+std::vector<std::string> recorded_statements(const lg::Ledger& ledger, std::string_view day) {
+  std::vector<std::string> out;
+  for (auto& [name, text] : ledger.documents(kPrefix + std::string(day))) out.push_back(std::move(text));
+  return out;
+}
+
+Status verify_statement(std::string_view signed_text,
+                        const std::map<std::string, std::string>& public_keys) {
+  adapters::JsonParse parsed = adapters::parse_json(signed_text);
+  if (!parsed.value) return Status::error("statement: " + parsed.error);
+  const adapters::Json* statement = parsed.value->find("statement");
+  const adapters::Json* signatures = parsed.value->find("signatures");
+  if (statement == nullptr || signatures == nullptr || !signatures->is_array()) {
+    return Status::error("statement: not a signed statement");
+  }
+  adapters::JsonWriter w;
+  w.value(*statement);
+  const std::string body = w.take();
+  std::set<std::string> signed_by;
+  for (const adapters::Json& signature : signatures->items) {
+    const adapters::Json* region = signature.find("region");
+    const adapters::Json* value = signature.find("signature");
+    if (region == nullptr || value == nullptr) return Status::error("statement: malformed signature");
+    auto key = public_keys.find(region->text);
+    if (key == public_keys.end()) return Status::error("statement: no public key of " + region->text);
+    Result<lg::SigningKey> verifier = lg::SigningKey::from_public_raw(key->second);
+    Result<std::string> raw = lg::bytes_from_hex(value->text);
+    if (!verifier.is_ok() || !raw.is_ok() || !verifier->verify(body, *raw)) {
+      return Status::error("statement: the signature of " + region->text + " does not verify");
+    }
+    signed_by.insert(region->text);
+  }
+  const adapters::Json* insured = statement->find("insured");
+  const adapters::Json* treating = statement->find("treating");
+  if (insured == nullptr || treating == nullptr || !signed_by.contains(insured->text) ||
+      !signed_by.contains(treating->text)) {
+    return Status::error("statement: not signed by both regions");
+  }
+  return Status::ok();
+}
+
+}  // namespace medclear::gateway

@@ -1,0 +1,55 @@
+// The nightly reconciliation's statements: one region pair on one business day, reconciled claim
+// by claim with the hash-tree protocol of clearing/reconcile.h over what each ledger booked
+// (ledger/recon_items.h), signed by both regions' seal keys, kept in both ledgers (document
+// "statement/recon/<day>/<insured>-<treating>"), and its differences resolved by adjustment
+// entries on the treating side that reference it (ledger/adjust.h).
+//
+// Signed statement (JSON): {"statement": {medclear.reconciliation.v1 …}, "statement_sha256": hex,
+// "signatures": [{"region", "public_key" (hex, Ed25519 raw), "signature" (hex over the exact
+// statement text)} × 2], "adjustments": n}
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clearing/reconcile.h"
+#include "clearing/time.h"
+#include "ledger/directory.h"
+
+namespace medclear::gateway {
+
+struct PairStatement {
+  std::string insured;
+  std::string treating;
+  clearing::Date day;
+  clearing::ReconResult result;
+  size_t insured_claims = 0;
+  size_t treating_claims = 0;
+  std::string id() const;  // <day>/<insured>-<treating>
+};
+
+// Every pair with business on `day` among the ledgers (or only `only`), in pair order.
+Result<std::vector<PairStatement>> reconcile_day(
+    const std::map<std::string, ledger::Ledger*>& ledgers, clearing::Date day,
+    const std::optional<std::pair<std::string, std::string>>& only = std::nullopt);
+
+std::string recon_statement_json(const PairStatement& statement);
+
+// Signs the statement with both regions' keys, keeps it in both ledgers and, when it differs,
+// stages the adjustments in the treating ledger (business day `adjustment_day`); commits both.
+// Returns the signed statement. Recording the same statement again changes nothing.
+Result<std::string> record_statement(ledger::LedgerDirectory& insured,
+                                     ledger::LedgerDirectory& treating,
+                                     const PairStatement& statement,
+                                     clearing::Date adjustment_day, size_t* adjustments = nullptr);
+
+// The signed statements a ledger keeps for `day` (all days when empty), in id order.
+std::vector<std::string> recorded_statements(const ledger::Ledger& ledger, std::string_view day);
+
+// Checks a signed statement's two signatures against the given public keys (raw, by region).
+Status verify_statement(std::string_view signed_json,
+                        const std::map<std::string, std::string>& public_keys);
+
+}  // namespace medclear::gateway

@@ -1,0 +1,34 @@
+// Resolving a reconciliation difference without editing anything: adjustment entries appended on
+// the treating side that bring its booking of a claim to what the insured side booked (the
+// insured region decided the claim, so its ledger is the reference). For each differing
+// settlement id: the negation of the treating side's booking when one is in effect, and a copy of
+// the insured side's booking when one is in effect there — so a claim missing on the insured side
+// is taken back, a claim missing on the treating side is booked, an amount that differs is
+// replaced, and a cancel known on one side only is followed.
+//
+// An adjustment is a record of kind kAdjustment with msgid and setl_id
+// "adj:<statement id>:<setl_id>:<n>" (the statement it resolves, the claim, 1 or 2) and no
+// `compensates` (it leaves the claim's own cancel chain alone). Reconciliation items skip
+// adjustments (a statement stays what it was); period totals and balances include them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "clearing/status.h"
+#include "clearing/time.h"
+#include "ledger/ledger.h"
+
+namespace medclear::ledger {
+
+// Whether the settlement `setl_id` is in effect in this ledger: booked and not compensated, or
+// its compensation compensated in turn.
+bool in_effect(const Ledger& ledger, const std::string& setl_id);
+
+// Stages the adjustments of `setl_ids` in `treating` (nothing is committed); returns how many
+// entries were staged. `day` is the business day of the adjustments.
+Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
+                                 const std::string& statement_id,
+                                 const std::vector<std::string>& setl_ids, clearing::Date day);
+
+}  // namespace medclear::ledger
