@@ -31,13 +31,22 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.key("statements").integer(static_cast<int64_t>(r.statements));
   w.key("bytes_exchanged").integer(static_cast<int64_t>(r.recon_bytes));
   w.key("bytes_full_transfer").integer(static_cast<int64_t>(r.recon_full_bytes));
+  w.key("adjustments").integer(static_cast<int64_t>(r.adjustments));
   w.key("method").string("claim by claim, hash trees per region pair and business day");
   w.end_object();
   w.key("clearing").begin_object();
   w.key("period").string(r.period);
   w.key("positions").begin_object();
   for (const auto& [region, net] : r.positions) w.key(region).string(net.to_string());
-  w.end_object().end_object();
+  w.end_object();
+  w.key("held_pairs").integer(static_cast<int64_t>(r.held_pairs));
+  w.key("gross").string(r.clearing_gross.to_string());
+  w.key("total_pay_in").string(r.clearing_pay_in.to_string());
+  w.key("flags").begin_array();
+  for (const std::string& flag : r.clearing_flags) w.string(flag);
+  w.end_array();
+  w.key("statements").string("clearing/");
+  w.end_object();
   char throughput[32];
   std::snprintf(throughput, sizeof throughput, "%.0f", r.throughput_claims_per_s);
   w.key("throughput_claims_per_s").number_text(throughput);
@@ -179,15 +188,23 @@ std::string summary_text(const Report& r, const std::string& dir) {
   out << "  reconciliation: " << r.statements << " statements (pair × day), " << r.pairs_balanced
       << " of " << r.pairs << " region pairs balanced; differences injected " << r.differences_injected
       << ", found " << r.differences_found << "; " << r.recon_bytes << " bytes exchanged of "
-      << r.recon_full_bytes << "\n";
+      << r.recon_full_bytes << "; resolved by " << r.adjustments << " adjustment entries\n";
   std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
   std::sort(positions.begin(), positions.end(),
             [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });
   out << "  net positions " << r.period << ":";
+  const auto signed_yuan = [](cl::Money m) { return (m.is_negative() ? "" : "+") + m.to_string(); };
   for (size_t i = 0; i < positions.size() && i < 3; ++i) {
-    out << " " << positions[i].first << " +" << positions[i].second.to_string();
+    out << " " << positions[i].first << " " << signed_yuan(positions[i].second);
   }
-  if (positions.size() > 3) out << " … " << positions.back().first << " " << positions.back().second.to_string();
+  if (positions.size() > 3) out << " … " << positions.back().first << " " << signed_yuan(positions.back().second);
+  out << "\n  clearing: one payment per region moves " << r.clearing_pay_in.to_string() << " instead of "
+      << r.clearing_gross.to_string() << " pair by pair; " << r.held_pairs << " pairs held";
+  if (!r.clearing_flags.empty()) {
+    out << "; flagged:";
+    for (size_t i = 0; i < r.clearing_flags.size() && i < 4; ++i) out << " " << r.clearing_flags[i];
+    if (r.clearing_flags.size() > 4) out << " (+" << r.clearing_flags.size() - 4 << " more)";
+  }
   out << "\n";
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.0f", r.throughput_claims_per_s);
@@ -198,7 +215,7 @@ std::string summary_text(const Report& r, const std::string& dir) {
   for (const std::string& line : r.mismatch_lines) out << "\n    " << line;
   out << (r.auditor_mismatches ? "\n  replay with --seed " + std::to_string(r.seed) : "") << "\n";
   out << "  report: " << dir << "/report.html   summary: " << dir << "/summary.json   ledgers: " << dir
-      << "/ledgers/\n";
+      << "/ledgers/   statements: " << dir << "/clearing/\n";
   return out.str();
 }
 

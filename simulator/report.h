@@ -30,7 +30,12 @@ struct Report {
   uint64_t recon_bytes = 0;       // exchanged by the hash-tree protocol
   uint64_t recon_full_bytes = 0;  // what sending whole days would take
   std::map<std::pair<std::string, std::string>, clearing::Money> flows;  // (insured, treating)
-  std::map<std::string, clearing::Money> positions;  // region → receivables − payables
+  uint64_t adjustments = 0;       // entries that resolved the differences
+  std::map<std::string, clearing::Money> positions;  // region → receivables − payables (the clearing's)
+  uint64_t held_pairs = 0;        // pairs the clearing could not net (sides differ)
+  clearing::Money clearing_gross;   // what one payment per pair would move
+  clearing::Money clearing_pay_in;  // what the clearing moves (= pay-outs)
+  std::vector<std::string> clearing_flags;  // "REGION below_floor" / "REGION prepayment_overdrawn"
   uint64_t ledger_entries = 0;
   std::vector<std::string> ledger_problems;
   double elapsed_s = 0;

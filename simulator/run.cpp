@@ -19,6 +19,8 @@
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
 #include "clearing/reconcile.h"
+#include "gateway/clearing_house.h"
+#include "gateway/recon_statement.h"
 #include "gateway/region_set.h"
 #include "ledger/directory.h"
 #include "ledger/entry.h"
@@ -452,7 +454,6 @@ int run_simulation(const RunOptions& options) {
   }
   // Divergences (--faults): settlements booked on a treating side only, as a lost message or a
   // hand-made entry would leave them; the nightly reconciliation must find exactly these.
-  std::map<std::pair<std::string, std::string>, cl::Money> injected_amounts;
   std::set<std::string> injected_ids;
   if (options.faults) {
     std::mt19937_64 random(options.seed ^ 0xd1ff);
@@ -474,10 +475,6 @@ int run_simulation(const RunOptions& options) {
         if (ledger.seq_by_setl_id(record.setl_id) || ledger.seq_by_msgid(record.msgid)) continue;
         if (!ledger.stage(record, lg::Side::kTreating).is_ok()) continue;
         injected_ids.insert(record.setl_id);
-        const std::pair<std::string, std::string> key{lg::region_of(record.insuplc_admdvs), it->first};
-        for (const lg::Leg& leg : lg::legs_for(record, lg::Side::kTreating)) {
-          if (leg.account == "receivable:" + key.first) injected_amounts[key] = injected_amounts[key] + leg.amount;
-        }
       }
       if (Status committed = ledger.commit(); !committed.is_ok()) {
         report.ledger_problems.push_back(it->first + ": " + committed.message());
@@ -485,36 +482,41 @@ int run_simulation(const RunOptions& options) {
     }
   }
   report.differences_injected = injected_ids.size();
-  // Nightly reconciliation, claim by claim, every day and every pair with business.
-  const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
+  // Nightly reconciliation, claim by claim, every day and every pair with business: each
+  // statement signed by both regions and kept in both ledgers, its differences resolved by
+  // adjustment entries on the treating side that reference it.
+  std::map<std::string, lg::Ledger*> open_ledgers;
+  for (auto& [region, directory] : ledgers) open_ledgers[region] = directory.ledger.get();
   std::set<std::pair<std::string, std::string>> unbalanced_pairs;
   for (int d = 0; d < options.days; ++d) {
     const cl::Date day = cl::Date::from_days(first_day + d);
-    std::map<std::string, lg::PairItems> items;
-    for (auto& [region, directory] : ledgers) {
-      Result<lg::PairItems> read = lg::recon_items(*directory.ledger, day);
-      if (read.is_ok()) items[region] = std::move(*read);
+    Result<std::vector<gw::PairStatement>> statements = gw::reconcile_day(open_ledgers, day);
+    if (!statements.is_ok()) {
+      report.ledger_problems.push_back("reconcile " + day.to_string() + ": " + statements.status().message());
+      continue;
     }
-    std::set<std::pair<std::string, std::string>> pairs;
-    for (auto& [region, by_pair] : items) {
-      for (auto& [pair, list] : by_pair) pairs.insert(pair);
-    }
-    for (const auto& pair : pairs) {
-      cl::ReconSide insured(items[pair.first][pair], hash);
-      cl::ReconSide treating(items[pair.second][pair], hash);
-      const cl::ReconResult result = cl::reconcile(insured, treating);
+    for (const gw::PairStatement& statement : *statements) {
       ++report.statements;
-      report.recon_bytes += result.bytes_exchanged;
-      report.recon_full_bytes += result.bytes_full_transfer;
-      for (const cl::ReconDifference& difference : result.differences) {
+      report.recon_bytes += statement.result.bytes_exchanged;
+      report.recon_full_bytes += statement.result.bytes_full_transfer;
+      for (const cl::ReconDifference& difference : statement.result.differences) {
         ++report.differences_found;
         if (!injected_ids.contains(difference.setl_id)) ++report.auditor_mismatches;
-        unbalanced_pairs.insert(pair);
+        unbalanced_pairs.insert({statement.insured, statement.treating});
       }
+      size_t adjustments = 0;
+      Result<std::string> recorded = gw::record_statement(
+          ledgers.at(statement.insured), ledgers.at(statement.treating), statement, last_day, &adjustments);
+      if (!recorded.is_ok()) {
+        report.ledger_problems.push_back(statement.id() + ": " + recorded.status().message());
+      }
+      report.adjustments += adjustments;
     }
   }
   if (report.differences_found != report.differences_injected) ++report.auditor_mismatches;
-  // Seal and verify every ledger; keep its balances for the totals and the positions.
+  // Each injected settlement is taken back by exactly one adjustment.
+  if (report.adjustments != report.differences_injected) ++report.auditor_mismatches;
+  // Seal and verify every ledger; keep its balances for the totals.
   std::map<std::string, std::map<std::string, cl::Money>> balances;
   for (auto& [region, directory] : ledgers) {
     Result<lg::SigningKey> key = directory.seal_key();
@@ -527,8 +529,34 @@ int run_simulation(const RunOptions& options) {
     report.ledger_entries += verified.entries;
     balances[region] = directory.ledger->balances();
   }
+  // The monthly clearing over the reconciled ledgers, each region's prepayment sized by its
+  // population (floor a third of it), statements into OUT/clearing.
+  std::map<std::string, cl::Prepayment> prepayments;
+  for (size_t i = 0; i < nation.regions.size(); ++i) {
+    const int64_t fen = static_cast<int64_t>(nation.population[i]) * 40'000 * options.claims_per_day / 1000;
+    prepayments[nation.regions[i]] = {cl::Money::from_fen(fen), cl::Money::from_fen(fen / 3)};
+  }
+  Result<gw::PeriodClearing> cleared = gw::clear_period(open_ledgers, report.period, prepayments, true);
+  if (!cleared.is_ok()) {
+    report.ledger_problems.push_back("clearing " + report.period + ": " + cleared.status().message());
+  } else {
+    if (Status written = gw::write_clearing_files(*cleared, (out / "clearing").string()); !written.is_ok()) {
+      report.ledger_problems.push_back(written.message());
+    }
+    report.held_pairs = cleared->held.size();
+    report.clearing_gross = cleared->result.gross;
+    report.clearing_pay_in = cleared->result.total_pay_in;
+    for (const cl::RegionPosition& p : cleared->result.positions) {
+      report.positions[p.region] = p.net;
+      if (p.below_floor()) report.clearing_flags.push_back(p.region + " below_floor");
+      if (p.overdrawn()) report.clearing_flags.push_back(p.region + " prepayment_overdrawn");
+    }
+  }
+  open_ledgers.clear();
   ledgers.clear();
-  // What the ledgers must say, from the auditor's own records and the posting rules.
+  // What the ledgers must say, from the auditor's own records and the posting rules: every pair's
+  // payable and receivable (the injected divergences taken back by their adjustments), and the
+  // clearing's positions and no held pair.
   std::map<std::pair<std::string, std::string>, cl::Money> expected;  // (insured, treating)
   for (const cl::SettlementRecord& record : simulation.oracle_records_) {
     const std::string insured = lg::region_of(record.insuplc_admdvs);
@@ -545,6 +573,7 @@ int run_simulation(const RunOptions& options) {
     const auto it = accounts.find(account);
     return it == accounts.end() ? cl::Money() : it->second;
   };
+  std::map<std::string, cl::Money> expected_positions;
   for (const std::string& insured : nation.regions) {
     for (const std::string& treating : nation.regions) {
       if (insured == treating) continue;
@@ -554,19 +583,17 @@ int run_simulation(const RunOptions& options) {
       if (payable.is_zero() && receivable.is_zero() && want.is_zero()) continue;
       ++report.pairs;
       if (!unbalanced_pairs.contains({insured, treating})) ++report.pairs_balanced;
-      if (payable != want || receivable != want + injected_amounts[{insured, treating}]) {
-        ++report.auditor_mismatches;
-      }
+      if (payable != want || receivable != want) ++report.auditor_mismatches;
       report.flows[{insured, treating}] = receivable;
-      report.positions[treating] = report.positions[treating] + receivable;
-      report.positions[insured] = report.positions[insured] - payable;
+      expected_positions[treating] += want;
+      expected_positions[insured] -= want;
     }
   }
-  cl::Money sum;
-  for (const auto& [region, net] : report.positions) sum = sum + net;
-  cl::Money injected_total;
-  for (const auto& [pair, amount] : injected_amounts) injected_total = injected_total + amount;
-  if (sum != injected_total) ++report.auditor_mismatches;  // zero without divergences
+  if (report.held_pairs != 0) ++report.auditor_mismatches;
+  for (const auto& [region, net] : expected_positions) {
+    const auto it = report.positions.find(region);
+    if (it == report.positions.end() ? !net.is_zero() : it->second != net) ++report.auditor_mismatches;
+  }
   report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (Status written = write_reports(report, out.string()); !written.is_ok()) {
     std::cerr << "medclear demo: " << written.message() << "\n";

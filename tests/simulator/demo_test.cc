@@ -98,6 +98,16 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
     EXPECT_NE(summary.find(key), std::string::npos) << key << " missing: " << summary;
   }
   EXPECT_NE(testing::read_file(out + "/report.html").find("<svg"), std::string::npos);
+  // The monthly clearing netted every pair (the divergences were resolved first) and wrote each
+  // region's statement in both formats.
+  EXPECT_NE(summary.find("\"held_pairs\":0"), std::string::npos) << summary;
+  for (const char* region : {"110000", "310000", "440000"}) {
+    EXPECT_NE(testing::read_file(out + "/clearing/statement-" + std::string(region) + ".csv").find("net"),
+              std::string::npos) << region;
+    EXPECT_NE(testing::read_file(out + "/clearing/statement-" + std::string(region) + ".json")
+                  .find("\"format\":\"medclear.clearing-statement.v1\""),
+              std::string::npos) << region;
+  }
   EXPECT_FALSE(testing::read_file(out + "/report.json").empty());
   for (const char* region : {"110000", "310000", "440000"}) {
     const auto [verify_code, verify_output] =
