@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "gateway/adjudicate.h"
+#include "gateway/audit_report.h"
 #include "gateway/clearing_house.h"
 #include "simulator/demo_command.h"
 #include "gateway/ledger_commands.h"
@@ -31,6 +32,8 @@ constexpr Command kCommands[] = {
      medclear::gateway::reconcile_main},
     {"clear", "the monthly clearing: net positions, one pay-in or pay-out per region",
      medclear::gateway::clear_main},
+    {"audit", "audit report for regulators: totals, statements, anomalies, integrity",
+     medclear::gateway::audit_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
 };

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package medclear needs to build, test and run, but only those missing.
 # Safe to run again and again: when everything is present it does nothing and takes well under a second.
+#   ops/install-deps.sh          what building and running need
+#   ops/install-deps.sh --tests  also what the tests need: headless Chromium renders the audit
+#                                report page to a screenshot (with a font for its text)
 set -euo pipefail
 
 packages=(
@@ -10,6 +13,9 @@ packages=(
   librocksdb-dev librdkafka-dev libspdlog-dev libfmt-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium fonts-dejavu-core)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,7 @@
 # Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/ops/install-deps.sh" --tests
 
 "$root/ops/build.sh" release
 (cd "$root/build/release" && ctest --output-on-failure -j"$(nproc)")

@@ -51,6 +51,7 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   std::snprintf(throughput, sizeof throughput, "%.0f", r.throughput_claims_per_s);
   w.key("throughput_claims_per_s").number_text(throughput);
   w.key("auditor_mismatches").integer(static_cast<int64_t>(r.auditor_mismatches));
+  w.key("anomalies").integer(static_cast<int64_t>(r.anomalies));
   w.key("ledger_entries").integer(static_cast<int64_t>(r.ledger_entries));
   w.key("ledgers_verified").boolean(r.ledger_problems.empty());
   w.key("ledger_problems").begin_array();
@@ -65,108 +66,31 @@ Status write_file(const std::string& path, const std::string& text) {
   return file ? Status::ok() : Status::error("cannot write " + path);
 }
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
-
-// The page a regulator reads at a glance: net positions as bars, the flow matrix as a heat map.
-std::string html(const Report& r) {
-  std::ostringstream page;
-  page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>medclear audit report "
-       << r.period << "</title><style>body{font-family:sans-serif;margin:24px;color:#222}"
-       << "h1{font-size:22px}h2{font-size:17px;margin-top:28px}table{border-collapse:collapse;font-size:11px}"
-       << "td,th{border:1px solid #ccc;padding:2px 4px;text-align:right}.ok{color:#1a7f37}.bad{color:#c00}"
-       << ".kpi{display:inline-block;margin-right:28px}.kpi b{display:block;font-size:20px}</style></head><body>";
-  page << "<h1>Cross-province settlement — audit report, period " << r.period << "</h1>";
-  page << "<div><span class=\"kpi\"><b>" << r.claims_settled << "</b>entries settled</span>"
-       << "<span class=\"kpi\"><b>" << [&] { uint64_t n = 0; for (auto& [c, k] : r.claims_refused) n += k; return n; }()
-       << "</b>requests refused</span><span class=\"kpi\"><b>" << r.pairs_balanced << " / " << r.pairs
-       << "</b>region pairs balanced</span><span class=\"kpi\"><b class=\""
-       << (r.ledger_problems.empty() ? "ok\">verified" : "bad\">FAILED") << "</b>ledgers and seals</span>"
-       << "<span class=\"kpi\"><b class=\"" << (r.auditor_mismatches == 0 ? "ok" : "bad") << "\">"
-       << r.auditor_mismatches << "</b>auditor mismatches</span></div>";
-  // Net positions: receivables − payables, one bar per region.
-  int64_t largest = 1;
-  for (const auto& [region, net] : r.positions) largest = std::max(largest, net.fen() < 0 ? -net.fen() : net.fen());
-  const int row = 18;
-  const int height = row * static_cast<int>(r.positions.size()) + 20;
-  page << "<h2>Net positions (yuan; right: the region receives, left: it pays)</h2>"
-       << "<svg width=\"760\" height=\"" << height << "\" role=\"img\" aria-label=\"net positions\">"
-       << "<line x1=\"430\" y1=\"0\" x2=\"430\" y2=\"" << height << "\" stroke=\"#888\"/>";
-  int y = 4;
-  for (const auto& [region, net] : r.positions) {
-    const int width = static_cast<int>(250.0 * static_cast<double>(net.fen() < 0 ? -net.fen() : net.fen()) /
-                                       static_cast<double>(largest));
-    const int x = net.fen() < 0 ? 430 - width : 430;
-    page << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\">" << region << "</text>"
-         << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << std::max(width, 1) << "\" height=\""
-         << row - 4 << "\" fill=\"" << (net.fen() < 0 ? "#d1495b" : "#2e86ab") << "\"/>"
-         << "<text x=\"" << (net.fen() < 0 ? 440 : 170) << "\" y=\"" << y + 12 << "\" font-size=\"10\">"
-         << net.to_string() << "</text>";
-    y += row;
-  }
-  page << "</svg>";
-  // Flow matrix: what each insured region owes each treating region.
-  int64_t flow_max = 1;
-  for (const auto& [pair, amount] : r.flows) flow_max = std::max(flow_max, amount.fen());
-  page << "<h2>Flow matrix (yuan owed by the insured region, row, to the treating region, column)</h2>"
-       << "<table><tr><th>insured \\ treating</th>";
-  for (const std::string& t : r.regions) page << "<th>" << t.substr(0, 2) << "</th>";
-  page << "</tr>";
-  for (const std::string& i : r.regions) {
-    page << "<tr><th>" << i << "</th>";
-    for (const std::string& t : r.regions) {
-      const auto it = r.flows.find({i, t});
-      if (it == r.flows.end()) {
-        page << "<td></td>";
-        continue;
-      }
-      const int shade = 255 - static_cast<int>(200.0 * static_cast<double>(it->second.fen()) /
-                                               static_cast<double>(flow_max));
-      page << "<td style=\"background:rgb(" << shade << "," << shade << ",255)\" title=\"" << i << "→" << t
-           << " " << it->second.to_string() << "\">" << it->second.fen() / 100 << "</td>";
-    }
-    page << "</tr>";
-  }
-  page << "</table><h2>Refused requests by reason</h2><table><tr><th>err_code</th><th>count</th></tr>";
-  for (const auto& [code, count] : r.claims_refused) page << "<tr><td>" << escape(code) << "</td><td>" << count << "</td></tr>";
-  page << "</table><h2>Amounts by fund field (yuan)</h2><table>";
-  for (const auto& [field, amount] : r.amounts) page << "<tr><td>" << field << "</td><td>" << amount.to_string() << "</td></tr>";
-  page << "</table>";
-  for (const std::string& problem : r.ledger_problems) page << "<p class=\"bad\">" << escape(problem) << "</p>";
-  page << "<p>Seed " << r.seed << ". Reconciliation: " << r.statements << " statements, "
-       << r.differences_found << " differences found (" << r.differences_injected << " injected). "
-       << "Positions are the month's receivables minus payables per region.</p></body></html>\n";
-  return page.str();
-}
-
 }  // namespace
 
-Status write_reports(const Report& report, const std::string& dir) {
+Status write_reports(const Report& report, const std::string& dir, const std::string& audit_json,
+                     const std::string& audit_html) {
   adapters::JsonWriter summary;
   summary.begin_object();
   write_common(summary, report);
   summary.end_object();
   if (Status s = write_file(dir + "/summary.json", summary.str() + "\n"); !s.is_ok()) return s;
-  adapters::JsonWriter full;
-  full.begin_object();
-  full.key("period").string(report.period);
-  write_common(full, report);
-  full.key("flows").begin_array();
-  for (const auto& [pair, amount] : report.flows) {
-    full.begin_object().key("insured").string(pair.first).key("treating").string(pair.second);
-    full.key("amount").string(amount.to_string()).end_object();
-  }
-  full.end_array().end_object();
-  if (Status s = write_file(dir + "/report.json", full.str() + "\n"); !s.is_ok()) return s;
-  return write_file(dir + "/report.html", html(report));
+  if (Status s = write_file(dir + "/report.json", audit_json + "\n"); !s.is_ok()) return s;
+  return write_file(dir + "/report.html", audit_html);
+}
+
+std::string demo_preface_html(const Report& r) {
+  std::ostringstream page;
+  uint64_t refused = 0;
+  for (const auto& [code, count] : r.claims_refused) refused += count;
+  page << "<p>Simulated nation, seed " << r.seed << ": " << r.claims_submitted << " requests, "
+       << r.claims_settled << " entries settled, " << refused << " refused; the run's own auditor found <b class=\""
+       << (r.auditor_mismatches == 0 ? "ok" : "bad") << "\">" << r.auditor_mismatches
+       << " mismatches</b>; differences injected " << r.differences_injected << ", found "
+       << r.differences_found << ".</p><h2>Refused requests by reason</h2><table><tr><th>err_code</th><th>count</th></tr>";
+  for (const auto& [code, count] : r.claims_refused) page << "<tr><td>" << code << "</td><td>" << count << "</td></tr>";
+  page << "</table>";
+  return page.str();
 }
 
 std::string summary_text(const Report& r, const std::string& dir) {
@@ -214,6 +138,8 @@ std::string summary_text(const Report& r, const std::string& dir) {
   out << "  auditor: " << r.auditor_mismatches << " mismatches";
   for (const std::string& line : r.mismatch_lines) out << "\n    " << line;
   out << (r.auditor_mismatches ? "\n  replay with --seed " + std::to_string(r.seed) : "") << "\n";
+  out << "  audit report: " << r.anomalies << " anomaly flags for review; integrity "
+      << (r.ledger_problems.empty() ? "intact" : "NOT intact") << "\n";
   out << "  report: " << dir << "/report.html   summary: " << dir << "/summary.json   ledgers: " << dir
       << "/ledgers/   statements: " << dir << "/clearing/\n";
   return out.str();

@@ -1,5 +1,5 @@
-// What a demo run found, and its outputs (contracts/demo.md): summary.json, report.json and the
-// regulators' report.html with the net positions and the flow matrix between regions.
+// What a demo run found, and its outputs (contracts/demo.md): summary.json, and the regulators'
+// audit report as report.json and report.html (net positions and the flow matrix as charts).
 #pragma once
 
 #include <map>
@@ -36,13 +36,18 @@ struct Report {
   clearing::Money clearing_gross;   // what one payment per pair would move
   clearing::Money clearing_pay_in;  // what the clearing moves (= pay-outs)
   std::vector<std::string> clearing_flags;  // "REGION below_floor" / "REGION prepayment_overdrawn"
+  uint64_t anomalies = 0;  // flags in the audit report
   uint64_t ledger_entries = 0;
   std::vector<std::string> ledger_problems;
   double elapsed_s = 0;
 };
 
-// Writes summary.json, report.json and report.html into `dir`.
-Status write_reports(const Report& report, const std::string& dir);
+// Writes summary.json, and the regulators' audit report (gateway/audit_report.h) as report.json
+// and report.html, into `dir`.
+Status write_reports(const Report& report, const std::string& dir, const std::string& audit_json,
+                     const std::string& audit_html);
+// What the demo adds at the top of the audit report page: its seed, its auditor, refusals.
+std::string demo_preface_html(const Report& report);
 // The few lines a person reads at the end of a run.
 std::string summary_text(const Report& report, const std::string& dir);
 

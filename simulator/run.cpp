@@ -19,6 +19,7 @@
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
 #include "clearing/reconcile.h"
+#include "gateway/audit_report.h"
 #include "gateway/clearing_house.h"
 #include "gateway/recon_statement.h"
 #include "gateway/region_set.h"
@@ -552,6 +553,22 @@ int run_simulation(const RunOptions& options) {
       if (p.overdrawn()) report.clearing_flags.push_back(p.region + " prepayment_overdrawn");
     }
   }
+  // The regulators' audit report over the same ledgers; it must agree with what the run saw.
+  std::string audit_json, audit_html;
+  Result<gw::AuditReport> audit =
+      gw::build_audit_report(open_ledgers, cl::Date::from_days(first_day), last_day, &nation.reference);
+  if (!audit.is_ok()) {
+    report.ledger_problems.push_back("audit report: " + audit.status().message());
+  } else {
+    if (!audit->intact() || audit->statements != report.statements ||
+        audit->adjustments != report.adjustments || audit->positions != report.positions) {
+      ++report.auditor_mismatches;
+      report.mismatch_lines.push_back("the audit report disagrees with the run (statements, adjustments, "
+                                      "positions or integrity)");
+    }
+    report.anomalies = audit->anomalies.size();
+    audit_json = gw::audit_json(*audit);
+  }
   open_ledgers.clear();
   ledgers.clear();
   // What the ledgers must say, from the auditor's own records and the posting rules: every pair's
@@ -595,7 +612,8 @@ int run_simulation(const RunOptions& options) {
     if (it == report.positions.end() ? !net.is_zero() : it->second != net) ++report.auditor_mismatches;
   }
   report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
-  if (Status written = write_reports(report, out.string()); !written.is_ok()) {
+  if (audit.is_ok()) audit_html = gw::audit_html(*audit, demo_preface_html(report));
+  if (Status written = write_reports(report, out.string(), audit_json, audit_html); !written.is_ok()) {
     std::cerr << "medclear demo: " << written.message() << "\n";
     return 1;
   }
