@@ -107,69 +107,89 @@ bool AuditReport::intact() const {
   return std::all_of(integrity.begin(), integrity.end(), [](const LedgerIntegrity& l) { return l.ok; });
 }
 
-Result<AuditReport> build_audit_report(const std::map<std::string, lg::Ledger*>& ledgers,
-                                       cl::Date from, cl::Date to,
-                                       const cl::ReferenceData* reference) {
+Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Date to,
+                                 const cl::ReferenceData* reference) {
   if (to < from) return Status::error("the report's last day is before its first");
+  AuditScan scan;
+  scan.region = ledger.region();
+  scan.filings_checked = reference != nullptr;
+  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(cl::Date::from_days(from.days() - 1), to);
+  if (!seqs.is_ok()) return Status::error(scan.region + ": " + seqs.status().message());
+  for (const uint64_t seq : *seqs) {
+    Result<lg::DecodedEntry> decoded = ledger.entry(seq);
+    if (!decoded.is_ok()) return Status::error(scan.region + ": " + decoded.status().message());
+    const lg::Entry& entry = decoded->entry;
+    const cl::SettlementRecord& r = entry.record;
+    if (entry.side == lg::Side::kTreating) {
+      if (r.kind == cl::RecordKind::kAdjustment) ++scan.by_status["adjusted"];
+      continue;
+    }
+    const std::string insured = lg::region_of(r.insuplc_admdvs);
+    const std::string treating = lg::region_of(r.mdtrtarea_admvs);
+    add(scan.pairs[{insured, treating}], r.amounts);
+    switch (r.kind) {
+      case cl::RecordKind::kSettlement: ++scan.by_status["settled"]; break;
+      case cl::RecordKind::kCancel: ++scan.by_status["cancelled"]; break;
+      case cl::RecordKind::kReversal: ++scan.by_status["reversed"]; break;
+      case cl::RecordKind::kAdjustment: ++scan.by_status["adjusted"]; break;
+    }
+    if (r.kind != cl::RecordKind::kSettlement) continue;
+    scan.bills[{insured, r.insutype, r.med_type}][r.psn_no] += r.amounts.medfee_sumamt;
+    scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(r.fixmedins_code);
+    if (reference != nullptr && r.amounts.fund_pay_sumamt > cl::Money::zero()) {
+      const cl::Person* person = reference->person(r.psn_no);
+      const cl::Policy* policy = reference->policy_for(r.insuplc_admdvs, r.insutype, r.setl_time.date);
+      const bool filed = person != nullptr && policy != nullptr &&
+                         cl::ReferenceData::filing_for(*person, *policy, r.mdtrtarea_admvs,
+                                                       r.setl_time.date) != nullptr;
+      if (!filed && cl::is_emergency(r.med_type)) {
+        ++scan.paid_unfiled_emergency;
+      } else if (!filed && policy != nullptr && policy->unfiled) {
+        ++scan.paid_unfiled_terms;
+      } else if (!filed) {  // the policy refuses claims without a filing: it should not be paid
+        scan.anomalies.push_back({"paid_without_valid_filing", insured, r.setl_id,
+                                  "psn_no " + r.psn_no + " med_type " + r.med_type + " paid " +
+                                      r.amounts.fund_pay_sumamt.to_string() + " at " + r.fixmedins_code});
+      }
+    }
+  }
+  read_statements(ledger, from, to, scan.recon_docs, scan.clearing_docs);
+  // Integrity: the whole ledger, every seal and its signature.
+  const lg::VerifyReport verified = lg::verify_ledger(ledger, nullptr);
+  scan.integrity = {scan.region, verified.ok, verified.problem, verified.entries,
+                    static_cast<size_t>(verified.seals), "", lg::to_hex(ledger.head_hash())};
+  if (ledger.last_sealed_day()) scan.integrity.last_sealed_day = ledger.last_sealed_day()->to_string();
+  return scan;
+}
+
+AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to) {
   AuditReport report;
   report.from = from;
   report.to = to;
-  report.filings_checked = reference != nullptr;
-  std::map<std::string, std::string> recon_docs, clearing_docs;
-  // Per (insured region, insutype, med_type): each person's settled bills; per (person, day,
-  // bill): the hospitals.
+  report.filings_checked = !scans.empty();
   std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, cl::Money>> bills;
   std::map<std::tuple<std::string, int32_t, int64_t>, std::set<std::string>> same_bill;
-  for (const auto& [region, ledger] : ledgers) {
-    report.regions.push_back(region);
-    Result<std::vector<uint64_t>> seqs =
-        ledger->entries_of_days(cl::Date::from_days(from.days() - 1), to);
-    if (!seqs.is_ok()) return Status::error(region + ": " + seqs.status().message());
-    for (const uint64_t seq : *seqs) {
-      Result<lg::DecodedEntry> decoded = ledger->entry(seq);
-      if (!decoded.is_ok()) return Status::error(region + ": " + decoded.status().message());
-      const lg::Entry& entry = decoded->entry;
-      const cl::SettlementRecord& r = entry.record;
-      if (entry.side == lg::Side::kTreating) {
-        if (r.kind == cl::RecordKind::kAdjustment) ++report.by_status["adjusted"];
-        continue;
-      }
-      const std::string insured = lg::region_of(r.insuplc_admdvs);
-      const std::string treating = lg::region_of(r.mdtrtarea_admvs);
-      add(report.pairs[{insured, treating}], r.amounts);
-      switch (r.kind) {
-        case cl::RecordKind::kSettlement: ++report.by_status["settled"]; break;
-        case cl::RecordKind::kCancel: ++report.by_status["cancelled"]; break;
-        case cl::RecordKind::kReversal: ++report.by_status["reversed"]; break;
-        case cl::RecordKind::kAdjustment: ++report.by_status["adjusted"]; break;
-      }
-      if (r.kind != cl::RecordKind::kSettlement) continue;
-      bills[{insured, r.insutype, r.med_type}][r.psn_no] += r.amounts.medfee_sumamt;
-      same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(r.fixmedins_code);
-      if (reference != nullptr && r.amounts.fund_pay_sumamt > cl::Money::zero()) {
-        const cl::Person* person = reference->person(r.psn_no);
-        const cl::Policy* policy = reference->policy_for(r.insuplc_admdvs, r.insutype, r.setl_time.date);
-        const bool filed = person != nullptr && policy != nullptr &&
-                           cl::ReferenceData::filing_for(*person, *policy, r.mdtrtarea_admvs,
-                                                         r.setl_time.date) != nullptr;
-        if (!filed && cl::is_emergency(r.med_type)) {
-          ++report.paid_unfiled_emergency;
-        } else if (!filed && policy != nullptr && policy->unfiled) {
-          ++report.paid_unfiled_terms;
-        } else if (!filed) {  // the policy refuses claims without a filing: it should not be paid
-          report.anomalies.push_back({"paid_without_valid_filing", insured, r.setl_id,
-                                      "psn_no " + r.psn_no + " med_type " + r.med_type + " paid " +
-                                          r.amounts.fund_pay_sumamt.to_string() + " at " + r.fixmedins_code});
-        }
-      }
+  std::map<std::string, std::string> recon_docs, clearing_docs;
+  std::sort(scans.begin(), scans.end(), [](const AuditScan& a, const AuditScan& b) { return a.region < b.region; });
+  for (AuditScan& scan : scans) {
+    report.regions.push_back(scan.region);
+    for (const auto& [pair, t] : scan.pairs) {
+      FundTotals& into = report.pairs[pair];
+      into.entries += t.entries;
+      for (const auto& [field, member] : fund_fields()) into.*member += t.*member;
     }
-    read_statements(*ledger, from, to, recon_docs, clearing_docs);
-    // Integrity: the whole ledger, every seal and its signature.
-    const lg::VerifyReport verified = lg::verify_ledger(*ledger, nullptr);
-    LedgerIntegrity integrity{region, verified.ok, verified.problem, verified.entries,
-                              static_cast<size_t>(verified.seals), "", lg::to_hex(ledger->head_hash())};
-    if (ledger->last_sealed_day()) integrity.last_sealed_day = ledger->last_sealed_day()->to_string();
-    report.integrity.push_back(std::move(integrity));
+    for (const auto& [status, count] : scan.by_status) report.by_status[status] += count;
+    for (auto& [group, people] : scan.bills) {
+      for (const auto& [psn, total] : people) bills[group][psn] += total;
+    }
+    for (auto& [key, hospitals] : scan.same_bill) same_bill[key].insert(hospitals.begin(), hospitals.end());
+    for (Anomaly& a : scan.anomalies) report.anomalies.push_back(std::move(a));
+    report.filings_checked = report.filings_checked && scan.filings_checked;
+    report.paid_unfiled_terms += scan.paid_unfiled_terms;
+    report.paid_unfiled_emergency += scan.paid_unfiled_emergency;
+    recon_docs.merge(scan.recon_docs);
+    clearing_docs.merge(scan.clearing_docs);
+    report.integrity.push_back(std::move(scan.integrity));
   }
   for (const auto& [key, hospitals] : same_bill) {
     if (hospitals.size() < 2) continue;
@@ -234,11 +254,24 @@ Result<AuditReport> build_audit_report(const std::map<std::string, lg::Ledger*>&
   } else {
     report.positions_basis = "pair totals";
     for (const auto& [pair, totals] : report.pairs) {
-      report.positions[pair.second] += totals.funds;
-      report.positions[pair.first] -= totals.funds;
+      report.positions[pair.second] += totals.funds + totals.account;  // the payable between them
+      report.positions[pair.first] -= totals.funds + totals.account;
     }
   }
   return report;
+}
+
+Result<AuditReport> build_audit_report(const std::map<std::string, lg::Ledger*>& ledgers,
+                                       cl::Date from, cl::Date to,
+                                       const cl::ReferenceData* reference) {
+  if (to < from) return Status::error("the report's last day is before its first");
+  std::vector<AuditScan> scans;
+  for (const auto& [region, ledger] : ledgers) {
+    Result<AuditScan> scan = scan_for_audit(*ledger, from, to, reference);
+    if (!scan.is_ok()) return scan.status();
+    scans.push_back(std::move(*scan));
+  }
+  return merge_audit(std::move(scans), from, to);
 }
 
 std::string audit_json(const AuditReport& r) {

@@ -22,6 +22,8 @@
 #pragma once
 
 #include <map>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -93,7 +95,29 @@ struct AuditReport {
   bool intact() const;
 };
 
-// Reads (and verifies) the ledgers; `reference` enables the filing check (may be null).
+// One ledger's share of a report, read where the ledger lives (a node reads it on its worker,
+// between steps); merge_audit joins the shares.
+struct AuditScan {
+  std::string region;
+  std::map<std::pair<std::string, std::string>, FundTotals> pairs;
+  std::map<std::string, uint64_t> by_status;
+  // (insured region, insutype, med_type) → person → Σ bills; (person, day, bill) → hospitals.
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, clearing::Money>> bills;
+  std::map<std::tuple<std::string, int32_t, int64_t>, std::set<std::string>> same_bill;
+  std::vector<Anomaly> anomalies;
+  bool filings_checked = false;
+  uint64_t paid_unfiled_terms = 0;
+  uint64_t paid_unfiled_emergency = 0;
+  std::map<std::string, std::string> recon_docs;     // statement name → signed statement
+  std::map<std::string, std::string> clearing_docs;  // name/region → clearing statement
+  LedgerIntegrity integrity;
+};
+
+// Reads (and verifies) one ledger; `reference` enables the filing check (may be null).
+Result<AuditScan> scan_for_audit(const ledger::Ledger& ledger, clearing::Date from, clearing::Date to,
+                                 const clearing::ReferenceData* reference);
+AuditReport merge_audit(std::vector<AuditScan> scans, clearing::Date from, clearing::Date to);
+// Both, over ledgers at hand.
 Result<AuditReport> build_audit_report(const std::map<std::string, ledger::Ledger*>& ledgers,
                                        clearing::Date from, clearing::Date to,
                                        const clearing::ReferenceData* reference);

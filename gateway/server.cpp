@@ -22,7 +22,9 @@
 
 #include "adapters/json.h"
 #include "adapters/nhsa.h"
+#include "gateway/audit_report.h"
 #include "gateway/ledger_json.h"
+#include "gateway/recon_statement.h"
 #include "ledger/entry.h"
 #include "ledger/ledger.h"
 
@@ -41,6 +43,8 @@ using Millis = std::chrono::milliseconds;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// An audit report verifies whole ledgers on their workers: minutes for a big one, not millis.
+constexpr int64_t kAuditTimeoutMs = 300'000;
 
 // Who is calling, from the client certificate of the TLS session.
 struct Client {
@@ -541,14 +545,8 @@ struct Gateway::Impl {
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path.starts_with("/v1/claims/")) co_return claim(std::string(path.substr(11)), client);
     if (path == "/v1/balances") co_return co_await balances(query, client);
-    if (path == "/v1/reconciliations") co_return reconciliations(query, client);
-    if (path == "/v1/audit/report") {
-      if (client.role != "regulator") {
-        co_return error_reply(http::status::forbidden, "audit reports are for regulators");
-      }
-      co_return error_reply(http::status::not_implemented,
-                            "audit reports come with monthly clearing (not built yet)");
-    }
+    if (path == "/v1/reconciliations") co_return co_await reconciliations(query, client);
+    if (path == "/v1/audit/report") co_return co_await audit_report(query, client);
     if (path == "/v1/ledger/seals") co_return co_await ledger_read(query, client, "");
     co_return co_await ledger_read(query, client, std::string(path.substr(17)));
   }
@@ -627,18 +625,89 @@ struct Gateway::Impl {
     return w.take();
   }
 
-  Reply reconciliations(const std::map<std::string, std::string>& query, const Client& client) {
+  // The signed statements of the nightly reconciliation of `day` that the region's ledger keeps.
+  asio::awaitable<Reply> reconciliations(const std::map<std::string, std::string>& query,
+                                         const Client& client) {
     if (client.role == "hospital") {
-      return error_reply(http::status::forbidden, "for bureaus, regulators and nodes");
+      co_return error_reply(http::status::forbidden, "for bureaus, regulators and nodes");
     }
     auto day = query.find("day");
     if (day == query.end() || !cl::parse_date(day->second)) {
-      return error_reply(http::status::bad_request, "day=YYYY-MM-DD is required");
+      co_return error_reply(http::status::bad_request, "day=YYYY-MM-DD is required");
     }
-    adapters::JsonWriter w;
-    w.begin_object().key("day").string(day->second).key("region").string(options.region);
-    w.key("statements").begin_array().end_array().end_object();
-    return json_reply(w.take());
+    auto target = region_for(query, client);
+    if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
+    RegionNode* node = std::get<RegionNode*>(target);
+    const std::string wanted = day->second;
+    const auto start = [node, wanted](auto done) {
+          node->read([done = std::move(done), node, wanted](const lg::Ledger* ledger) {
+            if (ledger == nullptr) return done(std::nullopt);
+            adapters::JsonWriter w;
+            w.begin_object().key("day").string(wanted).key("region").string(node->region());
+            w.key("statements").begin_array();
+            for (const std::string& statement : recorded_statements(*ledger, wanted)) {
+              adapters::JsonParse parsed = adapters::parse_json(statement);
+              if (parsed.value) w.value(*parsed.value);  // the same text: the signature still holds
+            }
+            w.end_array().end_object();
+            done(w.take());
+          });
+        };
+    auto body = co_await await_from_worker<std::optional<std::string>>(
+        start, Millis(options.limits.answer_timeout_ms));
+    if (!body || !*body) co_return error_reply(http::status::service_unavailable, "node not ready");
+    co_return json_reply(std::move(**body));
+  }
+
+  // The regulators' audit report over every region this process serves: each ledger read (and
+  // verified) on its node's worker between steps, then merged (gateway/audit_report.h).
+  asio::awaitable<Reply> audit_report(const std::map<std::string, std::string>& query,
+                                      const Client& client) {
+    if (client.role != "regulator") {
+      co_return error_reply(http::status::forbidden, "audit reports are for regulators");
+    }
+    const auto from = query.count("from") ? cl::parse_date(query.at("from")) : std::nullopt;
+    const auto to = query.count("to") ? cl::parse_date(query.at("to")) : std::nullopt;
+    const std::string format = query.count("format") ? query.at("format") : "json";
+    if (!from || !to || *to < *from) {
+      co_return error_reply(http::status::bad_request, "from=YYYY-MM-DD&to=YYYY-MM-DD, from <= to");
+    }
+    if (format != "json" && format != "csv" && format != "html") {
+      co_return error_reply(http::status::bad_request, "format is json, csv or html");
+    }
+    std::vector<std::string> regions = services.regions;
+    if (regions.empty()) regions.push_back(options.region);
+    std::vector<AuditScan> scans;
+    for (const std::string& region : regions) {
+      RegionNode* node = region == options.region ? services.node
+                         : services.node_of        ? services.node_of(region)
+                                                   : nullptr;
+      if (node == nullptr) continue;
+      const cl::ReferenceData* reference = services.reference;
+      const cl::Date first = *from, last = *to;
+      using Scanned = std::pair<std::optional<AuditScan>, std::string>;
+      const auto start = [node, reference, first, last](auto done) {
+            node->read([done = std::move(done), reference, first, last](const lg::Ledger* ledger) {
+              if (ledger == nullptr) return done(Scanned{std::nullopt, "node not ready"});
+              Result<AuditScan> scan = scan_for_audit(*ledger, first, last, reference);
+              if (!scan.is_ok()) return done(Scanned{std::nullopt, scan.status().message()});
+              done(Scanned{std::move(*scan), ""});
+            });
+          };
+      auto scanned = co_await await_from_worker<Scanned>(start, Millis(kAuditTimeoutMs));
+      if (!scanned || !scanned->first) {
+        co_return error_reply(http::status::service_unavailable,
+                              "region " + region + ": " + (scanned ? scanned->second : "timed out"));
+      }
+      scans.push_back(std::move(*scanned->first));
+    }
+    const AuditReport report = merge_audit(std::move(scans), *from, *to);
+    Reply reply = json_reply(format == "json"  ? audit_json(report)
+                             : format == "csv" ? audit_csv(report)
+                                               : audit_html(report));
+    if (format == "csv") reply.content_type = "text/csv; charset=utf-8";
+    if (format == "html") reply.content_type = "text/html; charset=utf-8";
+    co_return reply;
   }
 
   // Seals (setl_id empty) or the inclusion proof of one settlement.

@@ -51,6 +51,7 @@ struct GatewayServices {
   const clearing::ReferenceData* reference = nullptr;
   Timeline* timeline = nullptr;
   std::function<RegionNode*(const std::string& region)> node_of;  // may return nullptr
+  std::vector<std::string> regions;  // every region served in this process (audit reports)
 };
 
 class Gateway {

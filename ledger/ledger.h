@@ -102,7 +102,7 @@ class Ledger {
   Result<std::vector<Digest>> leaves(const std::vector<uint64_t>& seqs) const;
   Result<std::vector<Digest>> prefix_leaves(uint64_t size) const;
 
-  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::DB* db() const { return db_.get(); }  // reads for verification; tests inject faults
 
  private:
   explicit Ledger(const LedgerOptions& options);

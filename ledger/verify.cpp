@@ -126,7 +126,7 @@ std::string compare_space(rocksdb::DB* db, char space, const Expected& expected,
   return {};
 }
 
-std::string check_seals(Ledger& ledger, const Walk& walk, const SigningKey* trusted_key,
+std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey* trusted_key,
                         uint64_t* count) {
   Result<std::vector<Seal>> seals = ledger.seals();
   if (!seals.is_ok()) return "seal: " + seals.status().message();
@@ -173,7 +173,7 @@ std::string check_seals(Ledger& ledger, const Walk& walk, const SigningKey* trus
 
 }  // namespace
 
-VerifyReport verify_ledger(Ledger& ledger, const SigningKey* trusted_key) {
+VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) {
   VerifyReport report;
   auto fail = [&](std::string problem) {
     report.problem = std::move(problem);

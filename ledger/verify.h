@@ -23,6 +23,6 @@ struct VerifyReport {
 
 // `trusted_key`: the region's public key from outside the ledger. Without it, each seal is checked
 // against the key it names, which proves integrity but not authorship.
-VerifyReport verify_ledger(Ledger& ledger, const SigningKey* trusted_key);
+VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key);
 
 }  // namespace medclear::ledger

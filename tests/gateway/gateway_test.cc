@@ -219,6 +219,12 @@ TEST_F(Gateways, AuthorizationMatrix) {
       {"regulator", "GET", "/v1/reconciliations", 400},
       {own, "GET", "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=json", 403},
       {"bureau-310000", "GET", "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=json", 403},
+      {"regulator", "GET", "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=json", 200},
+      {"regulator", "GET", "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=csv", 200},
+      {"regulator", "GET", "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=html", 200},
+      {"regulator", "GET", "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=xml", 400},
+      {"regulator", "GET", "/v1/audit/report?from=2026-03-31&to=2026-03-01", 400},
+      {"regulator", "GET", "/v1/audit/report?from=2026-03-01", 400},
       {own, "GET", "/v1/ledger/seals", 403},
       {"bureau-310000", "GET", "/v1/ledger/seals", 200},
       {"bureau-440000", "GET", "/v1/ledger/seals?region=310000", 403},
@@ -249,6 +255,32 @@ TEST_F(Gateways, AuthorizationMatrix) {
         << (c.who.empty() ? "(no certificate)" : c.who) << " " << c.method << " " << c.target
         << " → " << answer.body << answer.error;
   }
+}
+
+// The regulators' audit report over HTTPS covers every region of the process: what was settled
+// through the gateway is in the pair totals, and every ledger verifies.
+TEST_F(Gateways, RegulatorReadsTheAuditReport) {
+  HttpsClient hospital = client(std::string("hospital-") + kHospital);
+  ASSERT_EQ(hospital.post("/v1/nhsa", request_text(0)).status, 200);
+  HttpsClient regulator = client("regulator");
+  const HttpAnswer answer = regulator.request(boost::beast::http::verb::get,
+                                              "/v1/audit/report?from=2026-03-01&to=2026-03-31");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  adapters::JsonParse report = adapters::parse_json(answer.body);
+  ASSERT_TRUE(report.value) << report.error;
+  EXPECT_TRUE(report.value->find("integrity")->find("intact")->boolean) << answer.body;
+  const auto& ledgers = report.value->find("integrity")->find("ledgers")->items;
+  EXPECT_EQ(ledgers.size(), regions_of(scenario_->reference).size());  // every region served here
+  for (const adapters::Json& ledger : ledgers) EXPECT_TRUE(ledger.find("ok")->boolean);
+  const adapters::Json* pairs = report.value->find("pairs");
+  ASSERT_EQ(pairs->items.size(), 1u) << answer.body;
+  EXPECT_EQ(pairs->items[0].find("insured")->text, kInsured);
+  EXPECT_EQ(pairs->items[0].find("treating")->text, kTreating);
+  EXPECT_EQ(pairs->items[0].find("entries")->text, "1");
+  EXPECT_EQ(report.value->find("claims_by_status")->find("settled")->text, "1");
+  const HttpAnswer page = regulator.request(boost::beast::http::verb::get,
+                                            "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=html");
+  EXPECT_NE(page.body.find("<svg id=\"positions\""), std::string::npos);
 }
 
 TEST_F(Gateways, BadClientsAreAnsweredAndChangeNothing) {
