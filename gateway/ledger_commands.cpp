@@ -85,7 +85,7 @@ int verify_command(int argc, char** argv) {
 void write_entry(adapters::JsonWriter& w, const lg::DecodedEntry& d) {
   const lg::Entry& e = d.entry;
   const cl::SettlementRecord& r = e.record;
-  static const char* kKinds[] = {"settlement", "cancel", "reversal"};
+  static const char* kKinds[] = {"settlement", "cancel", "reversal", "adjustment"};
   w.begin_object();
   w.key("seq").integer(static_cast<int64_t>(e.seq));
   w.key("day").string(e.day.to_string());

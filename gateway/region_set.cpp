@@ -18,6 +18,26 @@ Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::st
   return Status::ok();
 }
 
+NodeOptions RegionSet::node_options(const std::string& region) const {
+  NodeOptions node = options_.node;
+  node.region = region;
+  node.ledger_dir = (std::filesystem::path(options_.ledgers_dir) / region).string();
+  node.kafka = options_.kafka;
+  return node;
+}
+
+Status RegionSet::restart_node(const std::string& region) {
+  if (!gateways_.empty()) return Status::error("a node with a gateway is not restarted in process");
+  auto it = nodes_.find(region);
+  if (it == nodes_.end()) return Status::error("no node of region " + region);
+  it->second->stop();
+  it->second.reset();  // closes its ledger
+  Result<std::unique_ptr<RegionNode>> started = RegionNode::start(node_options(region), *reference_);
+  if (!started.is_ok()) return Status::error(region + ": restart: " + started.status().message());
+  it->second = std::move(*started);
+  return Status::ok();
+}
+
 std::vector<std::string> regions_of(const clearing::ReferenceData& reference) {
   std::set<std::string> regions;
   for (const auto& [key, versions] : reference.policies()) {
@@ -36,6 +56,7 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
                                                     const clearing::ReferenceData& reference) {
   std::unique_ptr<RegionSet> set(new RegionSet());
   set->options_ = options;
+  set->reference_ = &reference;
   if (set->options_.kafka.bootstrap_servers.empty()) {
     Result<std::unique_ptr<adapters::EmbeddedBroker>> broker = adapters::EmbeddedBroker::start(3);
     if (!broker.is_ok()) return broker.status();
@@ -47,11 +68,7 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
     set->options_.kafka.bootstrap_servers = set->broker_->bootstrap_servers();
   }
   for (const std::string& region : options.regions) {
-    NodeOptions node = options.node;
-    node.region = region;
-    node.ledger_dir = (std::filesystem::path(options.ledgers_dir) / region).string();
-    node.kafka = set->options_.kafka;
-    Result<std::unique_ptr<RegionNode>> started = RegionNode::start(node, reference);
+    Result<std::unique_ptr<RegionNode>> started = RegionNode::start(set->node_options(region), reference);
     if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
     set->nodes_[region] = std::move(*started);
   }

@@ -41,10 +41,15 @@ class RegionSet {
   adapters::EmbeddedBroker* broker() const { return broker_.get(); }
   // Stops the gateways first (no new work), then the nodes. Idempotent.
   void stop();
+  // Stops one region's node and starts it again from its ledger and the committed Kafka offsets
+  // (the demo's node-restart fault). Only without gateways, which hold their node.
+  Status restart_node(const std::string& region);
 
  private:
   RegionSet() = default;
+  NodeOptions node_options(const std::string& region) const;
   RegionSetOptions options_;
+  const clearing::ReferenceData* reference_ = nullptr;
   std::unique_ptr<adapters::EmbeddedBroker> broker_;
   std::map<std::string, std::unique_ptr<RegionNode>> nodes_;
   std::map<std::string, std::unique_ptr<Timeline>> timelines_;

@@ -52,6 +52,9 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.key("throughput_claims_per_s").number_text(throughput);
   w.key("auditor_mismatches").integer(static_cast<int64_t>(r.auditor_mismatches));
   w.key("anomalies").integer(static_cast<int64_t>(r.anomalies));
+  w.key("node_restarts").begin_array();
+  for (const std::string& region : r.node_restarts) w.string(region);
+  w.end_array();
   w.key("ledger_entries").integer(static_cast<int64_t>(r.ledger_entries));
   w.key("ledgers_verified").boolean(r.ledger_problems.empty());
   w.key("ledger_problems").begin_array();
@@ -130,6 +133,11 @@ std::string summary_text(const Report& r, const std::string& dir) {
     if (r.clearing_flags.size() > 4) out << " (+" << r.clearing_flags.size() - 4 << " more)";
   }
   out << "\n";
+  if (!r.node_restarts.empty()) {
+    out << "  faults: broker outage and produce errors, retries, node restarted:";
+    for (const std::string& region : r.node_restarts) out << " " << region;
+    out << ", " << r.differences_injected << " ledger divergences\n";
+  }
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.0f", r.throughput_claims_per_s);
   out << "  throughput: " << rate << " requests/s through Kafka and both ledgers\n";

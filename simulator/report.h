@@ -36,6 +36,7 @@ struct Report {
   clearing::Money clearing_gross;   // what one payment per pair would move
   clearing::Money clearing_pay_in;  // what the clearing moves (= pay-outs)
   std::vector<std::string> clearing_flags;  // "REGION below_floor" / "REGION prepayment_overdrawn"
+  std::vector<std::string> node_restarts;  // regions whose node was stopped and started (faults)
   uint64_t anomalies = 0;  // flags in the audit report
   uint64_t ledger_entries = 0;
   std::vector<std::string> ledger_problems;

@@ -93,7 +93,13 @@ class Simulation {
           inject_broker_faults(false);
         });
       }
-      wave(size);
+      // Faults: on the first day one region's node is stopped and started again while claims
+      // insured there are in flight; it resumes from its ledger and the committed offsets.
+      std::string restart;
+      if (options_.faults && index == 0 && wave_number == 0) {
+        restart = nation_.regions[random_() % nation_.regions.size()];
+      }
+      wave(size, restart);
       if (outage.joinable()) outage.join();
       remaining -= size;
       ++wave_number;
@@ -122,6 +128,7 @@ class Simulation {
   std::map<std::string, cl::Money> amounts_;  // fund field → Σ over answers
   std::vector<cl::SettlementRecord> oracle_records_;  // what the ledgers must hold
   std::vector<std::string> mismatch_lines_;
+  std::vector<std::string> restarted_;  // regions whose node was restarted (faults)
 
  private:
   struct Item {
@@ -305,7 +312,7 @@ class Simulation {
     return item;
   }
 
-  void wave(int size) {
+  void wave(int size, const std::string& restart = {}) {
     std::set<std::string> busy;
     std::vector<Item> items;
     while (static_cast<int>(items.size()) < size) {
@@ -323,6 +330,7 @@ class Simulation {
       std::future<gw::NodeAnswer> answer;
     };
     std::vector<Pending> pending;
+    std::vector<size_t> deferred;
     for (size_t i = 0; i < items.size(); ++i) {
       const Item& item = items[i];
       ++submitted_;
@@ -340,8 +348,24 @@ class Simulation {
         oracle_state_.apply(p.expected.result);
         oracle_records_.push_back(p.expected.result);
       }
-      p.answer = set_.node(item.treating)->submit(*node_parse.request);
+      if (!restart.empty() && item.treating == restart) {
+        deferred.push_back(pending.size());  // its own hospitals wait until it is back
+      } else {
+        p.answer = set_.node(item.treating)->submit(*node_parse.request);
+      }
       pending.push_back(std::move(p));
+    }
+    if (!restart.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // claims to it in flight
+      if (Status restarted = set_.restart_node(restart); !restarted.is_ok()) {
+        ++mismatches_;
+        mismatch_lines_.push_back(restarted.message());
+        return;
+      }
+      restarted_.push_back(restart);
+      for (const size_t index : deferred) {
+        pending[index].answer = set_.node(restart)->submit(*pending[index].node_request);
+      }
     }
     for (Pending& p : pending) {
       const gw::NodeAnswer answer = p.answer.get();
@@ -441,6 +465,7 @@ int run_simulation(const RunOptions& options) {
   report.throughput_claims_per_s = static_cast<double>(simulation.submitted_) / std::max(seconds, 0.001);
   report.auditor_mismatches = simulation.mismatches_;
   report.mismatch_lines = simulation.mismatch_lines_;
+  report.node_restarts = simulation.restarted_;
   const int32_t first_day = cl::Date::from_ymd(2026, 3, 1)->days();
   const cl::Date last_day = cl::Date::from_days(first_day + options.days - 1);
   std::map<std::string, lg::LedgerDirectory> ledgers;
