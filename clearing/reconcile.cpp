@@ -39,6 +39,7 @@ constexpr uint64_t kDigestBytes = 32;
 constexpr size_t kChildDigestBytes = 16;
 constexpr uint64_t kNodeIdBytes = 8;
 constexpr uint64_t kTotalsBytes = 8 + 8 + kDigestBytes + 4;
+constexpr uint64_t kSummaryBytes = 8 + 8;  // the peer's size and full-transfer size
 
 }  // namespace
 
@@ -153,15 +154,18 @@ std::vector<ReconItem> ReconSide::bucket_items(const std::vector<uint64_t>& buck
   return out;
 }
 
-ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
+std::optional<ReconResult> reconcile(ReconSide& insured, ReconPeer& treating) {
   ReconResult result;
-  const int depth = recon_depth(std::max(insured.size(), treating.size()));
+  const std::optional<ReconPeer::Summary> summary = treating.summary();
+  if (!summary) return std::nullopt;
+  const int depth = recon_depth(std::max<uint64_t>(insured.size(), summary->size));
   const ReconSide::Totals mine = insured.totals(depth);
-  const ReconSide::Totals theirs = treating.totals(depth);
-  result.bytes_exchanged += 2 * kTotalsBytes;
+  const std::optional<ReconSide::Totals> theirs = treating.totals(depth);
+  if (!theirs) return std::nullopt;
+  result.bytes_exchanged += kSummaryBytes + 2 * kTotalsBytes;
   result.rounds = 1;
-  result.bytes_full_transfer = treating.wire_bytes();
-  if (mine.root == theirs.root) {
+  result.bytes_full_transfer = summary->wire_bytes;
+  if (mine.root == theirs->root) {
     result.balanced = true;
     return result;
   }
@@ -169,7 +173,9 @@ ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
   std::vector<uint64_t> differing = {0};
   for (int level = 0; level < depth && !differing.empty(); ++level) {
     const std::vector<ReconDigest> own = insured.children(level, differing);
-    const std::vector<ReconDigest> other = treating.children(level, differing);
+    const std::optional<std::vector<ReconDigest>> answered = treating.children(level, differing);
+    if (!answered || answered->size() != own.size()) return std::nullopt;
+    const std::vector<ReconDigest>& other = *answered;
     result.bytes_exchanged += kNodeIdBytes * differing.size() + kChildDigestBytes * other.size();
     ++result.rounds;
     std::vector<uint64_t> next;
@@ -182,7 +188,9 @@ ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
   }
   // The differing buckets' items, compared claim by claim.
   const std::vector<ReconItem> own = insured.bucket_items(differing);
-  const std::vector<ReconItem> other = treating.bucket_items(differing);
+  const std::optional<std::vector<ReconItem>> answered = treating.bucket_items(differing);
+  if (!answered) return std::nullopt;
+  const std::vector<ReconItem>& other = *answered;
   result.bytes_exchanged += kNodeIdBytes * differing.size();
   for (const ReconItem& item : other) result.bytes_exchanged += recon_item_bytes(item);
   ++result.rounds;
@@ -209,6 +217,23 @@ ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
             [](const ReconDifference& a, const ReconDifference& b) { return a.setl_id < b.setl_id; });
   result.balanced = result.differences.empty();
   return result;
+}
+
+
+ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
+  LocalReconPeer peer(treating);
+  std::optional<ReconResult> result = reconcile(insured, peer);
+  MC_CHECK(result.has_value(), "an in-process peer always answers");
+  return std::move(*result);
+}
+
+bool ReconSide::valid_nodes(int level, const std::vector<uint64_t>& nodes) const {
+  if (level < 0 || level > depth_) return false;
+  const uint64_t count = levels_[static_cast<size_t>(level)].size();
+  for (uint64_t node : nodes) {
+    if (node >= count) return false;
+  }
+  return true;
 }
 
 }  // namespace medclear::clearing

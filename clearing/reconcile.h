@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,10 @@ class ReconSide {
   size_t size() const { return items_.size(); }
   // What sending every item of this side would take.
   uint64_t wire_bytes() const;
+  // The depth last built (-1 before totals()), and whether a request names nodes of this tree:
+  // `level` below the leaves and every node index within it (the network side checks first).
+  int depth() const { return depth_; }
+  bool valid_nodes(int level, const std::vector<uint64_t>& nodes) const;
 
  private:
   void build(int depth);
@@ -88,7 +93,42 @@ struct ReconResult {
 // The depth both sides use for a day of `items` items: about 16 items per bucket.
 int recon_depth(uint64_t items);
 
-// Runs the protocol between two sides (in process; over the network each call is one request).
+// The treating side as the insured side asks it during the protocol: a ReconSide in process
+// (LocalReconPeer), the treating region's node over HTTPS (gateway/recon_peer.h). Each call is one
+// round trip; nullopt when the peer could not answer (the reconciliation then has no result).
+class ReconPeer {
+ public:
+  virtual ~ReconPeer() = default;
+  struct Summary {
+    uint64_t size = 0;        // items
+    uint64_t wire_bytes = 0;  // what sending them all would take
+  };
+  virtual std::optional<Summary> summary() = 0;
+  virtual std::optional<ReconSide::Totals> totals(int depth) = 0;
+  virtual std::optional<std::vector<ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) = 0;
+  virtual std::optional<std::vector<ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) = 0;
+};
+
+class LocalReconPeer final : public ReconPeer {
+ public:
+  explicit LocalReconPeer(ReconSide& side) : side_(side) {}
+  std::optional<Summary> summary() override { return Summary{side_.size(), side_.wire_bytes()}; }
+  std::optional<ReconSide::Totals> totals(int depth) override { return side_.totals(depth); }
+  std::optional<std::vector<ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) override {
+    return side_.children(level, nodes);
+  }
+  std::optional<std::vector<ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) override {
+    return side_.bucket_items(buckets);
+  }
+
+ private:
+  ReconSide& side_;
+};
+
+// Runs the protocol from the insured side against the treating side; nullopt when the peer
+// failed to answer a round (or answered something malformed: digests of the wrong count).
+std::optional<ReconResult> reconcile(ReconSide& insured, ReconPeer& treating);
+// Both sides in process.
 ReconResult reconcile(ReconSide& insured, ReconSide& treating);
 
 // The wire size of one item (setl_id, amount, cancel flag), used for the byte counts.

@@ -22,10 +22,13 @@
 
 #include "adapters/json.h"
 #include "adapters/nhsa.h"
+#include "clearing/reconcile.h"
 #include "gateway/audit_report.h"
 #include "gateway/ledger_json.h"
 #include "gateway/recon_statement.h"
+#include "ledger/crypto.h"
 #include "ledger/entry.h"
+#include "ledger/recon_items.h"
 #include "ledger/ledger.h"
 
 namespace medclear::gateway {
@@ -225,6 +228,16 @@ struct Gateway::Impl {
   RateLimiter limiter;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<bool> stopped{false};
+
+  // The treating side of the node-to-node reconciliation (POST /v1/recon): the day's items of a
+  // pair indexed once per protocol run (rebuilt on "summary", its first request), a few kept.
+  struct ReconEntry {
+    std::mutex mutex;
+    std::unique_ptr<cl::ReconSide> side;
+  };
+  const cl::ReconHash recon_hash = lg::digest_function(lg::HashAlgorithm::kSha256);
+  std::mutex recon_mutex;
+  std::map<std::string, std::shared_ptr<ReconEntry>> recon_sides;
 
   // Metrics (prometheus-cpp core: registry and text format).
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
@@ -515,7 +528,7 @@ struct Gateway::Impl {
       if (auto r = only(http::verb::get, "GET")) co_return *r;
       co_return make_reply(http::status::ok, metrics_text(), "text/plain; version=0.0.4");
     }
-    const bool known = path == "/v1/nhsa" || path.starts_with("/v1/claims/") ||
+    const bool known = path == "/v1/nhsa" || path == "/v1/recon" || path.starts_with("/v1/claims/") ||
                        path == "/v1/balances" || path == "/v1/reconciliations" ||
                        path == "/v1/audit/report" || path == "/v1/ledger/seals" ||
                        path.starts_with("/v1/ledger/proof/");
@@ -541,6 +554,10 @@ struct Gateway::Impl {
     if (path == "/v1/nhsa") {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
       co_return co_await nhsa(request.body(), client);
+    }
+    if (path == "/v1/recon") {
+      if (auto r = only(http::verb::post, "POST")) co_return *r;
+      co_return co_await recon(request.body(), client);
     }
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path.starts_with("/v1/claims/")) co_return claim(std::string(path.substr(11)), client);
@@ -657,6 +674,130 @@ struct Gateway::Impl {
         start, Millis(options.limits.answer_timeout_ms));
     if (!body || !*body) co_return error_reply(http::status::service_unavailable, "node not ready");
     co_return json_reply(std::move(**body));
+  }
+
+  // The treating side's answers to the insured region's node in the reconciliation protocol
+  // (clearing/reconcile.h, gateway/recon_peer.h). Body: {"day", "insured", "treating", "op",
+  // …}; op summary | totals (depth) | children (level, nodes) | items (buckets).
+  asio::awaitable<Reply> recon(const std::string& body, const Client& client) {
+    if (client.role != "node") co_return error_reply(http::status::forbidden, "for region nodes");
+    adapters::JsonParse parsed = adapters::parse_json(body);
+    if (!parsed.value || !parsed.value->is_object()) {
+      co_return error_reply(http::status::bad_request, "a JSON object is required");
+    }
+    const adapters::Json& q = *parsed.value;
+    auto text = [&](const char* key) {
+      const adapters::Json* v = q.find(key);
+      return v != nullptr && v->is_string() ? v->text : std::string();
+    };
+    auto integer = [&](const char* key, uint64_t max) -> std::optional<uint64_t> {
+      const adapters::Json* v = q.find(key);
+      if (v == nullptr || !v->is_number() || v->text.empty() || v->text.size() > 19 ||
+          v->text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+      }
+      const uint64_t n = std::stoull(v->text);
+      return n <= max ? std::optional(n) : std::nullopt;
+    };
+    auto list = [&](const char* key) -> std::optional<std::vector<uint64_t>> {
+      const adapters::Json* v = q.find(key);
+      if (v == nullptr || !v->is_array() || v->items.size() > 65536) return std::nullopt;
+      std::vector<uint64_t> out;
+      for (const adapters::Json& item : v->items) {
+        if (!item.is_number() || item.text.empty() || item.text.size() > 19 ||
+            item.text.find_first_not_of("0123456789") != std::string::npos) {
+          return std::nullopt;
+        }
+        out.push_back(std::stoull(item.text));
+      }
+      return out;
+    };
+    const std::optional<cl::Date> day = cl::parse_date(text("day"));
+    const std::string insured = text("insured"), treating = text("treating"), op = text("op");
+    if (!day || !is_division(insured) || !is_division(treating)) {
+      co_return error_reply(http::status::bad_request, "day, insured and treating are required");
+    }
+    if (treating != options.region) {
+      co_return error_reply(http::status::not_found, "this node is the treating side of " +
+                                                         options.region + " only");
+    }
+    if (client.organisation != insured) {
+      co_return error_reply(http::status::forbidden, "a node reconciles its own pairs only");
+    }
+    const std::string key = day->to_string() + "/" + insured + "-" + treating;
+    std::shared_ptr<ReconEntry> entry;
+    {
+      std::lock_guard lock(recon_mutex);
+      auto& slot = recon_sides[key];
+      if (!slot) slot = std::make_shared<ReconEntry>();
+      entry = slot;
+      while (recon_sides.size() > 8) recon_sides.erase(recon_sides.begin() == recon_sides.find(key)
+                                                           ? std::next(recon_sides.begin())
+                                                           : recon_sides.begin());
+    }
+    if (op == "summary" || entry->side == nullptr) {  // a protocol run starts: read the day afresh
+      RegionNode* node = services.node;
+      const cl::Date wanted = *day;
+      const std::pair<std::string, std::string> pair{insured, treating};
+      using Items = std::optional<std::vector<cl::ReconItem>>;
+      const auto start = [node, wanted, pair](auto done) {
+            node->read([done = std::move(done), wanted, pair](const lg::Ledger* ledger) {
+              if (ledger == nullptr) return done(Items{});
+              Result<lg::PairItems> items = lg::recon_items(*ledger, wanted);
+              if (!items.is_ok()) return done(Items{});
+              auto it = items->find(pair);
+              done(Items{it == items->end() ? std::vector<cl::ReconItem>{} : std::move(it->second)});
+            });
+          };
+      auto items = co_await await_from_worker<Items>(start, Millis(kAuditTimeoutMs));
+      if (!items || !*items) co_return error_reply(http::status::service_unavailable, "node not ready");
+      std::lock_guard lock(entry->mutex);
+      entry->side = std::make_unique<cl::ReconSide>(std::move(**items), recon_hash);
+    }
+    std::lock_guard lock(entry->mutex);
+    cl::ReconSide& side = *entry->side;
+    adapters::JsonWriter w;
+    w.begin_object();
+    if (op == "summary") {
+      w.key("size").integer(static_cast<int64_t>(side.size()));
+      w.key("wire_bytes").integer(static_cast<int64_t>(side.wire_bytes()));
+    } else if (op == "totals") {
+      const std::optional<uint64_t> depth = integer("depth", 6);
+      if (!depth) co_return error_reply(http::status::bad_request, "depth 0..6 is required");
+      const cl::ReconSide::Totals totals = side.totals(static_cast<int>(*depth));
+      w.key("count").integer(static_cast<int64_t>(totals.count));
+      w.key("amount").string(totals.amount.to_string());
+      w.key("root").string(lg::to_hex(std::string_view(reinterpret_cast<const char*>(totals.root.data()),
+                                                       totals.root.size())));
+      w.key("depth").integer(totals.depth);
+    } else if (op == "children" || op == "items") {
+      const bool children = op == "children";
+      const std::optional<uint64_t> level = children ? integer("level", 6) : std::optional<uint64_t>(0);
+      const std::optional<std::vector<uint64_t>> nodes = list(children ? "nodes" : "buckets");
+      const int at = children && level ? static_cast<int>(*level) : side.depth();
+      if (!level || !nodes || side.depth() < 0 || (children && at >= side.depth()) ||
+          !side.valid_nodes(at, *nodes)) {
+        co_return error_reply(http::status::bad_request, "nodes of the tree that totals built are required");
+      }
+      if (children) {
+        w.key("digests").begin_array();
+        for (const cl::ReconDigest& d : side.children(at, *nodes)) {
+          w.string(lg::to_hex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())));
+        }
+        w.end_array();
+      } else {
+        w.key("items").begin_array();
+        for (const cl::ReconItem& item : side.bucket_items(*nodes)) {
+          w.begin_object().key("setl_id").string(item.setl_id).key("amount").string(item.amount.to_string());
+          w.key("cancelled").boolean(item.cancelled).end_object();
+        }
+        w.end_array();
+      }
+    } else {
+      co_return error_reply(http::status::bad_request, "op is summary, totals, children or items");
+    }
+    w.end_object();
+    co_return json_reply(w.take());
   }
 
   // The regulators' audit report over every region this process serves: each ledger read (and

@@ -1,0 +1,51 @@
+// The insured region's node asks the treating region's node over HTTPS (POST /v1/recon, role
+// `node`, mutual TLS) during the reconciliation protocol of clearing/reconcile.h: one request
+// per round on one kept-alive connection, JSON bodies, digests in hex, amounts in yuan strings.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "clearing/reconcile.h"
+#include "clearing/time.h"
+
+namespace medclear::gateway {
+
+struct ReconPeerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string ca_file;           // trusts the peer's server certificate
+  std::string certificate_file;  // this node's (OU node, CN its region)
+  std::string key_file;
+  int timeout_ms = 30'000;
+};
+
+class HttpsReconPeer final : public clearing::ReconPeer {
+ public:
+  HttpsReconPeer(const ReconPeerOptions& options, clearing::Date day, std::string insured,
+                 std::string treating);
+  ~HttpsReconPeer() override;
+
+  std::optional<Summary> summary() override;
+  std::optional<clearing::ReconSide::Totals> totals(int depth) override;
+  std::optional<std::vector<clearing::ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) override;
+  std::optional<std::vector<clearing::ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) override;
+
+  const std::string& error() const { return error_; }  // why the last call failed
+  uint64_t http_bytes() const { return http_bytes_; }  // request and response bodies, as sent
+  int requests() const { return requests_; }
+
+ private:
+  struct Connection;
+  // One round: the op and its fields (JSON members, without braces) → the answer's JSON text.
+  std::optional<std::string> call(const std::string& op, const std::string& fields);
+
+  ReconPeerOptions options_;
+  std::string prefix_;  // "day", "insured", "treating" members
+  std::unique_ptr<Connection> connection_;
+  std::string error_;
+  uint64_t http_bytes_ = 0;
+  int requests_ = 0;
+};
+
+}  // namespace medclear::gateway
