@@ -104,6 +104,7 @@ struct RegionNode::Impl {
   std::condition_variable room;  // signalled when pending shrinks
   std::map<std::string, Pending> pending;
   std::vector<std::function<void(const lg::Ledger*)>> readers;
+  std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> writers;
   std::optional<std::string> failure;
   std::atomic<bool> stopping{false};
   bool stopped = false;  // the worker has ended (guarded by mutex)
@@ -316,9 +317,30 @@ struct RegionNode::Impl {
         Clock::now() - commit_start).count();
     to_send.insert(to_send.end(), intakes.begin(), intakes.end());
     answer(answers);
+    if (Status written = run_writers(); !written.is_ok()) return written;
     run_readers(ledger.ledger.get());
     send_claims();
     return relay_produce();
+  }
+
+  // Each writer stages and its batch is committed on its own; a failed commit stops the node.
+  Status run_writers() {
+    std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> now;
+    {
+      std::lock_guard lock(mutex);
+      now.swap(writers);
+    }
+    for (auto& [write, done] : now) {
+      Status staged = write(*ledger.ledger);
+      if (staged.is_ok()) {
+        if (Status committed = ledger.ledger->commit(); !committed.is_ok()) {
+          done(committed);
+          return committed;
+        }
+      }
+      done(staged);
+    }
+    return Status::ok();
   }
 
   void run_readers(const lg::Ledger* ledger_or_null) {
@@ -360,6 +382,12 @@ struct RegionNode::Impl {
       stopped = true;
       room.notify_all();
     }
+    std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> unwritten;
+    {
+      std::lock_guard lock(mutex);
+      unwritten.swap(writers);
+    }
+    for (auto& [write, done] : unwritten) done(Status::error("node stopped"));
     run_readers(nullptr);
   }
 };
@@ -431,6 +459,17 @@ void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
     }
   }
   reader(nullptr);
+}
+
+void RegionNode::write(std::function<Status(lg::Ledger&)> writer, std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopped) {
+      impl_->writers.emplace_back(std::move(writer), std::move(done));
+      return;
+    }
+  }
+  done(Status::error("node stopped"));
 }
 
 size_t RegionNode::claims_in_flight() const {

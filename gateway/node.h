@@ -87,6 +87,10 @@ class RegionNode {
   // Runs `reader` on the worker thread between two steps, so it sees a committed, consistent
   // ledger; it must not write. Runs with nullptr when the node has stopped.
   void read(std::function<void(const ledger::Ledger*)> reader);
+  // Runs `writer` on the worker thread between two steps; what it stages is committed in a batch
+  // of its own (documents such as reconciliation statements — never journal entries of claims,
+  // which only the Kafka path writes). `done` gets the outcome, on the worker thread.
+  void write(std::function<Status(ledger::Ledger&)> writer, std::function<void(Status)> done);
   // Claims sent to an insured region and not yet answered.
   size_t claims_in_flight() const;
 

@@ -126,6 +126,7 @@ std::optional<cl::ReconPeer::Summary> HttpsReconPeer::summary() {
   const auto size = count_of(parsed.value->find("size"));
   const auto wire = count_of(parsed.value->find("wire_bytes"));
   if (!size || !wire) return std::nullopt;
+  peer_size_ = *size;
   return Summary{*size, *wire};
 }
 

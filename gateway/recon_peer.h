@@ -34,6 +34,7 @@ class HttpsReconPeer final : public clearing::ReconPeer {
   const std::string& error() const { return error_; }  // why the last call failed
   uint64_t http_bytes() const { return http_bytes_; }  // request and response bodies, as sent
   int requests() const { return requests_; }
+  uint64_t peer_size() const { return peer_size_; }  // the peer's items, from summary()
 
  private:
   struct Connection;
@@ -46,6 +47,7 @@ class HttpsReconPeer final : public clearing::ReconPeer {
   std::string error_;
   uint64_t http_bytes_ = 0;
   int requests_ = 0;
+  uint64_t peer_size_ = 0;
 };
 
 }  // namespace medclear::gateway

@@ -131,6 +131,15 @@ Result<std::string> record_statement(lg::LedgerDirectory& insured, lg::LedgerDir
   return signed_statement;
 }
 
+Result<std::string> sign_statement(const PairStatement& statement, const lg::SigningKey& key,
+                                   const std::string& region) {
+  const std::string body = recon_statement_json(statement);
+  Result<std::string> signature = key.sign(body);
+  if (!signature.is_ok()) return signature.status();
+  return signed_json(body, lg::to_hex(lg::hash_bytes(lg::HashAlgorithm::kSha256, body)),
+                     {{region, lg::to_hex(key.public_key_raw()), lg::to_hex(*signature)}}, 0);
+}
+
 std::vector<std::string> recorded_statements(const lg::Ledger& ledger, std::string_view day) {
   std::vector<std::string> out;
   for (auto& [name, text] : ledger.documents(kPrefix + std::string(day))) out.push_back(std::move(text));

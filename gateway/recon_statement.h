@@ -45,6 +45,11 @@ Result<std::string> record_statement(ledger::LedgerDirectory& insured,
                                      const PairStatement& statement,
                                      clearing::Date adjustment_day, size_t* adjustments = nullptr);
 
+// The statement signed by one region only (the insured node of the network protocol, before the
+// peer countersigns): the same document with one signature.
+Result<std::string> sign_statement(const PairStatement& statement, const ledger::SigningKey& key,
+                                   const std::string& region);
+
 // The signed statements a ledger keeps for `day` (all days when empty), in id order.
 std::vector<std::string> recorded_statements(const ledger::Ledger& ledger, std::string_view day);
 

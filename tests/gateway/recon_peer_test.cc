@@ -10,7 +10,10 @@
 #include <future>
 #include <iostream>
 
+#include "adapters/json.h"
+#include "gateway/nightly.h"
 #include "gateway/pki.h"
+#include "gateway/recon_statement.h"
 #include "gateway/region_set.h"
 #include "ledger/crypto.h"
 #include "ledger/recon_items.h"
@@ -68,6 +71,7 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
     ASSERT_TRUE(staged.is_ok()) << staged.status().message();
     ASSERT_TRUE(ins.commit().is_ok());
     ASSERT_TRUE(trt.commit().is_ok());
+    ASSERT_TRUE(dirs.at(insured).seal_key().is_ok());  // created with the directory's key files
     injected = {{only_treating.setl_id, cl::DiffKind::kMissingOnInsured},
                 {only_insured.setl_id, cl::DiffKind::kMissingOnTreating},
                 {differs.setl_id, cl::DiffKind::kAmountDiffers}};
@@ -128,6 +132,38 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
     EXPECT_EQ(raw.post("/v1/recon", bad).status, 400) << bad;
   }
   EXPECT_EQ(raw.post("/v1/recon", head + "\"op\":\"summary\"}").status, 200);
+
+  // The nightly run inside the insured node: the statement signed with its seal key, kept in its
+  // ledger and served by GET /v1/reconciliations.
+  NightlyReconciler nightly({insured, "02:00", {{treating, peer_options}},
+                             root + "/ledgers/" + insured + "/seal-key.pem"},
+                            (*set)->node(insured));
+  const std::vector<NightlyOutcome> outcomes = nightly.run_day(day);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_TRUE(outcomes[0].ok) << outcomes[0].error;
+  EXPECT_FALSE(outcomes[0].balanced);
+  EXPECT_EQ(outcomes[0].differences, injected.size());
+  testing::HttpsClient bureau((*set)->gateway(insured)->port(), pki + "/ca.pem",
+                              {pki + "/bureau-" + insured + ".pem", pki + "/bureau-" + insured + ".key"});
+  const testing::HttpAnswer listed = bureau.request(boost::beast::http::verb::get,
+                                                    "/v1/reconciliations?day=" + day.to_string());
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  adapters::JsonParse parsed = adapters::parse_json(listed.body);
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  const auto& statements = parsed.value->find("statements")->items;
+  ASSERT_EQ(statements.size(), 1u) << listed.body;
+  EXPECT_EQ(statements[0].find("statement")->find("differences")->items.size(), injected.size());
+  adapters::JsonWriter w;
+  w.value(statements[0]);
+  const Result<lg::SigningKey> insured_key =
+      lg::SigningKey::load_private_pem(root + "/ledgers/" + insured + "/seal-key.pem");
+  ASSERT_TRUE(insured_key.is_ok());
+  // The insured node's signature verifies; the peer's countersignature is not there yet.
+  const Status verified = verify_statement(w.str(), {{insured, insured_key->public_key_raw()}});
+  EXPECT_EQ(verified.message(), "statement: not signed by both regions");
+  EXPECT_EQ(parse_time_of_day("02:30"), 9000);
+  EXPECT_FALSE(parse_time_of_day("24:00").has_value());
+  EXPECT_FALSE(parse_time_of_day("2:30").has_value());
   (*set)->stop();
 }
 

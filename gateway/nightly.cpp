@@ -1,0 +1,125 @@
+#include "gateway/nightly.h"
+
+#include <chrono>
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/recon_statement.h"
+#include "ledger/crypto.h"
+#include "ledger/recon_items.h"
+
+namespace medclear::gateway {
+
+namespace cl = medclear::clearing;
+namespace lg = medclear::ledger;
+
+std::optional<int> parse_time_of_day(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (size_t i : {0u, 1u, 3u, 4u}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return hours * 3600 + minutes * 60;
+}
+
+NightlyReconciler::NightlyReconciler(NightlyOptions options, RegionNode* node)
+    : options_(std::move(options)), node_(node) {}
+
+NightlyReconciler::~NightlyReconciler() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void NightlyReconciler::start() { thread_ = std::thread([this] { loop(); }); }
+
+void NightlyReconciler::loop() {
+  const int at = parse_time_of_day(options_.at).value_or(2 * 3600);
+  while (true) {
+    const auto now = std::chrono::system_clock::now();
+    const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    const int64_t midnight = seconds - seconds % 86400;
+    int64_t next = midnight + at;
+    if (next <= seconds) next += 86400;
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, std::chrono::seconds(next - seconds), [this] { return stopping_; })) return;
+    }
+    const cl::Date yesterday = cl::Date::from_days(static_cast<int32_t>(next / 86400) - 1);
+    for (const NightlyOutcome& outcome : run_day(yesterday)) {
+      if (outcome.ok) {
+        spdlog::info("reconciliation {}: {} ({} differences)", outcome.pair,
+                     outcome.balanced ? "balanced" : "differs", outcome.differences);
+      } else {
+        spdlog::error("reconciliation {}: {}", outcome.pair, outcome.error);
+      }
+    }
+  }
+}
+
+std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
+  std::vector<NightlyOutcome> outcomes;
+  Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(options_.seal_key_file);
+  const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
+  for (const auto& [treating, peer_options] : options_.peers) {
+    NightlyOutcome outcome;
+    outcome.pair = day.to_string() + "/" + options_.region + "-" + treating;
+    if (!key.is_ok()) {
+      outcome.error = "seal key " + options_.seal_key_file + ": " + key.status().message();
+      outcomes.push_back(outcome);
+      continue;
+    }
+    // Our side of the day, read on the node's worker between two steps.
+    std::promise<std::optional<std::vector<cl::ReconItem>>> read;
+    const std::pair<std::string, std::string> pair{options_.region, treating};
+    node_->read([&read, day, pair](const lg::Ledger* ledger) {
+      if (ledger == nullptr) return read.set_value(std::nullopt);
+      Result<lg::PairItems> items = lg::recon_items(*ledger, day);
+      if (!items.is_ok()) return read.set_value(std::nullopt);
+      auto it = items->find(pair);
+      read.set_value(it == items->end() ? std::vector<cl::ReconItem>{} : std::move(it->second));
+    });
+    std::optional<std::vector<cl::ReconItem>> items = read.get_future().get();
+    if (!items) {
+      outcome.error = "the node is not running";
+      outcomes.push_back(outcome);
+      continue;
+    }
+    cl::ReconSide mine(std::move(*items), hash);
+    HttpsReconPeer peer(peer_options, day, options_.region, treating);
+    std::optional<cl::ReconResult> result = cl::reconcile(mine, peer);
+    if (!result) {
+      outcome.error = peer.error();
+      outcomes.push_back(outcome);
+      continue;
+    }
+    PairStatement statement{options_.region, treating, day, std::move(*result), mine.size(),
+                            static_cast<size_t>(peer.peer_size())};
+    Result<std::string> signed_statement = sign_statement(statement, *key, options_.region);
+    if (!signed_statement.is_ok()) {
+      outcome.error = signed_statement.status().message();
+      outcomes.push_back(outcome);
+      continue;
+    }
+    std::promise<Status> written;
+    const std::string name = "statement/recon/" + statement.id();
+    const std::string document = *signed_statement;
+    node_->write([name, document](lg::Ledger& ledger) { return ledger.stage_document(name, document); },
+                 [&written](Status status) { written.set_value(std::move(status)); });
+    Status stored = written.get_future().get();
+    outcome.ok = stored.is_ok();
+    outcome.error = stored.is_ok() ? "" : stored.message();
+    outcome.balanced = statement.result.balanced;
+    outcome.differences = statement.result.differences.size();
+    outcomes.push_back(outcome);
+  }
+  return outcomes;
+}
+
+}  // namespace medclear::gateway

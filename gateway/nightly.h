@@ -1,0 +1,63 @@
+// The nightly reconciliation inside a region node: at a configured UTC time each day, for the
+// previous business day and each peer region, the node — as the insured side — reconciles its
+// payables to that region claim by claim against the peer node's receivables over the
+// node-to-node HTTPS endpoint (gateway/recon_peer.h), signs the statement with its seal key and
+// keeps it in its ledger (document "statement/recon/<day>/<insured>-<treating>", served by
+// GET /v1/reconciliations). run_day() does the same on demand.
+//
+// Not yet: the peer's countersignature and the adjustments on the treating side, which the
+// in-process path (gateway/recon_statement.h) does with both ledgers at hand.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "clearing/time.h"
+#include "gateway/node.h"
+#include "gateway/recon_peer.h"
+
+namespace medclear::gateway {
+
+struct NightlyOptions {
+  std::string region;              // this node's (the insured side)
+  std::string at = "02:00";        // HH:MM UTC
+  std::map<std::string, ReconPeerOptions> peers;  // treating region → its node's endpoint
+  std::string seal_key_file;       // this region's Ed25519 private key (the ledger's)
+};
+
+struct NightlyOutcome {
+  std::string pair;       // "<day>/<insured>-<treating>"
+  bool ok = false;
+  bool balanced = false;
+  size_t differences = 0;
+  std::string error;
+};
+
+class NightlyReconciler {
+ public:
+  NightlyReconciler(NightlyOptions options, RegionNode* node);
+  ~NightlyReconciler();  // stops the schedule
+  // Starts the daily schedule on its own thread.
+  void start();
+  // Reconciles `day` with every peer now; returns one outcome per peer.
+  std::vector<NightlyOutcome> run_day(clearing::Date day);
+
+ private:
+  void loop();
+  NightlyOptions options_;
+  RegionNode* node_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+// "HH:MM" → seconds after midnight; nullopt when malformed.
+std::optional<int> parse_time_of_day(std::string_view text);
+
+}  // namespace medclear::gateway
