@@ -12,6 +12,7 @@
 
 #include "adapters/reference_json.h"
 #include "gateway/cli.h"
+#include "gateway/nightly.h"
 #include "gateway/node.h"
 #include "gateway/region_set.h"
 #include "gateway/server.h"
@@ -31,6 +32,9 @@ std::optional<po::variables_map> parse(int argc, char** argv, po::options_descri
 struct NodeConfig {
   NodeOptions node;
   std::optional<GatewayOptions> gateway;  // the "gateway" object: HTTPS for this region
+  // The "reconciliation" object: {"at": "HH:MM" UTC, "peers": {"310000": "host:port", …}}; the
+  // peers are reached with the gateway's certificate, key and CA (it needs a "gateway").
+  std::optional<NightlyOptions> nightly;
   std::string reference_path;
   std::vector<std::string> regions;  // topics to create on an embedded broker
   int partitions = 8;
@@ -146,6 +150,30 @@ Result<NodeConfig> read_config(const std::string& path) {
     } else if (key == "gateway") {
       Result<GatewayOptions> gateway = read_gateway(value);
       if (gateway.is_ok()) config.gateway = *gateway; else bad = gateway.status();
+    } else if (key == "reconciliation") {
+      NightlyOptions nightly;
+      const adapters::Json* at = value.find("at");
+      const adapters::Json* peers = value.find("peers");
+      if (!value.is_object() || at == nullptr || !parse_time_of_day(at->text) || peers == nullptr ||
+          !peers->is_object()) {
+        bad = Status::error("reconciliation needs \"at\": \"HH:MM\" and a \"peers\" object");
+      } else {
+        nightly.at = at->text;
+        for (const auto& [region, address] : peers->members) {
+          const size_t colon = address.text.rfind(':');
+          const std::string port = colon == std::string::npos ? "" : address.text.substr(colon + 1);
+          if (!address.is_string() || port.empty() || port.size() > 5 ||
+              port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+            bad = Status::error("reconciliation.peers." + region + " must be \"host:port\"");
+            break;
+          }
+          ReconPeerOptions peer;
+          peer.host = address.text.substr(0, colon);
+          peer.port = static_cast<uint16_t>(std::stoi(port));
+          nightly.peers[region] = peer;
+        }
+        config.nightly = nightly;
+      }
     } else {
       bad = Status::error("unknown key " + key);
     }
@@ -155,6 +183,16 @@ Result<NodeConfig> read_config(const std::string& path) {
     return Status::error(path + ": region, ledger_dir and reference are required");
   }
   if (config.regions.empty()) config.regions = parse_regions("all");
+  if (config.nightly) {
+    if (!config.gateway) return Status::error(path + ": reconciliation needs a gateway (its TLS files)");
+    config.nightly->region = config.node.region;
+    config.nightly->seal_key_file = config.node.ledger_dir + "/seal-key.pem";
+    for (auto& [region, peer] : config.nightly->peers) {
+      peer.ca_file = config.gateway->client_ca_file;
+      peer.certificate_file = config.gateway->certificate_file;
+      peer.key_file = config.gateway->key_file;
+    }
+  }
   return config;
 }
 
@@ -252,10 +290,16 @@ int node_main(int argc, char** argv) {
     std::cout << "region=" << config->node.region << " url=https://"
               << config->gateway->listen_address << ":" << gateway->port() << "\n";
   }
+  std::unique_ptr<NightlyReconciler> nightly;
+  if (config->nightly) {
+    nightly = std::make_unique<NightlyReconciler>(*config->nightly, node->get());
+    nightly->start();
+  }
   std::cout << "region=" << config->node.region
             << " bootstrap=" << config->node.kafka.bootstrap_servers << "\nready" << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
+  nightly.reset();
   if (gateway) gateway->stop();
   (*node)->stop();
   const NodeCounters& c = (*node)->counters();
