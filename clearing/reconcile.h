@@ -70,6 +70,7 @@ class ReconSide {
   // The depth last built (-1 before totals()), and whether a request names nodes of this tree:
   // `level` below the leaves and every node index within it (the network side checks first).
   int depth() const { return depth_; }
+  const std::vector<ReconItem>& items() const { return items_; }
   bool valid_nodes(int level, const std::vector<uint64_t>& nodes) const;
 
  private:

@@ -5,7 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "clearing/record_codec.h"
 #include "gateway/recon_statement.h"
+#include "ledger/adjust.h"
 #include "ledger/crypto.h"
 #include "ledger/recon_items.h"
 
@@ -101,20 +103,48 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
     }
     PairStatement statement{options_.region, treating, day, std::move(*result), mine.size(),
                             static_cast<size_t>(peer.peer_size())};
-    Result<std::string> signed_statement = sign_statement(statement, *key, options_.region);
-    if (!signed_statement.is_ok()) {
-      outcome.error = signed_statement.status().message();
+    // Signed here, countersigned by the peer after it checked the statement against its side;
+    // the peer appends the adjustments. Without a countersignature the statement is kept signed
+    // by this region alone and the outcome says why.
+    const std::string body = recon_statement_json(statement);
+    Result<std::string> own_signature = key->sign(body);
+    if (!own_signature.is_ok()) {
+      outcome.error = own_signature.status().message();
       outcomes.push_back(outcome);
       continue;
     }
+    const std::array<std::string, 3> signature{options_.region, lg::to_hex(key->public_key_raw()),
+                                               lg::to_hex(*own_signature)};
+    std::vector<std::string> differing;
+    for (const cl::ReconDifference& d : statement.result.differences) differing.push_back(d.setl_id);
+    std::promise<std::vector<std::string>> bookings;
+    node_->read([&bookings, &differing](const lg::Ledger* ledger) {
+      std::vector<std::string> hex;
+      if (ledger != nullptr) {
+        Result<std::map<std::string, cl::SettlementRecord>> in_effect = lg::bookings_in_effect(*ledger, differing);
+        if (in_effect.is_ok()) {
+          for (const auto& [setl_id, record] : *in_effect) {
+            cl::ByteWriter out;
+            cl::encode_record(out, record);
+            hex.push_back(lg::to_hex(std::string_view(out.bytes())));
+          }
+        }
+      }
+      bookings.set_value(std::move(hex));
+    });
+    std::optional<std::string> countersigned = peer.countersign(body, signature, bookings.get_future().get());
+    std::string signed_statement = countersigned ? *countersigned
+                                                 : signed_statement_json(body, {signature}, 0);
+    if (!countersigned) outcome.error = "not countersigned: " + peer.error();
     std::promise<Status> written;
     const std::string name = "statement/recon/" + statement.id();
-    const std::string document = *signed_statement;
+    const std::string document = signed_statement;
     node_->write([name, document](lg::Ledger& ledger) { return ledger.stage_document(name, document); },
                  [&written](Status status) { written.set_value(std::move(status)); });
     Status stored = written.get_future().get();
-    outcome.ok = stored.is_ok();
-    outcome.error = stored.is_ok() ? "" : stored.message();
+    outcome.ok = stored.is_ok() && countersigned.has_value();
+    outcome.countersigned = countersigned.has_value();
+    if (!stored.is_ok()) outcome.error = stored.message();
     outcome.balanced = statement.result.balanced;
     outcome.differences = statement.result.differences.size();
     outcomes.push_back(outcome);

@@ -1,12 +1,11 @@
 // The nightly reconciliation inside a region node: at a configured UTC time each day, for the
 // previous business day and each peer region, the node — as the insured side — reconciles its
 // payables to that region claim by claim against the peer node's receivables over the
-// node-to-node HTTPS endpoint (gateway/recon_peer.h), signs the statement with its seal key and
-// keeps it in its ledger (document "statement/recon/<day>/<insured>-<treating>", served by
+// node-to-node HTTPS endpoint (gateway/recon_peer.h), signs the statement with its seal key,
+// has the peer check and countersign it (the peer keeps it and appends the adjustment entries,
+// given this side's bookings of the differing claims), and keeps the doubly signed statement in
+// its ledger (document "statement/recon/<day>/<insured>-<treating>", served by
 // GET /v1/reconciliations). run_day() does the same on demand.
-//
-// Not yet: the peer's countersignature and the adjustments on the treating side, which the
-// in-process path (gateway/recon_statement.h) does with both ledgers at hand.
 #pragma once
 
 #include <atomic>
@@ -32,7 +31,8 @@ struct NightlyOptions {
 
 struct NightlyOutcome {
   std::string pair;       // "<day>/<insured>-<treating>"
-  bool ok = false;
+  bool ok = false;             // reconciled, countersigned and kept
+  bool countersigned = false;  // the peer checked and signed it (and appended the adjustments)
   bool balanced = false;
   size_t differences = 0;
   std::string error;

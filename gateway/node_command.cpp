@@ -280,6 +280,7 @@ int node_main(int argc, char** argv) {
     services.node = node->get();
     services.reference = &reference.scenario->reference;
     services.timeline = &timeline;
+    services.seal_key_file = config->node.ledger_dir + "/seal-key.pem";
     Result<std::unique_ptr<Gateway>> started = Gateway::start(*config->gateway, services);
     if (!started.is_ok()) {
       std::cerr << "medclear node: gateway: " << started.status().message() << "\n";

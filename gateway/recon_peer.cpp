@@ -118,6 +118,19 @@ std::optional<std::string> HttpsReconPeer::call(const std::string& op, const std
   return std::move(response.body());
 }
 
+std::optional<std::string> HttpsReconPeer::countersign(const std::string& statement,
+                                                       const std::array<std::string, 3>& signature,
+                                                       const std::vector<std::string>& records_hex) {
+  adapters::JsonWriter w;
+  w.begin_object().key("region").string(signature[0]).key("public_key").string(signature[1]);
+  w.key("signature").string(signature[2]).end_object();
+  std::string records = "[";
+  for (size_t i = 0; i < records_hex.size(); ++i) records += (i ? ",\"" : "\"") + records_hex[i] + "\"";
+  records += "]";
+  return call("countersign", "\"statement\":" + statement + ",\"signature\":" + w.str() +
+                                 ",\"records\":" + records);
+}
+
 std::optional<cl::ReconPeer::Summary> HttpsReconPeer::summary() {
   const std::optional<std::string> text = call("summary", "");
   if (!text) return std::nullopt;

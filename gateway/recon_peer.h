@@ -3,7 +3,9 @@
 // per round on one kept-alive connection, JSON bodies, digests in hex, amounts in yuan strings.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "clearing/reconcile.h"
@@ -30,6 +32,14 @@ class HttpsReconPeer final : public clearing::ReconPeer {
   std::optional<clearing::ReconSide::Totals> totals(int depth) override;
   std::optional<std::vector<clearing::ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) override;
   std::optional<std::vector<clearing::ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) override;
+
+  // Asks the treating node to check the statement (its exact text, signed by this region) against
+  // its side, countersign it, keep it and append the adjustments; `records` are this side's
+  // bookings in effect of the differing claims (record codec, hex). Returns the doubly signed
+  // statement.
+  std::optional<std::string> countersign(const std::string& statement,
+                                         const std::array<std::string, 3>& signature,
+                                         const std::vector<std::string>& records_hex);
 
   const std::string& error() const { return error_; }  // why the last call failed
   uint64_t http_bytes() const { return http_bytes_; }  // request and response bodies, as sent

@@ -17,8 +17,12 @@ namespace {
 
 const std::string kPrefix = "statement/recon/";
 
-std::string signed_json(const std::string& statement, const std::string& digest_hex,
-                        const std::vector<std::array<std::string, 3>>& signatures, size_t adjustments) {
+}  // namespace
+
+std::string signed_statement_json(const std::string& statement,
+                                  const std::vector<std::array<std::string, 3>>& signatures,
+                                  size_t adjustments) {
+  const std::string digest_hex = lg::to_hex(lg::hash_bytes(lg::HashAlgorithm::kSha256, statement));
   adapters::JsonWriter w;
   w.begin_object();
   adapters::JsonParse parsed = adapters::parse_json(statement);
@@ -35,8 +39,6 @@ std::string signed_json(const std::string& statement, const std::string& digest_
   w.end_object();
   return w.take();
 }
-
-}  // namespace
 
 std::string PairStatement::id() const { return day.to_string() + "/" + insured + "-" + treating; }
 
@@ -119,8 +121,7 @@ Result<std::string> record_statement(lg::LedgerDirectory& insured, lg::LedgerDir
   Result<size_t> staged = lg::stage_adjustments(*treating.ledger, *insured.ledger, statement.id(),
                                                 differing, adjustment_day);
   if (!staged.is_ok()) return staged.status();
-  const std::string signed_statement =
-      signed_json(body, lg::to_hex(lg::hash_bytes(lg::HashAlgorithm::kSha256, body)), signatures, *staged);
+  const std::string signed_statement = signed_statement_json(body, signatures, *staged);
   for (lg::LedgerDirectory* side : {&insured, &treating}) {
     if (Status s = side->ledger->stage_document(name, signed_statement); !s.is_ok()) return s;
   }
@@ -136,8 +137,7 @@ Result<std::string> sign_statement(const PairStatement& statement, const lg::Sig
   const std::string body = recon_statement_json(statement);
   Result<std::string> signature = key.sign(body);
   if (!signature.is_ok()) return signature.status();
-  return signed_json(body, lg::to_hex(lg::hash_bytes(lg::HashAlgorithm::kSha256, body)),
-                     {{region, lg::to_hex(key.public_key_raw()), lg::to_hex(*signature)}}, 0);
+  return signed_statement_json(body, {{region, lg::to_hex(key.public_key_raw()), lg::to_hex(*signature)}}, 0);
 }
 
 std::vector<std::string> recorded_statements(const lg::Ledger& ledger, std::string_view day) {

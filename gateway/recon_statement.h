@@ -9,6 +9,7 @@
 // statement text)} × 2], "adjustments": n}
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,6 +45,12 @@ Result<std::string> record_statement(ledger::LedgerDirectory& insured,
                                      ledger::LedgerDirectory& treating,
                                      const PairStatement& statement,
                                      clearing::Date adjustment_day, size_t* adjustments = nullptr);
+
+// The signed document of a statement's exact text: signatures as (region, public key hex,
+// signature hex), and how many adjustment entries resolved it.
+std::string signed_statement_json(const std::string& statement,
+                                  const std::vector<std::array<std::string, 3>>& signatures,
+                                  size_t adjustments);
 
 // The statement signed by one region only (the insured node of the network protocol, before the
 // peer countersigns): the same document with one signature.

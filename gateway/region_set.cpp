@@ -89,6 +89,7 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
     RegionSet* raw = set.get();
     services.node_of = [raw](const std::string& other) { return raw->node(other); };
     services.regions = options.regions;
+    services.seal_key_file = set->node_options(region).ledger_dir + "/seal-key.pem";
     Result<std::unique_ptr<Gateway>> started = Gateway::start(gateway, services);
     if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
     set->gateways_[region] = std::move(*started);

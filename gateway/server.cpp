@@ -28,6 +28,8 @@
 #include "gateway/recon_statement.h"
 #include "ledger/crypto.h"
 #include "ledger/entry.h"
+#include "clearing/record_codec.h"
+#include "ledger/adjust.h"
 #include "ledger/recon_items.h"
 #include "ledger/ledger.h"
 
@@ -793,11 +795,122 @@ struct Gateway::Impl {
         }
         w.end_array();
       }
+    } else if (op == "countersign") {
+      co_return co_await countersign(q, side, *day, insured, treating);
     } else {
-      co_return error_reply(http::status::bad_request, "op is summary, totals, children or items");
+      co_return error_reply(http::status::bad_request,
+                            "op is summary, totals, children, items or countersign");
     }
     w.end_object();
     co_return json_reply(w.take());
+  }
+
+  // The treating node checks the insured node's statement against its own side of the day (its
+  // claim count and, for each difference, what it holds), countersigns it with its seal key, and
+  // keeps it in its ledger with the adjustments that resolve it — the insured side's bookings of
+  // the differing claims come with the request. Answers the doubly signed statement.
+  asio::awaitable<Reply> countersign(const adapters::Json& q, const cl::ReconSide& side, cl::Date day,
+                                     const std::string& insured, const std::string& treating) {
+    const adapters::Json* statement = q.find("statement");
+    const adapters::Json* their = q.find("signature");
+    const adapters::Json* records = q.find("records");
+    if (statement == nullptr || !statement->is_object() || their == nullptr || records == nullptr ||
+        !records->is_array()) {
+      co_return error_reply(http::status::bad_request, "statement, signature and records are required");
+    }
+    adapters::JsonWriter body_writer;
+    body_writer.value(*statement);
+    const std::string body = body_writer.take();
+    auto field = [](const adapters::Json* json, const char* key) {
+      const adapters::Json* v = json->find(key);
+      return v != nullptr ? v->text : std::string();
+    };
+    const std::string id = day.to_string() + "/" + insured + "-" + treating;
+    if (field(statement, "id") != id || field(statement, "insured") != insured ||
+        field(statement, "treating") != treating || field(statement, "day") != day.to_string()) {
+      co_return error_reply(http::status::bad_request, "the statement is about another pair or day");
+    }
+    Result<lg::SigningKey> their_key = Result<lg::SigningKey>(Status::error("no key"));
+    if (Result<std::string> raw = lg::bytes_from_hex(field(their, "public_key")); raw.is_ok()) {
+      their_key = lg::SigningKey::from_public_raw(*raw);
+    }
+    Result<std::string> their_signature = lg::bytes_from_hex(field(their, "signature"));
+    if (field(their, "region") != insured || !their_key.is_ok() || !their_signature.is_ok() ||
+        !their_key->verify(body, *their_signature)) {
+      co_return error_reply(http::status::bad_request, "the insured region's signature does not verify");
+    }
+    // What the statement says of this side must be what this side holds.
+    if (field(statement, "treating_claims") != std::to_string(side.size())) {
+      co_return error_reply(http::status::conflict, "the statement counts other claims on this side");
+    }
+    std::map<std::string, std::string> differing;  // setl_id → kind
+    std::map<std::string, std::string> said_amount;
+    if (const adapters::Json* differences = statement->find("differences")) {
+      for (const adapters::Json& d : differences->items) {
+        differing[field(&d, "setl_id")] = field(&d, "kind");
+        said_amount[field(&d, "setl_id")] = field(&d, "treating_amount");
+      }
+    }
+    std::map<std::string, const cl::ReconItem*> own;
+    for (const cl::ReconItem& item : side.items()) {
+      if (differing.contains(item.setl_id)) own[item.setl_id] = &item;
+    }
+    for (const auto& [setl_id, kind] : differing) {
+      const auto it = own.find(setl_id);
+      const bool absent = kind == "missing_on_treating";
+      if (absent != (it == own.end()) ||
+          (!absent && it->second->amount.to_string() != said_amount[setl_id])) {
+        co_return error_reply(http::status::conflict, "difference " + setl_id + " is not what this side holds");
+      }
+    }
+    std::map<std::string, cl::SettlementRecord> bookings;
+    for (const adapters::Json& hex : records->items) {
+      Result<std::string> bytes = lg::bytes_from_hex(hex.text);
+      cl::SettlementRecord record;
+      const std::string raw = bytes.is_ok() ? *bytes : std::string();
+      cl::ByteReader in(raw);
+      if (!bytes.is_ok() || !cl::decode_record(in, record).empty() || !differing.contains(record.setl_id) ||
+          lg::region_of(record.insuplc_admdvs) != insured ||
+          lg::region_of(record.mdtrtarea_admvs) != treating) {
+        co_return error_reply(http::status::bad_request, "records must be the insured side's bookings of the differences");
+      }
+      bookings.emplace(record.setl_id, std::move(record));
+    }
+    Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(services.seal_key_file);
+    if (!key.is_ok()) co_return error_reply(http::status::service_unavailable, "no seal key to countersign with");
+    Result<std::string> signature = key->sign(body);
+    if (!signature.is_ok()) co_return error_reply(http::status::service_unavailable, signature.status().message());
+    const std::vector<std::array<std::string, 3>> signatures{
+        {insured, field(their, "public_key"), field(their, "signature")},
+        {treating, lg::to_hex(key->public_key_raw()), lg::to_hex(*signature)}};
+    std::vector<std::string> ids;
+    for (const auto& [setl_id, kind] : differing) ids.push_back(setl_id);
+    RegionNode* node = services.node;
+    using Written = std::pair<bool, std::string>;  // ok, the signed statement or why not
+    const auto start = [node, body, signatures, ids, bookings, id, day](auto done) {
+          auto document = std::make_shared<std::string>();
+          node->write(
+              [=](lg::Ledger& ledger) -> Status {
+                const std::string name = "statement/recon/" + id;
+                if (auto kept = ledger.document(name)) {  // countersigned before: the same, once
+                  *document = *kept;
+                  return Status::ok();
+                }
+                Result<size_t> staged = lg::stage_adjustments(ledger, bookings, id, ids, day);
+                if (!staged.is_ok()) return staged.status();
+                *document = signed_statement_json(body, signatures, *staged);
+                return ledger.stage_document(name, *document);
+              },
+              [done, document](Status status) {
+                done(status.is_ok() ? Written{true, *document} : Written{false, status.message()});
+              });
+        };
+    auto written = co_await await_from_worker<Written>(start, Millis(kAuditTimeoutMs));
+    if (!written || !written->first) {
+      co_return error_reply(http::status::service_unavailable,
+                            written ? written->second : std::string("node did not answer"));
+    }
+    co_return json_reply(std::move(written->second));
   }
 
   // The regulators' audit report over every region this process serves: each ledger read (and

@@ -52,6 +52,7 @@ struct GatewayServices {
   Timeline* timeline = nullptr;
   std::function<RegionNode*(const std::string& region)> node_of;  // may return nullptr
   std::vector<std::string> regions;  // every region served in this process (audit reports)
+  std::string seal_key_file;  // the region's Ed25519 key: countersigns reconciliation statements
 };
 
 class Gateway {

@@ -21,7 +21,28 @@ bool in_effect(const Ledger& ledger, const std::string& setl_id) {
   return effect;
 }
 
+Result<std::map<std::string, cl::SettlementRecord>> bookings_in_effect(
+    const Ledger& ledger, const std::vector<std::string>& setl_ids) {
+  std::map<std::string, cl::SettlementRecord> out;
+  for (const std::string& setl_id : setl_ids) {
+    if (!in_effect(ledger, setl_id)) continue;
+    Result<DecodedEntry> entry = ledger.entry(*ledger.seq_by_setl_id(setl_id));
+    if (!entry.is_ok()) return entry.status();
+    out.emplace(setl_id, std::move(entry->entry.record));
+  }
+  return out;
+}
+
 Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
+                                 const std::string& statement_id,
+                                 const std::vector<std::string>& setl_ids, cl::Date day) {
+  Result<std::map<std::string, cl::SettlementRecord>> theirs = bookings_in_effect(insured, setl_ids);
+  if (!theirs.is_ok()) return theirs.status();
+  return stage_adjustments(treating, *theirs, statement_id, setl_ids, day);
+}
+
+Result<size_t> stage_adjustments(Ledger& treating,
+                                 const std::map<std::string, cl::SettlementRecord>& insured_in_effect,
                                  const std::string& statement_id,
                                  const std::vector<std::string>& setl_ids, cl::Date day) {
   size_t staged = 0;
@@ -41,6 +62,9 @@ Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
       const std::string broken =
           cl::check_identities(record.amounts, record.amounts.medfee_sumamt.is_negative());
       if (!broken.empty()) return Status::error("adjustment of " + setl_id + ": " + broken);
+      if (region_of(record.mdtrtarea_admvs) != treating.region()) {
+        return Status::error("adjustment of " + setl_id + ": not treated in " + treating.region());
+      }
       Result<Ledger::Staged> result = treating.stage(record, Side::kTreating);
       if (!result.is_ok()) return result.status();
       if (*result == Ledger::Staged::kAppended) ++staged;
@@ -51,10 +75,9 @@ Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
       if (!own.is_ok()) return own.status();
       if (Status s = append(own->entry.record, true); !s.is_ok()) return s;
     }
-    if (in_effect(insured, setl_id)) {
-      Result<DecodedEntry> theirs = insured.entry(*insured.seq_by_setl_id(setl_id));
-      if (!theirs.is_ok()) return theirs.status();
-      if (Status s = append(theirs->entry.record, false); !s.is_ok()) return s;
+    if (auto it = insured_in_effect.find(setl_id); it != insured_in_effect.end()) {
+      if (it->second.setl_id != setl_id) return Status::error("booking of " + setl_id + " names another claim");
+      if (Status s = append(it->second, false); !s.is_ok()) return s;
     }
   }
   return staged;

@@ -72,6 +72,7 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
     ASSERT_TRUE(ins.commit().is_ok());
     ASSERT_TRUE(trt.commit().is_ok());
     ASSERT_TRUE(dirs.at(insured).seal_key().is_ok());  // created with the directory's key files
+    ASSERT_TRUE(dirs.at(treating).seal_key().is_ok());
     injected = {{only_treating.setl_id, cl::DiffKind::kMissingOnInsured},
                 {only_insured.setl_id, cl::DiffKind::kMissingOnTreating},
                 {differs.setl_id, cl::DiffKind::kAmountDiffers}};
@@ -133,34 +134,58 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
   }
   EXPECT_EQ(raw.post("/v1/recon", head + "\"op\":\"summary\"}").status, 200);
 
-  // The nightly run inside the insured node: the statement signed with its seal key, kept in its
-  // ledger and served by GET /v1/reconciliations.
+  // The nightly run inside the insured node: the statement signed with its seal key, checked
+  // and countersigned by the treating node, which appends the adjustments; both ledgers keep it
+  // and serve it by GET /v1/reconciliations.
   NightlyReconciler nightly({insured, "02:00", {{treating, peer_options}},
                              root + "/ledgers/" + insured + "/seal-key.pem"},
                             (*set)->node(insured));
   const std::vector<NightlyOutcome> outcomes = nightly.run_day(day);
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_TRUE(outcomes[0].ok) << outcomes[0].error;
+  EXPECT_TRUE(outcomes[0].countersigned) << outcomes[0].error;
   EXPECT_FALSE(outcomes[0].balanced);
   EXPECT_EQ(outcomes[0].differences, injected.size());
-  testing::HttpsClient bureau((*set)->gateway(insured)->port(), pki + "/ca.pem",
-                              {pki + "/bureau-" + insured + ".pem", pki + "/bureau-" + insured + ".key"});
-  const testing::HttpAnswer listed = bureau.request(boost::beast::http::verb::get,
-                                                    "/v1/reconciliations?day=" + day.to_string());
-  ASSERT_EQ(listed.status, 200) << listed.body;
-  adapters::JsonParse parsed = adapters::parse_json(listed.body);
-  ASSERT_TRUE(parsed.value) << parsed.error;
-  const auto& statements = parsed.value->find("statements")->items;
-  ASSERT_EQ(statements.size(), 1u) << listed.body;
-  EXPECT_EQ(statements[0].find("statement")->find("differences")->items.size(), injected.size());
-  adapters::JsonWriter w;
-  w.value(statements[0]);
-  const Result<lg::SigningKey> insured_key =
-      lg::SigningKey::load_private_pem(root + "/ledgers/" + insured + "/seal-key.pem");
-  ASSERT_TRUE(insured_key.is_ok());
-  // The insured node's signature verifies; the peer's countersignature is not there yet.
-  const Status verified = verify_statement(w.str(), {{insured, insured_key->public_key_raw()}});
-  EXPECT_EQ(verified.message(), "statement: not signed by both regions");
+  std::map<std::string, std::string> keys;
+  for (const std::string& region : {insured, treating}) {
+    const Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(root + "/ledgers/" + region + "/seal-key.pem");
+    ASSERT_TRUE(key.is_ok());
+    keys[region] = key->public_key_raw();
+  }
+  std::string kept;
+  for (const std::string& region : {insured, treating}) {
+    testing::HttpsClient bureau((*set)->gateway(region)->port(), pki + "/ca.pem",
+                                {pki + "/bureau-" + region + ".pem", pki + "/bureau-" + region + ".key"});
+    const testing::HttpAnswer listed = bureau.request(boost::beast::http::verb::get,
+                                                      "/v1/reconciliations?day=" + day.to_string());
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    adapters::JsonParse parsed = adapters::parse_json(listed.body);
+    ASSERT_TRUE(parsed.value) << parsed.error;
+    const auto& statements = parsed.value->find("statements")->items;
+    ASSERT_EQ(statements.size(), 1u) << region << ": " << listed.body;
+    EXPECT_EQ(statements[0].find("statement")->find("differences")->items.size(), injected.size());
+    adapters::JsonWriter w;
+    w.value(statements[0]);
+    EXPECT_TRUE(verify_statement(w.str(), keys).is_ok()) << region << ": " << verify_statement(w.str(), keys).message();
+    if (kept.empty()) kept = w.str();
+    EXPECT_EQ(w.str(), kept) << "both ledgers keep the same statement";
+  }
+  // The adjustments: the treating side now books what the insured side did.
+  std::promise<cl::Money> receivable, payable;
+  (*set)->node(treating)->read([&](const lg::Ledger* l) { receivable.set_value(l->balance("receivable:" + insured)); });
+  (*set)->node(insured)->read([&](const lg::Ledger* l) { payable.set_value(l->balance("payable:" + treating)); });
+  EXPECT_EQ(receivable.get_future().get(), -payable.get_future().get());
+  // A statement that misstates the treating side is refused (409) and changes nothing.
+  {
+    PairStatement wrong{insured, treating, day, {}, 1, 999};
+    const std::string body = recon_statement_json(wrong);
+    const Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(root + "/ledgers/" + insured + "/seal-key.pem");
+    HttpsReconPeer asker(peer_options, day, insured, treating);
+    ASSERT_TRUE(asker.summary().has_value());
+    EXPECT_FALSE(asker.countersign(body, {insured, lg::to_hex(key->public_key_raw()), lg::to_hex(*key->sign(body))}, {})
+                     .has_value());
+    EXPECT_NE(asker.error().find("409"), std::string::npos) << asker.error();
+  }
   EXPECT_EQ(parse_time_of_day("02:30"), 9000);
   EXPECT_FALSE(parse_time_of_day("24:00").has_value());
   EXPECT_FALSE(parse_time_of_day("2:30").has_value());
