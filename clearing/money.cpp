@@ -123,6 +123,10 @@ std::optional<Money> parse_money(std::string_view text, DecimalError* error) {
   return parse_as<Money>(text, 2, false, error, [](int64_t fen) { return Money::from_fen(fen); });
 }
 
+std::optional<Money> parse_signed_money(std::string_view text, DecimalError* error) {
+  return parse_as<Money>(text, 2, true, error, [](int64_t fen) { return Money::from_fen(fen); });
+}
+
 std::optional<Ratio> parse_ratio(std::string_view text, DecimalError* error) {
   const auto ratio = parse_as<int64_t>(text, 4, false, error, [](int64_t bp) { return bp; });
   if (!ratio) {

@@ -158,6 +158,8 @@ struct DecimalParse {
 DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_negative);
 
 std::optional<Money> parse_money(std::string_view text, DecimalError* error = nullptr);
+// The same with a leading '-' allowed: balances, positions and differences we wrote ourselves.
+std::optional<Money> parse_signed_money(std::string_view text, DecimalError* error = nullptr);
 std::optional<Ratio> parse_ratio(std::string_view text, DecimalError* error = nullptr);
 std::optional<Quantity> parse_quantity(std::string_view text, DecimalError* error = nullptr);
 std::optional<Price> parse_price(std::string_view text, DecimalError* error = nullptr);

@@ -51,13 +51,9 @@ const std::vector<std::pair<const char*, cl::Money FundTotals::*>>& fund_fields(
 
 std::string text_of(const adapters::Json* json) { return json == nullptr ? std::string() : json->text; }
 
-// A yuan string we wrote ourselves ("-12.30" included).
 cl::Money money_of(const adapters::Json* json) {
   if (json == nullptr) return cl::Money::zero();
-  const bool negative = json->text.starts_with("-");
-  const cl::Money m =
-      cl::parse_money(std::string_view(json->text).substr(negative ? 1 : 0)).value_or(cl::Money::zero());
-  return negative ? -m : m;
+  return cl::parse_signed_money(json->text).value_or(cl::Money::zero());
 }
 
 // Integer share of `part` in `whole` scaled to `scale` (charts only; no floating point).
@@ -519,25 +515,12 @@ int audit_main(int argc, char** argv) {
     }
     scenario = std::move(loaded.scenario);
   }
-  std::map<std::string, lg::LedgerDirectory> directories;
-  std::map<std::string, lg::Ledger*> ledgers;
-  std::error_code error;
-  const fs::path root((*vm)["ledgers"].as<std::string>());
-  for (const auto& entry : fs::directory_iterator(root, error)) {
-    if (!entry.is_directory() || !fs::exists(entry.path() / "db")) continue;
-    Result<lg::LedgerDirectory> directory = lg::open_directory(entry.path().string(), {}, false);
-    if (!directory.is_ok()) {
-      std::cerr << "medclear audit: " << directory.status().message() << "\n";
-      return 2;
-    }
-    const std::string region = directory->ledger->region();
-    ledgers[region] = directory->ledger.get();
-    directories[region] = std::move(*directory);
-  }
-  if (error || ledgers.empty()) {
-    std::cerr << "medclear audit: no ledgers in " << root.string() << "\n";
+  Result<lg::LedgerSet> opened = lg::open_ledger_set((*vm)["ledgers"].as<std::string>());
+  if (!opened.is_ok()) {
+    std::cerr << "medclear audit: " << opened.status().message() << "\n";
     return 2;
   }
+  std::map<std::string, lg::Ledger*>& ledgers = opened->ledgers;
   Result<AuditReport> report =
       build_audit_report(ledgers, *from, *to, scenario ? &scenario->reference : nullptr);
   if (!report.is_ok()) {

@@ -308,26 +308,12 @@ int clear_main(int argc, char** argv) {
     }
     prepayments = std::move(*parsed);
   }
-  std::map<std::string, lg::LedgerDirectory> directories;
-  std::map<std::string, lg::Ledger*> ledgers;
-  std::error_code error;
-  const fs::path root((*vm)["ledgers"].as<std::string>());
-  for (const auto& entry : fs::directory_iterator(root, error)) {
-    if (!entry.is_directory() || !fs::exists(entry.path() / "db")) continue;
-    Result<lg::LedgerDirectory> directory = lg::open_directory(entry.path().string(), {}, false);
-    if (!directory.is_ok()) {
-      std::cerr << "medclear clear: " << directory.status().message() << "\n";
-      return 2;
-    }
-    const std::string region = directory->ledger->region();
-    ledgers[region] = directory->ledger.get();
-    directories[region] = std::move(*directory);
-  }
-  if (error || ledgers.empty()) {
-    std::cerr << "medclear clear: no ledgers in " << root.string() << (error ? ": " + error.message() : "")
-              << "\n";
+  Result<lg::LedgerSet> opened = lg::open_ledger_set((*vm)["ledgers"].as<std::string>());
+  if (!opened.is_ok()) {
+    std::cerr << "medclear clear: " << opened.status().message() << "\n";
     return 2;
   }
+  std::map<std::string, lg::Ledger*>& ledgers = opened->ledgers;
   Result<PeriodClearing> cleared = clear_period(ledgers, period, prepayments, true);
   if (!cleared.is_ok()) {
     std::cerr << "medclear clear: " << cleared.status().message() << "\n";

@@ -41,13 +41,6 @@ std::optional<cl::ReconDigest> digest_of(const adapters::Json* json) {
   return digest;
 }
 
-std::optional<cl::Money> signed_money(const std::string& text) {
-  const bool negative = text.starts_with("-");
-  std::optional<cl::Money> m = cl::parse_money(std::string_view(text).substr(negative ? 1 : 0));
-  if (!m) return std::nullopt;
-  return negative ? -*m : *m;
-}
-
 std::optional<uint64_t> count_of(const adapters::Json* json) {
   if (json == nullptr || !json->is_number() || json->text.empty() || json->text.size() > 19 ||
       json->text.find_first_not_of("0123456789") != std::string::npos) {
@@ -152,7 +145,7 @@ std::optional<cl::ReconSide::Totals> HttpsReconPeer::totals(int depth) {
   const auto count = count_of(j.find("count"));
   const auto root = digest_of(j.find("root"));
   const adapters::Json* amount = j.find("amount");
-  const auto money = amount != nullptr ? signed_money(amount->text) : std::nullopt;
+  const auto money = amount != nullptr ? cl::parse_signed_money(amount->text) : std::nullopt;
   if (!count || !root || !money) return std::nullopt;
   cl::ReconSide::Totals totals;
   totals.count = *count;
@@ -189,7 +182,7 @@ std::optional<std::vector<cl::ReconItem>> HttpsReconPeer::bucket_items(const std
     const adapters::Json* id = item.find("setl_id");
     const adapters::Json* amount = item.find("amount");
     const adapters::Json* cancelled = item.find("cancelled");
-    const auto money = amount != nullptr ? signed_money(amount->text) : std::nullopt;
+    const auto money = amount != nullptr ? cl::parse_signed_money(amount->text) : std::nullopt;
     if (id == nullptr || !id->is_string() || !money || cancelled == nullptr) return std::nullopt;
     out.push_back({id->text, *money, cancelled->boolean});
   }

@@ -49,26 +49,14 @@ int reconcile_main(int argc, char** argv) {
     }
     only = std::pair{pair[0], pair[1]};
   }
-  const std::filesystem::path root((*vm)["ledgers"].as<std::string>());
   const bool record = vm->count("record") > 0;
-  std::error_code error;
-  std::map<std::string, lg::LedgerDirectory> directories;
-  std::map<std::string, lg::Ledger*> ledgers;
-  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
-    if (!entry.is_directory() || !std::filesystem::exists(entry.path() / "db")) continue;
-    Result<lg::LedgerDirectory> directory = lg::open_directory(entry.path().string(), {}, false);
-    if (!directory.is_ok()) {
-      std::cerr << "medclear reconcile: " << directory.status().message() << "\n";
-      return 2;
-    }
-    const std::string region = directory->ledger->region();
-    ledgers[region] = directory->ledger.get();
-    directories[region] = std::move(*directory);
-  }
-  if (error) {
-    std::cerr << "medclear reconcile: " << root.string() << ": " << error.message() << "\n";
+  Result<lg::LedgerSet> opened = lg::open_ledger_set((*vm)["ledgers"].as<std::string>());
+  if (!opened.is_ok()) {
+    std::cerr << "medclear reconcile: " << opened.status().message() << "\n";
     return 2;
   }
+  std::map<std::string, lg::LedgerDirectory>& directories = opened->directories;
+  const std::map<std::string, lg::Ledger*>& ledgers = opened->ledgers;
   Result<std::vector<PairStatement>> statements = reconcile_day(ledgers, *day, only);
   if (!statements.is_ok()) {
     std::cerr << "medclear reconcile: " << statements.status().message() << "\n";

@@ -31,4 +31,20 @@ Result<LedgerDirectory> open_directory(const std::string& path, const LedgerOpti
   return directory;
 }
 
+Result<LedgerSet> open_ledger_set(const std::string& root) {
+  LedgerSet set;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
+    if (!entry.is_directory() || !std::filesystem::exists(entry.path() / "db")) continue;
+    Result<LedgerDirectory> directory = open_directory(entry.path().string(), {}, false);
+    if (!directory.is_ok()) return directory.status();
+    const std::string region = directory->ledger->region();
+    set.ledgers[region] = directory->ledger.get();
+    set.directories[region] = std::move(*directory);
+  }
+  if (error) return Status::error(root + ": " + error.message());
+  if (set.ledgers.empty()) return Status::error("no ledgers in " + root);
+  return set;
+}
+
 }  // namespace medclear::ledger

@@ -7,6 +7,7 @@
 //   DIR/seal-key.pub.pem  Ed25519 public key (PEM, SubjectPublicKeyInfo) — give this to auditors
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,5 +27,13 @@ struct LedgerDirectory {
 // Opens (creating when `create` is set) the ledger directory at `path`.
 Result<LedgerDirectory> open_directory(const std::string& path, const LedgerOptions& options,
                                        bool create);
+
+// Every region's ledger under `root` (ROOT/<region>/db), by region; an error when one cannot be
+// opened or there is none.
+struct LedgerSet {
+  std::map<std::string, LedgerDirectory> directories;
+  std::map<std::string, Ledger*> ledgers;  // the same, for the functions that take ledgers
+};
+Result<LedgerSet> open_ledger_set(const std::string& root);
 
 }  // namespace medclear::ledger

@@ -27,13 +27,6 @@ namespace {
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
-cl::SettlementRecord renamed(const cl::SettlementRecord& r, const std::string& serial) {
-  cl::SettlementRecord out = r;
-  out.setl_id = r.setl_id.substr(0, 14) + "99999" + serial;
-  out.msgid = r.msgid.substr(0, 26) + "9" + serial.substr(2);
-  return out;
-}
-
 std::vector<cl::ReconItem> items_of(RegionSet& set, const std::string& region, cl::Date day,
                                     const std::pair<std::string, std::string>& pair) {
   std::promise<std::vector<cl::ReconItem>> items;
@@ -57,9 +50,9 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
     auto dirs = testing::write_ledgers(root + "/ledgers", records);
     lg::Ledger& ins = *dirs.at(insured).ledger;
     lg::Ledger& trt = *dirs.at(treating).ledger;
-    const cl::SettlementRecord only_treating = renamed(base, "00001");
-    const cl::SettlementRecord only_insured = renamed(base, "00002");
-    const cl::SettlementRecord differs = renamed(base, "00003");
+    const cl::SettlementRecord only_treating = testing::renamed(base, "00001");
+    const cl::SettlementRecord only_insured = testing::renamed(base, "00002");
+    const cl::SettlementRecord differs = testing::renamed(base, "00003");
     cl::SettlementRecord differs_treating = differs;
     // 1.00 more between the regions (the account pays it, the counter 1.00 less).
     differs_treating.amounts.acct_pay += cl::Money::from_fen(100);

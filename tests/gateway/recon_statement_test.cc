@@ -16,13 +16,6 @@ namespace {
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
-cl::SettlementRecord renamed(const cl::SettlementRecord& r, const std::string& serial) {
-  cl::SettlementRecord out = r;
-  out.setl_id = r.setl_id.substr(0, 14) + "99999" + serial;
-  out.msgid = r.msgid.substr(0, 26) + "9" + serial.substr(2);
-  return out;
-}
-
 std::map<std::string, lg::Ledger*> pointers_of(std::map<std::string, lg::LedgerDirectory>& dirs) {
   std::map<std::string, lg::Ledger*> out;
   for (auto& [region, directory] : dirs) out[region] = directory.ledger.get();
@@ -44,13 +37,13 @@ TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   }
   ASSERT_NE(other, nullptr);
   // missing on the insured side, missing on the treating side, amount differs, cancel on one side.
-  const cl::SettlementRecord only_treating = renamed(base, "00001");
-  const cl::SettlementRecord only_insured = renamed(base, "00002");
-  const cl::SettlementRecord differs = renamed(base, "00003");
+  const cl::SettlementRecord only_treating = testing::renamed(base, "00001");
+  const cl::SettlementRecord only_insured = testing::renamed(base, "00002");
+  const cl::SettlementRecord differs = testing::renamed(base, "00003");
   cl::SettlementRecord differs_treating = differs;
   differs_treating.amounts = other->amounts;
-  const cl::SettlementRecord cancelled = renamed(base, "00004");
-  cl::SettlementRecord cancel = renamed(base, "00005");
+  const cl::SettlementRecord cancelled = testing::renamed(base, "00004");
+  cl::SettlementRecord cancel = testing::renamed(base, "00005");
   cancel.kind = cl::RecordKind::kCancel;
   cancel.compensates = cancelled.setl_id;
   cancel.amounts = base.amounts.negated();

@@ -45,6 +45,14 @@ inline std::vector<clearing::SettlementRecord> scenario_records() {
   return records;
 }
 
+// The same claim under another settlement id and msgid (serial: five digits), for divergences.
+inline clearing::SettlementRecord renamed(const clearing::SettlementRecord& r, const std::string& serial) {
+  clearing::SettlementRecord out = r;
+  out.setl_id = r.setl_id.substr(0, 14) + "99999" + serial;
+  out.msgid = r.msgid.substr(0, 26) + "9" + serial.substr(2);
+  return out;
+}
+
 // The ledgers of every region the records touch, under `root`/<region>.
 inline std::map<std::string, ledger::LedgerDirectory> write_ledgers(
     const std::string& root, const std::vector<clearing::SettlementRecord>& records) {
