@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 #include "gateway/cli.h"
 #include "ledger/directory.h"
@@ -63,8 +64,18 @@ int reconcile_main(int argc, char** argv) {
     return 2;
   }
   bool all_balanced = true;
+  // Progress on a terminal (a long run: every pair of 31 regions, or --record writing each).
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  size_t done = 0, differences = 0;
   for (const PairStatement& statement : *statements) {
     all_balanced = all_balanced && statement.result.balanced;
+    differences += statement.result.differences.size();
+    ++done;
+    if (progress) {
+      std::cerr << "\rreconcile " << day->to_string() << ": " << done << "/" << statements->size()
+                << " pairs, " << differences << " differences" << (done == statements->size() ? "\n" : "")
+                << std::flush;
+    }
     if (!record) {
       std::cout << recon_statement_json(statement) << "\n";
       continue;
