@@ -756,6 +756,9 @@ struct Gateway::Impl {
       std::lock_guard lock(entry->mutex);
       entry->side = std::make_unique<cl::ReconSide>(std::move(**items), recon_hash);
     }
+    // Countersigning waits for the node's worker: it takes what it needs of the side under the
+    // lock and does not hold it while it waits.
+    if (op == "countersign") co_return co_await countersign(q, entry, *day, insured, treating);
     std::lock_guard lock(entry->mutex);
     cl::ReconSide& side = *entry->side;
     adapters::JsonWriter w;
@@ -795,8 +798,6 @@ struct Gateway::Impl {
         }
         w.end_array();
       }
-    } else if (op == "countersign") {
-      co_return co_await countersign(q, side, *day, insured, treating);
     } else {
       co_return error_reply(http::status::bad_request,
                             "op is summary, totals, children, items or countersign");
@@ -809,8 +810,8 @@ struct Gateway::Impl {
   // claim count and, for each difference, what it holds), countersigns it with its seal key, and
   // keeps it in its ledger with the adjustments that resolve it — the insured side's bookings of
   // the differing claims come with the request. Answers the doubly signed statement.
-  asio::awaitable<Reply> countersign(const adapters::Json& q, const cl::ReconSide& side, cl::Date day,
-                                     const std::string& insured, const std::string& treating) {
+  asio::awaitable<Reply> countersign(const adapters::Json& q, std::shared_ptr<ReconEntry> entry,
+                                     cl::Date day, const std::string& insured, const std::string& treating) {
     const adapters::Json* statement = q.find("statement");
     const adapters::Json* their = q.find("signature");
     const adapters::Json* records = q.find("records");
@@ -840,9 +841,6 @@ struct Gateway::Impl {
       co_return error_reply(http::status::bad_request, "the insured region's signature does not verify");
     }
     // What the statement says of this side must be what this side holds.
-    if (field(statement, "treating_claims") != std::to_string(side.size())) {
-      co_return error_reply(http::status::conflict, "the statement counts other claims on this side");
-    }
     std::map<std::string, std::string> differing;  // setl_id → kind
     std::map<std::string, std::string> said_amount;
     if (const adapters::Json* differences = statement->find("differences")) {
@@ -851,15 +849,23 @@ struct Gateway::Impl {
         said_amount[field(&d, "setl_id")] = field(&d, "treating_amount");
       }
     }
-    std::map<std::string, const cl::ReconItem*> own;
-    for (const cl::ReconItem& item : side.items()) {
-      if (differing.contains(item.setl_id)) own[item.setl_id] = &item;
+    size_t own_claims = 0;
+    std::map<std::string, cl::ReconItem> own;
+    {
+      std::lock_guard lock(entry->mutex);
+      own_claims = entry->side->size();
+      for (const cl::ReconItem& item : entry->side->items()) {
+        if (differing.contains(item.setl_id)) own[item.setl_id] = item;
+      }
+    }
+    if (field(statement, "treating_claims") != std::to_string(own_claims)) {
+      co_return error_reply(http::status::conflict, "the statement counts other claims on this side");
     }
     for (const auto& [setl_id, kind] : differing) {
       const auto it = own.find(setl_id);
       const bool absent = kind == "missing_on_treating";
       if (absent != (it == own.end()) ||
-          (!absent && it->second->amount.to_string() != said_amount[setl_id])) {
+          (!absent && it->second.amount.to_string() != said_amount[setl_id])) {
         co_return error_reply(http::status::conflict, "difference " + setl_id + " is not what this side holds");
       }
     }
