@@ -43,7 +43,7 @@ AuditFixture make_fixture(const std::string& name) {
   f.duplicate.fixmedins_code = "H99999999999";
   f.records.push_back(f.duplicate);
   f.dirs = testing::write_ledgers(f.root, f.records);
-  for (auto& [region, directory] : f.dirs) f.ledgers[region] = directory.ledger.get();
+  f.ledgers = testing::ledger_pointers(f.dirs);
   for (const std::string day : {"2026-03-15", "2026-03-16"}) {
     Result<std::vector<PairStatement>> statements = reconcile_day(f.ledgers, *cl::parse_date(day));
     EXPECT_TRUE(statements.is_ok());

@@ -14,12 +14,6 @@ namespace {
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
-std::map<std::string, lg::Ledger*> pointers(std::map<std::string, lg::LedgerDirectory>& dirs) {
-  std::map<std::string, lg::Ledger*> out;
-  for (auto& [region, directory] : dirs) out[region] = directory.ledger.get();
-  return out;
-}
-
 // Each region's receivables − payables between regions, straight from its balances.
 std::map<std::string, cl::Money> nets_from_balances(std::map<std::string, lg::LedgerDirectory>& dirs) {
   std::map<std::string, cl::Money> out;
@@ -40,7 +34,7 @@ std::map<std::string, cl::Money> nets_of(const PeriodClearing& clearing) {
 TEST(ClearingHouse, PositionsAreTheLedgersBalances) {
   const std::string root = testing::fresh_directory("clearing");
   auto dirs = testing::write_ledgers(root, testing::scenario_records());
-  Result<PeriodClearing> march = clear_period(pointers(dirs), "2026-03", {}, true);
+  Result<PeriodClearing> march = clear_period(testing::ledger_pointers(dirs), "2026-03", {}, true);
   ASSERT_TRUE(march.is_ok()) << march.status().message();
   EXPECT_TRUE(march->held.empty());
   EXPECT_GT(march->result.pairs, 0u);
@@ -49,18 +43,18 @@ TEST(ClearingHouse, PositionsAreTheLedgersBalances) {
     EXPECT_EQ(net, expected.contains(region) ? expected.at(region) : cl::Money::zero()) << region;
   }
   // Clearing it again with nothing new is the same clearing; the next period has nothing.
-  Result<PeriodClearing> again = clear_period(pointers(dirs), "2026-03", {}, true);
+  Result<PeriodClearing> again = clear_period(testing::ledger_pointers(dirs), "2026-03", {}, true);
   ASSERT_TRUE(again.is_ok()) << again.status().message();
   EXPECT_EQ(clearing_json(*again), clearing_json(*march));
-  Result<PeriodClearing> april = clear_period(pointers(dirs), "2026-04", {}, true);
+  Result<PeriodClearing> april = clear_period(testing::ledger_pointers(dirs), "2026-04", {}, true);
   ASSERT_TRUE(april.is_ok());
   EXPECT_EQ(april->result.pairs, 0u);
   // An earlier period after a later one is refused, and changes nothing.
-  Result<PeriodClearing> february = clear_period(pointers(dirs), "2026-02", {}, true);
+  Result<PeriodClearing> february = clear_period(testing::ledger_pointers(dirs), "2026-02", {}, true);
   ASSERT_FALSE(february.is_ok());
   EXPECT_NE(february.status().message().find("already cleared the later period"), std::string::npos);
   for (const char* bad : {"2026-13", "2026/03", "26-03"}) {
-    EXPECT_FALSE(clear_period(pointers(dirs), bad, {}, true).is_ok()) << bad;
+    EXPECT_FALSE(clear_period(testing::ledger_pointers(dirs), bad, {}, true).is_ok()) << bad;
   }
 }
 
@@ -70,7 +64,7 @@ TEST(ClearingHouse, LateEntriesLandInTheNextPeriodOnce) {
   const std::vector<cl::SettlementRecord> first(records.begin(), records.begin() + 4);
   const std::string root = testing::fresh_directory("clearing-late");
   auto dirs = testing::write_ledgers(root, first);
-  Result<PeriodClearing> march = clear_period(pointers(dirs), "2026-03", {}, true);
+  Result<PeriodClearing> march = clear_period(testing::ledger_pointers(dirs), "2026-03", {}, true);
   ASSERT_TRUE(march.is_ok()) << march.status().message();
   const auto march_nets = nets_of(*march);
   // The rest of the March business (cancels and reversals among them) is written after March
@@ -89,9 +83,9 @@ TEST(ClearingHouse, LateEntriesLandInTheNextPeriodOnce) {
     }
   }
   for (auto& [region, directory] : dirs) ASSERT_TRUE(directory.ledger->commit().is_ok());
-  Result<PeriodClearing> stale = clear_period(pointers(dirs), "2026-03", {}, true);
+  Result<PeriodClearing> stale = clear_period(testing::ledger_pointers(dirs), "2026-03", {}, true);
   EXPECT_FALSE(stale.is_ok()) << "a cleared period taken again with new entries";
-  Result<PeriodClearing> april = clear_period(pointers(dirs), "2026-04", {}, true);
+  Result<PeriodClearing> april = clear_period(testing::ledger_pointers(dirs), "2026-04", {}, true);
   ASSERT_TRUE(april.is_ok()) << april.status().message();
   const auto all = nets_from_balances(dirs);
   const auto april_nets = nets_of(*april);
@@ -116,7 +110,7 @@ TEST(ClearingHouse, PairsThatDisagreeAreHeldAndClearedLater) {
   ASSERT_TRUE(dirs.at(treating).ledger->commit().is_ok());
   cl::Prepayment prepayment{cl::Money::from_fen(1'000'000), cl::Money::from_fen(500'000)};
   Result<PeriodClearing> march =
-      clear_period(pointers(dirs), "2026-03", {{insured, prepayment}}, true);
+      clear_period(testing::ledger_pointers(dirs), "2026-03", {{insured, prepayment}}, true);
   ASSERT_TRUE(march.is_ok()) << march.status().message();
   ASSERT_EQ(march->held.size(), 1u);
   EXPECT_EQ(march->held[0].insured, insured);
@@ -138,7 +132,7 @@ TEST(ClearingHouse, PairsThatDisagreeAreHeldAndClearedLater) {
   // Once the insured side books it too, April clears the held pair in full.
   ASSERT_TRUE(dirs.at(insured).ledger->stage(extra, lg::Side::kInsured).is_ok());
   ASSERT_TRUE(dirs.at(insured).ledger->commit().is_ok());
-  Result<PeriodClearing> april = clear_period(pointers(dirs), "2026-04", {}, true);
+  Result<PeriodClearing> april = clear_period(testing::ledger_pointers(dirs), "2026-04", {}, true);
   ASSERT_TRUE(april.is_ok()) << april.status().message();
   EXPECT_TRUE(april->held.empty());
   // Only the held pair: the pairs cleared in March (either direction) are not taken again.

@@ -16,12 +16,6 @@ namespace {
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
-std::map<std::string, lg::Ledger*> pointers_of(std::map<std::string, lg::LedgerDirectory>& dirs) {
-  std::map<std::string, lg::Ledger*> out;
-  for (auto& [region, directory] : dirs) out[region] = directory.ledger.get();
-  return out;
-}
-
 TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   const std::vector<cl::SettlementRecord> records = testing::scenario_records();
   const std::string root = testing::fresh_directory("recon-statement");
@@ -106,7 +100,7 @@ TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   ASSERT_TRUE(record_statement(dirs.at(insured), dirs.at(treating), statement, base.setl_time.date).is_ok());
   EXPECT_EQ(trt.last_seq(), seq);
   // The month clears with no held pair.
-  Result<PeriodClearing> month = clear_period(pointers_of(dirs), "2026-03", {}, false);
+  Result<PeriodClearing> month = clear_period(testing::ledger_pointers(dirs), "2026-03", {}, false);
   ASSERT_TRUE(month.is_ok()) << month.status().message();
   EXPECT_TRUE(month->held.empty());
 }

@@ -45,6 +45,14 @@ inline std::vector<clearing::SettlementRecord> scenario_records() {
   return records;
 }
 
+// The ledgers of `dirs` by region, for the functions that take ledgers.
+inline std::map<std::string, ledger::Ledger*> ledger_pointers(
+    std::map<std::string, ledger::LedgerDirectory>& dirs) {
+  std::map<std::string, ledger::Ledger*> out;
+  for (auto& [region, directory] : dirs) out[region] = directory.ledger.get();
+  return out;
+}
+
 // The same claim under another settlement id and msgid (serial: five digits), for divergences.
 inline clearing::SettlementRecord renamed(const clearing::SettlementRecord& r, const std::string& serial) {
   clearing::SettlementRecord out = r;
