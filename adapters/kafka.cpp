@@ -4,6 +4,8 @@
 // rdkafka.h before rdkafka_mock.h (PLATFORM.md)
 #include <librdkafka/rdkafka_mock.h>
 
+#include <algorithm>
+
 namespace medclear::adapters {
 
 namespace {
@@ -89,7 +91,33 @@ Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config) {
 Producer::~Producer() {
   if (handle_ == nullptr) return;
   rd_kafka_flush(handle_, 5000);
+  for (rd_kafka_topic_t* topic : prepared_) rd_kafka_topic_destroy(topic);
   rd_kafka_destroy(handle_);
+}
+
+Result<size_t> Producer::prepare(const std::vector<std::string>& prefixes, int timeout_ms) {
+  const rd_kafka_metadata_t* all = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_, 1, nullptr, &all, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::error(std::string("metadata of the cluster: ") + rd_kafka_err2str(err));
+  }
+  for (int i = 0; i < all->topic_cnt; ++i) {
+    const std::string_view name = all->topics[i].topic;
+    if (!std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const std::string& prefix) { return name.starts_with(prefix); })) {
+      continue;
+    }
+    prepared_.push_back(rd_kafka_topic_new(handle_, all->topics[i].topic, nullptr));
+  }
+  rd_kafka_metadata_destroy(all);
+  // Metadata of the locally known topics (those just named) fills their leaders now.
+  const rd_kafka_metadata_t* known = nullptr;
+  err = rd_kafka_metadata(handle_, 0, nullptr, &known, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::error(std::string("metadata of the topics: ") + rd_kafka_err2str(err));
+  }
+  rd_kafka_metadata_destroy(known);
+  return prepared_.size();
 }
 
 Status Producer::produce(const std::string& topic, std::string_view key, std::string_view value,

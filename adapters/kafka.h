@@ -14,6 +14,7 @@
 #include "clearing/status.h"
 
 struct rd_kafka_s;
+struct rd_kafka_topic_s;
 struct rd_kafka_mock_cluster_s;
 
 namespace medclear::adapters {
@@ -59,6 +60,11 @@ class Producer {
   // Waits until every queued message is delivered or failed; error if any failed since the last
   // flush (the caller re-sends: the consumers de-duplicate).
   Status flush(int timeout_ms);
+  // Learns the leaders of every topic of the cluster whose name starts with one of `prefixes`,
+  // before the first message to it: otherwise the first message to each topic waits for a
+  // metadata refresh (up to a second), which a node sending to thirty other regions pays on
+  // thirty topics. Returns how many topics it prepared; topics created later still work, lazily.
+  Result<size_t> prepare(const std::vector<std::string>& prefixes, int timeout_ms);
 
   struct Reports {
     uint64_t failed = 0;
@@ -69,6 +75,7 @@ class Producer {
  private:
   Producer() = default;
   rd_kafka_s* handle_ = nullptr;
+  std::vector<rd_kafka_topic_s*> prepared_;  // held so their metadata stays known
   std::unique_ptr<Reports> reports_ = std::make_unique<Reports>();
 };
 

@@ -135,6 +135,11 @@ struct RegionNode::Impl {
     Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
     if (!p.is_ok()) return p.status();
     producer = std::move(*p);
+    // Every region's claims and settlements topics known before the first claim goes out.
+    if (Result<size_t> prepared = producer->prepare({"claims.", "settlements."}, 10'000);
+        !prepared.is_ok()) {
+      log->warn("kafka_prepare region={} reason=\"{}\"", options.region, prepared.status().message());
+    }
     Result<std::unique_ptr<adapters::Consumer>> c =
         adapters::Consumer::create(options.kafka, "medclear-node-" + options.region);
     if (!c.is_ok()) return c.status();
