@@ -1,10 +1,5 @@
 #include "gateway/recon_peer.h"
 
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <optional>
 
 #include "adapters/json.h"
@@ -12,17 +7,7 @@
 
 namespace medclear::gateway {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace cl = medclear::clearing;
-
-struct HttpsReconPeer::Connection {
-  asio::io_context io;
-  asio::ssl::context tls{asio::ssl::context::tls_client};
-  std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
-  beast::flat_buffer buffer;
-};
 
 namespace {
 
@@ -53,7 +38,9 @@ std::optional<uint64_t> count_of(const adapters::Json* json) {
 
 HttpsReconPeer::HttpsReconPeer(const ReconPeerOptions& options, cl::Date day, std::string insured,
                                std::string treating)
-    : options_(options), connection_(std::make_unique<Connection>()) {
+    : client_(std::make_unique<HttpsClient>(HttpsClientOptions{options.host, options.port, options.ca_file,
+                                                              options.certificate_file,
+                                                              options.key_file, options.timeout_ms})) {
   adapters::JsonWriter w;
   w.begin_object().key("day").string(day.to_string()).key("insured").string(insured);
   w.key("treating").string(treating).end_object();
@@ -63,52 +50,20 @@ HttpsReconPeer::HttpsReconPeer(const ReconPeerOptions& options, cl::Date day, st
 HttpsReconPeer::~HttpsReconPeer() = default;
 
 std::optional<std::string> HttpsReconPeer::call(const std::string& op, const std::string& fields) {
-  Connection& c = *connection_;
-  beast::error_code ec;
-  if (!c.stream) {
-    try {
-      c.tls.load_verify_file(options_.ca_file);
-      c.tls.set_verify_mode(asio::ssl::verify_peer);
-      c.tls.use_certificate_chain_file(options_.certificate_file);
-      c.tls.use_private_key_file(options_.key_file, asio::ssl::context::pem);
-    } catch (const std::exception& e) {
-      error_ = std::string("TLS files: ") + e.what();
-      return std::nullopt;
-    }
-    c.stream.emplace(c.io, c.tls);
-    beast::get_lowest_layer(*c.stream).expires_after(std::chrono::milliseconds(options_.timeout_ms));
-    asio::ip::tcp::resolver resolver(c.io);
-    auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-    if (!ec) beast::get_lowest_layer(*c.stream).connect(endpoints, ec);
-    if (!ec) c.stream->handshake(asio::ssl::stream_base::client, ec);
-    if (ec) {
-      c.stream.reset();
-      error_ = "connect " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message();
-      return std::nullopt;
-    }
-  }
-  http::request<http::string_body> request{http::verb::post, "/v1/recon", 11};
-  request.set(http::field::host, options_.host);
-  request.set(http::field::content_type, "application/json");
-  request.keep_alive(true);
-  request.body() = "{" + prefix_ + ",\"op\":\"" + op + "\"" + (fields.empty() ? "" : "," + fields) + "}";
-  request.prepare_payload();
-  beast::get_lowest_layer(*c.stream).expires_after(std::chrono::milliseconds(options_.timeout_ms));
-  http::write(*c.stream, request, ec);
-  http::response<http::string_body> response;
-  if (!ec) http::read(*c.stream, c.buffer, response, ec);
+  const std::string body =
+      "{" + prefix_ + ",\"op\":\"" + op + "\"" + (fields.empty() ? "" : "," + fields) + "}";
+  HttpsAnswer answer = client_->post("/v1/recon", body);
   ++requests_;
-  if (ec) {
-    c.stream.reset();
-    error_ = "peer: " + ec.message();
+  if (answer.status == 0) {
+    error_ = "peer: " + answer.error;
     return std::nullopt;
   }
-  http_bytes_ += request.body().size() + response.body().size();
-  if (response.result() != http::status::ok) {
-    error_ = "peer answered " + std::to_string(response.result_int()) + ": " + response.body();
+  http_bytes_ += body.size() + answer.body.size();
+  if (answer.status != 200) {
+    error_ = "peer answered " + std::to_string(answer.status) + ": " + answer.body;
     return std::nullopt;
   }
-  return std::move(response.body());
+  return std::move(answer.body);
 }
 
 std::optional<std::string> HttpsReconPeer::countersign(const std::string& statement,

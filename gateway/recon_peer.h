@@ -10,6 +10,7 @@
 
 #include "clearing/reconcile.h"
 #include "clearing/time.h"
+#include "gateway/https_client.h"
 
 namespace medclear::gateway {
 
@@ -47,13 +48,11 @@ class HttpsReconPeer final : public clearing::ReconPeer {
   uint64_t peer_size() const { return peer_size_; }  // the peer's items, from summary()
 
  private:
-  struct Connection;
   // One round: the op and its fields (JSON members, without braces) → the answer's JSON text.
   std::optional<std::string> call(const std::string& op, const std::string& fields);
 
-  ReconPeerOptions options_;
+  std::unique_ptr<HttpsClient> client_;
   std::string prefix_;  // "day", "insured", "treating" members
-  std::unique_ptr<Connection> connection_;
   std::string error_;
   uint64_t http_bytes_ = 0;
   int requests_ = 0;
