@@ -431,6 +431,58 @@ void write_output(JsonWriter& w, const cl::SettlementRecord& record) {
 
 }  // namespace
 
+std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body) {
+  const JsonParse parsed = parse_json(body);
+  if (!parsed.value || !parsed.value->is_object()) return std::nullopt;
+  const Json& envelope = *parsed.value;
+  const Json* infcode = envelope.find("infcode");
+  const Json* err_code = envelope.find("err_code");
+  const Json* err_msg = envelope.find("err_msg");
+  if (infcode == nullptr || !infcode->is_number() || err_code == nullptr || !err_code->is_string()) {
+    return std::nullopt;
+  }
+  NhsaAnswer answer;
+  answer.accepted = infcode->text == "0";
+  answer.err_code = err_code->text;
+  if (err_msg != nullptr && err_msg->is_string()) answer.err_msg = err_msg->text;
+  if (!answer.accepted) return answer;
+  const Json* output = envelope.find("output");
+  const Json* info = output != nullptr ? output->find("setlinfo") : nullptr;
+  if (info == nullptr || !info->is_object()) return std::nullopt;
+  cl::SettlementRecord record;
+  const auto text = [info](std::string_view name) -> std::string {
+    const Json* field = info->find(name);
+    return field != nullptr && field->is_string() ? field->text : std::string();
+  };
+  record.setl_id = text("setl_id");
+  record.mdtrt_id = text("mdtrt_id");
+  record.psn_no = text("psn_no");
+  record.insutype = text("insutype");
+  record.med_type = text("med_type");
+  record.msgid = text("medins_setl_id");
+  record.insuplc_admdvs = text("clr_optins");
+  cl::SettlementAmounts& a = record.amounts;
+  const std::pair<const char*, cl::Money*> amounts[] = {
+      {"medfee_sumamt", &a.medfee_sumamt}, {"fulamt_ownpay_amt", &a.fulamt_ownpay_amt},
+      {"overlmt_selfpay", &a.overlmt_selfpay}, {"preselfpay_amt", &a.preselfpay_amt},
+      {"inscp_scp_amt", &a.inscp_scp_amt}, {"act_pay_dedc", &a.act_pay_dedc},
+      {"hifp_pay", &a.hifp_pay}, {"cvlserv_pay", &a.cvlserv_pay}, {"hifes_pay", &a.hifes_pay},
+      {"hifmi_pay", &a.hifmi_pay}, {"hifob_pay", &a.hifob_pay}, {"maf_pay", &a.maf_pay},
+      {"hosp_part_amt", &a.hosp_part_amt}, {"oth_pay", &a.oth_pay},
+      {"fund_pay_sumamt", &a.fund_pay_sumamt}, {"psn_part_amt", &a.psn_part_amt},
+      {"acct_pay", &a.acct_pay}, {"psn_cash_pay", &a.psn_cash_pay}, {"balc", &a.balc},
+      {"acct_mulaid_pay", &a.acct_mulaid_pay}};
+  for (const auto& [name, amount] : amounts) {
+    const Json* field = info->find(name);
+    if (field == nullptr || !field->is_number()) return std::nullopt;
+    const std::optional<cl::Money> money = cl::parse_signed_money(field->text);
+    if (!money) return std::nullopt;
+    *amount = *money;
+  }
+  answer.record = std::move(record);
+  return answer;
+}
+
 std::string settlement_output_json(const cl::SettlementRecord& record) {
   JsonWriter w;
   write_output(w, record);

@@ -53,6 +53,18 @@ std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view ms
 // benchmarks and clients; amounts are written as exact decimal text.
 std::string build_nhsa_request(const clearing::Request& request);
 
+// What a hospital reads in a response envelope (the inverse of build_nhsa_response, for
+// clients and simulators): infcode, err_code and err_msg, and of an accepted settlement the ids
+// and every amount of setlinfo (setldetail is not read).
+struct NhsaAnswer {
+  bool accepted = false;  // infcode 0
+  std::string err_code;   // empty when accepted
+  std::string err_msg;
+  std::optional<clearing::SettlementRecord> record;  // when accepted
+};
+// nullopt when the body is not a response envelope, or an amount is not exact decimal text.
+std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body);
+
 // The setlinfo/setldetail output object of a record, as JSON text.
 std::string settlement_output_json(const clearing::SettlementRecord& record);
 

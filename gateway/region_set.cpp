@@ -27,14 +27,45 @@ NodeOptions RegionSet::node_options(const std::string& region) const {
 }
 
 Status RegionSet::restart_node(const std::string& region) {
-  if (!gateways_.empty()) return Status::error("a node with a gateway is not restarted in process");
   auto it = nodes_.find(region);
   if (it == nodes_.end()) return Status::error("no node of region " + region);
+  // Its gateway goes first (it holds the node) and comes back on the same port: hospitals see
+  // refused or reset connections for a moment, and send their requests again.
+  uint16_t port = 0;
+  if (auto gateway = gateways_.find(region); gateway != gateways_.end()) {
+    port = gateway->second->port();
+    gateway->second->stop();
+    gateways_.erase(gateway);
+  }
   it->second->stop();
   it->second.reset();  // closes its ledger
   Result<std::unique_ptr<RegionNode>> started = RegionNode::start(node_options(region), *reference_);
   if (!started.is_ok()) return Status::error(region + ": restart: " + started.status().message());
   it->second = std::move(*started);
+  if (port != 0) return start_gateway(region, port);
+  return Status::ok();
+}
+
+Status RegionSet::start_gateway(const std::string& region, uint16_t port) {
+  const std::filesystem::path pki(options_.pki_dir);
+  GatewayOptions gateway = options_.gateway;
+  gateway.region = region;
+  gateway.certificate_file = (pki / ("node-" + region + ".pem")).string();
+  gateway.key_file = (pki / ("node-" + region + ".key")).string();
+  gateway.client_ca_file = (pki / "ca.pem").string();
+  gateway.port = port;
+  auto& timeline = timelines_[region];
+  if (!timeline) timeline = std::make_unique<Timeline>();
+  GatewayServices services;
+  services.node = nodes_.at(region).get();
+  services.reference = reference_;
+  services.timeline = timeline.get();
+  services.node_of = [this](const std::string& other) { return node(other); };
+  services.regions = options_.regions;
+  services.seal_key_file = node_options(region).ledger_dir + "/seal-key.pem";
+  Result<std::unique_ptr<Gateway>> started = Gateway::start(gateway, services);
+  if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
+  gateways_[region] = std::move(*started);
   return Status::ok();
 }
 
@@ -73,26 +104,8 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
     set->nodes_[region] = std::move(*started);
   }
   if (options.pki_dir.empty()) return set;
-  const std::filesystem::path pki(options.pki_dir);
   for (const std::string& region : options.regions) {
-    GatewayOptions gateway = options.gateway;
-    gateway.region = region;
-    gateway.certificate_file = (pki / ("node-" + region + ".pem")).string();
-    gateway.key_file = (pki / ("node-" + region + ".key")).string();
-    gateway.client_ca_file = (pki / "ca.pem").string();
-    gateway.port = 0;
-    auto& timeline = set->timelines_[region] = std::make_unique<Timeline>();
-    GatewayServices services;
-    services.node = set->nodes_[region].get();
-    services.reference = &reference;
-    services.timeline = timeline.get();
-    RegionSet* raw = set.get();
-    services.node_of = [raw](const std::string& other) { return raw->node(other); };
-    services.regions = options.regions;
-    services.seal_key_file = set->node_options(region).ledger_dir + "/seal-key.pem";
-    Result<std::unique_ptr<Gateway>> started = Gateway::start(gateway, services);
-    if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
-    set->gateways_[region] = std::move(*started);
+    if (Status started = set->start_gateway(region, 0); !started.is_ok()) return started;
   }
   return set;
 }

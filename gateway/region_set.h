@@ -42,12 +42,14 @@ class RegionSet {
   // Stops the gateways first (no new work), then the nodes. Idempotent.
   void stop();
   // Stops one region's node and starts it again from its ledger and the committed Kafka offsets
-  // (the demo's node-restart fault). Only without gateways, which hold their node.
+  // (the demo's node-restart fault); its gateway, if any, is stopped first and started again on
+  // the same port.
   Status restart_node(const std::string& region);
 
  private:
   RegionSet() = default;
   NodeOptions node_options(const std::string& region) const;
+  Status start_gateway(const std::string& region, uint16_t port);  // port 0: any
   RegionSetOptions options_;
   const clearing::ReferenceData* reference_ = nullptr;
   std::unique_ptr<adapters::EmbeddedBroker> broker_;

@@ -27,12 +27,15 @@ namespace {
 
 constexpr const char* kUsage =
     "medclear demo [--regions N|CODE,CODE,…] [--days N] [--claims-per-day N] [--seed S] [--faults]\n"
-    "              [--out DIR] [--serve [--pki-dir DIR] [--scenario FILE]]\n\n"
+    "              [--via kafka|https] [--bench] [--out DIR] [--serve [--pki-dir DIR] [--scenario FILE]]\n\n"
     "The main job (contracts/demo.md). Without --serve: simulates the nation (seeded) through the\n"
     "Kafka path of the region nodes into both regions' ledgers, seals and verifies them, reconciles\n"
     "totals per region pair, computes net positions, writes OUT/summary.json, report.json,\n"
     "report.html and OUT/ledgers/<region> (replaced on each run); exit 0 when its auditor found no\n"
-    "mismatch and every ledger verified, 1 otherwise.\n"
+    "mismatch and every ledger verified, 1 otherwise. --via https: the hospitals send over HTTPS\n"
+    "to every region's gateway (mutual TLS, OUT/pki) instead of submitting in process. --bench:\n"
+    "a bigger run without faults (5 days × 6,000 requests unless given) that ends with one line,\n"
+    "'bench: … sustained N requests/s', the throughput after the first day.\n"
     "With --serve: brings the regions up, each with its node on\n"
     "the embedded broker and its HTTPS gateway (mutual TLS, the development PKI in --pki-dir),\n"
     "prints 'region=CODE url=https://127.0.0.1:PORT' per region and then 'ready', and serves until\n"
@@ -134,7 +137,10 @@ int demo_main(int argc, char** argv) {
       "claims-per-day", po::value<int>()->default_value(4000), "requests per simulated day")(
       "persons", po::value<int>()->default_value(60000), "insured people in the nation")(
       "seed", po::value<uint64_t>(), "seed (default: random, printed)")(
-      "faults", "inject broker faults, duplicates, a node restart and ledger divergences")(
+      "faults", "inject broker faults, duplicates, redelivered messages, a node restart and ledger divergences")(
+      "via", po::value<std::string>()->default_value("kafka"),
+      "kafka: hospitals submit in process; https: through each region's gateway")(
+      "bench", "benchmark mode: a bigger run, no faults, the sustained throughput on one line")(
       "out", po::value<std::string>()->default_value("medclear-demo"), "output directory")(
       "serve", "serve HTTPS until SIGINT/SIGTERM")(
       "pki-dir", po::value<std::string>(), "write the development PKI here (default OUT/pki)")(
@@ -144,12 +150,21 @@ int demo_main(int argc, char** argv) {
   if (!vm) return code;
   if (vm->count("serve")) return serve(*vm);
   RunOptions run;
+  const bool bench = vm->count("bench") > 0;
+  const auto given = [&](const char* name) { return !(*vm)[name].defaulted(); };
   run.regions = choose_regions((*vm)["regions"].as<std::string>());
-  run.days = std::max(1, (*vm)["days"].as<int>());
-  run.claims_per_day = std::max(1, (*vm)["claims-per-day"].as<int>());
+  run.days = std::max(1, bench && !given("days") ? 5 : (*vm)["days"].as<int>());
+  run.claims_per_day =
+      std::max(1, bench && !given("claims-per-day") ? 6000 : (*vm)["claims-per-day"].as<int>());
+  run.via = (*vm)["via"].as<std::string>();
+  if (run.via != "kafka" && run.via != "https") {
+    std::cerr << "medclear demo: --via must be kafka or https\n";
+    return 2;
+  }
+  run.bench = bench;
   run.persons = std::max(1000, (*vm)["persons"].as<int>());
   run.seed = vm->count("seed") ? (*vm)["seed"].as<uint64_t>() : std::random_device{}();
-  run.faults = vm->count("faults") > 0;
+  run.faults = vm->count("faults") > 0 && !bench;
   run.out_dir = (*vm)["out"].as<std::string>();
   return run_simulation(run);
 }

@@ -50,6 +50,13 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   char throughput[32];
   std::snprintf(throughput, sizeof throughput, "%.0f", r.throughput_claims_per_s);
   w.key("throughput_claims_per_s").number_text(throughput);
+  std::snprintf(throughput, sizeof throughput, "%.0f", r.sustained_claims_per_s);
+  w.key("sustained_claims_per_s").number_text(throughput);
+  std::snprintf(throughput, sizeof throughput, "%.1f", r.settlement_seconds);
+  w.key("settlement_seconds").number_text(throughput);
+  w.key("via").string(r.via);
+  w.key("hospital_resends").integer(static_cast<int64_t>(r.hospital_resends));
+  w.key("redelivered").integer(static_cast<int64_t>(r.redelivered));
   w.key("auditor_mismatches").integer(static_cast<int64_t>(r.auditor_mismatches));
   w.key("anomalies").integer(static_cast<int64_t>(r.anomalies));
   w.key("node_restarts").begin_array();
@@ -136,11 +143,17 @@ std::string summary_text(const Report& r, const std::string& dir) {
   if (!r.node_restarts.empty()) {
     out << "  faults: broker outage and produce errors, retries, node restarted:";
     for (const std::string& region : r.node_restarts) out << " " << region;
-    out << ", " << r.differences_injected << " ledger divergences\n";
+    out << ", " << r.redelivered << " claim messages redelivered out of order, "
+        << r.differences_injected << " ledger divergences\n";
   }
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.0f", r.throughput_claims_per_s);
-  out << "  throughput: " << rate << " requests/s through Kafka and both ledgers\n";
+  char rate[96];
+  std::snprintf(rate, sizeof rate, "%.0f requests/s (%.0f after the first day)",
+                r.throughput_claims_per_s, r.sustained_claims_per_s);
+  out << "  throughput: " << rate
+      << (r.via == "https" ? " from hospitals over HTTPS" : " from hospitals in process")
+      << " through Kafka and both ledgers";
+  if (r.hospital_resends) out << "; " << r.hospital_resends << " requests sent again by hospitals";
+  out << "\n";
   out << "  ledgers: " << r.ledger_entries << " entries, "
       << (r.ledger_problems.empty() ? "all sealed and verified" : "PROBLEMS: " + r.ledger_problems[0]) << "\n";
   out << "  auditor: " << r.auditor_mismatches << " mismatches";

@@ -19,7 +19,12 @@ struct Report {
   uint64_t claims_settled = 0;  // settlements, cancels and reversals written (retries not counted)
   std::map<std::string, uint64_t> claims_refused;  // err_code → count
   std::map<std::string, clearing::Money> amounts;  // fund field → Σ
-  double throughput_claims_per_s = 0;
+  std::string via = "kafka";     // how the hospitals reached the nodes
+  double throughput_claims_per_s = 0;  // requests / seconds of the settlement phase
+  double sustained_claims_per_s = 0;   // the same over the days after the first
+  double settlement_seconds = 0;
+  uint64_t hospital_resends = 0;  // requests a hospital sent again (HTTPS: reset, 202, 503)
+  uint64_t redelivered = 0;       // claim messages produced again onto Kafka (faults)
   uint64_t auditor_mismatches = 0;
   std::vector<std::string> mismatch_lines;
   uint64_t pairs = 0;           // region pairs with business

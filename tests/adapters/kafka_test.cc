@@ -9,6 +9,26 @@
 namespace medclear::adapters {
 namespace {
 
+// A producer learns the topics it will send to before the first message: those of the named
+// prefixes, no others; a message to a topic created later still goes (lazily).
+TEST(Kafka, ProducerPreparesTheTopicsOfItsPrefixes) {
+  auto broker = EmbeddedBroker::start(3);
+  ASSERT_TRUE(broker.is_ok()) << broker.status().message();
+  for (const char* topic : {"claims.110000", "claims.310000", "settlements.110000", "other.110000"}) {
+    ASSERT_TRUE((*broker)->create_topic(topic, 2).is_ok());
+  }
+  auto producer = Producer::create({(*broker)->bootstrap_servers(), {}});
+  ASSERT_TRUE(producer.is_ok()) << producer.status().message();
+  const Result<size_t> prepared = (*producer)->prepare({"claims.", "settlements."}, 10'000);
+  ASSERT_TRUE(prepared.is_ok()) << prepared.status().message();
+  EXPECT_EQ(*prepared, 3u);
+  ASSERT_TRUE((*broker)->create_topic("claims.440000", 2).is_ok());
+  for (const char* topic : {"claims.110000", "claims.440000"}) {
+    ASSERT_TRUE((*producer)->produce(topic, "k", "v").is_ok());
+  }
+  EXPECT_TRUE((*producer)->flush(10'000).is_ok());
+}
+
 TEST(Kafka, ProducedAndFlushedIsConsumedFromChosenOffsets) {
   auto broker = EmbeddedBroker::start(3);
   ASSERT_TRUE(broker.is_ok()) << broker.status().message();

@@ -130,6 +130,62 @@ TEST(Nhsa, RejectionEnvelope) {
   EXPECT_EQ(parse.value->find("respond_time")->text.size(), 17u);
 }
 
+// What a hospital reads back: parse_nhsa_answer gives every setlinfo amount to the fen, for
+// random amounts of either sign, and a rejection's err_code; anything else is not an answer.
+TEST(Nhsa, AnswersParseBackToTheirAmounts) {
+  const uint64_t seed = std::random_device{}();
+  std::cout << "seed=" << seed << "\n";
+  std::mt19937_64 random(seed);
+  const adapters::ResponseStamp stamp = adapters::stamp_now("310104", 7);
+  for (int i = 0; i < 300; ++i) {
+    clearing::Decision decision;
+    clearing::SettlementRecord& r = decision.result;
+    r.setl_id = "310000202603150000000" + std::to_string(100 + i);
+    r.mdtrt_id = "MD" + std::to_string(i);
+    r.psn_no = "31000000000000000042";
+    r.msgid = "H31010400001202603151000000" + std::to_string(100 + i);
+    r.insuplc_admdvs = "310104";
+    r.med_type = "11";
+    clearing::SettlementAmounts& a = r.amounts;
+    std::vector<clearing::Money*> fields = {
+        &a.medfee_sumamt, &a.fulamt_ownpay_amt, &a.overlmt_selfpay, &a.preselfpay_amt,
+        &a.inscp_scp_amt, &a.act_pay_dedc, &a.hifp_pay, &a.cvlserv_pay, &a.hifes_pay,
+        &a.hifmi_pay, &a.hifob_pay, &a.maf_pay, &a.hosp_part_amt, &a.oth_pay,
+        &a.fund_pay_sumamt, &a.psn_part_amt, &a.acct_pay, &a.psn_cash_pay, &a.balc,
+        &a.acct_mulaid_pay};
+    const int64_t sign = i % 3 == 0 ? -1 : 1;  // a cancel's amounts are negative
+    for (clearing::Money* m : fields) {
+      *m = clearing::Money::from_fen(sign * static_cast<int64_t>(random() % 100'000'000));
+    }
+    const std::optional<adapters::NhsaAnswer> answer =
+        adapters::parse_nhsa_answer(adapters::build_nhsa_response(stamp, r.msgid, decision));
+    ASSERT_TRUE(answer.has_value());
+    ASSERT_TRUE(answer->accepted);
+    ASSERT_TRUE(answer->record.has_value());
+    EXPECT_EQ(answer->record->setl_id, r.setl_id);
+    EXPECT_EQ(answer->record->msgid, r.msgid);
+    const clearing::SettlementAmounts& b = answer->record->amounts;
+    const std::vector<const clearing::Money*> back = {
+        &b.medfee_sumamt, &b.fulamt_ownpay_amt, &b.overlmt_selfpay, &b.preselfpay_amt,
+        &b.inscp_scp_amt, &b.act_pay_dedc, &b.hifp_pay, &b.cvlserv_pay, &b.hifes_pay,
+        &b.hifmi_pay, &b.hifob_pay, &b.maf_pay, &b.hosp_part_amt, &b.oth_pay,
+        &b.fund_pay_sumamt, &b.psn_part_amt, &b.acct_pay, &b.psn_cash_pay, &b.balc,
+        &b.acct_mulaid_pay};
+    for (size_t f = 0; f < fields.size(); ++f) EXPECT_EQ(*back[f], *fields[f]) << "field " << f;
+  }
+  const std::optional<adapters::NhsaAnswer> refused = adapters::parse_nhsa_answer(
+      adapters::build_nhsa_rejection(stamp, "H1", {clearing::Reject::kNoValidFiling, "no filing"}));
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_FALSE(refused->accepted);
+  EXPECT_EQ(refused->err_code, "no_valid_filing");
+  EXPECT_EQ(refused->err_msg, "no filing");
+  EXPECT_FALSE(refused->record.has_value());
+  for (const char* text : {"", "[]", "{}", "{\"infcode\":0,\"err_code\":\"\"}",
+                           "{\"infcode\":0,\"err_code\":\"\",\"output\":{\"setlinfo\":{\"hifp_pay\":1.005}}}"}) {
+    EXPECT_FALSE(adapters::parse_nhsa_answer(text).has_value()) << text;
+  }
+}
+
 // build_nhsa_request is the inverse of parsing: every worked example and 2,000 random claims
 // come back with the same fingerprint (the digest of the parsed meaning) and the same amounts.
 TEST(Nhsa, BuiltRequestsParseBackToTheSameRequest) {

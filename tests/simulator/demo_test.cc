@@ -15,6 +15,8 @@
 #include "adapters/nhsa.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
+#include "ledger/directory.h"
+#include "ledger/entry.h"
 #include "simulator/nation.h"
 #include "simulator/run.h"
 #include "tests/support/https_client.h"
@@ -30,8 +32,9 @@ uint64_t random_seed() {
   return std::random_device{}();
 }
 
-int simulate(uint64_t seed, const std::string& out) {
+int simulate(uint64_t seed, const std::string& out, const std::string& via = "kafka") {
   RunOptions options;
+  options.via = via;
   options.regions = choose_regions("5");
   options.days = 2;
   options.claims_per_day = 800;
@@ -81,6 +84,90 @@ TEST(Simulator, SeedsWithFaultsAuditClean) {
     EXPECT_NE(summary.find("\"auditor_mismatches\":0"), std::string::npos) << summary;
     EXPECT_NE(summary.find("\"ledgers_verified\":true"), std::string::npos) << summary;
   }
+}
+
+// What a run's ledgers hold, comparable between runs: per region, each entry's side, msgid,
+// kind and amounts, sorted (setl_id numbers follow the order in which an insured node received
+// its claims from the other regions, which timing decides), the count of adjustment entries
+// (their ids name setl_ids) and every account balance.
+std::map<std::string, std::vector<std::string>> ledger_contents(const std::string& out,
+                                                                 const std::vector<std::string>& regions) {
+  std::map<std::string, std::vector<std::string>> contents;
+  for (const std::string& region : regions) {
+    Result<ledger::LedgerDirectory> directory = ledger::open_directory(out + "/ledgers/" + region, {}, false);
+    EXPECT_TRUE(directory.is_ok()) << region;
+    if (!directory.is_ok()) continue;
+    const ledger::Ledger& l = *directory->ledger;
+    std::vector<std::string>& lines = contents[region];
+    size_t adjustments = 0;
+    for (uint64_t seq = 1; seq <= l.last_seq(); ++seq) {
+      Result<ledger::DecodedEntry> entry = l.entry(seq);
+      EXPECT_TRUE(entry.is_ok()) << region << " seq " << seq;
+      if (!entry.is_ok()) continue;
+      const clearing::SettlementRecord& r = entry->entry.record;
+      if (r.kind == clearing::RecordKind::kAdjustment) {
+        ++adjustments;
+        continue;
+      }
+      lines.push_back(std::to_string(static_cast<int>(entry->entry.side)) + " " + r.msgid + " " +
+                      std::to_string(static_cast<int>(r.kind)) + " " + r.amounts.medfee_sumamt.to_string() +
+                      " " + r.amounts.fund_pay_sumamt.to_string() + " " + r.amounts.psn_cash_pay.to_string() +
+                      " " + r.amounts.acct_pay.to_string());
+    }
+    std::sort(lines.begin(), lines.end());
+    lines.push_back("adjustments " + std::to_string(adjustments));
+    for (const auto& [account, balance] : l.balances()) lines.push_back(account + " " + balance.to_string());
+  }
+  return contents;
+}
+
+// A seed replays the run: the same requests and answers, the same faults (the same region
+// restarted, the same divergences injected) and the same ledgers; another seed another run.
+TEST(Simulator, SameSeedSameRunAndLedgers) {
+  const std::string a = testing::fresh_directory("same-seed-a");
+  const std::string b = testing::fresh_directory("same-seed-b");
+  const std::string c = testing::fresh_directory("same-seed-c");
+  ASSERT_EQ(simulate(7, a), 0);
+  ASSERT_EQ(simulate(7, b), 0);
+  ASSERT_EQ(simulate(8, c), 0);
+  const auto summary_of = [](const std::string& out) {
+    return boost::json::parse(testing::read_file(out + "/summary.json")).as_object();
+  };
+  const boost::json::object sa = summary_of(a), sb = summary_of(b), sc = summary_of(c);
+  for (const char* key : {"claims_settled", "claims_refused", "amounts", "node_restarts", "redelivered"}) {
+    EXPECT_EQ(sa.at(key), sb.at(key)) << key;
+  }
+  EXPECT_EQ(sa.at("clearing").as_object().at("positions"), sb.at("clearing").as_object().at("positions"));
+  EXPECT_EQ(sa.at("reconciliation").as_object().at("differences_injected"),
+            sb.at("reconciliation").as_object().at("differences_injected"));
+  EXPECT_NE(sa.at("amounts"), sc.at("amounts"));
+  const std::vector<std::string> regions = choose_regions("5");
+  const auto la = ledger_contents(a, regions);
+  const auto lb = ledger_contents(b, regions);
+  ASSERT_EQ(la.size(), regions.size());
+  for (const std::string& region : regions) {
+    EXPECT_GT(la.at(region).size(), 10u) << region;
+    EXPECT_EQ(la.at(region), lb.at(region)) << region;
+  }
+  EXPECT_NE(la, ledger_contents(c, regions));
+}
+
+// The hospitals over HTTPS against running gateways (mutual TLS, each hospital its own
+// certificate), with every fault: the node restarted with its gateway, the broker down,
+// redelivered messages, divergences; the auditor agrees answer by answer.
+TEST(Simulator, OverHttpsWithFaultsAuditClean) {
+  const uint64_t seed = random_seed();
+  std::cout << "[ seed ] " << seed << "\n";
+  const std::string out = testing::fresh_directory("simulator-https");
+  EXPECT_EQ(simulate(seed, out, "https"), 0) << "replay: MEDCLEAR_SEED=" << seed;
+  const boost::json::object summary =
+      boost::json::parse(testing::read_file(out + "/summary.json")).as_object();
+  EXPECT_EQ(summary.at("via"), "https");
+  EXPECT_EQ(summary.at("auditor_mismatches"), 0);
+  EXPECT_EQ(summary.at("ledgers_verified"), true);
+  EXPECT_EQ(summary.at("node_restarts").as_array().size(), 1u);
+  EXPECT_EQ(summary.at("redelivered"), 200);
+  EXPECT_GT(summary.at("claims_settled").as_int64(), 1000);
 }
 
 // The command as contracts/demo.md says: exit 0, summary.json with its keys, the HTML report,
