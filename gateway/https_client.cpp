@@ -58,6 +58,8 @@ HttpsAnswer HttpsClient::exchange(bool post, const std::string& target, const st
     asio::ip::tcp::resolver resolver(c.io);
     auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
     if (!ec) beast::get_lowest_layer(*c.stream).connect(endpoints, ec);
+    // Small requests and answers: no Nagle delay waiting for the peer's delayed ACK.
+    if (!ec) beast::get_lowest_layer(*c.stream).socket().set_option(asio::ip::tcp::no_delay(true), ec);
     if (!ec) c.stream->handshake(asio::ssl::stream_base::client, ec);
     if (ec) {
       c.stream.reset();

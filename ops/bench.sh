@@ -9,3 +9,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/build/release/tests/bench/bench_node" 60000
 "$root/build/release/tests/bench/bench_gateway" 10 512 1
 "$root/build/release/tests/bench/bench_gateway" 8 64 1 healthz
+# The whole nation in one process, in process and over HTTPS: the last line of each is "bench: …".
+"$root/build/release/gateway/medclear" demo --bench --seed 11 --out "${TMPDIR:-/tmp}/medclear-bench" | tail -1
+"$root/build/release/gateway/medclear" demo --bench --via https --seed 11 --out "${TMPDIR:-/tmp}/medclear-bench-https" | tail -1
