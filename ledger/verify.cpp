@@ -1,5 +1,7 @@
 #include "ledger/verify.h"
 
+#include <algorithm>
+
 #include <rocksdb/db.h>
 
 #include <map>
@@ -135,12 +137,18 @@ std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey
   for (const Seal& seal : *seals) {
     const std::string name = "seal " + seal.day.to_string() + ": ";
     if (seal.prev_seal_hash != previous) return name + "chain to the previous seal broken";
-    std::vector<Digest> day_leaves;
+    // The entries of the covered days in journal order (FORMAT.md), as seal_through took them:
+    // an entry for an earlier day may follow entries of later days.
+    std::vector<uint64_t> covered;
     for (const auto& [day, seqs] : walk.days) {
       if ((!previous_day || day > previous_day->days()) && day <= seal.day.days()) {
-        for (uint64_t seq : seqs) day_leaves.push_back(walk.leaves[seq - 1]);
+        covered.insert(covered.end(), seqs.begin(), seqs.end());
       }
     }
+    std::sort(covered.begin(), covered.end());
+    std::vector<Digest> day_leaves;
+    day_leaves.reserve(covered.size());
+    for (uint64_t seq : covered) day_leaves.push_back(walk.leaves[seq - 1]);
     if (day_leaves.size() != seal.day_count ||
         merkle_root(seal.algorithm, day_leaves) != seal.day_root) {
       return name + "day root does not match the entries";

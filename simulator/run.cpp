@@ -657,8 +657,7 @@ int run_simulation(const RunOptions& options) {
       auto it = std::next(ledgers.begin(), static_cast<long>(random() % ledgers.size()));
       lg::Ledger& ledger = *it->second.ledger;
       // Chosen among the auditor's own records (so a seed injects the same ones): settlements
-      // treated in this region on the last day — an entry for an earlier day appended after
-      // later ones makes the seal and the verifier disagree today (noted for the ledger).
+      // treated in this region on the last day.
       std::vector<const cl::SettlementRecord*> candidates;
       for (const cl::SettlementRecord& record : simulation.oracle_records_) {
         if (record.kind == cl::RecordKind::kSettlement && record.setl_time.date == last_day &&

@@ -1,6 +1,7 @@
 // The simulated nation end to end, in one process: claims of every kind (settlements, retries,
-// cancels, reversals, bad requests) through the national-interface adapter and the Kafka path of
-// the region nodes into both regions' ledgers; then seals, verification, totals reconciliation
+// cancels, reversals, bad requests) from the hospitals — in process through the national-interface
+// adapter, or over HTTPS to each region's gateway — along the Kafka path of the region nodes into
+// both regions' ledgers; then seals, verification, totals reconciliation
 // between every pair of regions, net positions, and the reports. An auditor computes from the
 // workload alone what every answer, balance and position must be and counts each mismatch.
 #pragma once

@@ -159,6 +159,35 @@ TEST_F(LedgerTest, SealsProveInclusionAndConsistency) {
   EXPECT_FALSE(ledger::verify_consistency_proof(consistency, &*key).is_ok());
 }
 
+// An entry for an earlier business day appended after entries of a later one (a late message,
+// an adjustment): the seal takes the covered days' entries in journal order, and so do the
+// verifier and the inclusion proof.
+TEST_F(LedgerTest, EarlierDayAppendedLaterIsSealedAndVerified) {
+  auto ledgers = write_ledgers(root_, records_);
+  ledger::LedgerDirectory& shanghai = ledgers.at("310000");
+  ledger::Ledger& l = *shanghai.ledger;
+  auto key = shanghai.seal_key();
+  ASSERT_TRUE(key.is_ok());
+  clearing::SettlementRecord earlier = renamed(records_[0], "00001");
+  earlier.setl_time.date = *clearing::parse_date("2026-03-14");
+  ASSERT_TRUE(l.stage(earlier, Side::kTreating).is_ok());
+  ASSERT_TRUE(l.commit().is_ok());
+  ASSERT_EQ(l.entry(l.last_seq())->entry.day.to_string(), "2026-03-14");
+  auto seal = l.seal_through(*clearing::parse_date("2026-03-15"), *key);
+  ASSERT_TRUE(seal.is_ok()) << seal.status().message();
+  EXPECT_EQ(seal->day_count, l.last_seq());
+  const ledger::VerifyReport report = ledger::verify_ledger(l, &*key);
+  EXPECT_TRUE(report.ok) << report.problem;
+  auto seqs = l.entries_of_days(std::nullopt, seal->day);
+  ASSERT_TRUE(seqs.is_ok());
+  ASSERT_EQ(seqs->back(), l.last_seq());  // journal order: the earlier day's entry comes last
+  auto leaves = l.leaves(*seqs);
+  const size_t last = seqs->size() - 1;
+  ledger::InclusionProof proof{*l.entry_bytes(l.last_seq()), last,
+                               ledger::inclusion_proof(l.algorithm(), *leaves, last), *seal};
+  EXPECT_TRUE(ledger::verify_inclusion_proof(proof, &*key).is_ok());
+}
+
 // --- Tampering: every key of a sealed ledger, each changed or deleted in a copy. ---
 
 class Tamper : public LedgerTest {
