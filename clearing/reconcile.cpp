@@ -24,12 +24,15 @@ uint64_t spread(std::string_view text) {
   return h;
 }
 
+// An item as it is hashed and sent: setl_id, NUL, amount in fen (big-endian i64), cancel flag.
 void append_item(std::string& out, const ReconItem& item) {
-  out += item.setl_id;
-  out += '\0';
+  char tail[10];
+  tail[0] = '\0';
   const uint64_t fen = static_cast<uint64_t>(item.amount.fen());
-  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((fen >> shift) & 0xff);
-  out += item.cancelled ? '\1' : '\0';
+  for (int i = 0; i < 8; ++i) tail[1 + i] = static_cast<char>((fen >> (56 - 8 * i)) & 0xff);
+  tail[9] = item.cancelled ? '\1' : '\0';
+  out.append(item.setl_id);
+  out.append(tail, sizeof tail);
 }
 
 constexpr int kFanout = 16;
@@ -72,14 +75,24 @@ ReconSide::ReconSide(std::vector<ReconItem> items, const ReconHash& hash) : hash
   std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : items[a.second].setl_id < items[b.second].setl_id;
   });
+  // The items in that order, and their bytes once more in one flat string: building the tree
+  // then hashes contiguous slices instead of gathering ids scattered over the heap.
+  uint64_t flat_bytes = 0;
+  for (const ReconItem& item : items) flat_bytes += recon_item_bytes(item);
   items_.reserve(items.size());
   item_prefix_.reserve(items.size());
+  flat_.reserve(flat_bytes);
+  flat_offset_.reserve(items.size() + 1);
   for (const auto& [prefix, i] : order) {
+    flat_offset_.push_back(flat_.size());
+    append_item(flat_, items[i]);
     items_.push_back(std::move(items[i]));
     item_prefix_.push_back(prefix);
   }
+  flat_offset_.push_back(flat_.size());
+  // Equal ids have equal prefixes, and sit side by side.
   for (size_t i = 1; i < items_.size(); ++i) {
-    MC_CHECK(items_[i].setl_id != items_[i - 1].setl_id,
+    MC_CHECK(item_prefix_[i] != item_prefix_[i - 1] || items_[i].setl_id != items_[i - 1].setl_id,
              "a settlement id twice on one side of a reconciliation");
   }
 }
@@ -106,12 +119,12 @@ void ReconSide::build(int depth) {
   levels_.assign(static_cast<size_t>(depth) + 1, {});
   std::vector<ReconDigest>& leaves = levels_[static_cast<size_t>(depth)];
   leaves.resize(buckets);
-  std::string bytes;
+  const std::string_view flat(flat_);
   for (uint64_t b = 0; b < buckets; ++b) {
-    bytes.clear();
-    for (size_t i = bucket_begin_[b]; i < bucket_begin_[b + 1]; ++i) append_item(bytes, items_[i]);
-    leaves[b] = hash_(bytes);
+    const uint64_t begin = flat_offset_[bucket_begin_[b]];
+    leaves[b] = hash_(flat.substr(begin, flat_offset_[bucket_begin_[b + 1]] - begin));
   }
+  std::string bytes;
   for (int level = depth - 1; level >= 0; --level) {
     const auto& below = levels_[static_cast<size_t>(level) + 1];
     auto& here = levels_[static_cast<size_t>(level)];

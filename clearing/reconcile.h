@@ -78,6 +78,8 @@ class ReconSide {
   const ReconHash& hash_;
   std::vector<ReconItem> items_;          // sorted by (bucket at max depth, setl_id)
   std::vector<uint64_t> item_prefix_;     // a 64-bit prefix of digest(setl_id), per item
+  std::string flat_;                      // every item's bytes as hashed, in the same order
+  std::vector<uint64_t> flat_offset_;     // item i's bytes: [flat_offset_[i], flat_offset_[i+1])
   int depth_ = -1;
   std::vector<std::vector<ReconDigest>> levels_;  // levels_[l][i]: digest of node i at level l
   std::vector<size_t> bucket_begin_;      // items of bucket b: [bucket_begin_[b], bucket_begin_[b+1])
