@@ -19,6 +19,7 @@
 #include "adapters/kafka.h"
 #include "adapters/nhsa.h"
 #include "adapters/wire.h"
+#include "clearing/check.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
 #include "clearing/reconcile.h"
@@ -106,7 +107,11 @@ class Simulation {
     const int restart_at = options_.faults && index == 0 ? options_.claims_per_day / 4 : -1;
     for (int n = 0; n < options_.claims_per_day; ++n) {
       if (n == restart_at) restarting_ = nation_.regions[random_() % nation_.regions.size()];
-      if (!restarting_.empty() && (held_.size() >= 200 || n == options_.claims_per_day - 1)) {
+      // Back after 200 of its requests waited, or after half the spacing of a person's requests
+      // (a small region may not see 200): nobody has a second request while the first waits.
+      if (!restarting_.empty() &&
+          (held_.size() >= 200 || n >= restart_at + static_cast<int>(kSpacing / 2) ||
+           n == options_.claims_per_day - 1)) {
         restart();
       }
       std::optional<Item> item;
@@ -411,7 +416,8 @@ class Simulation {
     // Their previous request first.
     for (auto last = last_ticket_.find(psn_no); last != last_ticket_.end();) {
       const auto previous = in_flight_.find(last->second);
-      if (previous == in_flight_.end() || previous->second.held) break;
+      if (previous == in_flight_.end()) break;
+      MC_CHECK(!previous->second.held, "a person's second request while the first waits for a restart");
       collect(true);
     }
     last_ticket_[psn_no] = ticket;
