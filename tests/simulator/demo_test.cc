@@ -32,9 +32,9 @@ uint64_t random_seed() {
   return std::random_device{}();
 }
 
-int simulate(uint64_t seed, const std::string& out, const std::string& via = "kafka") {
+// A small nation with every fault on.
+RunOptions faulty_run(uint64_t seed, const std::string& out) {
   RunOptions options;
-  options.via = via;
   options.regions = choose_regions("5");
   options.days = 2;
   options.claims_per_day = 800;
@@ -43,6 +43,12 @@ int simulate(uint64_t seed, const std::string& out, const std::string& via = "ka
   options.faults = true;
   options.out_dir = out;
   options.progress = false;
+  return options;
+}
+
+int simulate(uint64_t seed, const std::string& out, const std::string& via = "kafka") {
+  RunOptions options = faulty_run(seed, out);
+  options.via = via;
   return run_simulation(options);
 }
 
@@ -158,14 +164,11 @@ TEST(Simulator, SameSeedSameRunAndLedgers) {
 // missing_field on an empty setl_id).
 TEST(Simulator, SmallRegionRestartedWhileItsHospitalsWait) {
   const std::string out = testing::fresh_directory("simulator-small-restart");
-  RunOptions options;
+  RunOptions options = faulty_run(3, out);
   options.regions = choose_regions("all");
   options.days = 1;
   options.claims_per_day = 4000;
-  options.seed = 3;
-  options.faults = true;
-  options.out_dir = out;
-  options.progress = false;
+  options.persons = 60'000;
   EXPECT_EQ(run_simulation(options), 0);
   const boost::json::object summary =
       boost::json::parse(testing::read_file(out + "/summary.json")).as_object();
