@@ -53,7 +53,7 @@ std::string_view describe(DecimalError error) {
     case DecimalError::kNotANumber: return "not a decimal number";
     case DecimalError::kExponent: return "exponent notation is not allowed";
     case DecimalError::kTooManyDecimals: return "too many decimals";
-    case DecimalError::kTooManyDigits: return "more than 16 digits";
+    case DecimalError::kTooManyDigits: return "more digits than numeric(16, scale) holds";
     case DecimalError::kNegative: return "must not be negative";
     case DecimalError::kOutOfRange: return "out of range";
   }
@@ -77,7 +77,8 @@ DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_n
     i = 1;
   }
   int64_t value = 0;
-  int digits = 0;
+  int digits = 0;          // significant digits in all
+  int integer_digits = 0;  // significant digits before the point
   int decimals = -1;  // -1 until the point is seen
   bool any_integer_digit = false;
   for (; i < text.size(); ++i) {
@@ -93,6 +94,7 @@ DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_n
       // Leading zeros do not count towards the 16 digits.
       if (value != 0 || c != '0' || decimals >= 0) {
         ++digits;
+        if (decimals < 0) ++integer_digits;
       }
       if (digits > 16) {
         return fail(DecimalError::kTooManyDigits);
@@ -108,6 +110,11 @@ DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_n
   }
   if (!any_integer_digit || decimals == 0) {
     return fail(DecimalError::kNotANumber);  // ".5", "5.", "-"
+  }
+  // numeric(16, scale): the scaled value has at most 16 digits, so it is below 10^16 and no
+  // scaling below can overflow (a money amount stays within Money::kMaxFen).
+  if (integer_digits > 16 - decimals_max) {
+    return fail(DecimalError::kTooManyDigits);
   }
   for (int d = decimals < 0 ? 0 : decimals; d < decimals_max; ++d) {
     value *= 10;

@@ -142,7 +142,7 @@ enum class DecimalError {
   kNotANumber,        // letters, NaN, Infinity, stray characters
   kExponent,          // 1e3, 1E-2
   kTooManyDecimals,   // more digits after the point than the field allows
-  kTooManyDigits,     // more than 16 digits in all
+  kTooManyDigits,     // more than numeric(16, scale) holds: 16 digits in all, 16 − scale before the point
   kNegative,          // a sign on a field that must not be negative
   kOutOfRange,        // a ratio above 1
 };
@@ -153,8 +153,10 @@ struct DecimalParse {
   std::optional<DecimalError> error;
 };
 
-// Parses "-?digits(.digits)?" into an integer scaled by 10^decimals_max. At most 16 digits in all
-// (the interface's numeric(16,x)), no exponent, no leading '+', no leading or trailing spaces.
+// Parses "-?digits(.digits)?" into an integer scaled by 10^decimals_max, within the interface's
+// numeric(16, decimals_max): at most 16 significant digits in all and 16 − decimals_max before the
+// point, so the scaled value is below 10^16 whatever the text (money within Money::kMaxFen,
+// quantity below 10^12 units, price below 10^10 yuan). No exponent, no leading '+', no spaces.
 DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_negative);
 
 std::optional<Money> parse_money(std::string_view text, DecimalError* error = nullptr);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
 namespace medclear::clearing {
 namespace {
 
@@ -25,6 +29,55 @@ TEST(Money, RefusesWhatIsNotExact) {
   EXPECT_EQ(error, DecimalError::kTooManyDigits);
   for (const char* bad : {"", "NaN", "Infinity", "1,00", " 1", "+1", ".5", "5.", "-", "1.2.3"}) {
     EXPECT_FALSE(parse_money(bad)) << bad;
+  }
+}
+
+// numeric(16, scale): a value whose integer part is longer than 16 − scale digits is refused before
+// it is scaled, so no text reaches Money's range check or overflows int64 (issue 13, C1).
+TEST(Money, EveryScaleRefusesTextPastItsNumericRange) {
+  DecimalError error{};
+  EXPECT_FALSE(parse_money("100000000000000", &error));  // 15 digits: 10^16 fen
+  EXPECT_EQ(error, DecimalError::kTooManyDigits);
+  EXPECT_FALSE(parse_signed_money("-100000000000000", &error));
+  EXPECT_EQ(parse_money("99999999999999")->fen(), 9'999'999'999'999'900);
+  EXPECT_FALSE(parse_price("10000000000000", &error));  // would wrap int64 at scale 6
+  EXPECT_EQ(error, DecimalError::kTooManyDigits);
+  EXPECT_FALSE(parse_price("10000000000"));  // 11 integer digits
+  EXPECT_EQ(parse_price("9999999999.999999")->micro_yuan, 9'999'999'999'999'999);
+  EXPECT_FALSE(parse_quantity("1000000000000"));  // 13 integer digits
+  EXPECT_EQ(parse_quantity("999999999999")->ten_thousandths, 9'999'999'999'990'000);
+  // Leading zeros are not digits of the value.
+  EXPECT_EQ(parse_money("0000000000000000000001.50")->fen(), 150);
+}
+
+// Every text of digits, point and sign either fails or gives a value below 10^16 at its scale.
+TEST(Money, NoTextEscapesTheRange) {
+  const uint64_t seed = std::random_device{}();
+  std::printf("seed %llu (MEDCLEAR_SEED replays)\n", static_cast<unsigned long long>(seed));
+  const char* env = std::getenv("MEDCLEAR_SEED");
+  std::mt19937_64 random(env != nullptr ? std::strtoull(env, nullptr, 10) : seed);
+  for (int i = 0; i < 200'000; ++i) {
+    std::string text = random() % 5 == 0 ? "-" : "";
+    const int length = 1 + static_cast<int>(random() % 24);
+    bool point = false;
+    for (int c = 0; c < length; ++c) {
+      if (!point && c > 0 && random() % 8 == 0) {
+        text += '.';
+        point = true;
+      } else {
+        text += static_cast<char>('0' + random() % 10);
+      }
+    }
+    for (int scale : {2, 4, 6}) {
+      const DecimalParse parsed = parse_decimal(text, scale, true);
+      if (!parsed.error) {
+        EXPECT_LT(parsed.scaled < 0 ? -parsed.scaled : parsed.scaled, 10'000'000'000'000'000)
+            << text << " at scale " << scale;
+      }
+    }
+    if (const auto money = parse_signed_money(text)) {
+      EXPECT_LE(money->fen() < 0 ? -money->fen() : money->fen(), Money::kMaxFen) << text;
+    }
   }
 }
 
