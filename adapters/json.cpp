@@ -38,12 +38,13 @@ class TreeBuilder {
   static constexpr std::size_t max_key_size = 4096;
   static constexpr std::size_t max_string_size = 16 * 1024 * 1024;
 
-  explicit TreeBuilder(size_t depth_max) : depth_max_(depth_max) {}
+  TreeBuilder(size_t depth_max, size_t nodes_max, size_t memory_bytes_max)
+      : depth_max_(depth_max), nodes_left_(nodes_max), memory_left_(memory_bytes_max) {}
 
   bool on_document_begin(bj::error_code&) { return true; }
   bool on_document_end(bj::error_code&) { return true; }
   bool on_array_begin(bj::error_code& ec) { return open(Json::Kind::kArray, ec); }
-  bool on_array_end(std::size_t, bj::error_code&) { return close(); }
+  bool on_array_end(std::size_t, bj::error_code& ec) { return close(ec); }
   bool on_object_begin(bj::error_code& ec) { return open(Json::Kind::kObject, ec); }
   bool on_object_end(std::size_t, bj::error_code& ec) {
     if (const std::string* dup = find_duplicate_key(stack_.back().members)) {
@@ -51,17 +52,17 @@ class TreeBuilder {
       ec = bj::error::syntax;
       return false;
     }
-    return close();
+    return close(ec);
   }
   bool on_string_part(bj::string_view s, std::size_t, bj::error_code&) {
     part_.append(s.data(), s.size());
     return true;
   }
-  bool on_string(bj::string_view s, std::size_t, bj::error_code&) {
+  bool on_string(bj::string_view s, std::size_t, bj::error_code& ec) {
     Json value;
     value.kind = Json::Kind::kString;
     value.text = take_part(s);
-    return add(std::move(value));
+    return add(std::move(value), ec);
   }
   bool on_key_part(bj::string_view s, std::size_t, bj::error_code&) {
     part_.append(s.data(), s.size());
@@ -75,22 +76,23 @@ class TreeBuilder {
     part_.append(s.data(), s.size());
     return true;
   }
-  bool on_int64(std::int64_t, bj::string_view s, bj::error_code&) { return number(s); }
-  bool on_uint64(std::uint64_t, bj::string_view s, bj::error_code&) { return number(s); }
-  bool on_double(double, bj::string_view s, bj::error_code&) { return number(s); }
-  bool on_bool(bool b, bj::error_code&) {
+  bool on_int64(std::int64_t, bj::string_view s, bj::error_code& ec) { return number(s, ec); }
+  bool on_uint64(std::uint64_t, bj::string_view s, bj::error_code& ec) { return number(s, ec); }
+  bool on_double(double, bj::string_view s, bj::error_code& ec) { return number(s, ec); }
+  bool on_bool(bool b, bj::error_code& ec) {
     Json value;
     value.kind = Json::Kind::kBool;
     value.boolean = b;
-    return add(std::move(value));
+    return add(std::move(value), ec);
   }
-  bool on_null(bj::error_code&) { return add(Json{}); }
+  bool on_null(bj::error_code& ec) { return add(Json{}, ec); }
   bool on_comment_part(bj::string_view, bj::error_code&) { return true; }
   bool on_comment(bj::string_view, bj::error_code&) { return true; }
 
   std::optional<Json> result;
   std::string duplicate_key_;
   bool too_deep_ = false;
+  bool over_budget_ = false;
 
  private:
   std::string take_part(bj::string_view last) {
@@ -99,11 +101,22 @@ class TreeBuilder {
     part_.clear();
     return text;
   }
-  bool number(bj::string_view s) {
+  bool number(bj::string_view s, bj::error_code& ec) {
     Json value;
     value.kind = Json::Kind::kNumber;
     value.text = take_part(s);
-    return add(std::move(value));
+    return add(std::move(value), ec);
+  }
+  // Takes `bytes` (and one node) from the document's budget; false once it is spent.
+  bool charge(size_t bytes, bj::error_code& ec) {
+    if (nodes_left_ == 0 || bytes > memory_left_) {
+      over_budget_ = true;
+      ec = bj::error::exception;  // any error stops the parser; over_budget_ says which
+      return false;
+    }
+    --nodes_left_;
+    memory_left_ -= bytes;
+    return true;
   }
   bool open(Json::Kind kind, bj::error_code& ec) {
     if (stack_.size() >= depth_max_) {
@@ -113,10 +126,13 @@ class TreeBuilder {
     }
     Json container;
     container.kind = kind;
-    // Interface objects have up to ~20 members: one allocation instead of five regrowths.
+    // Interface objects have about 8–20 members: one allocation instead of four regrowths. The
+    // reserved room is charged to the budget like the members themselves.
     if (kind == Json::Kind::kObject) {
-      container.members.reserve(20);
+      if (!charge(sizeof(Json) + 12 * sizeof(Members::value_type), ec)) return false;
+      container.members.reserve(12);
     } else {
+      if (!charge(sizeof(Json) + 8 * sizeof(Json), ec)) return false;
       container.items.reserve(8);
     }
     stack_.push_back(std::move(container));
@@ -124,14 +140,24 @@ class TreeBuilder {
     key_.clear();
     return true;
   }
-  bool close() {
+  bool close(bj::error_code& ec) {
     Json done = std::move(stack_.back());
     stack_.pop_back();
     key_ = std::move(keys_.back());
     keys_.pop_back();
-    return add(std::move(done));
+    return add(std::move(done), ec);
   }
-  bool add(Json value) {
+  bool add(Json value, bj::error_code& ec) {
+    // Growth beyond the reserved room, and every scalar, is charged here.
+    const size_t growth = value.members.capacity() > 12 || value.items.capacity() > 8
+                              ? value.members.capacity() * sizeof(Members::value_type) +
+                                    value.items.capacity() * sizeof(Json)
+                              : 0;
+    const bool scalar = value.kind != Json::Kind::kObject && value.kind != Json::Kind::kArray;
+    if ((scalar || growth != 0) &&
+        !charge((scalar ? sizeof(Json) : 0) + growth + value.text.size() + key_.size(), ec)) {
+      return false;
+    }
     if (stack_.empty()) {
       result = std::move(value);
     } else if (stack_.back().kind == Json::Kind::kArray) {
@@ -144,6 +170,8 @@ class TreeBuilder {
   }
 
   size_t depth_max_;
+  size_t nodes_left_;
+  size_t memory_left_;
   std::vector<Json> stack_;
   std::vector<std::string> keys_;  // the key each open container will be stored under
   std::string key_;
@@ -181,7 +209,10 @@ JsonParse parse_json(std::string_view document, const JsonLimits& limits) {
   }
   bj::parse_options options;
   options.max_depth = limits.depth_max + 1;
-  bj::basic_parser<TreeBuilder> parser(options, limits.depth_max);
+  const size_t nodes_max =
+      document.size() / std::max<size_t>(limits.nodes_per_document_byte_max_divisor, 1) + 64;
+  const size_t memory_max = document.size() * limits.memory_per_document_byte_max + (64 << 10);
+  bj::basic_parser<TreeBuilder> parser(options, limits.depth_max, nodes_max, memory_max);
   bj::error_code ec;
   const size_t consumed = parser.write_some(false, document.data(), document.size(), ec);
   if (!ec && consumed < document.size()) {
@@ -190,6 +221,9 @@ JsonParse parse_json(std::string_view document, const JsonLimits& limits) {
   if (ec) {
     if (!parser.handler().duplicate_key_.empty()) {
       parse.error = "duplicate key \"" + parser.handler().duplicate_key_ + "\"";
+    } else if (parser.handler().over_budget_) {
+      parse.error = "more values than a document of " + std::to_string(document.size()) +
+                    " bytes may hold (the JSON model's budget)";
     } else if (parser.handler().too_deep_) {
       parse.error = "nested deeper than " + std::to_string(limits.depth_max) + " levels";
     } else {

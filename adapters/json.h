@@ -34,9 +34,16 @@ class Json {
 
 std::string_view to_string(Json::Kind kind);
 
+// What one document may cost. The model's memory is budgeted, not only the text: a small document
+// of many empty containers must not build a large tree. Every value counts as one node; the bytes
+// count each node, its text and key, and the room reserved for a container's elements. Both
+// budgets scale with the document's size and are checked as the tree grows, so an input over
+// budget is refused before it costs more than its budget.
 struct JsonLimits {
   size_t depth_max = 32;
   size_t document_bytes_max = 64 * 1024 * 1024;
+  size_t nodes_per_document_byte_max_divisor = 2;  // nodes ≤ document bytes / 2 + 64
+  size_t memory_per_document_byte_max = 32;        // model bytes ≤ 32 × document bytes + 64 KiB
 };
 
 struct JsonParse {
