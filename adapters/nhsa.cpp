@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "adapters/json.h"
+#include "clearing/admission.h"
 #include "clearing/check.h"
 
 namespace medclear::adapters {
@@ -24,32 +25,18 @@ class FieldReader {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   }
 
-  // A string or number field as text ("" when absent; missing_field when required).
-  std::string text(std::string_view key, bool required, size_t length_max = 0) {
-    const Json* value = object_ ? object_->find(key) : nullptr;
-    if (value == nullptr || value->is_null()) {
-      if (required) ladder_.add(cl::Reject::kMissingField, where(key) + " is missing");
-      return {};
-    }
-    if (!value->is_string() && !value->is_number()) {
-      ladder_.add(cl::Reject::kMalformedMessage,
-                  where(key) + " must be a string, not " + std::string(to_string(value->kind)));
-      return {};
-    }
-    if (required && value->text.empty()) {
-      ladder_.add(cl::Reject::kMissingField, where(key) + " is empty");
-    }
-    if (length_max != 0 && value->text.size() > length_max) {
-      ladder_.add(cl::Reject::kMalformedMessage,
-                  where(key) + " is longer than " + std::to_string(length_max) + " characters");
-    }
-    return value->text;
+  // A string field ("" when absent; missing_field when required). The national interface defines
+  // it as a string: a number, boolean, array or object in its place is malformed_message, so no
+  // later check can read a value of another type than the one this reader checked. Every string
+  // is bounded before anything keeps it.
+  std::string text(std::string_view key, bool required, size_t length_max) {
+    return read(key, required, length_max, false);
   }
 
-  // A decimal field (number or decimal string), parsed exactly from its text.
   template <typename T, typename Parse>
   T decimal(std::string_view key, Parse parse) {
-    const std::string digits = text(key, true);
+    // Hospital systems send both 12.5 and "12.50"; longer than any numeric(16,x) is refused.
+    const std::string digits = read(key, true, kDecimalTextMax, true);
     if (digits.empty()) return T{};
     cl::DecimalError error{};
     const std::optional<T> value = parse(digits, &error);
@@ -73,7 +60,7 @@ class FieldReader {
   }
 
   cl::DateTime date_time(std::string_view key) {
-    const std::string value = text(key, true);
+    const std::string value = text(key, true, 19);
     if (value.empty()) return {};
     const auto parsed = cl::parse_date_time(value);
     if (!parsed) {
@@ -85,7 +72,7 @@ class FieldReader {
   }
 
   std::string division(std::string_view key, bool required) {
-    std::string value = text(key, required);
+    std::string value = text(key, required, 6);
     if (!value.empty() && !cl::is_division_code(value)) {
       ladder_.add(cl::Reject::kMalformedMessage, where(key) + " must be a 6-digit division code");
     }
@@ -94,7 +81,7 @@ class FieldReader {
 
   template <typename Known>
   std::string code(std::string_view key, bool required, Known known) {
-    std::string value = text(key, required);
+    std::string value = text(key, required, kCodeMax);
     if (!value.empty() && !known(value)) {
       ladder_.add(cl::Reject::kUnknownCode, where(key) + " \"" + value.substr(0, 20) +
                                                 "\" is not a known code");
@@ -117,25 +104,40 @@ class FieldReader {
   }
 
  private:
+  // "-" + 16 digits + "." + leading zeros: generous, and still bounded.
+  static constexpr size_t kDecimalTextMax = 40;
+  static constexpr size_t kCodeMax = 10;  // every code table's codes are shorter
+
+  std::string read(std::string_view key, bool required, size_t length_max, bool number_allowed) {
+    const Json* value = object_ ? object_->find(key) : nullptr;
+    if (value == nullptr || value->is_null()) {
+      if (required) ladder_.add(cl::Reject::kMissingField, where(key) + " is missing");
+      return {};
+    }
+    if (!value->is_string() && !(number_allowed && value->is_number())) {
+      ladder_.add(cl::Reject::kMalformedMessage,
+                  where(key) + (number_allowed ? " must be a number or a decimal string, not "
+                                               : " must be a string, not ") +
+                      std::string(to_string(value->kind)));
+      return {};
+    }
+    if (value->text.size() > length_max) {
+      ladder_.add(cl::Reject::kMalformedMessage,
+                  where(key) + " is longer than " + std::to_string(length_max) + " characters");
+      return {};
+    }
+    if (required && value->text.empty()) {
+      ladder_.add(cl::Reject::kMissingField, where(key) + " is empty");
+    }
+    return value->text;
+  }
+
   const Json* object_;
   std::string path_;
   cl::RejectionLadder& ladder_;
 };
 
 bool is_flag(std::string_view v) { return v == "0" || v == "1"; }
-
-void check_msgid(const std::string& msgid, cl::RejectionLadder& ladder) {
-  if (msgid.empty()) {
-    ladder.add(cl::Reject::kInvalidMsgid, "msgid is missing");
-    return;
-  }
-  bool digits = msgid.size() == 30;
-  for (size_t i = 26; digits && i < 30; ++i) digits = msgid[i] >= '0' && msgid[i] <= '9';
-  if (!digits || !cl::parse_compact_date_time(std::string_view(msgid).substr(12, 14))) {
-    ladder.add(cl::Reject::kInvalidMsgid,
-               "msgid must be 30 characters: institution code(12) + yyyyMMddHHmmss + serial(4)");
-  }
-}
 
 cl::FeeLine read_fee_line(const Json& line_json, std::string path, cl::RejectionLadder& ladder) {
   FieldReader line(&line_json, std::move(path), ladder);
@@ -280,19 +282,21 @@ NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& co
   FieldReader envelope(&envelope_json, "", ladder);
   cl::Request request;
   cl::Envelope& e = request.envelope;
-  const std::string infno = envelope.text("infno", false);
+  const std::string infno = envelope.text("infno", false, 10);
   const auto transaction = cl::parse_transaction(infno);
   if (!transaction) {
     ladder.add(cl::Reject::kUnknownTransaction,
-               infno.empty() ? "infno is missing" : "infno " + infno.substr(0, 10) + " is not supported");
+               infno.empty() ? "infno is missing or not a string" : "infno " + infno.substr(0, 10) + " is not supported");
   }
-  e.msgid = envelope.text("msgid", false);
-  check_msgid(e.msgid, ladder);
+  e.msgid = envelope.text("msgid", false, 30);
   e.mdtrtarea_admvs = envelope.division("mdtrtarea_admvs", true);
   e.insuplc_admdvs = envelope.division("insuplc_admdvs", false);
-  e.fixmedins_code = envelope.text("fixmedins_code", true);
+  e.fixmedins_code = envelope.text("fixmedins_code", true, 12);
   if (!e.fixmedins_code.empty() && e.fixmedins_code.size() != 12) {
     ladder.add(cl::Reject::kMalformedMessage, "fixmedins_code must be 12 characters");
+  }
+  if (const std::optional<cl::Rejection> bad = cl::check_msgid_form(e.msgid, e.fixmedins_code)) {
+    ladder.add(bad->reason, bad->message);
   }
   e.fixmedins_name = envelope.text("fixmedins_name", false, 200);
   e.inf_time = envelope.date_time("inf_time");

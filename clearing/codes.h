@@ -89,6 +89,10 @@ class CodeTables {
 // Six-digit division code (admdvs): digits 1–2 province, 3–4 prefecture, 5–6 county.
 bool is_division_code(std::string_view code);
 inline std::string_view province_of(std::string_view admdvs) { return admdvs.substr(0, 2); }
+// The region (province-level node, "PP0000") a division belongs to.
+inline std::string region_of(std::string_view admdvs) {
+  return std::string(province_of(admdvs)) + "0000";
+}
 // Cross-province: the two codes' first two digits differ (DOMAIN.md §1).
 bool is_cross_province(std::string_view insured_admdvs, std::string_view treating_admdvs);
 // Filing and catalogue area match: "PP0000" covers the province, "PPCC00" the prefecture, any

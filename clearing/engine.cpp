@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "clearing/admission.h"
 #include "clearing/split.h"
 
 namespace medclear::clearing {
@@ -15,54 +16,6 @@ Decision reject(Reject reason, std::string message) {
 }
 
 Decision reject(const Rejection& rejection) { return reject(rejection.reason, rejection.message); }
-
-// True when two lines share a feedetl_sn. Claims are small: compare pairs up to 32 lines and
-// sort only beyond, so the common case allocates nothing.
-bool has_duplicate_serial(const std::vector<FeeLine>& lines, std::string* duplicate) {
-  if (lines.size() <= 32) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      for (size_t j = i + 1; j < lines.size(); ++j) {
-        if (lines[i].feedetl_sn == lines[j].feedetl_sn) {
-          *duplicate = lines[i].feedetl_sn;
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-  std::vector<std::string_view> serials;
-  serials.reserve(lines.size());
-  for (const FeeLine& line : lines) serials.push_back(line.feedetl_sn);
-  std::sort(serials.begin(), serials.end());
-  const auto it = std::adjacent_find(serials.begin(), serials.end());
-  if (it == serials.end()) return false;
-  *duplicate = std::string(*it);
-  return true;
-}
-
-// The claim's own consistency: totals against lines, price × quantity, unique line numbers.
-std::optional<Rejection> check_claim_consistency(const SettlementInput& input) {
-  Money sum;
-  for (const FeeLine& line : input.lines) {
-    sum += line.amount;
-    const WideInt gap = price_times_quantity_fen(line.pric, line.cnt) - line.amount.fen();
-    if (gap > 1 || gap < -1) {  // one fen of tolerance for the hospital's own rounding
-      return Rejection{Reject::kAmountMismatch, "feedetail " + line.feedetl_sn +
-                                                    ": det_item_fee_sumamt " +
-                                                    line.amount.to_string() +
-                                                    " != pric x cnt"};
-    }
-  }
-  if (sum != input.medfee_sumamt) {
-    return Rejection{Reject::kAmountMismatch, "medfee_sumamt " + input.medfee_sumamt.to_string() +
-                                                  " != sum of fee lines " + sum.to_string()};
-  }
-  std::string duplicate;
-  if (has_duplicate_serial(input.lines, &duplicate)) {
-    return Rejection{Reject::kDuplicateFeeLine, "feedetl_sn " + duplicate + " appears twice"};
-  }
-  return std::nullopt;
-}
 
 // The record fields every answer carries, from the request.
 SettlementRecord base_record(const Request& request, const SettlementInput& input,
@@ -143,41 +96,10 @@ Decision Engine::decide_claim(const Request& request, const SettlementInput& inp
   const SettlementRecord* existing = nullptr;
   if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
   if (existing != nullptr) return replay(*existing);
-  if (auto rejection = check_claim_consistency(input)) return reject(*rejection);
-
-  const Person* person = reference_.person(input.psn_no);
-  if (person == nullptr) {
-    return reject(Reject::kUnknownPerson, "psn_no " + input.psn_no + " is not an insured person");
-  }
-  if (!envelope.insuplc_admdvs.empty() &&
-      !area_covers(envelope.insuplc_admdvs, person->insuplc_admdvs)) {
-    return reject(Reject::kUnknownPerson, "psn_no " + input.psn_no + " is not insured in " +
-                                              envelope.insuplc_admdvs);
-  }
-  if (input.insutype != person->insutype) {
-    return reject(Reject::kInsutypeMismatch, "insutype " + input.insutype +
-                                                 " does not match the person's insurance type " +
-                                                 person->insutype);
-  }
-  if (envelope.insuplc_admdvs.empty() ||
-      !is_cross_province(person->insuplc_admdvs, envelope.mdtrtarea_admvs)) {
-    return reject(Reject::kNotCrossProvince, "insured division " + person->insuplc_admdvs +
-                                                 " and treating division " +
-                                                 envelope.mdtrtarea_admvs +
-                                                 " are in the same province");
-  }
-  const Facility* facility = reference_.facility(envelope.fixmedins_code);
-  if (facility == nullptr ||
-      province_of(facility->admdvs) != province_of(envelope.mdtrtarea_admvs)) {
-    return reject(Reject::kUnknownFacility, "fixmedins_code " + envelope.fixmedins_code +
-                                                " is not a facility of treating area " +
-                                                envelope.mdtrtarea_admvs);
-  }
-  if (!facility->cross_province) {
-    return reject(Reject::kFacilityNotNetworked,
-                  "fixmedins_code " + envelope.fixmedins_code +
-                      " is not networked for cross-province settlement");
-  }
+  const Admission admission = admit(request, reference_);
+  if (!admission.admitted()) return reject(*admission.rejection);
+  const Person* person = admission.person;
+  const Facility* facility = admission.facility;
   const Policy* policy = reference_.policy_for(person->insuplc_admdvs, input.insutype, date);
   if (policy == nullptr) {
     return reject(Reject::kNoPolicy, "no policy of " + person->insuplc_admdvs + " insutype " +
@@ -228,6 +150,9 @@ Decision Engine::decide_cancel(const Request& request, const CancelInput& input,
   const SettlementRecord* existing = nullptr;
   if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
   if (existing != nullptr) return replay(*existing);
+  if (const Admission admission = admit(request, reference_); !admission.admitted()) {
+    return reject(*admission.rejection);
+  }
   const SettlementRecord* original = state.by_setl_id(input.setl_id);
   const Transaction cancelled = settlement_cancelled_by(request.envelope.infno);
   if (original == nullptr || original->kind != RecordKind::kSettlement ||
@@ -247,6 +172,9 @@ Decision Engine::decide_reversal(const Request& request, const ReversalInput& in
   const SettlementRecord* existing = nullptr;
   if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
   if (existing != nullptr) return replay(*existing);
+  if (const Admission admission = admit(request, reference_); !admission.admitted()) {
+    return reject(*admission.rejection);
+  }
   const std::optional<Transaction> oinfno = parse_transaction(input.oinfno);
   if (!oinfno || !reversal_allowed_of(*oinfno)) {
     return reject(Reject::kReversalNotAllowed, "oinfno " + input.oinfno + " cannot be reversed");

@@ -28,14 +28,15 @@ constexpr std::array<RejectInfo, kRejectCount> kRejects{{
     {Reject::kUnknownPerson, "unknown_person", 10},
     {Reject::kInsutypeMismatch, "insutype_mismatch", 11},
     {Reject::kNotCrossProvince, "not_cross_province", 12},
-    {Reject::kUnknownFacility, "unknown_facility", 13},
-    {Reject::kFacilityNotNetworked, "facility_not_networked", 14},
-    {Reject::kNoValidFiling, "no_valid_filing", 16},
-    {Reject::kNoPolicy, "no_policy", 15},
+    {Reject::kUnknownFacility, "unknown_facility", 14},
+    {Reject::kFacilityNotNetworked, "facility_not_networked", 15},
+    {Reject::kNoValidFiling, "no_valid_filing", 17},
+    {Reject::kNoPolicy, "no_policy", 16},
     {Reject::kMsgidReusedWithDifferentPayload, "msgid_reused_with_different_payload", 7},
-    {Reject::kUnknownSettlement, "unknown_settlement", 18},
-    {Reject::kAlreadyCancelled, "already_cancelled", 19},
-    {Reject::kReversalNotAllowed, "reversal_not_allowed", 17},
+    {Reject::kUnknownSettlement, "unknown_settlement", 19},
+    {Reject::kAlreadyCancelled, "already_cancelled", 20},
+    {Reject::kReversalNotAllowed, "reversal_not_allowed", 18},
+    {Reject::kRegionNotServed, "region_not_served", 13},  // a region fault, after the province
 }};
 
 const RejectInfo& info(Reject reject) {

@@ -32,6 +32,7 @@ enum class Reject : uint16_t {
   kUnknownSettlement = 17,
   kAlreadyCancelled = 18,
   kReversalNotAllowed = 19,
+  kRegionNotServed = 20,  // the insured region has no node in this deployment
 };
 
 // The stable err_code name, e.g. "no_valid_filing".
@@ -39,7 +40,7 @@ std::string_view name(Reject reject);
 std::optional<Reject> reject_from_name(std::string_view name);
 // Lower decides first when a request has several faults.
 int precedence(Reject reject);
-inline constexpr int kRejectCount = 20;
+inline constexpr int kRejectCount = 21;
 
 // A rejection with the sentence a person reads (err_msg), naming the field or record at fault.
 struct Rejection {

@@ -19,10 +19,6 @@ void add_leg(std::vector<Leg>& legs, Direction direction, std::string account, c
 
 }  // namespace
 
-std::string region_of(std::string_view admdvs) {
-  return std::string(admdvs.substr(0, 2)) + "0000";
-}
-
 std::vector<Leg> legs_for(const cl::SettlementRecord& record, Side side) {
   const cl::SettlementAmounts& a = record.amounts;
   const cl::Money total = a.fund_pay_sumamt + a.acct_pay;  // what the treating region advances

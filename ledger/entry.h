@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "clearing/codec.h"
+#include "clearing/codes.h"
 #include "clearing/settlement.h"
 #include "clearing/status.h"
 #include "ledger/crypto.h"
@@ -42,8 +43,8 @@ struct Entry {
   std::vector<Leg> legs;
 };
 
-// The region (province, "PP0000") a division belongs to.
-std::string region_of(std::string_view admdvs);
+// The region (province, "PP0000") a division belongs to: the clearing core's one definition.
+using clearing::region_of;
 
 // The legs of a record on one side. Σ debits = Σ credits by the settlement identities.
 std::vector<Leg> legs_for(const clearing::SettlementRecord& record, Side side);

@@ -231,6 +231,8 @@ TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
                                 : Transaction::kOutpatientCancel;
     cancel.envelope.msgid = "X" + std::to_string(index++);
     cancel.envelope.fixmedins_code = original->fixmedins_code;
+    cancel.envelope.insuplc_admdvs = original->insuplc_admdvs;
+    cancel.envelope.mdtrtarea_admvs = original->mdtrtarea_admvs;
     cancel.envelope.inf_time = original->setl_time;
     cancel.input = CancelInput{setl_id, original->mdtrt_id, original->psn_no};
     cancel.fingerprint = cancel.envelope.msgid;
