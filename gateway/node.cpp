@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <algorithm>
 #include <deque>
 #include <set>
 #include <map>
@@ -11,6 +12,8 @@
 #include <thread>
 
 #include "adapters/wire.h"
+#include "clearing/admission.h"
+#include "ledger/adjust.h"
 #include "ledger/directory.h"
 #include "ledger/state.h"
 
@@ -51,6 +54,38 @@ std::optional<OutboxMessage> split_outbox(std::string_view payload) {
                        std::string(payload.substr(first + 1, second - first - 1)),
                        payload.substr(second + 1)};
 }
+
+// An intake record (ledger/FORMAT.md): the claim's deadline in Unix milliseconds, NUL, then the
+// outbox form of the claim message. A record without the leading deadline (written before the
+// deadline existed) gets one counted from when it is read again.
+std::string intake_payload(int64_t deadline_ms, const std::string& outbox) {
+  return std::to_string(deadline_ms) + '\0' + outbox;
+}
+
+struct IntakeRecord {
+  std::optional<int64_t> deadline_ms;
+  std::string_view outbox;
+};
+
+IntakeRecord split_intake(std::string_view payload) {
+  const size_t nul = payload.find('\0');
+  const std::string_view head = payload.substr(0, nul);
+  if (nul == std::string_view::npos || head.empty() || head.size() > 18 ||
+      head.find_first_not_of("0123456789") != std::string_view::npos) {
+    return {std::nullopt, payload};
+  }
+  int64_t deadline = 0;
+  for (char c : head) deadline = deadline * 10 + (c - '0');
+  return {deadline, payload.substr(nul + 1)};
+}
+
+int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Dead-letter messages carry delivery tokens of their own, apart from the outbox's sequence.
+constexpr uint64_t kDeadLetterToken = uint64_t{1} << 63;
 
 std::string psn_no_of(const cl::Request& request) {
   if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) return c->psn_no;
@@ -94,13 +129,33 @@ struct RegionNode::Impl {
     std::string topic;
     std::string key;
     std::string message;
-    Clock::time_point sent_at;
+    std::string fingerprint;  // of the request: a settlement must answer this very claim
+    int64_t deadline_ms = 0;  // Unix ms: unanswered by then, it leaves the intake
+    bool durable = false;     // committed in the intake
+    std::vector<std::function<void(bool)>> until_durable;  // when_kept callers
   };
+  // Dead letters sent and not yet acknowledged by the broker: the consumed offset of their
+  // partition stays at the first of them, so a crash before the acknowledgement reads the message
+  // again (every consumer de-duplicates) instead of losing it.
+  struct DeadLetter {
+    std::string topic;  // where the message was consumed
+    int32_t partition = 0;
+    int64_t offset = 0;
+    std::string key;
+    std::string value;  // reason NL message
+  };
+  using Partition = std::pair<std::string, int32_t>;
+  std::map<uint64_t, DeadLetter> dead_letters_unacked;  // by token
+  std::map<Partition, std::set<int64_t>> dead_letter_offsets;  // unacknowledged, per partition
+  std::map<Partition, int64_t> consumed_through;  // next offset after the last message handled
+  uint64_t dead_letter_serial = 0;
+  std::set<std::string, std::less<>> served;  // empty: every region
   std::mutex mutex;  // guards pending, fresh and failure
   std::vector<std::string> fresh;  // submitted, not yet in the intake
   // Worker only: claims in the intake to send now, and those sent, oldest first, for resending.
   std::vector<std::string> to_send;
   std::deque<std::pair<Clock::time_point, std::string>> sent;
+  std::deque<std::pair<int64_t, std::string>> deadlines;  // (Unix ms, msgid), soonest first (mutex)
   std::condition_variable room;  // signalled when pending shrinks
   std::map<std::string, Pending> pending;
   std::vector<std::function<void(const lg::Ledger*)>> readers;
@@ -110,7 +165,9 @@ struct RegionNode::Impl {
   bool stopped = false;  // the worker has ended (guarded by mutex)
   std::thread worker;
 
-  Impl(const NodeOptions& o, const cl::ReferenceData& r) : options(o), reference(r), engine(r) {}
+  Impl(const NodeOptions& o, const cl::ReferenceData& r)
+      : options(o), reference(r), engine(r),
+        served(o.served_regions.begin(), o.served_regions.end()) {}
 
   Status open() {
     log = spdlog::get("node");
@@ -123,15 +180,24 @@ struct RegionNode::Impl {
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
     relay_cursor = ledger.ledger->outbox_cursor();
     relay_next = relay_cursor + 1;
+    const int64_t reloaded_at = now_unix_ms();
     for (auto& [msgid, payload] : ledger.ledger->intakes()) {  // sent before a restart
-      const std::optional<OutboxMessage> out = split_outbox(payload);
+      const IntakeRecord intake = split_intake(payload);
+      const std::optional<OutboxMessage> out = split_outbox(intake.outbox);
       if (!out) return Status::error("corrupt intake of msgid " + msgid);
+      Result<adapters::ClaimMessage> claim = adapters::decode_claim(out->message);
+      if (!claim.is_ok()) return Status::error("corrupt intake of msgid " + msgid);
       Pending& p = pending[msgid];
       p.topic = out->topic;
       p.key = out->key;
       p.message = std::string(out->message);
+      p.fingerprint = claim->request.fingerprint;
+      p.deadline_ms = intake.deadline_ms.value_or(reloaded_at + options.pending_deadline_ms);
+      p.durable = true;
+      deadlines.emplace_back(p.deadline_ms, msgid);
       to_send.push_back(msgid);
     }
+    std::sort(deadlines.begin(), deadlines.end());
     Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
     if (!p.is_ok()) return p.status();
     producer = std::move(*p);
@@ -156,13 +222,57 @@ struct RegionNode::Impl {
     return consumer->assign(starts);
   }
 
+  // The message is handled: its partition's consumed offset moves past it, unless a dead letter
+  // of that partition still waits for the broker's acknowledgement.
+  void consumed(const adapters::KafkaMessage& message) {
+    const Partition partition{message.topic, message.partition};
+    consumed_through[partition] = message.offset + 1;
+    stage_consumed(partition);
+  }
+
+  void stage_consumed(const Partition& partition) {
+    const auto waiting = dead_letter_offsets.find(partition);
+    const int64_t next = waiting == dead_letter_offsets.end() || waiting->second.empty()
+                             ? consumed_through[partition]
+                             : *waiting->second.begin();  // read again from the first unacknowledged
+    ledger.ledger->stage_offset(partition.first, partition.second, next);
+  }
+
   void dead_letter(const adapters::KafkaMessage& message, const std::string& reason) {
     ++counters.dead_letters;
     log->warn("dead_letter region={} topic={} partition={} offset={} reason=\"{}\"", options.region,
               message.topic, message.partition, message.offset, reason);
-    producer->produce(dead_letters_topic(options.region), message.key, reason + '\n' + message.value)
-        .ignore();  // best effort: the reason is logged as well
-    ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+    const uint64_t token = kDeadLetterToken | ++dead_letter_serial;
+    DeadLetter& letter = dead_letters_unacked[token];
+    letter = {message.topic, message.partition, message.offset, message.key,
+              reason + '\n' + message.value};
+    dead_letter_offsets[{message.topic, message.partition}].insert(message.offset);
+    send_dead_letter(token, letter);
+    consumed(message);
+  }
+
+  void send_dead_letter(uint64_t token, const DeadLetter& letter) {
+    // A refused produce (queue full) is retried with the next failed delivery report or restart.
+    if (Status produced = producer->produce(dead_letters_topic(options.region), letter.key,
+                                            letter.value, token);
+        !produced.is_ok()) {
+      log->warn("dead_letter_produce region={} reason=\"{}\"", options.region, produced.message());
+    }
+  }
+
+  // A dead letter's delivery report: acknowledged, its partition's offset may move past it;
+  // failed, it is sent again.
+  void dead_letter_delivered(uint64_t token, bool ok) {
+    const auto it = dead_letters_unacked.find(token);
+    if (it == dead_letters_unacked.end()) return;
+    if (!ok) {
+      send_dead_letter(token, it->second);
+      return;
+    }
+    const Partition partition{it->second.topic, it->second.partition};
+    dead_letter_offsets[partition].erase(it->second.offset);
+    dead_letters_unacked.erase(it);
+    stage_consumed(partition);
   }
 
   // Insured side: decide one claim and stage its entry, its settlement message and its offset.
@@ -188,12 +298,15 @@ struct RegionNode::Impl {
     ledger.ledger->stage_outbox(outbox_payload(
         settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
         adapters::encode_settlement(answer)));
-    ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+    consumed(message);
     ++counters.claims_decided;
     return Status::ok();
   }
 
-  // Treating side: write a returned settlement; its waiter is answered after the commit.
+  // Treating side: write a returned settlement; its waiter is answered after the commit. Only a
+  // settlement of a claim in this node's intake is booked, and only when it answers that very
+  // request (same msgid, hospital, treating region and fingerprint); a repeat of one already
+  // booked is skipped; anything else is dead-lettered with the reason.
   Status record(const adapters::KafkaMessage& message,
                 std::vector<std::pair<std::string, NodeAnswer>>& answers) {
     Result<adapters::SettlementMessage> settlement = adapters::decode_settlement(message.value);
@@ -201,7 +314,36 @@ struct RegionNode::Impl {
       dead_letter(message, settlement.status().message());
       return Status::ok();
     }
-    if (settlement->record && !settlement->record->setl_id.empty()) {
+    std::optional<std::string> fingerprint;
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = pending.find(settlement->msgid); it != pending.end()) {
+        fingerprint = it->second.fingerprint;
+      }
+    }
+    if (!fingerprint) {
+      if (!ledger.ledger->seq_by_msgid(settlement->msgid)) {
+        ++counters.settlements_unsolicited;
+        dead_letter(message, "settlement of msgid " + settlement->msgid.substr(0, 40) +
+                                 ", which is not in the intake of " + options.region +
+                                 " (never sent, or expired)");
+        return Status::ok();
+      }
+      consumed(message);  // a repeat of a settlement already booked
+      return Status::ok();
+    }
+    if (const std::optional<cl::SettlementRecord>& r = settlement->record) {
+      if (r->msgid != settlement->msgid || r->fingerprint != *fingerprint ||
+          lg::region_of(r->mdtrtarea_admvs) != options.region ||
+          r->msgid.substr(0, 12) != r->fixmedins_code) {
+        ++counters.settlements_unsolicited;
+        dead_letter(message, "settlement of msgid " + settlement->msgid.substr(0, 40) +
+                                 " does not answer the claim in the intake");
+        return Status::ok();
+      }
+    }
+    if (settlement->record && !settlement->record->setl_id.empty() &&
+        !lg::booked_by_adjustment(*ledger.ledger, *settlement->record)) {
       Result<lg::Ledger::Staged> staged =
           ledger.ledger->stage(*settlement->record, lg::Side::kTreating);
       if (!staged.is_ok()) {
@@ -210,7 +352,7 @@ struct RegionNode::Impl {
       }
       if (*staged == lg::Ledger::Staged::kAppended) ++counters.settlements_recorded;
     }
-    ledger.ledger->stage_offset(message.topic, message.partition, message.offset + 1);
+    consumed(message);
     ledger.ledger->stage_intake_done(settlement->msgid);
     answers.emplace_back(settlement->msgid,
                          NodeAnswer{settlement->rejection, settlement->record, false});
@@ -225,8 +367,10 @@ struct RegionNode::Impl {
       // A retried msgid may be answered by a late duplicate settlement before it is staged.
       const auto it = pending.find(msgid);
       if (it == pending.end()) continue;
-      ledger.ledger->stage_intake(msgid,
-                                  outbox_payload(it->second.topic, it->second.key, it->second.message));
+      ledger.ledger->stage_intake(
+          msgid, intake_payload(it->second.deadline_ms, outbox_payload(it->second.topic,
+                                                                     it->second.key,
+                                                                     it->second.message)));
       staged.push_back(std::move(msgid));
     }
     fresh.clear();
@@ -279,7 +423,9 @@ struct RegionNode::Impl {
   void relay_acknowledge() {
     bool failed = false;
     for (const adapters::Producer::Delivery& delivery : producer->deliveries()) {
-      if (delivery.ok) {
+      if ((delivery.token & kDeadLetterToken) != 0) {
+        dead_letter_delivered(delivery.token, delivery.ok);
+      } else if (delivery.ok) {
         acknowledged.insert(delivery.token);
       } else {
         failed = true;
@@ -306,6 +452,7 @@ struct RegionNode::Impl {
   // answers, sends new claims and the outbox; acknowledgements are collected on later steps.
   Status step() {
     const std::vector<std::string> intakes = stage_intakes();
+    std::vector<AnswerCallback> expired = expire_overdue();
     std::vector<std::pair<std::string, NodeAnswer>> answers;
     for (const adapters::KafkaMessage& message :
          consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
@@ -321,11 +468,47 @@ struct RegionNode::Impl {
     counters.step_micros_commit += std::chrono::duration_cast<std::chrono::microseconds>(
         Clock::now() - commit_start).count();
     to_send.insert(to_send.end(), intakes.begin(), intakes.end());
+    mark_durable(intakes);
+    for (AnswerCallback& waiter : expired) waiter(NodeAnswer{{}, std::nullopt, false, true});
     answer(answers);
     if (Status written = run_writers(); !written.is_ok()) return written;
     run_readers(ledger.ledger.get());
     send_claims();
     return relay_produce();
+  }
+
+  // Claims past their deadline leave the intake (staged with this step's batch); their waiters
+  // are told once that is durable.
+  std::vector<AnswerCallback> expire_overdue() {
+    std::vector<AnswerCallback> waiters;
+    const int64_t now = now_unix_ms();
+    std::lock_guard lock(mutex);
+    while (!deadlines.empty() && deadlines.front().first <= now) {
+      auto [deadline, msgid] = std::move(deadlines.front());
+      deadlines.pop_front();
+      const auto it = pending.find(msgid);
+      if (it == pending.end() || it->second.deadline_ms != deadline) continue;  // answered
+      log->warn("claim_expired region={} msgid={} topic={}", options.region, msgid, it->second.topic);
+      ++counters.claims_expired;
+      for (AnswerCallback& waiter : it->second.waiters) waiters.push_back(std::move(waiter));
+      for (auto& told : it->second.until_durable) told(false);
+      ledger.ledger->stage_intake_done(msgid);
+      pending.erase(it);
+    }
+    if (!waiters.empty()) room.notify_all();
+    return waiters;
+  }
+
+  void mark_durable(const std::vector<std::string>& intakes) {
+    if (intakes.empty()) return;
+    std::lock_guard lock(mutex);
+    for (const std::string& msgid : intakes) {
+      if (auto it = pending.find(msgid); it != pending.end()) {
+        it->second.durable = true;
+        for (auto& told : it->second.until_durable) told(true);
+        it->second.until_durable.clear();
+      }
+    }
   }
 
   // Each writer stages and its batch is committed on its own; a failed commit stops the node.
@@ -363,6 +546,7 @@ struct RegionNode::Impl {
       auto it = pending.find(msgid);
       if (it == pending.end()) continue;  // a duplicate, or sent before a restart
       for (auto& waiter : it->second.waiters) waiter(answer);
+      for (auto& told : it->second.until_durable) told(false);
       pending.erase(it);
     }
     room.notify_all();
@@ -382,6 +566,7 @@ struct RegionNode::Impl {
       std::lock_guard lock(mutex);
       for (auto& [msgid, p] : pending) {
         for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
+        for (auto& told : p.until_durable) told(false);
       }
       pending.clear();
       stopped = true;
@@ -425,14 +610,46 @@ std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
 }
 
 void RegionNode::submit(const cl::Request& request, AnswerCallback done,
-                        std::chrono::milliseconds wait_for_room) {
+                        std::chrono::milliseconds wait_for_room, std::function<void()> accepted) {
   const cl::Envelope& envelope = request.envelope;
-  if (envelope.insuplc_admdvs.empty() ||
-      !cl::is_cross_province(envelope.insuplc_admdvs, envelope.mdtrtarea_admvs)) {
-    done({{cl::Reject::kNotCrossProvince,
-           "insured division " + envelope.insuplc_admdvs + " is not in another province than " +
-               envelope.mdtrtarea_admvs},
-          std::nullopt, false});
+  // The checks every path shares, in the contract's order (clearing/admission.h): what fails
+  // them is answered at once and nothing is kept or sent.
+  std::optional<cl::Rejection> refused =
+      cl::check_msgid_form(envelope.msgid, envelope.fixmedins_code);
+  if (!refused && lg::region_of(envelope.mdtrtarea_admvs) != impl_->options.region) {
+    refused = cl::Rejection{cl::Reject::kMalformedMessage,
+                            "mdtrtarea_admvs " + envelope.mdtrtarea_admvs + " is not in region " +
+                                impl_->options.region};
+  }
+  if (refused) {
+    done({std::move(*refused), std::nullopt, false});
+    return;
+  }
+  const auto& served = impl_->served;
+  cl::Admission admission = cl::admit(
+      request, impl_->reference,
+      served.empty() ? cl::RegionServed{}
+                     : cl::RegionServed([&served](std::string_view region) {
+                         return served.contains(region);
+                       }));
+  if (!admission.admitted()) {
+    // msgid reuse outranks these faults (contracts/adjudicate.md): a msgid this region already
+    // booked with other content is answered as the engine would, from the ledger, on the worker.
+    read([done = std::move(done), rejection = std::move(*admission.rejection),
+          msgid = envelope.msgid, fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
+      if (ledger != nullptr) {
+        if (const std::optional<uint64_t> seq = ledger->seq_by_msgid(msgid)) {
+          Result<lg::DecodedEntry> booked = ledger->entry(*seq);
+          if (booked.is_ok() && booked->entry.record.fingerprint != fingerprint) {
+            rejection = cl::Rejection{
+                cl::Reject::kMsgidReusedWithDifferentPayload,
+                "msgid " + msgid + " was already used for a different request (infno " +
+                    std::string(cl::to_string(booked->entry.record.infno)) + ")"};
+          }
+        }
+      }
+      done({std::move(rejection), std::nullopt, false});
+    });
     return;
   }
   std::unique_lock lock(impl_->mutex);
@@ -445,14 +662,25 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
     done({{}, std::nullopt, true});
     return;
   }
-  Impl::Pending& pending = impl_->pending[envelope.msgid];
-  if (pending.waiters.empty() && pending.message.empty()) {  // the first submission of this msgid
+  auto [it, first] = impl_->pending.try_emplace(envelope.msgid);
+  Impl::Pending& pending = it->second;
+  if (first) {  // the first submission of this msgid: kept, then sent
     pending.topic = claims_topic(lg::region_of(envelope.insuplc_admdvs));
     pending.key = psn_no_of(request);
     pending.message = adapters::encode_claim({without_identity(request)});
+    pending.fingerprint = request.fingerprint;
+    pending.deadline_ms = now_unix_ms() + impl_->options.pending_deadline_ms;
+    impl_->deadlines.emplace_back(pending.deadline_ms, envelope.msgid);
     impl_->fresh.push_back(envelope.msgid);
+  } else if (pending.fingerprint != request.fingerprint) {
+    // The same msgid with other content while the first is in flight: its answer decides
+    // whether this one is a reuse, so this one waits for it (ask again later).
+    lock.unlock();
+    done({{}, std::nullopt, true});
+    return;
   }
   pending.waiters.push_back(std::move(done));
+  if (accepted) accepted();  // under the lock: before any answer to it can run
 }
 
 void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
@@ -475,6 +703,18 @@ void RegionNode::write(std::function<Status(lg::Ledger&)> writer, std::function<
     }
   }
   done(Status::error("node stopped"));
+}
+
+void RegionNode::when_kept(const std::string& msgid, std::function<void(bool)> done) {
+  std::unique_lock lock(impl_->mutex);
+  const auto it = impl_->pending.find(msgid);
+  if (it == impl_->pending.end() || impl_->stopped || it->second.durable) {
+    const bool kept = it != impl_->pending.end() && it->second.durable;
+    lock.unlock();
+    done(kept);
+    return;
+  }
+  it->second.until_durable.push_back(std::move(done));
 }
 
 size_t RegionNode::claims_in_flight() const {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adapters/kafka.h"
 #include "clearing/engine.h"
@@ -42,12 +43,20 @@ struct NodeOptions {
   // embedded broker (5 MiB per partition, oldest data dropped) never loses an unconsumed claim.
   size_t pending_claims_max = 20000;
   int submit_wait_ms = 10000;  // how long submit() waits for room before answering "pending"
+  // A claim not answered by then leaves the intake (its timeline says "expired"): a region that
+  // never answers cannot fill the intake. What its insured region booked meanwhile comes back
+  // to the treating ledger through the nightly reconciliation (ARCHITECTURE.md).
+  int pending_deadline_ms = 300'000;
+  // The regions with a node in this deployment: a claim insured elsewhere is refused at once
+  // (region_not_served). Empty: every region is served.
+  std::vector<std::string> served_regions;
 };
 
 struct NodeAnswer {
   clearing::Rejection rejection;
   std::optional<clearing::SettlementRecord> record;  // when settled (or pre-settled)
   bool pending = false;  // no room, or the node stopped before the answer came: ask again later
+  bool expired = false;  // not answered within pending_deadline_ms: no longer kept
 };
 using AnswerCallback = std::function<void(NodeAnswer)>;
 
@@ -58,6 +67,8 @@ struct NodeCounters {
   std::atomic<uint64_t> settlements_relayed{0};
   std::atomic<uint64_t> settlements_recorded{0};
   std::atomic<uint64_t> dead_letters{0};
+  std::atomic<uint64_t> claims_expired{0};          // left the intake unanswered at their deadline
+  std::atomic<uint64_t> settlements_unsolicited{0};  // for no claim of the intake: dead-lettered
   std::atomic<uint64_t> steps{0};             // worker iterations (one ledger batch each)
   std::atomic<uint64_t> step_micros_commit{0};  // time spent in ledger commits
 };
@@ -77,12 +88,17 @@ class RegionNode {
 
   // Treating side: sends a validated request of one of this region's hospitals to its insured
   // region. The future is fulfilled once the answer is durable in this region's ledger.
-  // Waits up to submit_wait_ms for room among the in-flight claims.
+  // Waits up to submit_wait_ms for room among the in-flight claims. Before anything is kept the
+  // request passes the stateless checks every path shares (clearing/admission.h: the msgid is its
+  // hospital's, the claim adds up, the person, the regions — served by this deployment — and the
+  // facility); a msgid is its hospital's, so pending claims are keyed by (hospital, msgid).
   std::future<NodeAnswer> submit(const clearing::Request& request);
   // The same without blocking beyond `wait_for_room`; `done` runs exactly once, on the caller's
   // thread when answered at once, else on the worker thread (keep it short: hand the answer on).
+  // `accepted`, when given, runs on the caller's thread once the request passed the checks and
+  // is taken (before it is durable), so a caller can tell "refused at once" from "sent".
   void submit(const clearing::Request& request, AnswerCallback done,
-              std::chrono::milliseconds wait_for_room);
+              std::chrono::milliseconds wait_for_room, std::function<void()> accepted = {});
 
   // Runs `reader` on the worker thread between two steps, so it sees a committed, consistent
   // ledger; it must not write. Runs with nullptr when the node has stopped.
@@ -93,6 +109,10 @@ class RegionNode {
   void write(std::function<Status(ledger::Ledger&)> writer, std::function<void(Status)> done);
   // Claims sent to an insured region and not yet answered.
   size_t claims_in_flight() const;
+  // Runs `done(true)` once `msgid` is durable in the intake (committed, so a restart sends it
+  // again) — at once when it is already — and `done(false)` when it is not in flight (answered,
+  // expired, never taken) or the node stops first. On the caller's thread or the worker.
+  void when_kept(const std::string& msgid, std::function<void(bool)> done);
 
   // Stops the worker after the current step; what was committed stays, the rest is re-read.
   void stop();

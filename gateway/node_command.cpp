@@ -55,6 +55,8 @@ Result<GatewayOptions> read_gateway(const adapters::Json& json) {
       {"body_bytes_max", [&](int64_t n) { l.body_bytes_max = static_cast<size_t>(n); }},
       {"header_bytes_max", [&](int64_t n) { l.header_bytes_max = static_cast<size_t>(n); }},
       {"connections_max", [&](int64_t n) { l.connections_max = static_cast<size_t>(n); }},
+      {"unverified_connections_per_address_max",
+       [&](int64_t n) { l.unverified_connections_per_address_max = static_cast<size_t>(n); }},
       {"client_requests_per_s", [&](int64_t n) { l.client_requests_per_s = static_cast<uint32_t>(n); }},
       {"client_burst_requests", [&](int64_t n) { l.client_burst_requests = static_cast<uint32_t>(n); }},
       {"settlements_in_flight_max",
@@ -123,7 +125,7 @@ Result<NodeConfig> read_config(const std::string& path) {
       Result<std::string> r = text();
       if (r.is_ok()) config.regions = parse_regions(*r); else bad = r.status();
     } else if (key == "partitions" || key == "batch_claims_max" || key == "pending_claims_max" ||
-               key == "resend_after_ms") {
+               key == "resend_after_ms" || key == "pending_deadline_ms") {
       Result<int64_t> n = number();
       if (!n.is_ok() || *n <= 0) {
         bad = Status::error(key + " must be a positive number");
@@ -133,6 +135,8 @@ Result<NodeConfig> read_config(const std::string& path) {
         config.node.batch_claims_max = static_cast<size_t>(*n);
       } else if (key == "pending_claims_max") {
         config.node.pending_claims_max = static_cast<size_t>(*n);
+      } else if (key == "pending_deadline_ms") {
+        config.node.pending_deadline_ms = static_cast<int>(std::min<int64_t>(*n, 86'400'000));
       } else {
         config.node.resend_after_ms = static_cast<int>(*n);
       }
@@ -183,6 +187,7 @@ Result<NodeConfig> read_config(const std::string& path) {
     return Status::error(path + ": region, ledger_dir and reference are required");
   }
   if (config.regions.empty()) config.regions = parse_regions("all");
+  config.node.served_regions = config.regions;  // a claim insured elsewhere: region_not_served
   if (config.nightly) {
     if (!config.gateway) return Status::error(path + ": reconciliation needs a gateway (its TLS files)");
     config.nightly->region = config.node.region;

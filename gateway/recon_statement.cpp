@@ -40,7 +40,7 @@ std::string signed_statement_json(const std::string& statement,
   return w.take();
 }
 
-std::string PairStatement::id() const { return day.to_string() + "/" + insured + "-" + treating; }
+std::string PairStatement::id() const { return lg::statement_id(day, insured, treating); }
 
 Result<std::vector<PairStatement>> reconcile_day(
     const std::map<std::string, lg::Ledger*>& ledgers, cl::Date day,

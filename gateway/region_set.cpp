@@ -23,6 +23,7 @@ NodeOptions RegionSet::node_options(const std::string& region) const {
   node.region = region;
   node.ledger_dir = (std::filesystem::path(options_.ledgers_dir) / region).string();
   node.kafka = options_.kafka;
+  node.served_regions = options_.regions;
   return node;
 }
 

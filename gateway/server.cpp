@@ -50,6 +50,8 @@ namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // An audit report verifies whole ledgers on their workers: minutes for a big one, not millis.
 constexpr int64_t kAuditTimeoutMs = 300'000;
+// How long a settlement past answer_timeout_ms may wait to be durable in the intake before 202.
+constexpr int64_t kKeptTimeoutMs = 5'000;
 
 // Who is calling, from the client certificate of the TLS session.
 struct Client {
@@ -209,6 +211,7 @@ void write_timeline(adapters::JsonWriter& w, const ClaimTimeline& claim) {
   for (const TimelineStep& step : claim.steps) {
     w.begin_object().key("step").string(step.step).key("at").string(step.at);
     if (!step.detail.empty()) w.key("detail").string(step.detail);
+    if (step.count > 1) w.key("count").integer(step.count).key("last_at").string(step.last_at);
     w.end_object();
   }
   w.end_array().end_object();
@@ -347,12 +350,53 @@ struct Gateway::Impl {
 
   void refused(const char* reason) { refusals.Add({{"reason", reason}}).Increment(); }
 
+  // Connections per source address that have not (yet) shown a trusted certificate.
+  std::mutex unverified_mutex;
+  std::unordered_map<std::string, size_t> unverified_by_address;
+
+  // Counts a connection against its address until it shows a trusted certificate or ends.
+  class Unverified {
+   public:
+    Unverified(Impl& impl, std::string address) : impl_(impl), address_(std::move(address)) {
+      std::lock_guard lock(impl_.unverified_mutex);
+      over_ = ++impl_.unverified_by_address[address_] >
+              impl_.options.limits.unverified_connections_per_address_max;
+    }
+    ~Unverified() { release(); }
+    Unverified(const Unverified&) = delete;
+    Unverified& operator=(const Unverified&) = delete;
+    bool over_limit() const { return over_; }
+    void release() {
+      if (released_) return;
+      released_ = true;
+      std::lock_guard lock(impl_.unverified_mutex);
+      auto it = impl_.unverified_by_address.find(address_);
+      if (it != impl_.unverified_by_address.end() && --it->second == 0) {
+        impl_.unverified_by_address.erase(it);
+      }
+    }
+
+   private:
+    Impl& impl_;
+    std::string address_;
+    bool over_ = false;
+    bool released_ = false;
+  };
+
   asio::awaitable<void> session(tcp::socket socket) {
     struct Count {
       std::atomic<size_t>& n;
       ~Count() { --n; }
     } count{connections};
     const bool over_limit = ++connections > options.limits.connections_max;
+    boost::system::error_code address_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(address_ec);
+    Unverified unverified(*this, address_ec ? std::string("?") : peer.address().to_string());
+    if (unverified.over_limit()) {  // before the handshake costs anything
+      refused("address_connections");
+      co_return;
+    }
+    const auto anonymous_until = Clock::now() + Millis(options.limits.handshake_timeout_ms);
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     stream.expires_after(Millis(options.limits.handshake_timeout_ms));
@@ -379,8 +423,12 @@ struct Gateway::Impl {
     }
     buffer.consume(used);
     const Client client = identify(tls_stream.native_handle());
+    if (client.verified) unverified.release();
     bool keep_alive = true;
     while (keep_alive && !stopped) {
+      // Without a trusted certificate a connection gets its 401s until handshake_timeout_ms
+      // after it opened, then it is closed.
+      if (!client.verified && Clock::now() >= anonymous_until) break;
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.limits.body_bytes_max);
       parser.header_limit(static_cast<uint32_t>(options.limits.header_bytes_max));
@@ -388,7 +436,11 @@ struct Gateway::Impl {
       size_t first_n = buffer.size();
       boost::system::error_code read_ec;
       if (first_n == 0) {
-        beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.idle_timeout_ms));
+        if (client.verified) {
+          beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.idle_timeout_ms));
+        } else {
+          beast::get_lowest_layer(tls_stream).expires_at(anonymous_until);
+        }
         auto [idle_ec, n] = co_await tls_stream.async_read_some(buffer.prepare(16 * 1024), kAwait);
         buffer.commit(n);
         first_n = n;
@@ -1028,21 +1080,29 @@ struct Gateway::Impl {
       co_return error_reply(http::status::forbidden, "POST /v1/nhsa is for hospitals");
     }
     adapters::JsonLimits limits;
+    limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
     const adapters::JsonParse json = adapters::parse_json(body, limits);
     if (!json.value) co_return error_reply(http::status::bad_request, "malformed JSON: " + json.error);
     if (!json.value->is_object()) {
       co_return error_reply(http::status::bad_request, "the body must be one request envelope (an object)");
     }
-    const adapters::Json* code = json.value->find("fixmedins_code");
-    if (code != nullptr && code->is_string() && code->text != client.organisation) {
+    // Whose and where, before any other field is read: a value that is not provably this
+    // hospital's and this region's — whatever its JSON type — is refused.
+    if (const adapters::Json* code = json.value->find("fixmedins_code");
+        code != nullptr && !code->is_null() &&
+        (!code->is_string() || code->text != client.organisation)) {
+      refused("organisation");
       co_return error_reply(http::status::forbidden,
                             "fixmedins_code is not the institution of the client certificate");
     }
-    const adapters::Json* area = json.value->find("mdtrtarea_admvs");
-    if (area != nullptr && area->is_string() && lg::region_of(area->text) != options.region) {
+    if (const adapters::Json* area = json.value->find("mdtrtarea_admvs");
+        area != nullptr && !area->is_null() &&
+        (!area->is_string() || !is_division(area->text) ||
+         cl::region_of(area->text) != options.region)) {
+      refused("region");
       co_return error_reply(http::status::forbidden,
-                            "mdtrtarea_admvs is not in this node's region " + options.region);
+                            "mdtrtarea_admvs is not a division of this node's region " + options.region);
     }
     const adapters::NhsaParse parse =
         adapters::parse_nhsa_request(*json.value, services.reference->codes);
@@ -1052,7 +1112,7 @@ struct Gateway::Impl {
     }
     const cl::Request& request = *parse.request;
     const cl::Envelope& envelope = request.envelope;
-    if (envelope.fixmedins_code != client.organisation) {
+    if (envelope.fixmedins_code != client.organisation) {  // required by the parse: present now
       co_return error_reply(http::status::forbidden,
                             "fixmedins_code is not the institution of the client certificate");
     }
@@ -1062,58 +1122,91 @@ struct Gateway::Impl {
                             "too many settlements in flight (settlements_in_flight_max=" +
                                 std::to_string(options.limits.settlements_in_flight_max) + ")");
     }
-    Timeline& timeline = *services.timeline;
-    const bool cross = !envelope.insuplc_admdvs.empty() &&
-                       cl::is_cross_province(envelope.insuplc_admdvs, envelope.mdtrtarea_admvs);
-    timeline.received({envelope.msgid, std::string(cl::to_string(envelope.infno)),
-                       envelope.fixmedins_code, options.region,
-                       cross ? lg::region_of(envelope.insuplc_admdvs) : std::string(), "", {}});
-    timeline.add(envelope.msgid, "validated");
-    if (cross) timeline.add(envelope.msgid, "sent", claims_topic(lg::region_of(envelope.insuplc_admdvs)));
+    Timeline* timeline = services.timeline;
+    const std::string msgid = envelope.msgid;
+    timeline->received({msgid, std::string(cl::to_string(envelope.infno)), envelope.fixmedins_code,
+                        options.region, cl::region_of(envelope.insuplc_admdvs), "", {}});
     ++in_flight;
     RegionNode* node = services.node;
-    const auto start = [node, &request](auto done) {
-      node->submit(request, std::move(done), Millis(0));
+    const std::string region = options.region;
+    // The node's answer is written to the timeline where it arrives (the worker), so a claim
+    // answered or expired after this request gave up waiting still shows it.
+    const std::string topic = claims_topic(cl::region_of(envelope.insuplc_admdvs));
+    const auto start = [node, &request, timeline, msgid, region, topic](auto done) {
+      node->submit(
+          request,
+          [done = std::move(done), timeline, msgid, region](NodeAnswer answer) {
+            record_outcome(*timeline, msgid, region, answer);
+            done(std::move(answer));
+          },
+          Millis(0),
+          [timeline, msgid, topic] {
+            timeline->add(msgid, "validated");
+            timeline->add(msgid, "sent", topic);
+          });
     };
     const auto answer = co_await await_from_worker<NodeAnswer>(
         start, Millis(options.limits.answer_timeout_ms));
     --in_flight;
     if (!answer) {
-      timeline.add(envelope.msgid, "pending", "no answer within answer_timeout_ms");
+      // 202 promises the claim will be settled once: only when it is durable in the intake.
+      const auto until_kept = [node, msgid](auto done) { node->when_kept(msgid, std::move(done)); };
+      const auto kept = co_await await_from_worker<bool>(until_kept, Millis(kKeptTimeoutMs));
+      if (!kept || !*kept) {
+        refused("not_kept");
+        co_return error_reply(http::status::service_unavailable,
+                              "the claim is not kept; send the same request again");
+      }
+      timeline->add(msgid, "pending", "no answer within answer_timeout_ms");
       adapters::JsonWriter w;
-      w.begin_object().key("status").string("pending").key("msgid").string(envelope.msgid);
+      w.begin_object().key("status").string("pending").key("msgid").string(msgid);
       w.key("message").string(
           "the insured region has not answered yet; the claim is kept and will be settled once. "
-          "Ask GET /v1/claims/" + envelope.msgid + " or send the same request again.");
+          "Ask GET /v1/claims/" + msgid + " or send the same request again.");
       w.end_object();
       co_return make_reply(http::status::accepted, w.take());
     }
-    if (answer->pending) {
-      timeline.add(envelope.msgid, "pending", "node overloaded or stopping");
-      refused("node_busy");
+    if (answer->pending || answer->expired) {
+      refused(answer->expired ? "expired" : "node_busy");
       co_return error_reply(http::status::service_unavailable,
-                            "the node cannot take the claim now; send the same request again");
+                            answer->expired
+                                ? "the insured region did not answer in time; send the same request again"
+                                : "the node cannot take the claim now; send the same request again");
     }
     cl::Decision decision;
     decision.rejection = answer->rejection;
     if (answer->record) decision.result = *answer->record;
-    if (decision.accepted()) {
-      const cl::SettlementRecord& record = decision.result;
-      timeline.add(envelope.msgid, "settled", record.setl_id);
-      if (!record.setl_id.empty()) {
-        timeline.settled(envelope.msgid, record.setl_id);
-        timeline.add(envelope.msgid, "written", "ledger of " + options.region);
-      }
-      if (!record.compensates.empty()) {
-        timeline.add_by_setl_id(record.compensates,
-                                record.kind == cl::RecordKind::kCancel ? "cancelled" : "reversed",
-                                envelope.msgid);
-      }
-    } else {
-      timeline.add(envelope.msgid, "refused", std::string(cl::name(decision.rejection.reason)));
+    timeline->add(msgid, "answered", "200");
+    co_return json_reply(adapters::build_nhsa_response(stamp, msgid, decision));
+  }
+
+  // What the node answered, as steps of the claim's timeline.
+  static void record_outcome(Timeline& timeline, const std::string& msgid,
+                             const std::string& region, const NodeAnswer& answer) {
+    if (answer.expired) {
+      timeline.add(msgid, "expired", "not answered within pending_deadline_ms; left the intake");
+      return;
     }
-    timeline.add(envelope.msgid, "answered", "200");
-    co_return json_reply(adapters::build_nhsa_response(stamp, envelope.msgid, decision));
+    if (answer.pending) {
+      timeline.add(msgid, "pending", "node overloaded or stopping");
+      return;
+    }
+    if (answer.rejection.reason != cl::Reject::kOk) {
+      timeline.add(msgid, "refused", std::string(cl::name(answer.rejection.reason)));
+      return;
+    }
+    if (!answer.record) return;
+    const cl::SettlementRecord& record = *answer.record;
+    timeline.add(msgid, "settled", record.setl_id);
+    if (!record.setl_id.empty()) {
+      timeline.settled(msgid, record.setl_id);
+      timeline.add(msgid, "written", "ledger of " + region);
+    }
+    if (!record.compensates.empty()) {
+      timeline.add_by_setl_id(record.compensates,
+                              record.kind == cl::RecordKind::kCancel ? "cancelled" : "reversed",
+                              msgid);
+    }
   }
 
   std::string metrics_text() {

@@ -24,6 +24,10 @@ struct GatewayLimits {
   size_t body_bytes_max = 1 << 20;     // 413 beyond
   size_t header_bytes_max = 16 << 10;  // 431 beyond
   size_t connections_max = 10'000;     // 503 and close beyond
+  // Connections from one address that have not shown a trusted certificate (still in the
+  // handshake, or without one): closed at once beyond; such a connection is closed after
+  // handshake_timeout_ms whatever it does, so anonymous clients cannot hold connections.
+  size_t unverified_connections_per_address_max = 64;
   uint32_t client_requests_per_s = 20'000;  // per client certificate (role + CN); 429 beyond
   uint32_t client_burst_requests = 40'000;
   size_t settlements_in_flight_max = 20'000;  // waiting for an insured region; 503 beyond

@@ -33,14 +33,27 @@ void Timeline::received(const ClaimTimeline& claim) {
       order_.pop_front();
     }
   }
-  it->second.steps.push_back({"received", now_utc(), inserted ? "" : "retry"});
+  append(it->second, "received", inserted ? "" : "retry");
+}
+
+void Timeline::append(ClaimTimeline& claim, std::string step, std::string detail) {
+  for (TimelineStep& seen : claim.steps) {
+    if (seen.step == step && seen.detail == detail) {
+      ++seen.count;
+      seen.last_at = now_utc();
+      return;
+    }
+  }
+  if (claim.steps.size() < kStepsMax) {
+    claim.steps.push_back({std::move(step), now_utc(), std::move(detail), 1, {}});
+  }
 }
 
 void Timeline::add(const std::string& msgid, std::string step, std::string detail) {
   std::lock_guard lock(mutex_);
   auto it = claims_.find(msgid);
   if (it == claims_.end()) return;
-  it->second.steps.push_back({std::move(step), now_utc(), std::move(detail)});
+  append(it->second, std::move(step), std::move(detail));
 }
 
 void Timeline::settled(const std::string& msgid, const std::string& setl_id) {

@@ -1,11 +1,15 @@
 // "Where is my claim": every step of a claim from receipt to clearing, as the treating region's
 // gateway sees it (received, validated or refused, sent to the insured region, settled or refused
-// there, written to this region's ledger, answered, cancelled). Kept in memory, bounded (the
-// oldest claims are forgotten first); what a restart forgot the ledger still proves
-// (GET /v1/ledger/proof). No personal data: codes, ids and amounts only.
+// there, written to this region's ledger, answered, expired, cancelled). Kept in memory, bounded
+// (the oldest claims are forgotten first, and one claim holds each distinct step once with a
+// count, at most kStepsMax); what a restart forgot the ledger still proves (GET
+// /v1/ledger/proof). Keyed by msgid, whose first 12 characters are the sending hospital's code
+// (clearing/admission.h), so (hospital, msgid) and msgid are the same key. No personal data:
+// codes, ids and amounts only.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -17,9 +21,11 @@ namespace medclear::gateway {
 
 struct TimelineStep {
   std::string step;    // received, validated, refused, sent, settled, written, answered, pending,
-                       // cancelled, reversed
-  std::string at;      // UTC, 2026-11-25T22:30:01.123Z
+                       // expired, cancelled, reversed
+  std::string at;      // UTC, 2026-11-25T22:30:01.123Z: the first time
   std::string detail;  // err_code, setl_id, HTTP status…
+  uint32_t count = 1;  // how often it happened (a retry repeats steps: counted, not appended)
+  std::string last_at;  // the last time, when count > 1
 };
 
 struct ClaimTimeline {
@@ -34,6 +40,8 @@ struct ClaimTimeline {
 
 class Timeline {
  public:
+  static constexpr size_t kStepsMax = 64;  // distinct steps of one claim; more are dropped
+
   explicit Timeline(size_t claims_max = 1'000'000) : claims_max_(claims_max) {}
 
   // Starts (or, for a retry, continues) the timeline of a claim with its "received" step.
@@ -48,6 +56,9 @@ class Timeline {
   static std::string now_utc();
 
  private:
+  // Adds a step, or counts it again when the same step with the same detail is there already.
+  static void append(ClaimTimeline& claim, std::string step, std::string detail);
+
   mutable std::mutex mutex_;
   size_t claims_max_;
   std::map<std::string, ClaimTimeline> claims_;

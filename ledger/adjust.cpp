@@ -41,6 +41,23 @@ Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
   return stage_adjustments(treating, *theirs, statement_id, setl_ids, day);
 }
 
+std::string statement_id(cl::Date day, std::string_view insured, std::string_view treating) {
+  return day.to_string() + "/" + std::string(insured) + "-" + std::string(treating);
+}
+
+std::string adjustment_msgid(std::string_view statement_id, std::string_view setl_id, int n) {
+  return "adj:" + std::string(statement_id) + ":" + std::string(setl_id) + ":" + std::to_string(n);
+}
+
+bool booked_by_adjustment(const Ledger& treating, const cl::SettlementRecord& record) {
+  if (record.setl_id.empty()) return false;
+  // The claim's statement is its business day's: what the treating side lacked was copied as
+  // the first adjustment of that claim.
+  const std::string id = statement_id(record.setl_time.date, region_of(record.insuplc_admdvs),
+                                      treating.region());
+  return treating.seq_by_msgid(adjustment_msgid(id, record.setl_id, 1)).has_value();
+}
+
 Result<size_t> stage_adjustments(Ledger& treating,
                                  const std::map<std::string, cl::SettlementRecord>& insured_in_effect,
                                  const std::string& statement_id,
@@ -51,7 +68,7 @@ Result<size_t> stage_adjustments(Ledger& treating,
     auto append = [&](const cl::SettlementRecord& booked, bool negate) -> Status {
       cl::SettlementRecord record = booked;
       record.kind = cl::RecordKind::kAdjustment;
-      record.msgid = "adj:" + statement_id + ":" + setl_id + ":" + std::to_string(++n);
+      record.msgid = adjustment_msgid(statement_id, setl_id, ++n);
       record.setl_id = record.msgid;
       record.compensates.clear();
       record.setl_time = {day, 0};

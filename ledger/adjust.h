@@ -22,6 +22,15 @@
 
 namespace medclear::ledger {
 
+// The id of a reconciliation statement: "<yyyy-MM-dd>/<insured>-<treating>".
+std::string statement_id(clearing::Date day, std::string_view insured, std::string_view treating);
+// The msgid (and setl_id) of the n-th adjustment entry resolving `setl_id` under a statement.
+std::string adjustment_msgid(std::string_view statement_id, std::string_view setl_id, int n);
+// Whether a reconciliation already booked the insured side's `record` in this treating ledger
+// (a claim that expired from the intake, was booked by the insured side, and was brought in by
+// an adjustment): the settlement itself must then not be booked again.
+bool booked_by_adjustment(const Ledger& treating, const clearing::SettlementRecord& record);
+
 // Whether the settlement `setl_id` is in effect in this ledger: booked and not compensated, or
 // its compensation compensated in turn.
 bool in_effect(const Ledger& ledger, const std::string& setl_id);
