@@ -33,7 +33,8 @@ Money deductible_due(const SplitTerms& terms, const Accumulators& before) {
   if (care.deductible_basis == DeductibleBasis::kPerAdmission) {
     return deductible;  // assumption: each inpatient settlement is one admission
   }
-  return remaining(deductible, before.deductible_paid);
+  // The branch's own year-to-date use: inpatient and outpatient deductibles are separate.
+  return remaining(deductible, before.deductible_paid_for(terms.med_type));
 }
 
 Ratio pool_ratio(const SplitTerms& terms) {
@@ -129,7 +130,7 @@ SplitResult split_claim(const ClaimTotals& totals, const SplitTerms& terms,
   // 1. Deductible.
   a.act_pay_dedc = min(totals.inscp_scp_amt, deductible_due(terms, before));
   if (policy.terms_for(terms.med_type).deductible_basis == DeductibleBasis::kPerYear) {
-    moved.deductible_paid = a.act_pay_dedc;
+    moved.deductible_paid_for(terms.med_type) = a.act_pay_dedc;
   }
   // 2–3. Pool, capped by what is left of the annual limit.
   a.pool_prop_selfpay = pool_ratio(terms);
