@@ -203,6 +203,27 @@ TEST_F(Lifecycle, BusinessChecksGiveTheirCodeAndChangeNothing) {
   }
 }
 
+// The national insutypes without a policy of their own (contracts/adjudicate.md): a request of a
+// person insured under one is no_policy, and nothing is charged.
+TEST_F(Lifecycle, InsutypesWithoutAPolicyAreNoPolicy) {
+  for (const char* insutype : {"320", "330", "392", "510"}) {
+    adapters::Scenario scenario = worked_examples();
+    clearing::Person person = *scenario.reference.person("61000000000000000001");
+    person.psn_no = "61000000000000000099";
+    person.insutype = insutype;
+    ASSERT_TRUE(scenario.reference.add_person(person));
+    adapters::Json claim = scenario.requests[0];
+    set_string(data_of(claim), "psn_no", person.psn_no);
+    set_string(data_of(claim), "insutype", insutype);
+    const clearing::Engine engine(scenario.reference);
+    clearing::MemoryState state;
+    const Outcome outcome = submit(engine, state, claim);
+    EXPECT_EQ(outcome.err_code(), "no_policy") << insutype << ": " << outcome.rejection.message;
+    EXPECT_EQ(state.size(), 0u) << insutype;
+    EXPECT_TRUE(state.all_accumulators().empty()) << insutype;
+  }
+}
+
 // With both branches' deductibles per year (the resident policy's inpatient basis edited), each
 // branch keeps its own year-to-date deductible through settle, cancel and reversal.
 class SeparateDeductibles : public ::testing::Test {

@@ -209,6 +209,16 @@ TEST(Split, DeltaNegationMovesBothBranchesBackExactly) {
   EXPECT_TRUE(year.is_zero());
 }
 
+TEST(Split, OnlyEmployeeAndResidentPoliciesReachTheFunds) {
+  // The loader refuses policies of other insutypes (contracts/adjudicate.md); reaching the split
+  // with one is a bug, never a payment from the wrong scheme's funds.
+  Policy p = resident_policy();
+  p.insutype = "320";
+  EXPECT_DEATH(
+      { [[maybe_unused]] SplitResult r = split_claim(in_scope(yuan(1000)), inpatient(p), {}, {}); },
+      "insutype without funds");
+}
+
 TEST(Split, AssistancePaysOnTheBurdenLeftAfterTheLayer) {
   Policy p = resident_policy();
   p.assistance = AssistanceTerms{{"1701"}, pct(70), yuan(10000)};
