@@ -178,6 +178,10 @@ cl::Policy policy(const Json& json, const cl::CodeTables& codes, const std::stri
   p.admdvs = f.division("admdvs");
   p.insutype = f.string("insutype");
   if (!codes.knows_insutype(p.insutype)) fail(f.at("insutype"), "unknown insutype");
+  if (!cl::insutype_has_policy(p.insutype)) {  // contracts/adjudicate.md: 320, 330, 392, 510, local
+    fail(f.at("insutype"), "insutype " + p.insutype +
+                               " has no policy of its own: policies exist for 310 and 390 only");
+  }
   p.effective_from = f.date("effective_from");
   p.inpatient = care_terms(f.required("inpatient"), f.at("inpatient"));
   p.outpatient = care_terms(f.required("outpatient"), f.at("outpatient"));

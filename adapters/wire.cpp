@@ -131,7 +131,8 @@ std::string encode_settlement(const SettlementMessage& message) {
 Result<MessageType> message_type(std::string_view bytes) {
   if (bytes.size() < 4 || bytes.substr(0, 2) != kMagic) return malformed("not a medclear message");
   if (static_cast<uint8_t>(bytes[2]) != kWireVersion) {
-    return malformed("unknown wire version " + std::to_string(static_cast<uint8_t>(bytes[2])));
+    return malformed("unknown wire version " + std::to_string(static_cast<uint8_t>(bytes[2])) +
+                     " (this build reads version " + std::to_string(kWireVersion) + ")");
   }
   const auto type = static_cast<uint8_t>(bytes[3]);
   if (type != 1 && type != 2) return malformed("unknown message type");

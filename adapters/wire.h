@@ -14,7 +14,9 @@
 
 namespace medclear::adapters {
 
-inline constexpr uint8_t kWireVersion = 1;
+// 2: the settlement record's accumulator delta keeps the per-year deductible per branch
+// (inpatient, outpatient). Version 1 is refused (WIRE.md: no deployment ever produced it).
+inline constexpr uint8_t kWireVersion = 2;
 
 enum class MessageType : uint8_t { kClaim = 1, kSettlement = 2 };
 

@@ -55,6 +55,12 @@ std::string_view fund_name(Fund fund);
 
 inline constexpr std::string_view kInsutypeEmployee = "310";
 inline constexpr std::string_view kInsutypeResident = "390";
+// Only the two schemes that settle claims have policies (contracts/adjudicate.md): 310 and 390.
+// The other national insutypes (320, 330, 392, 510) are known codes without a policy of their
+// own; the reference-data loader refuses a policy for one, so a request with one is no_policy.
+inline bool insutype_has_policy(std::string_view insutype) {
+  return insutype == kInsutypeEmployee || insutype == kInsutypeResident;
+}
 
 // psn_type values that receive the retiree uplift: 12 retired, 1204 early retired, 13 cadre.
 bool is_retiree(std::string_view psn_type);

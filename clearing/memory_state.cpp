@@ -47,10 +47,9 @@ void MemoryState::apply(const SettlementRecord& record) {
   MC_CHECK(!msgid_index_.contains(record.msgid), "msgid appended twice");
   Accumulators& year = accumulators_[accumulator_key(record.psn_no, record.insutype, record.year)];
   year = year + record.delta.year;
-  MC_CHECK(!year.deductible_paid.is_negative() && !year.pool_paid.is_negative() &&
-               !year.layer_base.is_negative() && !year.layer_paid.is_negative() &&
-               !year.assistance_paid.is_negative(),
-           "an accumulator went negative");
+  for (Money field : year.values()) {
+    MC_CHECK(!field.is_negative(), "an accumulator went negative");
+  }
   Money& account = accounts_[record.psn_no];
   account += record.delta.account_used;
   MC_CHECK(!account.is_negative(), "personal account use went negative");

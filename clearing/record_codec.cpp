@@ -1,5 +1,6 @@
 #include "clearing/record_codec.h"
 
+#include <algorithm>
 #include <array>
 
 namespace medclear::clearing {
@@ -14,9 +15,14 @@ std::array<Money*, 20> amount_fields(SettlementAmounts& a) {
           &a.acct_pay,      &a.psn_cash_pay,      &a.balc,            &a.acct_mulaid_pay};
 }
 
-std::array<Money*, 6> delta_fields(AccumulatorDelta& d) {
-  return {&d.year.deductible_paid, &d.year.pool_paid,       &d.year.layer_base,
-          &d.year.layer_paid,      &d.year.assistance_paid, &d.account_used};
+// The year's fields in Accumulators::fields() order (inpatient deductible, outpatient
+// deductible, pool, layer base, layer paid, assistance), then the account used.
+std::array<Money*, Accumulators::kFieldCount + 1> delta_fields(AccumulatorDelta& d) {
+  std::array<Money*, Accumulators::kFieldCount + 1> out{};
+  const auto year = d.year.fields();
+  std::copy(year.begin(), year.end(), out.begin());
+  out.back() = &d.account_used;
+  return out;
 }
 
 std::array<std::string*, 12> string_fields(SettlementRecord& r) {

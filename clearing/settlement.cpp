@@ -3,12 +3,10 @@
 namespace medclear::clearing {
 
 Accumulators operator+(const Accumulators& a, const Accumulators& b) {
-  Accumulators sum;
-  sum.deductible_paid = a.deductible_paid + b.deductible_paid;
-  sum.pool_paid = a.pool_paid + b.pool_paid;
-  sum.layer_base = a.layer_base + b.layer_base;
-  sum.layer_paid = a.layer_paid + b.layer_paid;
-  sum.assistance_paid = a.assistance_paid + b.assistance_paid;
+  Accumulators sum = a;
+  const auto add = b.values();
+  const auto fields = sum.fields();
+  for (size_t i = 0; i < Accumulators::kFieldCount; ++i) *fields[i] += add[i];
   return sum;
 }
 
@@ -29,12 +27,8 @@ SettlementAmounts SettlementAmounts::negated() const {
 }
 
 AccumulatorDelta AccumulatorDelta::negated() const {
-  AccumulatorDelta n;
-  n.year.deductible_paid = -year.deductible_paid;
-  n.year.pool_paid = -year.pool_paid;
-  n.year.layer_base = -year.layer_base;
-  n.year.layer_paid = -year.layer_paid;
-  n.year.assistance_paid = -year.assistance_paid;
+  AccumulatorDelta n = *this;
+  for (Money* field : n.year.fields()) *field = -*field;
   n.account_used = -account_used;
   return n;
 }

@@ -3,6 +3,7 @@
 // its own whose amounts and deltas are the exact negation of the one it compensates.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,13 +51,42 @@ struct SettlementAmounts {
   SettlementAmounts negated() const;
 };
 
-// Year-to-date accumulators of one (psn_no, insutype, year).
+// Year-to-date accumulators of one (psn_no, insutype, year). The inpatient and outpatient
+// branches each keep their own per-year deductible (DOMAIN.md §3 step 1, contracts/adjudicate.md);
+// the pool limit, layer and assistance are shared by both.
 struct Accumulators {
-  Money deductible_paid;  // for per-year deductibles
+  Money inpatient_deductible_paid;   // per-year deductible used by inpatient settlements
+  Money outpatient_deductible_paid;  // per-year deductible used by outpatient settlements
   Money pool_paid;        // hifp_pay so far, against pool_annual_limit
   Money layer_base;       // in-scope burden before the layer, cumulative (B0 of DOMAIN.md §3)
   Money layer_paid;       // against the layer's annual_limit
   Money assistance_paid;  // against the assistance's annual_limit
+
+  // Every field, in the one order that the ledger, the wire and verify use (ledger/FORMAT.md).
+  static constexpr size_t kFieldCount = 6;
+  std::array<Money*, kFieldCount> fields() {
+    return {&inpatient_deductible_paid,
+            &outpatient_deductible_paid,
+            &pool_paid,
+            &layer_base,
+            &layer_paid,
+            &assistance_paid};
+  }
+  std::array<Money, kFieldCount> values() const {
+    return {inpatient_deductible_paid,
+            outpatient_deductible_paid,
+            pool_paid,
+            layer_base,
+            layer_paid,
+            assistance_paid};
+  }
+  // The per-year deductible of the branch `med_type` belongs to (is_inpatient, codes.h).
+  Money& deductible_paid_for(std::string_view med_type) {
+    return is_inpatient(med_type) ? inpatient_deductible_paid : outpatient_deductible_paid;
+  }
+  Money deductible_paid_for(std::string_view med_type) const {
+    return is_inpatient(med_type) ? inpatient_deductible_paid : outpatient_deductible_paid;
+  }
   bool operator==(const Accumulators&) const = default;
   bool is_zero() const { return *this == Accumulators{}; }
 };

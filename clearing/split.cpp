@@ -14,12 +14,14 @@ bool is_self_pay(const CatalogueItem* item, Approval approval) {
   return item->limited_use && approval != Approval::kApproved;
 }
 
+// contracts/adjudicate.md: 310 → pool 310100, large-amount layer 330100 (hifob); 390 → pool
+// 390100, critical-illness layer 390200 (hifmi). split_claim admits no other insutype.
 Fund pool_fund(std::string_view insutype) {
   return insutype == kInsutypeEmployee ? Fund::kEmployeePool : Fund::kResidentPool;
 }
 
 Fund layer_fund(std::string_view insutype) {
-  return insutype == kInsutypeResident ? Fund::kResidentCritical : Fund::kLargeAmountSubsidy;
+  return insutype == kInsutypeEmployee ? Fund::kLargeAmountSubsidy : Fund::kResidentCritical;
 }
 
 Money remaining(Money limit, Money used) { return max(Money::zero(), limit - used); }
@@ -33,7 +35,8 @@ Money deductible_due(const SplitTerms& terms, const Accumulators& before) {
   if (care.deductible_basis == DeductibleBasis::kPerAdmission) {
     return deductible;  // assumption: each inpatient settlement is one admission
   }
-  return remaining(deductible, before.deductible_paid);
+  // The branch's own year-to-date use: inpatient and outpatient deductibles are separate.
+  return remaining(deductible, before.deductible_paid_for(terms.med_type));
 }
 
 Ratio pool_ratio(const SplitTerms& terms) {
@@ -116,6 +119,10 @@ SplitResult split_claim(const ClaimTotals& totals, const SplitTerms& terms,
   MC_CHECK(terms.policy != nullptr, "split without a policy");
   MC_CHECK(terms.facility_level >= 1 && terms.facility_level <= 3, "facility level");
   MC_CHECK(terms.filing || terms.policy->unfiled, "unfiled claim under a refusing policy");
+  // The loader admits policies of 310 and 390 only (insutype_has_policy); any other would be
+  // paid from the funds of a scheme it does not belong to.
+  MC_CHECK(insutype_has_policy(terms.policy->insutype),
+           "split under a policy of an insutype without funds");
   const Policy& policy = *terms.policy;
   SplitResult result;
   SettlementAmounts& a = result.amounts;
@@ -129,7 +136,7 @@ SplitResult split_claim(const ClaimTotals& totals, const SplitTerms& terms,
   // 1. Deductible.
   a.act_pay_dedc = min(totals.inscp_scp_amt, deductible_due(terms, before));
   if (policy.terms_for(terms.med_type).deductible_basis == DeductibleBasis::kPerYear) {
-    moved.deductible_paid = a.act_pay_dedc;
+    moved.deductible_paid_for(terms.med_type) = a.act_pay_dedc;
   }
   // 2–3. Pool, capped by what is left of the annual limit.
   a.pool_prop_selfpay = pool_ratio(terms);

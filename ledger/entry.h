@@ -22,7 +22,10 @@ using clearing::ByteWriter;
 using clearing::get_big_endian;
 using clearing::put_big_endian;
 
-inline constexpr uint8_t kEntryFormatVersion = 1;
+// Version of the meta value and of every entry (ledger/FORMAT.md). 2: the accumulator delta and
+// the A values keep the per-year deductible per branch (inpatient, outpatient), not one shared.
+// A version-1 ledger is refused on open; there is no migration (none was ever deployed).
+inline constexpr uint8_t kEntryFormatVersion = 2;
 
 enum class Side : uint8_t { kInsured = 1, kTreating = 2 };
 enum class Direction : uint8_t { kDebit = 1, kCredit = 2 };

@@ -68,18 +68,14 @@ Result<int64_t> decode_i64(std::string_view bytes) {
 
 std::string encode_accumulators(const cl::Accumulators& a) {
   ByteWriter out;
-  for (cl::Money m : {a.deductible_paid, a.pool_paid, a.layer_base, a.layer_paid,
-                      a.assistance_paid}) {
-    out.i64(m.fen());
-  }
+  for (cl::Money m : a.values()) out.i64(m.fen());  // FORMAT.md key space A
   return std::move(out.bytes());
 }
 
 Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
   ByteReader in(bytes);
   cl::Accumulators a;
-  for (cl::Money* m : {&a.deductible_paid, &a.pool_paid, &a.layer_base, &a.layer_paid,
-                       &a.assistance_paid}) {
+  for (cl::Money* m : a.fields()) {
     int64_t fen = 0;
     if (!in.i64(fen) || fen < -cl::Money::kMaxFen || fen > cl::Money::kMaxFen) {
       return Status::error("corrupt accumulators");
@@ -136,6 +132,14 @@ Status Ledger::load() {
   ByteReader in(meta);
   std::string_view magic;
   uint8_t version = 0, algorithm = 0;
+  ByteReader peek(meta);
+  if (peek.raw(2, magic) && magic == "ML" && peek.u8(version) && version != kEntryFormatVersion) {
+    return Status::error("ledger format version " + std::to_string(version) +
+                         " is not read by this build, which reads version " +
+                         std::to_string(kEntryFormatVersion) +
+                         " (version 2 keeps the per-year deductible per inpatient/outpatient "
+                         "branch; there is no migration from version 1, see ledger/FORMAT.md)");
+  }
   if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) || version != kEntryFormatVersion ||
       !in.u8(algorithm) || (algorithm != 1 && algorithm != 2) || !in.str(region_)) {
     return Status::error("not a medclear ledger (format " + std::to_string(version) + ")");

@@ -1,9 +1,9 @@
 #include "ledger/verify.h"
 
-#include <algorithm>
-
 #include <rocksdb/db.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 
 #include "clearing/codec.h"
@@ -22,7 +22,7 @@ using Expected = std::map<std::string, std::string>;
 struct Walk {
   Expected expected;
   std::map<std::string, cl::WideInt> balances;
-  std::map<std::string, cl::WideInt[5]> accumulators;
+  std::map<std::string, std::array<cl::WideInt, cl::Accumulators::kFieldCount>> accumulators;
   std::map<std::string, cl::WideInt> accounts;
   std::map<std::string, uint64_t> region_counts;
   std::vector<Digest> leaves;                  // journal order
@@ -64,11 +64,17 @@ std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq,
         leg.direction == Direction::kDebit ? leg.amount.fen() : -leg.amount.fen();
   }
   if (e.side == Side::kInsured) {
-    auto& year = walk.accumulators[keys::accumulator(r.psn_no, r.insutype, r.year)];
     const cl::Accumulators& d = r.delta.year;
-    const cl::Money moved[5] = {d.deductible_paid, d.pool_paid, d.layer_base, d.layer_paid,
-                                d.assistance_paid};
-    for (int i = 0; i < 5; ++i) year[i] += moved[i].fen();
+    // A settlement (and what compensates it, which keeps its med_type) moves only its own
+    // branch's per-year deductible.
+    const cl::Money other_branch =
+        cl::is_inpatient(r.med_type) ? d.outpatient_deductible_paid : d.inpatient_deductible_paid;
+    if (!other_branch.is_zero()) {
+      return "med_type " + r.med_type + " moves the other branch's per-year deductible";
+    }
+    auto& year = walk.accumulators[keys::accumulator(r.psn_no, r.insutype, r.year)];
+    const auto moved = d.values();
+    for (size_t i = 0; i < moved.size(); ++i) year[i] += moved[i].fen();
     if (!r.delta.account_used.is_zero()) {
       walk.accounts[keys::text(keys::kAccount, r.psn_no)] += r.delta.account_used.fen();
     }
@@ -91,9 +97,8 @@ std::string finish_expected(Walk& walk) {
   }
   for (const auto& [key, year] : walk.accumulators) {
     cl::Accumulators a;
-    cl::Money* fields[5] = {&a.deductible_paid, &a.pool_paid, &a.layer_base, &a.layer_paid,
-                            &a.assistance_paid};
-    for (int i = 0; i < 5; ++i) {
+    const auto fields = a.fields();
+    for (size_t i = 0; i < fields.size(); ++i) {
       if (year[i] < 0 || year[i] > cl::Money::kMaxFen) return "accumulator out of range";
       *fields[i] = cl::Money::from_fen(static_cast<int64_t>(year[i]));
     }

@@ -52,6 +52,28 @@ TEST(ReferenceJson, FaultsNameTheirPath) {
   }
 }
 
+// Only 310 and 390 have policies (contracts/adjudicate.md); the other national insutypes are known
+// codes (a person may hold one) whose policy makes the reference data invalid.
+TEST(ReferenceJson, PoliciesOnlyForEmployeeAndResidentSchemes) {
+  for (const char* insutype : {"320", "330", "392", "510"}) {
+    const std::string error =
+        load_error(with_policy_edit([&](auto& p) { set_string(p, "insutype", insutype); }));
+    EXPECT_NE(error.find("policies[0].insutype"), std::string::npos) << insutype << ": " << error;
+    EXPECT_NE(error.find("no policy of its own"), std::string::npos) << insutype << ": " << error;
+  }
+  // A province's local insutype is accepted for people and requests, but not for a policy.
+  EXPECT_NE(load_error(R"({"local_codes":{"insutype":["399"]},
+                           "policies":[{"format":"medclear.policy.v1","admdvs":"610100","insutype":"399"}]})")
+                .find("policies[0].insutype"),
+            std::string::npos);
+  // A person insured under 320 still loads: the request is refused later, with no_policy.
+  EXPECT_EQ(load_error(R"({"persons":[{"psn_no":"1","insuplc_admdvs":"610100","insutype":"320",
+                                       "psn_type":"1701","filings":[]}]})"),
+            "");
+  // 310 and 390 load (the worked examples hold one of each).
+  EXPECT_EQ(load_error(with_policy_edit([](auto& p) { set_string(p, "insutype", "310"); })), "");
+}
+
 TEST(ReferenceJson, DuplicatesAndOtherSections) {
   EXPECT_NE(load_error(R"({"facilities":[{"fixmedins_code":"H31010400001","admdvs":"310104","level":3,"cross_province":true},
                                           {"fixmedins_code":"H31010400001","admdvs":"310104","level":2,"cross_province":true}]})")

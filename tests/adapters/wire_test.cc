@@ -62,6 +62,37 @@ TEST(Wire, RoundTripsByteForByte) {
   EXPECT_EQ(rejected, 1u);
 }
 
+// Version 2 carries both per-year deductibles in a settlement's accumulator delta (WIRE.md);
+// a version-1 message is refused with its version named, never read with the old layout.
+TEST(Wire, DeltaKeepsBothDeductiblesAndVersionOneIsRefused) {
+  clearing::SettlementRecord record;
+  record.setl_id = "610100202603150000000001";
+  record.msgid = "H31010400001202603151000000001";
+  record.med_type = "11";
+  record.delta.year.inpatient_deductible_paid = clearing::Money::from_fen(1);
+  record.delta.year.outpatient_deductible_paid = clearing::Money::from_fen(2);
+  record.delta.year.pool_paid = clearing::Money::from_fen(3);
+  record.delta.year.layer_base = clearing::Money::from_fen(4);
+  record.delta.year.layer_paid = clearing::Money::from_fen(5);
+  record.delta.year.assistance_paid = clearing::Money::from_fen(6);
+  record.delta.account_used = clearing::Money::from_fen(7);
+  const std::string bytes = adapters::encode_settlement({record.msgid, {}, record, false});
+  ASSERT_EQ(bytes[2], 2);
+  Result<adapters::SettlementMessage> decoded = adapters::decode_settlement(bytes);
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().message();
+  ASSERT_TRUE(decoded->record);
+  EXPECT_EQ(decoded->record->delta, record.delta);
+  std::string old = bytes;
+  old[2] = 1;
+  const Result<adapters::SettlementMessage> refused = adapters::decode_settlement(old);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("unknown wire version 1"), std::string::npos)
+      << refused.status().message();
+  std::string claim = corpus().claims.front();
+  claim[2] = 1;
+  EXPECT_FALSE(adapters::decode_claim(claim).is_ok());
+}
+
 TEST(Wire, DamagedMessagesAreRefusedNotCrashed) {
   const uint64_t seed = std::random_device{}();
   std::cout << "[ seed ] " << seed << std::endl;

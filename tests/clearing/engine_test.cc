@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "tests/support/scenario.h"
 
 namespace medclear::testing {
@@ -202,6 +204,122 @@ TEST_F(Lifecycle, BusinessChecksGiveTheirCodeAndChangeNothing) {
     EXPECT_EQ(state.size(), 0u) << c.name;
     EXPECT_TRUE(state.all_accumulators().empty()) << c.name;
   }
+}
+
+// The national insutypes without a policy of their own (contracts/adjudicate.md): a request of a
+// person insured under one is no_policy, and nothing is charged.
+TEST_F(Lifecycle, InsutypesWithoutAPolicyAreNoPolicy) {
+  for (const char* insutype : {"320", "330", "392", "510"}) {
+    adapters::Scenario scenario = worked_examples();
+    clearing::Person person = *scenario.reference.person("61000000000000000001");
+    person.psn_no = "61000000000000000099";
+    person.insutype = insutype;
+    ASSERT_TRUE(scenario.reference.add_person(person));
+    adapters::Json claim = scenario.requests[0];
+    set_string(data_of(claim), "psn_no", person.psn_no);
+    set_string(data_of(claim), "insutype", insutype);
+    const clearing::Engine engine(scenario.reference);
+    clearing::MemoryState state;
+    const Outcome outcome = submit(engine, state, claim);
+    EXPECT_EQ(outcome.err_code(), "no_policy") << insutype << ": " << outcome.rejection.message;
+    EXPECT_EQ(state.size(), 0u) << insutype;
+    EXPECT_TRUE(state.all_accumulators().empty()) << insutype;
+  }
+}
+
+// With both branches' deductibles per year (the resident policy's inpatient basis edited), each
+// branch keeps its own year-to-date deductible through settle, cancel and reversal.
+class SeparateDeductibles : public ::testing::Test {
+ protected:
+  SeparateDeductibles()
+      : scenario_(worked_examples_edited([](adapters::Json& doc) {
+          adapters::Json& resident = member(doc, "policies").items.at(0);
+          set_string(member(member(resident, "inpatient"), "deductible"), "basis", "per_year");
+        })),
+        engine_(scenario_.reference) {}
+
+  // Example A: 2304, med_type 21.
+  adapters::Json inpatient() const { return scenario_.requests[0]; }
+  // The same bill as an outpatient settlement (2207, med_type 11) of the same person.
+  adapters::Json outpatient(const std::string& msgid, const std::string& mdtrt_id) const {
+    adapters::Json claim = scenario_.requests[0];
+    set_string(claim, "infno", "2207");
+    set_string(claim, "msgid", msgid);
+    set_string(data_of(claim), "med_type", "11");
+    set_string(data_of(claim), "mdtrt_id", mdtrt_id);
+    return claim;
+  }
+  clearing::Accumulators year() const { return state_.accumulators(kPerson, "390", 2026); }
+
+  static constexpr const char* kPerson = "61000000000000000001";
+  adapters::Scenario scenario_;
+  clearing::Engine engine_;
+  clearing::MemoryState state_;
+};
+
+TEST_F(SeparateDeductibles, EachBranchPaysItsOwnAndCancelMovesBothBackExactly) {
+  ASSERT_EQ(scenario_.reference.policy_for("610100", "390", *clearing::parse_date("2026-03-15"))
+                ->inpatient.deductible_basis,
+            clearing::DeductibleBasis::kPerYear);
+  // Outpatient first: its 100.00 deductible is met.
+  const Outcome out =
+      submit(engine_, state_, outpatient("H31010400001202603151400000001", "MD0101"));
+  ASSERT_TRUE(out.accepted()) << out.rejection.message;
+  EXPECT_EQ(out.result.amounts.act_pay_dedc, Money::from_fen(10000));
+  EXPECT_EQ(year().outpatient_deductible_paid, Money::from_fen(10000));
+  EXPECT_EQ(year().inpatient_deductible_paid, Money::zero());
+  // Inpatient: the full 500.00, as in example A — the outpatient 100.00 does not count.
+  const Outcome in = submit(engine_, state_, inpatient());
+  ASSERT_TRUE(in.accepted()) << in.rejection.message;
+  EXPECT_EQ(in.result.amounts.act_pay_dedc, Money::from_fen(50000));
+  EXPECT_EQ(in.result.amounts.hifp_pay, Money::from_fen(3150000));  // (45,500 − 500) × 70%
+  EXPECT_EQ(year().inpatient_deductible_paid, Money::from_fen(50000));
+  EXPECT_EQ(year().outpatient_deductible_paid, Money::from_fen(10000));
+  // A second outpatient claim: nothing left of the outpatient deductible.
+  const Outcome out2 =
+      submit(engine_, state_, outpatient("H31010400001202603151400000002", "MD0102"));
+  ASSERT_TRUE(out2.accepted()) << out2.rejection.message;
+  EXPECT_EQ(out2.result.amounts.act_pay_dedc, Money::zero());
+  const clearing::Accumulators all_three = year();
+
+  // Cancel the inpatient settlement: only the inpatient deductible returns.
+  const adapters::Json cancel_in =
+      cancel_of(inpatient(), in.result.setl_id, "H31010400001202603151500000001");
+  const Outcome cancelled = submit(engine_, state_, cancel_in);
+  ASSERT_TRUE(cancelled.accepted()) << cancelled.rejection.message;
+  EXPECT_EQ(cancelled.result.delta, in.result.delta.negated());
+  EXPECT_EQ(year().inpatient_deductible_paid, Money::zero());
+  EXPECT_EQ(year().outpatient_deductible_paid, Money::from_fen(10000));
+  // Reversing the cancel puts back exactly what the settlement moved.
+  const Outcome reinstated =
+      submit(engine_, state_, reversal_of(cancel_in, "H31010400001202603151500000002"));
+  ASSERT_TRUE(reinstated.accepted()) << reinstated.rejection.message;
+  EXPECT_EQ(year(), all_three);
+  // Cancel everything: every accumulator returns to zero.
+  const Outcome reversed =
+      submit(engine_, state_, reversal_of(inpatient(), "H31010400001202603151500000003"));
+  ASSERT_TRUE(reversed.accepted()) << reversed.rejection.message;
+  int serial = 4;
+  for (const Outcome* settled : {&out, &out2}) {
+    const adapters::Json claim = outpatient(settled->result.msgid, settled->result.mdtrt_id);
+    char msgid[40];
+    std::snprintf(msgid, sizeof msgid, "H3101040000120260315150000%04d", serial++);
+    const Outcome c = submit(engine_, state_, cancel_of(claim, settled->result.setl_id, msgid));
+    ASSERT_TRUE(c.accepted()) << c.rejection.message;
+  }
+  EXPECT_TRUE(year().is_zero());
+}
+
+TEST_F(SeparateDeductibles, InpatientMetFirstLeavesTheOutpatientDeductibleWhole) {
+  const Outcome in = submit(engine_, state_, inpatient());
+  ASSERT_TRUE(in.accepted()) << in.rejection.message;
+  EXPECT_EQ(in.result.amounts.act_pay_dedc, Money::from_fen(50000));
+  const Outcome out =
+      submit(engine_, state_, outpatient("H31010400001202603151400000003", "MD0103"));
+  ASSERT_TRUE(out.accepted()) << out.rejection.message;
+  EXPECT_EQ(out.result.amounts.act_pay_dedc, Money::from_fen(10000));
+  EXPECT_EQ(year().inpatient_deductible_paid, Money::from_fen(50000));
+  EXPECT_EQ(year().outpatient_deductible_paid, Money::from_fen(10000));
 }
 
 TEST_F(Lifecycle, EmergencyWithoutFilingSettlesWithTheEmergencyCut) {

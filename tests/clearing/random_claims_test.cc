@@ -4,8 +4,10 @@
 // The seed is printed; MEDCLEAR_SEED=<n> replays a run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "clearing/engine.h"
@@ -168,6 +170,77 @@ void expect_within_limits(const ReferenceData& reference, const MemoryState& sta
   ASSERT_LE(state.account_used(record.psn_no), person->account_balance) << "seed " << seed;
 }
 
+// An independent oracle of the per-year deductible (DOMAIN.md §3 step 1, contracts/adjudicate.md),
+// written from the text and sharing no code with the split: each branch (med_type starting with
+// '2' inpatient, anything else outpatient) keeps its own year-to-date deductible when its basis is
+// per year; a cancel gives back exactly what its settlement took.
+class DeductibleOracle {
+ public:
+  DeductibleOracle(const std::vector<Policy>& policies, const std::vector<Person>& persons)
+      : policies_(policies) {
+    for (const Person& p : persons) persons_.emplace(p.psn_no, &p);
+  }
+
+  // Checks an accepted settlement's act_pay_dedc and records what it took.
+  void settled(const SettlementRecord& r, uint64_t seed) {
+    const bool inpatient = r.med_type.front() == '2';
+    const Policy& policy = in_force(r.insutype, r.setl_time.date);
+    const CareTerms& care = inpatient ? policy.inpatient : policy.outpatient;
+    const int level = r.fixmedins_code.back() - '0';
+    bool filed = r.med_type == "13" || r.med_type == "24";
+    for (const Filing& f : persons_.at(r.psn_no)->filings) {
+      filed = filed || (f.from <= r.setl_time.date && r.setl_time.date <= f.to);
+    }
+    ASSERT_TRUE(filed || policy.unfiled) << "seed " << seed;
+    const int64_t deductible =
+        filed ? care.deductible_by_level[level - 1].fen() : policy.unfiled->deductible.fen();
+    const bool per_year = care.deductible_basis == DeductibleBasis::kPerYear;
+    const auto key = std::pair{r.psn_no, inpatient};
+    const int64_t used = per_year ? used_[key] : 0;
+    const int64_t expected =
+        std::min(r.amounts.inscp_scp_amt.fen(), std::max<int64_t>(0, deductible - used));
+    ASSERT_EQ(r.amounts.act_pay_dedc.fen(), expected)
+        << r.setl_id << (inpatient ? " inpatient" : " outpatient") << " seed " << seed;
+    const int64_t taken = per_year ? expected : 0;
+    used_[key] += taken;
+    taken_[r.setl_id] = {key, taken};
+  }
+
+  void cancelled(const std::string& setl_id) {
+    const auto& [key, taken] = taken_.at(setl_id);
+    used_[key] -= taken;
+  }
+
+  // The state's two per-year deductibles of the person equal the oracle's.
+  void expect_state(const MemoryState& state, const std::string& psn_no,
+                    const std::string& insutype, uint64_t seed) {
+    const Accumulators year = state.accumulators(psn_no, insutype, 2026);
+    const int64_t inpatient = used_[std::pair{psn_no, true}];
+    const int64_t outpatient = used_[std::pair{psn_no, false}];
+    ASSERT_EQ(year.inpatient_deductible_paid.fen(), inpatient)
+        << psn_no << " seed " << seed;
+    ASSERT_EQ(year.outpatient_deductible_paid.fen(), outpatient)
+        << psn_no << " seed " << seed;
+  }
+
+ private:
+  const Policy& in_force(const std::string& insutype, Date date) const {
+    const Policy* found = nullptr;
+    for (const Policy& p : policies_) {
+      if (p.insutype == insutype && p.effective_from <= date &&
+          (found == nullptr || found->effective_from < p.effective_from)) {
+        found = &p;
+      }
+    }
+    return *found;
+  }
+
+  const std::vector<Policy>& policies_;
+  std::map<std::string, const Person*> persons_;
+  std::map<std::pair<std::string, bool>, int64_t> used_;
+  std::map<std::string, std::pair<std::pair<std::string, bool>, int64_t>> taken_;
+};
+
 TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
   const uint64_t seed = test_seed();
   std::cout << "[ seed ] MEDCLEAR_SEED=" << seed << std::endl;
@@ -175,10 +248,12 @@ TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
   ReferenceData reference;
   const Date jan = *Date::from_ymd(2026, 1, 1);
   const Date jul = *Date::from_ymd(2026, 7, 1);
+  std::vector<Policy> policies;
   for (const auto& [admdvs, insutype] : {std::pair{"610100", "390"}, std::pair{"440100", "310"}}) {
-    reference.add_policy(gen.policy(admdvs, insutype, jan));
-    reference.add_policy(gen.policy(admdvs, insutype, jul));
+    policies.push_back(gen.policy(admdvs, insutype, jan));
+    policies.push_back(gen.policy(admdvs, insutype, jul));
   }
+  for (const Policy& p : policies) reference.add_policy(p);
   reference.add_catalogue(gen.catalogue(jan));
   reference.add_catalogue(gen.catalogue(jul));
   for (int level = 1; level <= 3; ++level) {
@@ -192,6 +267,7 @@ TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
   }
   const Engine engine(reference);
   MemoryState state;
+  DeductibleOracle oracle(policies, persons);
   std::vector<std::string> settled;
   std::map<std::string, int> refused;
   Money fund_paid;
@@ -213,6 +289,9 @@ TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
     fund_paid += decision.result.amounts.fund_pay_sumamt;
     settled.push_back(decision.result.setl_id);
     expect_within_limits(reference, state, decision.result, before, seed);
+    oracle.settled(decision.result, seed);
+    if (HasFatalFailure()) return;
+    oracle.expect_state(state, claim.psn_no, claim.insutype, seed);
     if (HasFatalFailure()) return;
   }
   std::cout << "[ info ] settled " << settled.size() << " of " << kClaims << ", funds paid "
@@ -241,6 +320,9 @@ TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
     const std::string broken = check_identities(decision.result.amounts, true);
     ASSERT_TRUE(broken.empty()) << broken << " seed " << seed;
     state.apply(decision.result);
+    oracle.cancelled(setl_id);
+    oracle.expect_state(state, original->psn_no, original->insutype, seed);
+    if (HasFatalFailure()) return;
   }
   for (const auto& [key, year] : state.all_accumulators()) {
     ASSERT_TRUE(year.is_zero()) << key << " seed " << seed;

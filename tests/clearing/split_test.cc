@@ -46,7 +46,8 @@ SplitTerms inpatient(const Policy& p, FilingKind kind = FilingKind::kLongTerm) {
 }
 
 Accumulators apply(Accumulators a, const AccumulatorDelta& d) {
-  a.deductible_paid += d.year.deductible_paid;
+  a.inpatient_deductible_paid += d.year.inpatient_deductible_paid;
+  a.outpatient_deductible_paid += d.year.outpatient_deductible_paid;
   a.pool_paid += d.year.pool_paid;
   a.layer_base += d.year.layer_base;
   a.layer_paid += d.year.layer_paid;
@@ -124,6 +125,100 @@ TEST(Split, OutpatientDeductibleIsPerYear) {
   EXPECT_EQ(second.amounts.hifp_pay, yuan(10));  // (60 − 40) × 50%
 }
 
+// Inpatient and outpatient deductibles are separate benefits (DOMAIN.md §3 step 1): with both
+// branches per year, what one branch used never reduces the other's.
+Policy both_per_year() {
+  Policy p = resident_policy();
+  p.inpatient.deductible_basis = DeductibleBasis::kPerYear;
+  return p;
+}
+
+SplitTerms outpatient(const Policy& p) {
+  SplitTerms t = inpatient(p);
+  t.med_type = "11";
+  return t;
+}
+
+TEST(Split, OutpatientDeductibleMetDoesNotReduceTheInpatientOne) {
+  const Policy p = both_per_year();
+  Accumulators year;
+  const SplitResult out = split_claim(in_scope(yuan(300)), outpatient(p), year, {});
+  EXPECT_EQ(out.amounts.act_pay_dedc, yuan(100));  // the outpatient deductible, met
+  EXPECT_EQ(out.delta.year.outpatient_deductible_paid, yuan(100));
+  EXPECT_EQ(out.delta.year.inpatient_deductible_paid, Money::zero());
+  year = apply(year, out.delta);
+  const SplitResult in = split_claim(in_scope(yuan(2000)), inpatient(p), year, {});
+  EXPECT_EQ(in.amounts.act_pay_dedc, yuan(500));  // untouched by the outpatient 100
+  EXPECT_EQ(in.amounts.hifp_pay, yuan(1050));     // (2,000 − 500) × 70%
+  EXPECT_EQ(in.delta.year.inpatient_deductible_paid, yuan(500));
+  EXPECT_EQ(in.delta.year.outpatient_deductible_paid, Money::zero());
+  year = apply(year, in.delta);
+  EXPECT_EQ(year.inpatient_deductible_paid, yuan(500));
+  EXPECT_EQ(year.outpatient_deductible_paid, yuan(100));
+  // Both met now: neither branch pays a deductible again this year.
+  EXPECT_EQ(split_claim(in_scope(yuan(50)), outpatient(p), year, {}).amounts.act_pay_dedc,
+            Money::zero());
+  EXPECT_EQ(split_claim(in_scope(yuan(50)), inpatient(p), year, {}).amounts.act_pay_dedc,
+            Money::zero());
+}
+
+TEST(Split, InpatientDeductibleMetDoesNotReduceTheOutpatientOne) {
+  const Policy p = both_per_year();
+  Accumulators year;
+  const SplitResult in = split_claim(in_scope(yuan(5000)), inpatient(p), year, {});
+  EXPECT_EQ(in.amounts.act_pay_dedc, yuan(500));
+  year = apply(year, in.delta);
+  // Partly: 60 of the outpatient 100, then the remaining 40; the inpatient 500 never counts.
+  const SplitResult first = split_claim(in_scope(yuan(60)), outpatient(p), year, {});
+  EXPECT_EQ(first.amounts.act_pay_dedc, yuan(60));
+  year = apply(year, first.delta);
+  const SplitResult second = split_claim(in_scope(yuan(60)), outpatient(p), year, {});
+  EXPECT_EQ(second.amounts.act_pay_dedc, yuan(40));
+  EXPECT_EQ(second.amounts.hifp_pay, yuan(10));  // (60 − 40) × 50%
+  year = apply(year, second.delta);
+  EXPECT_EQ(year.inpatient_deductible_paid, yuan(500));
+  EXPECT_EQ(year.outpatient_deductible_paid, yuan(100));
+}
+
+TEST(Split, PerAdmissionBranchMovesNoPerYearDeductible) {
+  const Policy p = resident_policy();  // inpatient per admission, outpatient per year
+  const SplitResult in = split_claim(in_scope(yuan(2000)), inpatient(p), {}, {});
+  EXPECT_EQ(in.amounts.act_pay_dedc, yuan(500));
+  EXPECT_EQ(in.delta.year.inpatient_deductible_paid, Money::zero());
+  EXPECT_EQ(in.delta.year.outpatient_deductible_paid, Money::zero());
+  // An admission after the outpatient deductible was met still pays its own deductible.
+  Accumulators year;
+  year.outpatient_deductible_paid = yuan(100);
+  EXPECT_EQ(split_claim(in_scope(yuan(2000)), inpatient(p), year, {}).amounts.act_pay_dedc,
+            yuan(500));
+}
+
+TEST(Split, DeltaNegationMovesBothBranchesBackExactly) {
+  const Policy p = both_per_year();
+  Accumulators year;
+  const SplitResult out = split_claim(in_scope(yuan(70)), outpatient(p), year, {});
+  year = apply(year, out.delta);
+  const SplitResult in = split_claim(in_scope(yuan(300)), inpatient(p), year, {});
+  year = apply(year, in.delta);
+  EXPECT_EQ(year.outpatient_deductible_paid, yuan(70));
+  EXPECT_EQ(year.inpatient_deductible_paid, yuan(300));
+  year = year + out.delta.negated().year;
+  EXPECT_EQ(year.outpatient_deductible_paid, Money::zero());
+  EXPECT_EQ(year.inpatient_deductible_paid, yuan(300));
+  year = year + in.delta.negated().year;
+  EXPECT_TRUE(year.is_zero());
+}
+
+TEST(Split, OnlyEmployeeAndResidentPoliciesReachTheFunds) {
+  // The loader refuses policies of other insutypes (contracts/adjudicate.md); reaching the split
+  // with one is a bug, never a payment from the wrong scheme's funds.
+  Policy p = resident_policy();
+  p.insutype = "320";
+  EXPECT_DEATH(
+      { [[maybe_unused]] SplitResult r = split_claim(in_scope(yuan(1000)), inpatient(p), {}, {}); },
+      "insutype without funds");
+}
+
 TEST(Split, AssistancePaysOnTheBurdenLeftAfterTheLayer) {
   Policy p = resident_policy();
   p.assistance = AssistanceTerms{{"1701"}, pct(70), yuan(10000)};
@@ -146,6 +241,12 @@ TEST(Split, EmployeeLayerIsLargeAmountSubsidy) {
   EXPECT_EQ(r.amounts.hifob_pay, yuan(3210));  // (50,000 − 34,650 − 10,000) × 60%
   EXPECT_EQ(fund_code(r.amounts.details[0].fund), "310100");
   EXPECT_EQ(fund_code(r.amounts.details[1].fund), "330100");
+  p.insutype = "390";
+  const SplitResult resident = split_claim(in_scope(yuan(50000)), inpatient(p), {}, {});
+  EXPECT_EQ(resident.amounts.hifmi_pay, yuan(3210));
+  EXPECT_EQ(resident.amounts.hifob_pay, Money::zero());
+  EXPECT_EQ(fund_code(resident.amounts.details[0].fund), "390100");
+  EXPECT_EQ(fund_code(resident.amounts.details[1].fund), "390200");
 }
 
 TEST(Split, PersonalAccountOnlyWhenAllowedAndAsked) {

@@ -93,6 +93,23 @@ TEST(WorkedExamples, InvalidScenarioExitsTwoWithThePath) {
   EXPECT_NE(output.find("policies[0]"), std::string::npos) << output;
 }
 
+// contracts/adjudicate.md: "a policy given for one [320, 330, 392, 510] makes the reference data
+// invalid (exit 2)".
+TEST(WorkedExamples, PolicyOfAnInsutypeWithoutFundsExitsTwo) {
+  std::string scenario = read_file(source_path("tests/scenarios/worked_examples.json"));
+  const std::string resident = R"("insutype": "390")";
+  const size_t at = scenario.find(resident);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_LT(at, scenario.find(R"("persons")"));  // the first is the resident policy's
+  scenario.replace(at, resident.size(), R"("insutype": "320")");
+  const std::string path = ::testing::TempDir() + "/policy_320_scenario.json";
+  std::ofstream(path) << scenario;
+  const auto [status, output] = run_medclear("adjudicate --scenario " + path + " 2>&1");
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(output.find("policies[0].insutype"), std::string::npos) << output;
+  EXPECT_EQ(output.find("infcode"), std::string::npos) << "no request may be decided: " << output;
+}
+
 TEST(WorkedExamples, EveryCommandHasHelp) {
   const auto [status, output] = run_medclear("--help");
   EXPECT_EQ(status, 0);

@@ -74,6 +74,93 @@ TEST_F(LedgerTest, AccumulatorsEqualTheEnginesAndSurviveReopening) {
   EXPECT_FALSE(ledger::open_directory(root_ + "/440000", options, false).is_ok());
 }
 
+// Both branches per year (the resident policy's inpatient basis edited): an outpatient and an
+// inpatient settlement of one person, the inpatient one cancelled and reinstated. The ledger keeps
+// both per-year deductibles apart, equal to the engine's, and verify recomputes them.
+TEST_F(LedgerTest, SeparateDeductiblesAreKeptAndRecomputed) {
+  const adapters::Scenario scenario = worked_examples_edited([](adapters::Json& doc) {
+    adapters::Json& resident = member(doc, "policies").items.at(0);
+    set_string(member(member(resident, "inpatient"), "deductible"), "basis", "per_year");
+  });
+  const clearing::Engine engine(scenario.reference);
+  clearing::MemoryState state;
+  std::vector<clearing::SettlementRecord> records;
+  auto run = [&](const adapters::Json& envelope) {
+    Outcome outcome = submit(engine, state, envelope);
+    EXPECT_TRUE(outcome.accepted()) << outcome.rejection.message;
+    records.push_back(outcome.result);
+    return outcome.result;
+  };
+  adapters::Json outpatient = scenario.requests[0];
+  set_string(outpatient, "infno", "2207");
+  set_string(outpatient, "msgid", "H31010400001202603151400000001");
+  set_string(data_of(outpatient), "med_type", "11");
+  set_string(data_of(outpatient), "mdtrt_id", "MD0101");
+  run(outpatient);
+  const std::string inpatient_setl_id = run(scenario.requests[0]).setl_id;
+  const adapters::Json cancel =
+      cancel_of(scenario.requests[0], inpatient_setl_id, "H31010400001202603151500000001");
+  run(cancel);
+  run(reversal_of(cancel, "H31010400001202603151500000002"));
+  ASSERT_FALSE(HasFailure());
+  const char* psn = "61000000000000000001";
+  const clearing::Accumulators expected = state.accumulators(psn, "390", 2026);
+  EXPECT_EQ(expected.inpatient_deductible_paid, Money::from_fen(50000));
+  EXPECT_EQ(expected.outpatient_deductible_paid, Money::from_fen(10000));
+  { write_ledgers(root_, records); }
+  ledger::LedgerOptions options;
+  options.region = "610000";
+  auto reopened = ledger::open_directory(root_ + "/610000", options, false);
+  ASSERT_TRUE(reopened.is_ok()) << reopened.status().message();
+  EXPECT_EQ(reopened->ledger->accumulators(psn, "390", 2026), expected);
+  const ledger::VerifyReport report = ledger::verify_ledger(*reopened->ledger, nullptr);
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
+// A record whose delta moves the other branch's per-year deductible is found by verify.
+TEST_F(LedgerTest, AnEntryMovingTheOtherBranchsDeductibleIsFound) {
+  ledger::LedgerOptions options;
+  options.region = "610000";
+  auto directory = ledger::open_directory(root_ + "/r", options, true);
+  ASSERT_TRUE(directory.is_ok()) << directory.status().message();
+  ledger::Ledger& l = *directory->ledger;
+  clearing::SettlementRecord record = records_[0];  // example A: inpatient (med_type 21)
+  ASSERT_EQ(record.med_type, "21");
+  record.delta.year.outpatient_deductible_paid = Money::from_fen(10000);
+  ASSERT_TRUE(l.stage(record, Side::kInsured).is_ok());
+  ASSERT_TRUE(l.commit().is_ok());
+  const ledger::VerifyReport report = ledger::verify_ledger(l, nullptr);
+  EXPECT_FALSE(report.ok);
+  EXPECT_NE(report.problem.find("other branch"), std::string::npos) << report.problem;
+}
+
+// Format 2 changed the accumulator delta (FORMAT.md); a version-1 ledger is refused on open with
+// a message that says so, rather than read wrongly.
+TEST_F(LedgerTest, AVersionOneLedgerIsRefusedOnOpen) {
+  ledger::LedgerOptions options;
+  options.region = "610000";
+  {
+    auto directory = ledger::open_directory(root_ + "/r", options, true);
+    ASSERT_TRUE(directory.is_ok()) << directory.status().message();
+  }
+  {
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), root_ + "/r/db", &db).ok());
+    std::unique_ptr<rocksdb::DB> owned(db);
+    const std::string key = ledger::keys::prefix(ledger::keys::kMeta);
+    std::string meta;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &meta).ok());
+    ASSERT_EQ(meta[2], 2);
+    meta[2] = 1;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, meta).ok());
+  }
+  auto reopened = ledger::open_directory(root_ + "/r", options, false);
+  ASSERT_FALSE(reopened.is_ok());
+  EXPECT_NE(reopened.status().message().find("ledger format version 1 is not read"),
+            std::string::npos)
+      << reopened.status().message();
+}
+
 TEST_F(LedgerTest, AppendIsIdempotentAndRefusesConflicts) {
   ledger::LedgerOptions options;
   options.region = "610000";

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,20 @@ inline adapters::Scenario worked_examples() {
   if (!load.scenario) {
     throw std::runtime_error("worked_examples.json: " + load.error);
   }
+  return std::move(*load.scenario);
+}
+
+// The worked-example scenario after `edit` changed its JSON (policies, persons, …); throws when
+// the edited scenario does not load.
+inline adapters::Scenario worked_examples_edited(const std::function<void(adapters::Json&)>& edit) {
+  adapters::JsonParse parse =
+      adapters::parse_json(read_file(source_path("tests/scenarios/worked_examples.json")));
+  if (!parse.value) throw std::runtime_error("worked_examples.json: " + parse.error);
+  edit(*parse.value);
+  adapters::JsonWriter writer;
+  writer.value(*parse.value);
+  adapters::ScenarioLoad load = adapters::load_scenario(writer.take());
+  if (!load.scenario) throw std::runtime_error("edited worked_examples.json: " + load.error);
   return std::move(*load.scenario);
 }
 
