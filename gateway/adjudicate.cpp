@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "adapters/nhsa.h"
+#include "gateway/cli.h"
 #include "clearing/engine.h"
 #include "ledger/directory.h"
 
@@ -137,25 +138,21 @@ int adjudicate_main(int argc, char** argv) {
       "Runs the requests of a scenario (contracts/adjudicate.md) through the clearing engine with\n"
       "in-memory state and prints one response envelope per request, one JSON object per line.\n"
       "Exit 0 when the scenario was read, 2 when it is unreadable or invalid, 1 when a\nledger cannot be written.\n\nOptions");
-  options.add_options()("help,h", "show this help")(
-      "scenario", po::value<std::string>()->required(), "scenario file (JSON)")(
+  options.add_options()("scenario", po::value<std::string>()->required(), "scenario file (JSON)")(
       "ledger", po::value<std::string>(),
       "also write every settlement to the ledgers of both regions under this directory")(
       "hash", po::value<std::string>()->default_value("sha256"),
-      "hash of new ledgers' chain and seals: sha256 or sm3");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    if (vm.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << "medclear adjudicate: " << error.what() << "\n" << options << "\n";
-    return 2;
-  }
-  const std::string path = vm["scenario"].as<std::string>();
+      "with --ledger: hash of new ledgers' chain and seals: sha256 or sm3");
+  int code = 0;
+  const auto maybe_vm = parse_options(argc, argv, options, "", "medclear adjudicate", &code);
+  if (!maybe_vm) return code;
+  const po::variables_map& vm = *maybe_vm;
+  ArgumentChecks check("medclear adjudicate", vm);
+  const std::string path = check.existing_file("scenario");
+  check.output_directory("ledger");
+  check.only_with("hash", "ledger");
+  check.choice("hash", {"sha256", "sm3"});
+  if (!check.ok()) return check.refuse();
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     std::cerr << "medclear adjudicate: cannot read " << path << "\n";

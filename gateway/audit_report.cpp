@@ -490,19 +490,26 @@ int audit_main(int argc, char** argv) {
       std::cout << options << "\n";
       return 0;
     }
-    std::cerr << "usage: medclear audit report --from D --to D [options] (medclear audit --help)\n";
+    std::cerr << "medclear audit: "
+              << (argc < 2 ? std::string("a report is required")
+                           : "unknown report '" + std::string(argv[1]) + "'")
+              << ": the only one is 'report' (medclear audit --help)\n";
     return 2;
   }
   int code = 0;
-  const auto vm = parse_options(argc - 1, argv + 1, options, "", &code);
+  const auto vm = parse_options(argc - 1, argv + 1, options, "", "medclear audit report", &code);
   if (!vm) return code;
-  const std::optional<cl::Date> from = cl::parse_date((*vm)["from"].as<std::string>());
-  const std::optional<cl::Date> to = cl::parse_date((*vm)["to"].as<std::string>());
-  const std::string format = (*vm)["format"].as<std::string>();
-  if (!from || !to || (format != "json" && format != "csv" && format != "html")) {
-    std::cerr << "medclear audit: --from and --to are YYYY-MM-DD, --format json, csv or html\n";
-    return 2;
-  }
+  ArgumentChecks check("medclear audit report", *vm);
+  const cl::Date from_day = check.date("from");
+  const cl::Date to_day = check.date("to");
+  check.ordered("from", from_day, "to", to_day);
+  const std::string format = check.choice("format", {"json", "csv", "html"});
+  check.existing_directory("ledgers");
+  check.output_file("out");
+  check.existing_file("scenario");
+  if (!check.ok()) return check.refuse();
+  const std::optional<cl::Date> from = from_day;
+  const std::optional<cl::Date> to = to_day;
   std::optional<adapters::Scenario> scenario;
   if (vm->count("scenario")) {
     std::ifstream file((*vm)["scenario"].as<std::string>());

@@ -292,9 +292,14 @@ int clear_main(int argc, char** argv) {
       "prepayments", po::value<std::string>(), "medclear.prepayments.v1 file (default: none)")(
       "out", po::value<std::string>(), "statements directory (default clearing-PERIOD)");
   int code = 0;
-  const auto vm = parse_options(argc, argv, options, "", &code);
+  const auto vm = parse_options(argc, argv, options, "", "medclear clear", &code);
   if (!vm) return code;
-  const std::string period = (*vm)["period"].as<std::string>();
+  ArgumentChecks check("medclear clear", *vm);
+  const std::string period = check.period("period");
+  check.existing_directory("ledgers");
+  check.existing_file("prepayments");
+  check.output_directory("out");
+  if (!check.ok()) return check.refuse();
   std::map<std::string, cl::Prepayment> prepayments;
   if (vm->count("prepayments")) {
     std::ifstream file((*vm)["prepayments"].as<std::string>());

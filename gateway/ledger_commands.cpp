@@ -36,9 +36,11 @@ constexpr const char* kUsage =
     "  verify-proof --proof FILE [--pubkey K]\n"
     "                                   check a proof without the ledger\n";
 
+// `verb` names the command in its messages ("medclear ledger seal").
 std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
                                        int* exit_code) {
-  return parse_options(argc, argv, options, kUsage, exit_code);
+  return parse_options(argc, argv, options, kUsage, "medclear ledger " + std::string(argv[0]),
+                       exit_code);
 }
 
 std::optional<lg::LedgerDirectory> open_existing(const std::string& dir) {
@@ -67,6 +69,10 @@ int verify_command(int argc, char** argv) {
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
   if (!vm) return code;
+  ArgumentChecks check("medclear ledger verify", *vm);
+  check.ledger_directory("dir");
+  check.existing_file("pubkey");
+  if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
   if (!directory) return 2;
   std::optional<lg::SigningKey> key = load_public(*vm);
@@ -118,17 +124,20 @@ void write_entry(adapters::JsonWriter& w, const lg::DecodedEntry& d) {
 int dump_command(int argc, char** argv) {
   po::options_description options("medclear ledger dump");
   options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
-      "from", po::value<uint64_t>()->default_value(1), "first entry")(
-      "limit", po::value<uint64_t>()->default_value(UINT64_MAX), "most entries")(
+      "from", po::value<std::string>()->default_value("1"), "first entry (sequence number, from 1)")(
+      "limit", po::value<std::string>(), "most entries, from 1 (default: all)")(
       "balances", "print the balances too");
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
   if (!vm) return code;
+  ArgumentChecks check("medclear ledger dump", *vm);
+  check.ledger_directory("dir");
+  const uint64_t from = check.unsigned_integer("from", 1);
+  const uint64_t limit = vm->count("limit") ? check.unsigned_integer("limit", 1) : UINT64_MAX;
+  if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
   if (!directory) return 2;
   lg::Ledger& ledger = *directory->ledger;
-  const uint64_t from = (*vm)["from"].as<uint64_t>();
-  const uint64_t limit = (*vm)["limit"].as<uint64_t>();
   for (uint64_t seq = from; seq <= ledger.last_seq() && seq - from < limit; ++seq) {
     Result<lg::DecodedEntry> entry = ledger.entry(seq);
     if (!entry.is_ok()) {
@@ -159,11 +168,11 @@ int seal_command(int argc, char** argv) {
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
   if (!vm) return code;
-  const auto day = cl::parse_date((*vm)["day"].as<std::string>());
-  if (!day) {
-    std::cerr << "medclear ledger seal: --day must be YYYY-MM-DD\n";
-    return 2;
-  }
+  ArgumentChecks check("medclear ledger seal", *vm);
+  check.ledger_directory("dir");
+  const cl::Date day = check.date("day");
+  check.existing_file("key");
+  if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
   if (!directory) return 2;
   Result<lg::SigningKey> key = vm->count("key")
@@ -173,7 +182,7 @@ int seal_command(int argc, char** argv) {
     std::cerr << "medclear ledger seal: " << key.status().message() << "\n";
     return 2;
   }
-  Result<lg::Seal> seal = directory->ledger->seal_through(*day, *key);
+  Result<lg::Seal> seal = directory->ledger->seal_through(day, *key);
   if (!seal.is_ok()) {
     std::cerr << "medclear ledger seal: " << seal.status().message() << "\n";
     return 1;
@@ -232,20 +241,26 @@ int proof_command(int argc, char** argv) {
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
   if (!vm) return code;
+  ArgumentChecks check("medclear ledger proof", *vm);
+  check.ledger_directory("dir");
+  check.not_with("settlement", "from-seal", "an inclusion proof or a consistency proof, not both");
+  check.not_with("settlement", "to-seal", "an inclusion proof or a consistency proof, not both");
+  check.only_with("from-seal", "to-seal");
+  check.only_with("to-seal", "from-seal");
+  check.non_empty("settlement");
+  const cl::Date from = check.date("from-seal");
+  const cl::Date to = check.date("to-seal");
+  check.ordered("from-seal", from, "to-seal", to);
+  if (check.ok() && !vm->count("settlement") && !vm->count("from-seal")) {
+    check.fail("settlement", "required: give --settlement SETL_ID, or --from-seal DAY and --to-seal DAY");
+  }
+  if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
   if (!directory) return 2;
   if (vm->count("settlement")) {
     return inclusion_proof(*directory->ledger, (*vm)["settlement"].as<std::string>());
   }
-  const auto from = vm->count("from-seal") ? cl::parse_date((*vm)["from-seal"].as<std::string>())
-                                           : std::nullopt;
-  const auto to =
-      vm->count("to-seal") ? cl::parse_date((*vm)["to-seal"].as<std::string>()) : std::nullopt;
-  if (!from || !to) {
-    std::cerr << "medclear ledger proof: give --settlement, or --from-seal and --to-seal\n";
-    return 2;
-  }
-  return consistency_proof(*directory->ledger, *from, *to);
+  return consistency_proof(*directory->ledger, from, to);
 }
 
 // Reads the fields of a proof file written by `ledger proof`.
@@ -302,6 +317,10 @@ int verify_proof_main(int argc, char** argv) {
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
   if (!vm) return code;
+  ArgumentChecks check("medclear ledger verify-proof", *vm);
+  check.existing_file("proof");
+  check.existing_file("pubkey");
+  if (!check.ok()) return check.refuse();
   std::optional<lg::SigningKey> key = load_public(*vm);
   if (vm->count("pubkey") && !key) return 2;
   std::ifstream file((*vm)["proof"].as<std::string>());
@@ -362,7 +381,8 @@ int verify_proof_main(int argc, char** argv) {
 
 int ledger_main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << kUsage;
+    std::cerr << "medclear ledger: a verb is required: one of verify, dump, seal, proof or "
+                 "verify-proof (medclear ledger --help)\n";
     return 2;
   }
   const std::string verb = argv[1];
@@ -375,7 +395,8 @@ int ledger_main(int argc, char** argv) {
   if (verb == "seal") return seal_command(argc - 1, argv + 1);
   if (verb == "proof") return proof_command(argc - 1, argv + 1);
   if (verb == "verify-proof") return verify_proof_main(argc - 1, argv + 1);
-  std::cerr << "medclear ledger: unknown verb '" << verb << "'\n" << kUsage;
+  std::cerr << "medclear ledger: unknown verb '" << verb
+            << "': one of verify, dump, seal, proof or verify-proof (medclear ledger --help)\n";
   return 2;
 }
 

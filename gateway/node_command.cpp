@@ -25,8 +25,8 @@ namespace po = boost::program_options;
 namespace {
 
 std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
-                                       int* exit_code) {
-  return parse_options(argc, argv, options, "", exit_code);
+                                       std::string_view command, int* exit_code) {
+  return parse_options(argc, argv, options, "", command, exit_code);
 }
 
 struct NodeConfig {
@@ -210,20 +210,25 @@ int broker_main(int argc, char** argv) {
       "claims.*, settlements.* and dead-letters.* topics of the regions. Prints\n"
       "'bootstrap=HOST:PORT,…' and then 'ready'. In memory only; at most 5 MiB per partition.\n\n"
       "Options");
-  options.add_options()("regions", po::value<std::string>()->default_value("all"), "regions")(
-      "partitions", po::value<int>()->default_value(8), "partitions per topic")(
-      "brokers", po::value<int>()->default_value(3), "mock brokers");
+  options.add_options()("regions", po::value<std::string>()->default_value("all"),
+                        "all, or CODE,CODE,… (province codes)")(
+      "partitions", po::value<std::string>()->default_value("8"), "partitions per topic, 1 to 256")(
+      "brokers", po::value<std::string>()->default_value("3"), "mock brokers, 1 to 16");
   int code = 0;
-  const auto vm = parse(argc, argv, options, &code);
+  const auto vm = parse(argc, argv, options, "medclear broker", &code);
   if (!vm) return code;
+  ArgumentChecks check("medclear broker", *vm);
+  const std::vector<std::string> regions = check.provinces("regions", true, 1, kProvinceCount);
+  const int partitions = static_cast<int>(check.integer("partitions", 1, 256));
+  const int brokers = static_cast<int>(check.integer("brokers", 1, 16));
+  if (!check.ok()) return check.refuse();
   const sigset_t signals = block_stop_signals();
-  auto broker = adapters::EmbeddedBroker::start((*vm)["brokers"].as<int>());
+  auto broker = adapters::EmbeddedBroker::start(brokers);
   if (!broker.is_ok()) {
     std::cerr << "medclear broker: " << broker.status().message() << "\n";
     return 1;
   }
-  if (Status created = create_topics(**broker, parse_regions((*vm)["regions"].as<std::string>()),
-                                     (*vm)["partitions"].as<int>());
+  if (Status created = create_topics(**broker, regions, partitions);
       !created.is_ok()) {
     std::cerr << "medclear broker: " << created.message() << "\n";
     return 1;
@@ -244,8 +249,11 @@ int node_main(int argc, char** argv) {
       "Options");
   options.add_options()("config", po::value<std::string>()->required(), "node config (JSON)");
   int code = 0;
-  const auto vm = parse(argc, argv, options, &code);
+  const auto vm = parse(argc, argv, options, "medclear node", &code);
   if (!vm) return code;
+  ArgumentChecks check("medclear node", *vm);
+  check.existing_file("config");
+  if (!check.ok()) return check.refuse();
   Result<NodeConfig> config = read_config((*vm)["config"].as<std::string>());
   if (!config.is_ok()) {
     std::cerr << "medclear node: " << config.status().message() << "\n";

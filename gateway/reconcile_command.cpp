@@ -34,22 +34,15 @@ int reconcile_main(int argc, char** argv) {
       "record", "sign each statement with both regions' seal keys, keep it in both ledgers and\n"
       "resolve its differences by adjustment entries on the treating side");
   int code = 0;
-  const auto vm = parse_options(argc, argv, options, "", &code);
+  const auto vm = parse_options(argc, argv, options, "", "medclear reconcile", &code);
   if (!vm) return code;
-  const std::optional<cl::Date> day = cl::parse_date((*vm)["day"].as<std::string>());
-  if (!day) {
-    std::cerr << "medclear reconcile: --day must be YYYY-MM-DD\n";
-    return 2;
-  }
+  ArgumentChecks check("medclear reconcile", *vm);
+  const cl::Date day = check.date("day");
+  const std::vector<std::string> pair = check.provinces("pair", false, 2, 2);
+  check.existing_directory("ledgers");
+  if (!check.ok()) return check.refuse();
   std::optional<std::pair<std::string, std::string>> only;
-  if (vm->count("pair")) {
-    const std::vector<std::string> pair = parse_regions((*vm)["pair"].as<std::string>());
-    if (pair.size() != 2) {
-      std::cerr << "medclear reconcile: --pair must be INSURED,TREATING\n";
-      return 2;
-    }
-    only = std::pair{pair[0], pair[1]};
-  }
+  if (!pair.empty()) only = std::pair{pair[0], pair[1]};
   const bool record = vm->count("record") > 0;
   Result<lg::LedgerSet> opened = lg::open_ledger_set((*vm)["ledgers"].as<std::string>());
   if (!opened.is_ok()) {
@@ -58,7 +51,7 @@ int reconcile_main(int argc, char** argv) {
   }
   std::map<std::string, lg::LedgerDirectory>& directories = opened->directories;
   const std::map<std::string, lg::Ledger*>& ledgers = opened->ledgers;
-  Result<std::vector<PairStatement>> statements = reconcile_day(ledgers, *day, only);
+  Result<std::vector<PairStatement>> statements = reconcile_day(ledgers, day, only);
   if (!statements.is_ok()) {
     std::cerr << "medclear reconcile: " << statements.status().message() << "\n";
     return 2;
@@ -72,7 +65,7 @@ int reconcile_main(int argc, char** argv) {
     differences += statement.result.differences.size();
     ++done;
     if (progress) {
-      std::cerr << "\rreconcile " << day->to_string() << ": " << done << "/" << statements->size()
+      std::cerr << "\rreconcile " << day.to_string() << ": " << done << "/" << statements->size()
                 << " pairs, " << differences << " differences" << (done == statements->size() ? "\n" : "")
                 << std::flush;
     }
@@ -86,7 +79,7 @@ int reconcile_main(int argc, char** argv) {
     }
     Result<std::string> recorded = record_statement(directories.at(statement.insured),
                                                     directories.at(statement.treating), statement,
-                                                    *day);
+                                                    day);
     if (!recorded.is_ok()) {
       std::cerr << "medclear reconcile: " << statement.id() << ": " << recorded.status().message() << "\n";
       return 2;

@@ -53,14 +53,74 @@ std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) 
   return hospitals;
 }
 
+// The checked command line (cli.h): every value is allowed before anything is written.
+struct DemoArguments {
+  bool serve = false;
+  std::string regions = "all";
+  int days = 3;
+  int claims_per_day = 4000;
+  int persons = 60'000;
+  std::optional<uint64_t> seed;
+  std::string via = "kafka";
+  bool faults = false;
+  bool bench = false;
+  std::string out;
+  std::optional<std::string> pki_dir;
+  std::optional<std::string> scenario;
+};
+
+// The days of a run are business days of March 2026, cleared as one period; a day's requests
+// stream through a window of 4,000, so the bounds keep a run within what it can clear and finish.
+constexpr int kDaysMax = 31;
+constexpr int kClaimsPerDayMax = 100'000;
+constexpr int kPersonsMin = 1'000;
+constexpr int kPersonsMax = 10'000'000;
+
+// The run-only and serve-only options, each refused in the other mode.
+void check_mode(ArgumentChecks& check) {
+  for (const char* run_only : {"days", "claims-per-day", "faults", "via", "bench"}) {
+    check.not_with(run_only, "serve", "it only shapes a run");
+  }
+  check.only_with("pki-dir", "serve");
+  check.only_with("scenario", "serve");
+  for (const char* nation_only : {"regions", "persons", "seed"}) {
+    check.not_with(nation_only, "scenario", "the scenario's reference data is served");
+  }
+  check.not_with("faults", "bench", "a benchmark runs without faults");
+}
+
+std::optional<DemoArguments> check_demo(ArgumentChecks& check) {
+  DemoArguments a;
+  a.serve = check.given("serve");
+  a.bench = check.given("bench");
+  a.faults = check.given("faults");
+  check_mode(check);
+  // A run of one region has no cross-province claims (its people's filings name another region).
+  a.regions = check.given("regions") ? check.region_count_or_list("regions", 2) : "all";
+  a.days = static_cast<int>(check.given("days")
+                                ? check.integer("days", 1, kDaysMax, "(the days of March 2026)")
+                                : (a.bench ? 5 : 3));
+  a.claims_per_day = static_cast<int>(check.given("claims-per-day")
+                                          ? check.integer("claims-per-day", 1, kClaimsPerDayMax)
+                                          : (a.bench ? 6000 : 4000));
+  a.persons = static_cast<int>(check.integer("persons", kPersonsMin, kPersonsMax));
+  if (check.given("seed")) a.seed = check.unsigned_integer("seed");
+  a.via = check.choice("via", {"kafka", "https"});
+  a.out = check.output_directory("out");
+  if (check.given("pki-dir")) a.pki_dir = check.output_directory("pki-dir");
+  if (check.given("scenario")) a.scenario = check.existing_file("scenario");
+  if (!check.ok()) return std::nullopt;
+  return a;
+}
+
 // The reference data to serve: the scenario's, or a simulated nation's (seeded like a run).
-std::optional<clearing::ReferenceData> served_reference(const po::variables_map& vm,
+std::optional<clearing::ReferenceData> served_reference(const DemoArguments& args,
                                                         std::string* sample) {
-  if (!vm.count("scenario")) {
+  if (!args.scenario) {
     NationOptions nation_options;
-    nation_options.regions = choose_regions(vm["regions"].as<std::string>());
-    nation_options.persons = std::max(1000, vm["persons"].as<int>());
-    nation_options.seed = vm.count("seed") ? vm["seed"].as<uint64_t>() : 1;
+    nation_options.regions = choose_regions(args.regions);
+    nation_options.persons = args.persons;
+    nation_options.seed = args.seed.value_or(1);
     Nation nation = make_nation(nation_options);
     // One person and one networked hospital of another region, for a first request by hand.
     const std::string& insured = nation.regions.front();
@@ -71,7 +131,7 @@ std::optional<clearing::ReferenceData> served_reference(const po::variables_map&
     }
     return std::move(nation.reference);
   }
-  const std::string path = vm["scenario"].as<std::string>();
+  const std::string path = *args.scenario;
   std::ifstream file(path);
   std::stringstream content;
   content << file.rdbuf();
@@ -83,14 +143,13 @@ std::optional<clearing::ReferenceData> served_reference(const po::variables_map&
   return std::move(loaded.scenario->reference);
 }
 
-int serve(const po::variables_map& vm) {
+int serve(const DemoArguments& args) {
   std::string sample;
-  const std::optional<clearing::ReferenceData> served = served_reference(vm, &sample);
+  const std::optional<clearing::ReferenceData> served = served_reference(args, &sample);
   if (!served) return 2;
   const clearing::ReferenceData& reference = *served;
-  const fs::path out = vm["out"].as<std::string>();
-  const std::string pki_dir =
-      vm.count("pki-dir") ? vm["pki-dir"].as<std::string>() : (out / "pki").string();
+  const fs::path out = args.out;
+  const std::string pki_dir = args.pki_dir.value_or((out / "pki").string());
   RegionSetOptions options;
   options.regions = regions_of(reference);
   if (Status written = write_dev_pki(pki_dir, options.regions, hospitals_of(reference));
@@ -132,40 +191,39 @@ int serve(const po::variables_map& vm) {
 int demo_main(int argc, char** argv) {
   po::options_description options("Options");
   options.add_options()("regions", po::value<std::string>()->default_value("all"),
-                        "N, or CODE,CODE,… (default: all 31)")(
-      "days", po::value<int>()->default_value(3), "simulated days")(
-      "claims-per-day", po::value<int>()->default_value(4000), "requests per simulated day")(
-      "persons", po::value<int>()->default_value(60000), "insured people in the nation")(
-      "seed", po::value<uint64_t>(), "seed (default: random, printed)")(
+                        "N (2 to 31, the most populous), all, or CODE,CODE,… (default: all 31)")(
+      "days", po::value<std::string>()->default_value("3"),
+      "simulated days, 1 to 31 (March 2026; --bench: 5)")(
+      "claims-per-day", po::value<std::string>()->default_value("4000"),
+      "requests per simulated day, 1 to 100,000 (--bench: 6000)")(
+      "persons", po::value<std::string>()->default_value("60000"),
+      "insured people in the nation, 1,000 to 10,000,000")(
+      "seed", po::value<std::string>(), "seed, 0 to 2^64-1 (default: random, printed)")(
       "faults", "inject broker faults, duplicates, redelivered messages, a node restart and ledger divergences")(
       "via", po::value<std::string>()->default_value("kafka"),
       "kafka: hospitals submit in process; https: through each region's gateway")(
       "bench", "benchmark mode: a bigger run, no faults, the sustained throughput on one line")(
       "out", po::value<std::string>()->default_value("medclear-demo"), "output directory")(
       "serve", "serve HTTPS until SIGINT/SIGTERM")(
-      "pki-dir", po::value<std::string>(), "write the development PKI here (default OUT/pki)")(
+      "pki-dir", po::value<std::string>(), "with --serve: write the development PKI here (default OUT/pki)")(
       "scenario", po::value<std::string>(), "with --serve: serve this scenario's reference data");
   int code = 0;
-  const auto vm = parse_options(argc, argv, options, kUsage, &code);
+  const auto vm = parse_options(argc, argv, options, kUsage, "medclear demo", &code);
   if (!vm) return code;
-  if (vm->count("serve")) return serve(*vm);
+  ArgumentChecks check("medclear demo", *vm);
+  const std::optional<DemoArguments> args = check_demo(check);
+  if (!args) return check.refuse();
+  if (args->serve) return serve(*args);
   RunOptions run;
-  const bool bench = vm->count("bench") > 0;
-  const auto given = [&](const char* name) { return !(*vm)[name].defaulted(); };
-  run.regions = choose_regions((*vm)["regions"].as<std::string>());
-  run.days = std::max(1, bench && !given("days") ? 5 : (*vm)["days"].as<int>());
-  run.claims_per_day =
-      std::max(1, bench && !given("claims-per-day") ? 6000 : (*vm)["claims-per-day"].as<int>());
-  run.via = (*vm)["via"].as<std::string>();
-  if (run.via != "kafka" && run.via != "https") {
-    std::cerr << "medclear demo: --via must be kafka or https\n";
-    return 2;
-  }
-  run.bench = bench;
-  run.persons = std::max(1000, (*vm)["persons"].as<int>());
-  run.seed = vm->count("seed") ? (*vm)["seed"].as<uint64_t>() : std::random_device{}();
-  run.faults = vm->count("faults") > 0 && !bench;
-  run.out_dir = (*vm)["out"].as<std::string>();
+  run.regions = choose_regions(args->regions);
+  run.days = args->days;
+  run.claims_per_day = args->claims_per_day;
+  run.via = args->via;
+  run.bench = args->bench;
+  run.persons = args->persons;
+  run.seed = args->seed ? *args->seed : std::random_device{}();
+  run.faults = args->faults;
+  run.out_dir = args->out;
   return run_simulation(run);
 }
 
