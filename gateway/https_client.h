@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include <openssl/ssl.h>
+
 namespace medclear::gateway {
 
 struct HttpsClientOptions {
@@ -17,6 +19,13 @@ struct HttpsClientOptions {
   std::string certificate_file;  // this client's; empty: none
   std::string key_file;
   int timeout_ms = 30'000;       // per exchange
+  // The server certificate's identity, checked after the chain (node-to-node calls set both; a
+  // hospital's client checks the chain only): its subject must hold exactly one OU and one CN,
+  // equal to these. Empty: not checked.
+  std::string peer_ou;
+  std::string peer_cn;
+  // Also check that the certificate names `host` (its subjectAltName IP or DNS entry).
+  bool check_host = false;
 };
 
 struct HttpsAnswer {
@@ -40,6 +49,7 @@ class HttpsClient {
 
  private:
   struct Connection;
+  std::string unexpected_peer(SSL* ssl) const;
   HttpsAnswer exchange(bool post, const std::string& target, const std::string& body);
 
   HttpsClientOptions options_;

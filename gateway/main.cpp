@@ -10,6 +10,7 @@
 #include "simulator/demo_command.h"
 #include "gateway/ledger_commands.h"
 #include "gateway/node_command.h"
+#include "gateway/pki_command.h"
 #include "gateway/reconcile_command.h"
 
 namespace {
@@ -36,6 +37,7 @@ constexpr Command kCommands[] = {
      medclear::gateway::audit_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
+    {"pki", "development PKI: revoke a certificate (crl.pem)", medclear::gateway::pki_main},
 };
 
 void usage(std::ostream& out) {

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/json.h"
 #include "clearing/record_codec.h"
 #include "gateway/recon_statement.h"
 #include "ledger/adjust.h"
@@ -69,7 +70,9 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
   std::vector<NightlyOutcome> outcomes;
   Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(options_.seal_key_file);
   const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
-  for (const auto& [treating, peer_options] : options_.peers) {
+  for (const auto& [treating, pin] : options_.peers) {
+    ReconPeerOptions peer_options{pin.host, pin.port, options_.ca_file, options_.certificate_file,
+                                  options_.key_file, options_.timeout_ms, pin.node_cn};
     NightlyOutcome outcome;
     outcome.pair = day.to_string() + "/" + options_.region + "-" + treating;
     if (!key.is_ok()) {
@@ -133,9 +136,26 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
       bookings.set_value(std::move(hex));
     });
     std::optional<std::string> countersigned = peer.countersign(body, signature, bookings.get_future().get());
+    std::string refusal = peer.error();
+    if (countersigned) {  // the statement we signed, countersigned with the peer's pinned key
+      const std::map<std::string, std::string> keys{{options_.region, key->public_key_raw()},
+                                                    {treating, pin.seal_public_key}};
+      adapters::JsonParse parsed = adapters::parse_json(*countersigned);
+      const adapters::Json* kept = parsed.value ? parsed.value->find("statement") : nullptr;
+      adapters::JsonWriter text;
+      if (kept != nullptr) text.value(*kept);
+      Status verified = kept != nullptr && text.str() == body
+                            ? verify_statement(*countersigned, keys)
+                            : Status::error("the peer answered another statement");
+      if (!verified.is_ok()) {
+        refusal = "the countersignature of " + treating + " is not by its pinned seal key: " +
+                  verified.message();
+        countersigned.reset();
+      }
+    }
     std::string signed_statement = countersigned ? *countersigned
                                                  : signed_statement_json(body, {signature}, 0);
-    if (!countersigned) outcome.error = "not countersigned: " + peer.error();
+    if (!countersigned) outcome.error = "not countersigned: " + refusal;
     std::promise<Status> written;
     const std::string name = "statement/recon/" + statement.id();
     const std::string document = signed_statement;

@@ -18,6 +18,7 @@
 
 #include "clearing/time.h"
 #include "gateway/node.h"
+#include "gateway/peers.h"
 #include "gateway/recon_peer.h"
 
 namespace medclear::gateway {
@@ -25,8 +26,15 @@ namespace medclear::gateway {
 struct NightlyOptions {
   std::string region;              // this node's (the insured side)
   std::string at = "02:00";        // HH:MM UTC
-  std::map<std::string, ReconPeerOptions> peers;  // treating region → its node's endpoint
+  // Treating region → its node's address, certificate identity and seal key (gateway/peers.h):
+  // the peer must present OU=node, CN=<its region>, and its countersignature must verify with the
+  // pinned key, or the statement stays signed by this region alone and the outcome says why.
+  PeerPins peers;
   std::string seal_key_file;       // this region's Ed25519 private key (the ledger's)
+  std::string ca_file;             // this node's TLS files (its gateway's): the CA it trusts,
+  std::string certificate_file;    // its node certificate and key
+  std::string key_file;
+  int timeout_ms = 30'000;
 };
 
 struct NightlyOutcome {

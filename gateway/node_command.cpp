@@ -32,8 +32,10 @@ std::optional<po::variables_map> parse(int argc, char** argv, po::options_descri
 struct NodeConfig {
   NodeOptions node;
   std::optional<GatewayOptions> gateway;  // the "gateway" object: HTTPS for this region
-  // The "reconciliation" object: {"at": "HH:MM" UTC, "peers": {"310000": "host:port", …}}; the
-  // peers are reached with the gateway's certificate, key and CA (it needs a "gateway").
+  // The "reconciliation" object: {"at": "HH:MM" UTC, "peers": {"440000": {"address": "host:port",
+  // "node_cn": "440000", "seal_public_key": hex}, …}} (gateway/peers.h); the peers are reached with
+  // the gateway's certificate, key and CA (it needs a "gateway"), and the gateway countersigns
+  // only statements signed with a pinned key.
   std::optional<NightlyOptions> nightly;
   std::string reference_path;
   std::vector<std::string> regions;  // topics to create on an embedded broker
@@ -48,7 +50,8 @@ Result<GatewayOptions> read_gateway(const adapters::Json& json) {
   GatewayLimits& l = gateway.limits;
   const std::map<std::string, std::string*> texts = {
       {"listen_address", &gateway.listen_address}, {"certificate_file", &gateway.certificate_file},
-      {"key_file", &gateway.key_file}, {"client_ca_file", &gateway.client_ca_file}};
+      {"key_file", &gateway.key_file}, {"client_ca_file", &gateway.client_ca_file},
+      {"crl_file", &gateway.crl_file}};
   const std::map<std::string, std::function<void(int64_t)>> numbers = {
       {"port", [&](int64_t n) { gateway.port = static_cast<uint16_t>(n); }},
       {"threads", [&](int64_t n) { gateway.threads = static_cast<int>(n); }},
@@ -158,25 +161,20 @@ Result<NodeConfig> read_config(const std::string& path) {
       NightlyOptions nightly;
       const adapters::Json* at = value.find("at");
       const adapters::Json* peers = value.find("peers");
-      if (!value.is_object() || at == nullptr || !parse_time_of_day(at->text) || peers == nullptr ||
-          !peers->is_object()) {
+      if (!value.is_object() || at == nullptr || !at->is_string() || !parse_time_of_day(at->text) ||
+          peers == nullptr || !peers->is_object()) {
         bad = Status::error("reconciliation needs \"at\": \"HH:MM\" and a \"peers\" object");
+      } else if (value.members.size() != 2) {
+        bad = Status::error("reconciliation takes \"at\" and \"peers\" only");
       } else {
         nightly.at = at->text;
-        for (const auto& [region, address] : peers->members) {
-          const size_t colon = address.text.rfind(':');
-          const std::string port = colon == std::string::npos ? "" : address.text.substr(colon + 1);
-          if (!address.is_string() || port.empty() || port.size() > 5 ||
-              port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
-            bad = Status::error("reconciliation.peers." + region + " must be \"host:port\"");
-            break;
-          }
-          ReconPeerOptions peer;
-          peer.host = address.text.substr(0, colon);
-          peer.port = static_cast<uint16_t>(std::stoi(port));
-          nightly.peers[region] = peer;
+        Result<PeerPins> pins = read_peer_pins(*peers);
+        if (pins.is_ok()) {
+          nightly.peers = std::move(*pins);
+          config.nightly = nightly;
+        } else {
+          bad = pins.status();
         }
-        config.nightly = nightly;
       }
     } else {
       bad = Status::error("unknown key " + key);
@@ -192,10 +190,11 @@ Result<NodeConfig> read_config(const std::string& path) {
     if (!config.gateway) return Status::error(path + ": reconciliation needs a gateway (its TLS files)");
     config.nightly->region = config.node.region;
     config.nightly->seal_key_file = config.node.ledger_dir + "/seal-key.pem";
-    for (auto& [region, peer] : config.nightly->peers) {
-      peer.ca_file = config.gateway->client_ca_file;
-      peer.certificate_file = config.gateway->certificate_file;
-      peer.key_file = config.gateway->key_file;
+    config.nightly->ca_file = config.gateway->client_ca_file;
+    config.nightly->certificate_file = config.gateway->certificate_file;
+    config.nightly->key_file = config.gateway->key_file;
+    if (config.nightly->peers.contains(config.node.region)) {
+      return Status::error(path + ": reconciliation.peers names this node's own region");
     }
   }
   return config;
@@ -294,6 +293,7 @@ int node_main(int argc, char** argv) {
     services.reference = &reference.scenario->reference;
     services.timeline = &timeline;
     services.seal_key_file = config->node.ledger_dir + "/seal-key.pem";
+    if (config->nightly) services.peers = config->nightly->peers;
     Result<std::unique_ptr<Gateway>> started = Gateway::start(*config->gateway, services);
     if (!started.is_ok()) {
       std::cerr << "medclear node: gateway: " << started.status().message() << "\n";

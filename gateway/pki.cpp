@@ -6,8 +6,11 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,7 +23,11 @@ struct Free {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
   void operator()(X509* p) const { X509_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+  void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); }
 };
+using CrlPtr = std::unique_ptr<X509_CRL, Free>;
+using TimePtr = std::unique_ptr<ASN1_TIME, Free>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, Free>;
 using CertPtr = std::unique_ptr<X509, Free>;
 using BioPtr = std::unique_ptr<BIO, Free>;
@@ -110,12 +117,25 @@ Result<std::string> read_text(const std::filesystem::path& path) {
   return text.str();
 }
 
+// Writes through a new file renamed over `path`; a secret's file is created with mode 0600
+// (O_CREAT|O_EXCL), so the key is never readable by others, not even before a chmod.
 Status write_text(const std::filesystem::path& path, const std::string& text, bool secret) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) return Status::error("cannot write " + path.string());
-  if (secret) ::chmod(path.c_str(), 0600);
+  const std::string temporary = path.string() + ".tmp";
+  ::unlink(temporary.c_str());
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        secret ? 0600 : 0644);
+  if (fd < 0) return Status::error("cannot write " + path.string());
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  const bool closed = ::close(fd) == 0;
+  if (done != text.size() || !closed || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return Status::error("cannot write " + path.string());
+  }
   return Status::ok();
 }
 
@@ -167,6 +187,107 @@ Result<IssuedCertificate> CertificateAuthority::issue(const CertificateRequest& 
   return IssuedCertificate{certificate_pem(certificate->get()), key_pem(key.get())};
 }
 
+Result<std::string> CertificateAuthority::revocation_list(const std::string& previous_pem,
+                                                          const std::string& revoke_pem,
+                                                          long valid_s) const {
+  CrlPtr crl(X509_CRL_new());
+  TimePtr now(X509_gmtime_adj(nullptr, 0));
+  TimePtr next(X509_gmtime_adj(nullptr, valid_s));
+  if (!crl || !now || !next || X509_CRL_set_version(crl.get(), 1) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(keys_->certificate.get())) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), now.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1) {
+    return Status::error("cannot make a revocation list");
+  }
+  auto add = [&](const ASN1_INTEGER* serial, const ASN1_TIME* when) -> bool {
+    X509_REVOKED* revoked = X509_REVOKED_new();
+    if (revoked == nullptr || X509_REVOKED_set_serialNumber(revoked, const_cast<ASN1_INTEGER*>(serial)) != 1 ||
+        X509_REVOKED_set_revocationDate(revoked, const_cast<ASN1_TIME*>(when)) != 1 ||
+        X509_CRL_add0_revoked(crl.get(), revoked) != 1) {
+      X509_REVOKED_free(revoked);
+      return false;
+    }
+    return true;
+  };
+  EVP_PKEY* ca_key = X509_get0_pubkey(keys_->certificate.get());
+  std::vector<std::string> serials;  // hex, not to list one twice
+  if (!previous_pem.empty()) {
+    BioPtr bio(BIO_new_mem_buf(previous_pem.data(), static_cast<int>(previous_pem.size())));
+    CrlPtr previous(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+    if (!previous || X509_CRL_verify(previous.get(), ca_key) != 1) {
+      return Status::error("the revocation list is not this CA's");
+    }
+    STACK_OF(X509_REVOKED)* listed = X509_CRL_get_REVOKED(previous.get());
+    for (int i = 0; i < sk_X509_REVOKED_num(listed); ++i) {
+      const X509_REVOKED* entry = sk_X509_REVOKED_value(listed, i);
+      if (!add(X509_REVOKED_get0_serialNumber(entry), X509_REVOKED_get0_revocationDate(entry))) {
+        return Status::error("cannot copy the revocation list");
+      }
+      BIGNUM* number = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(entry), nullptr);
+      char* hex = BN_bn2hex(number);
+      serials.emplace_back(hex);
+      OPENSSL_free(hex);
+      BN_free(number);
+    }
+  }
+  if (!revoke_pem.empty()) {
+    BioPtr bio(BIO_new_mem_buf(revoke_pem.data(), static_cast<int>(revoke_pem.size())));
+    CertPtr certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!certificate || X509_verify(certificate.get(), ca_key) != 1) {
+      return Status::error("the certificate to revoke was not issued by this CA");
+    }
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(certificate.get());
+    BIGNUM* number = ASN1_INTEGER_to_BN(serial, nullptr);
+    char* hex = BN_bn2hex(number);
+    const bool listed = std::find(serials.begin(), serials.end(), std::string(hex)) != serials.end();
+    OPENSSL_free(hex);
+    BN_free(number);
+    if (!listed && !add(serial, now.get())) return Status::error("cannot revoke the certificate");
+  }
+  X509_CRL_sort(crl.get());
+  if (X509_CRL_sign(crl.get(), keys_->key.get(), EVP_sha256()) == 0) {
+    return Status::error("cannot sign the revocation list");
+  }
+  BioPtr out(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_CRL(out.get(), crl.get());
+  return bio_text(out.get());
+}
+
+namespace {
+
+// dir/crl.pem signed again by `ca`, with what it revoked and `revoke_pem` (may be empty).
+Status write_crl(const std::filesystem::path& root, const CertificateAuthority& ca,
+                 const std::string& revoke_pem) {
+  std::string previous;
+  if (std::filesystem::exists(root / "crl.pem")) {
+    Result<std::string> text = read_text(root / "crl.pem");
+    if (!text.is_ok()) return text.status();
+    previous = *text;
+  }
+  Result<std::string> crl = ca.revocation_list(previous, revoke_pem);
+  if (!crl.is_ok()) return crl.status();
+  return write_text(root / "crl.pem", *crl, false);
+}
+
+Result<CertificateAuthority> load_dev_ca(const std::filesystem::path& root) {
+  Result<std::string> cert = read_text(root / "ca.pem");
+  Result<std::string> key = read_text(root / "ca.key");
+  if (!cert.is_ok() || !key.is_ok()) return Status::error("cannot read the CA in " + root.string());
+  return CertificateAuthority::load(*cert, *key);
+}
+
+}  // namespace
+
+Status revoke_certificate(const std::string& dir, const std::string& certificate_file) {
+  const std::filesystem::path root(dir);
+  Result<CertificateAuthority> ca = load_dev_ca(root);
+  if (!ca.is_ok()) return ca.status();
+  Result<std::string> certificate = read_text(certificate_file);
+  if (!certificate.is_ok()) return certificate.status();
+  if (certificate->empty()) return Status::error(certificate_file + " holds no certificate");
+  return write_crl(root, *ca, *certificate);
+}
+
 Status write_dev_pki(const std::string& dir, const std::vector<std::string>& regions,
                      const std::vector<DevHospital>& hospitals) {
   namespace fs = std::filesystem;
@@ -176,16 +297,14 @@ Status write_dev_pki(const std::string& dir, const std::vector<std::string>& reg
   const fs::path root(dir);
   std::optional<CertificateAuthority> ca;
   if (fs::exists(root / "ca.pem") && fs::exists(root / "ca.key")) {
-    Result<std::string> cert = read_text(root / "ca.pem");
-    Result<std::string> key = read_text(root / "ca.key");
-    if (!cert.is_ok() || !key.is_ok()) return Status::error("cannot read the CA in " + dir);
-    Result<CertificateAuthority> loaded = CertificateAuthority::load(*cert, *key);
+    Result<CertificateAuthority> loaded = load_dev_ca(root);
     if (!loaded.is_ok()) return loaded.status();
     ca.emplace(std::move(*loaded));
   } else {
     Result<CertificateAuthority> created = CertificateAuthority::create("medclear development CA");
     if (!created.is_ok()) return created.status();
     ca.emplace(std::move(*created));
+    fs::remove(root / "crl.pem", error);  // another CA's
     if (Status s = write_text(root / "ca.key", ca->own().key_pem, true); !s.is_ok()) return s;
     if (Status s = write_text(root / "ca.pem", ca->own().certificate_pem, false); !s.is_ok()) return s;
   }
@@ -210,7 +329,8 @@ Status write_dev_pki(const std::string& dir, const std::vector<std::string>& reg
     if (Status s = issue("hospital-" + hospital.code, request); !s.is_ok()) return s;
     table += hospital.code + '\t' + hospital.region + '\t' + std::to_string(hospital.level) + '\n';
   }
-  return write_text(root / "hospitals.tsv", table, false);
+  if (Status s = write_text(root / "hospitals.tsv", table, false); !s.is_ok()) return s;
+  return write_crl(root, *ca, "");
 }
 
 }  // namespace medclear::gateway

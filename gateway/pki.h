@@ -40,6 +40,11 @@ class CertificateAuthority {
   CertificateAuthority& operator=(CertificateAuthority&&) noexcept;
 
   Result<IssuedCertificate> issue(const CertificateRequest& request) const;
+  // A certificate revocation list signed by this CA, valid `valid_s` from now: the certificates
+  // `previous_pem` (a CRL of this CA, or empty) revoked, and `revoke_pem`'s (a certificate this
+  // CA issued, or empty) — PEM.
+  Result<std::string> revocation_list(const std::string& previous_pem, const std::string& revoke_pem,
+                                      long valid_s = 365L * 86400) const;
   const IssuedCertificate& own() const { return own_; }
 
  private:
@@ -56,9 +61,16 @@ struct DevHospital {
 };
 
 // Writes (or completes) the development PKI in `dir`: ca.pem and ca.key, regulator.pem/.key,
-// bureau-CODE and node-CODE per region, hospital-CODE per hospital, hospitals.tsv. Existing
-// files issued by the same CA are kept, so a second run is cheap and stable.
+// bureau-CODE and node-CODE per region, hospital-CODE per hospital, hospitals.tsv, and crl.pem
+// (the CA's revocation list, signed again on every run with the certificates revoked so far; a
+// gateway given it as crl_file refuses them). Existing files issued by the same CA are kept, so
+// a second run is cheap and stable. Key files are created with mode 0600 (never wider, not even
+// for a moment).
 Status write_dev_pki(const std::string& dir, const std::vector<std::string>& regions,
                      const std::vector<DevHospital>& hospitals);
+
+// Revokes a certificate of the development CA in `dir`: adds its serial to dir/crl.pem (signed
+// again). Gateways read crl.pem when they start.
+Status revoke_certificate(const std::string& dir, const std::string& certificate_file);
 
 }  // namespace medclear::gateway

@@ -37,10 +37,18 @@ std::optional<uint64_t> count_of(const adapters::Json* json) {
 }  // namespace
 
 HttpsReconPeer::HttpsReconPeer(const ReconPeerOptions& options, cl::Date day, std::string insured,
-                               std::string treating)
-    : client_(std::make_unique<HttpsClient>(HttpsClientOptions{options.host, options.port, options.ca_file,
-                                                              options.certificate_file,
-                                                              options.key_file, options.timeout_ms})) {
+                               std::string treating) {
+  HttpsClientOptions client;
+  client.host = options.host;
+  client.port = options.port;
+  client.ca_file = options.ca_file;
+  client.certificate_file = options.certificate_file;
+  client.key_file = options.key_file;
+  client.timeout_ms = options.timeout_ms;
+  client.peer_ou = "node";
+  client.peer_cn = options.peer_cn.empty() ? treating : options.peer_cn;
+  client.check_host = true;
+  client_ = std::make_unique<HttpsClient>(std::move(client));
   adapters::JsonWriter w;
   w.begin_object().key("day").string(day.to_string()).key("insured").string(insured);
   w.key("treating").string(treating).end_object();

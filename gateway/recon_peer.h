@@ -1,5 +1,5 @@
 // The insured region's node asks the treating region's node over HTTPS (POST /v1/recon, role
-// `node`, mutual TLS) during the reconciliation protocol of clearing/reconcile.h: one request
+// `node`, mutual TLS, the peer's certificate pinned to OU=node and CN=<treating region>) during the reconciliation protocol of clearing/reconcile.h: one request
 // per round on one kept-alive connection, JSON bodies, digests in hex, amounts in yuan strings.
 #pragma once
 
@@ -21,6 +21,9 @@ struct ReconPeerOptions {
   std::string certificate_file;  // this node's (OU node, CN its region)
   std::string key_file;
   int timeout_ms = 30'000;
+  // The peer's node certificate must say OU=node and CN=this (empty: the treating region), and
+  // name `host` in its subjectAltName; anything else is refused before a request is sent.
+  std::string peer_cn;
 };
 
 class HttpsReconPeer final : public clearing::ReconPeer {

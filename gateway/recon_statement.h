@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "clearing/reconcile.h"
+#include "clearing/settlement.h"
 #include "clearing/time.h"
 #include "ledger/directory.h"
 
@@ -63,5 +64,24 @@ std::vector<std::string> recorded_statements(const ledger::Ledger& ledger, std::
 // Checks a signed statement's two signatures against the given public keys (raw, by region).
 Status verify_statement(std::string_view signed_json,
                         const std::map<std::string, std::string>& public_keys);
+
+// What a treating node countersigns over the network (POST /v1/recon, op countersign) is bounded;
+// anything beyond is answered 400 before any of it is used, so no length or amount can reach an
+// MC_CHECK of the codec or of Money (a 64 KiB setl_id, an amount near the decimal(16,2) limit).
+struct CountersignBounds {
+  static constexpr size_t differences_max = 100'000;
+  static constexpr size_t record_hex_chars_max = 64 * 1024;  // one record, codec bytes in hex
+  static constexpr size_t record_text_bytes_max = 256;       // each text field of a record
+  static constexpr size_t record_details_max = 32;           // fund details of a record
+  static constexpr int64_t record_amount_fen_max = 10'000'000'000'000;  // |amount|: 10^11 yuan
+};
+
+// The 24-digit setl_id of clearing::make_setl_id: division, yyyyMMdd, 10-digit sequence.
+bool is_setl_id(std::string_view text);
+
+// Why a decoded record of the insured side may not be booked as an adjustment (empty: it may): a
+// settlement whose texts, details and amounts are in CountersignBounds (so no sum over it can
+// leave Money's range) and whose identities hold.
+std::string record_out_of_bounds(const clearing::SettlementRecord& record);
 
 }  // namespace medclear::gateway

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "adapters/json.h"
 #include "ledger/entry.h"
 
 namespace medclear::gateway {
@@ -64,6 +65,8 @@ Status RegionSet::start_gateway(const std::string& region, uint16_t port) {
   services.node_of = [this](const std::string& other) { return node(other); };
   services.regions = options_.regions;
   services.seal_key_file = node_options(region).ledger_dir + "/seal-key.pem";
+  services.peers = peer_pins(region);
+  if (std::filesystem::exists(pki / "crl.pem")) gateway.crl_file = (pki / "crl.pem").string();
   Result<std::unique_ptr<Gateway>> started = Gateway::start(gateway, services);
   if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
   gateways_[region] = std::move(*started);
@@ -106,6 +109,11 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
   }
   if (options.pki_dir.empty()) return set;
   for (const std::string& region : options.regions) {
+    Result<std::string> key = seal_public_key_of(set->node_options(region).ledger_dir);
+    if (!key.is_ok()) return Status::error(region + ": seal key: " + key.status().message());
+    set->seal_keys_[region] = *key;
+  }
+  for (const std::string& region : options.regions) {
     if (Status started = set->start_gateway(region, 0); !started.is_ok()) return started;
   }
   return set;
@@ -121,6 +129,45 @@ void RegionSet::stop() {
 RegionNode* RegionSet::node(const std::string& region) const {
   auto it = nodes_.find(region);
   return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+PeerPins RegionSet::peer_pins(const std::string& region) const {
+  PeerPins pins;
+  for (const auto& [other, key] : seal_keys_) {
+    if (other == region) continue;
+    Gateway* served = gateway(other);
+    pins[other] = PeerPin{other, "127.0.0.1", served ? served->port() : uint16_t{0}, other, key};
+  }
+  return pins;
+}
+
+std::string RegionSet::node_config_json(const std::string& region,
+                                        const std::string& reference_path) const {
+  const std::filesystem::path pki(options_.pki_dir);
+  adapters::JsonWriter w;
+  w.begin_object().key("format").string("medclear.node.v1").key("region").string(region);
+  w.key("ledger_dir").string(node_options(region).ledger_dir);
+  if (!reference_path.empty()) w.key("reference").string(reference_path);
+  if (!options_.pki_dir.empty()) {
+    Gateway* served = gateway(region);
+    w.key("gateway").begin_object();
+    w.key("listen_address").string("127.0.0.1");
+    w.key("port").integer(served ? served->port() : 0);
+    w.key("certificate_file").string((pki / ("node-" + region + ".pem")).string());
+    w.key("key_file").string((pki / ("node-" + region + ".key")).string());
+    w.key("client_ca_file").string((pki / "ca.pem").string());
+    if (std::filesystem::exists(pki / "crl.pem")) w.key("crl_file").string((pki / "crl.pem").string());
+    w.end_object();
+    const PeerPins pins = peer_pins(region);
+    if (!pins.empty()) {
+      w.key("reconciliation").begin_object().key("at").string("02:00");
+      adapters::JsonParse peers = adapters::parse_json(peer_pins_json(pins));
+      w.key("peers").value(*peers.value);
+      w.end_object();
+    }
+  }
+  w.end_object();
+  return w.take();
 }
 
 Gateway* RegionSet::gateway(const std::string& region) const {

@@ -23,7 +23,9 @@ struct RegionSetOptions {
   int partitions = 8;                // per topic, when topics are created here
   NodeOptions node;                  // defaults for every node (region and ledger_dir are set)
   // Gateways: with a PKI directory (contracts/demo.md layout) each region serves HTTPS with
-  // node-<region>.pem/.key and trusts ca.pem for clients.
+  // node-<region>.pem/.key, trusts ca.pem for clients and checks them against crl.pem when the
+  // directory has one. Every gateway pins every other region's seal key (its ledger's
+  // seal-key.pem, created when missing) for countersigning reconciliation statements.
   std::string pki_dir;  // empty: no gateways
   GatewayOptions gateway;  // defaults for every gateway (region, files and port are set)
 };
@@ -37,6 +39,14 @@ class RegionSet {
   RegionNode* node(const std::string& region) const;
   Gateway* gateway(const std::string& region) const;  // nullptr without gateways
   const std::vector<std::string>& regions() const { return options_.regions; }
+  // The other regions as `region`'s node pins them (gateway/peers.h): their gateways' addresses
+  // (127.0.0.1 and their ports, 0 without gateways), node CNs and seal public keys.
+  PeerPins peer_pins(const std::string& region) const;
+  // A `medclear node` configuration (ops/node.example.json) that serves `region` as this set
+  // does: its ledger, its gateway's TLS files (crl_file included) and port, and every other region
+  // as a pinned peer. `reference_path` may be empty (then the key is left out: a nation made in
+  // memory has no file).
+  std::string node_config_json(const std::string& region, const std::string& reference_path) const;
   const std::string& bootstrap_servers() const { return options_.kafka.bootstrap_servers; }
   adapters::EmbeddedBroker* broker() const { return broker_.get(); }
   // Stops the gateways first (no new work), then the nodes. Idempotent.
@@ -56,6 +66,7 @@ class RegionSet {
   std::map<std::string, std::unique_ptr<RegionNode>> nodes_;
   std::map<std::string, std::unique_ptr<Timeline>> timelines_;
   std::map<std::string, std::unique_ptr<Gateway>> gateways_;
+  std::map<std::string, std::string> seal_keys_;  // region → Ed25519 raw public key
 };
 
 // The regions a scenario's reference data names: its policies' insured divisions, its persons'

@@ -26,6 +26,7 @@
 #include "gateway/audit_report.h"
 #include "gateway/ledger_json.h"
 #include "gateway/recon_statement.h"
+#include "gateway/tls_policy.h"
 #include "ledger/crypto.h"
 #include "ledger/entry.h"
 #include "clearing/record_codec.h"
@@ -63,18 +64,6 @@ struct Client {
   std::string key() const { return role + '/' + organisation; }
 };
 
-std::string name_entry(X509_NAME* name, int nid) {
-  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (index < 0) return {};
-  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-  unsigned char* utf8 = nullptr;
-  const int length = ASN1_STRING_to_UTF8(&utf8, data);
-  if (length < 0) return {};
-  std::string text(reinterpret_cast<char*>(utf8), static_cast<size_t>(length));
-  OPENSSL_free(utf8);
-  return text;
-}
-
 Client identify(SSL* ssl) {
   Client client;
   X509* peer = SSL_get1_peer_certificate(ssl);
@@ -83,10 +72,16 @@ Client identify(SSL* ssl) {
   const long result = SSL_get_verify_result(ssl);
   client.verified = result == X509_V_OK;
   if (!client.verified) client.why = X509_verify_cert_error_string(result);
-  X509_NAME* subject = X509_get_subject_name(peer);
-  client.role = name_entry(subject, NID_organizationalUnitName);
-  client.organisation = name_entry(subject, NID_commonName);
+  // Exactly one OU and one CN: a subject with two of either is nobody, not its first.
+  const SubjectIdentity identity = subject_identity(peer);
   X509_free(peer);
+  if (!identity.unique) {
+    if (client.verified) client.why = "the subject must hold exactly one OU and one CN";
+    client.verified = false;
+    return client;
+  }
+  client.role = identity.role;
+  client.organisation = identity.organisation;
   return client;
 }
 
@@ -270,13 +265,18 @@ struct Gateway::Impl {
     boost::system::error_code ec;
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+    // TLS 1.2 with ECDHE + AEAD only (no CBC), TLS 1.3 default suites, no compression or
+    // renegotiation, the server's cipher order (gateway/tls_policy.h).
+    if (Status policy = apply_tls_policy(tls.native_handle(), true); !policy.is_ok()) return policy;
     tls.use_certificate_chain_file(options.certificate_file, ec);
     if (ec) return Status::error("server certificate " + options.certificate_file + ": " + ec.message());
     tls.use_private_key_file(options.key_file, ssl::context::pem, ec);
     if (ec) return Status::error("server key " + options.key_file + ": " + ec.message());
     tls.load_verify_file(options.client_ca_file, ec);
     if (ec) return Status::error("client CA " + options.client_ca_file + ": " + ec.message());
+    if (!options.crl_file.empty()) {
+      if (Status crl = load_crl(tls.native_handle(), options.crl_file); !crl.is_ok()) return crl;
+    }
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
     if (names != nullptr) SSL_CTX_set_client_CA_list(tls.native_handle(), names);
     // Ask for a certificate but finish the handshake without one or with an untrusted one, so the
@@ -883,22 +883,55 @@ struct Gateway::Impl {
         field(statement, "treating") != treating || field(statement, "day") != day.to_string()) {
       co_return error_reply(http::status::bad_request, "the statement is about another pair or day");
     }
-    Result<lg::SigningKey> their_key = Result<lg::SigningKey>(Status::error("no key"));
-    if (Result<std::string> raw = lg::bytes_from_hex(field(their, "public_key")); raw.is_ok()) {
-      their_key = lg::SigningKey::from_public_raw(*raw);
+    // The insured region's signature verifies with its pinned seal key only (gateway/peers.h);
+    // the key the request names is kept in the record but must be that key.
+    const auto pin = services.peers.find(insured);
+    if (pin == services.peers.end()) {
+      co_return error_reply(http::status::forbidden,
+                            "no seal key of " + insured + " is pinned here: nothing is countersigned");
     }
+    if (!their->is_object() || field(their, "region") != insured) {
+      co_return error_reply(http::status::bad_request, "the signature must be the insured region's");
+    }
+    Result<std::string> named_key = lg::bytes_from_hex(field(their, "public_key"));
+    if (!named_key.is_ok() || *named_key != pin->second.seal_public_key) {
+      co_return error_reply(http::status::forbidden,
+                            "the statement is not signed with the pinned seal key of " + insured);
+    }
+    Result<lg::SigningKey> their_key = lg::SigningKey::from_public_raw(pin->second.seal_public_key);
     Result<std::string> their_signature = lg::bytes_from_hex(field(their, "signature"));
-    if (field(their, "region") != insured || !their_key.is_ok() || !their_signature.is_ok() ||
-        !their_key->verify(body, *their_signature)) {
+    if (!their_key.is_ok() || !their_signature.is_ok() || !their_key->verify(body, *their_signature)) {
       co_return error_reply(http::status::bad_request, "the insured region's signature does not verify");
     }
-    // What the statement says of this side must be what this side holds.
+    // What the statement says of this side must be what this side holds. Bounded: a number of
+    // differences, each a known kind of one 24-digit setl_id, once.
     std::map<std::string, std::string> differing;  // setl_id → kind
     std::map<std::string, std::string> said_amount;
+    std::map<std::string, cl::Money> insured_amount;
     if (const adapters::Json* differences = statement->find("differences")) {
+      if (!differences->is_array() || differences->items.size() > CountersignBounds::differences_max) {
+        co_return error_reply(http::status::bad_request,
+                              "differences must be an array of at most " +
+                                  std::to_string(CountersignBounds::differences_max));
+      }
       for (const adapters::Json& d : differences->items) {
-        differing[field(&d, "setl_id")] = field(&d, "kind");
-        said_amount[field(&d, "setl_id")] = field(&d, "treating_amount");
+        const std::string setl_id = d.is_object() ? field(&d, "setl_id") : std::string();
+        const std::string kind = d.is_object() ? field(&d, "kind") : std::string();
+        const std::optional<cl::Money> amount =
+            d.is_object() ? cl::parse_signed_money(field(&d, "insured_amount")) : std::nullopt;
+        if (!is_setl_id(setl_id)) {
+          co_return error_reply(http::status::bad_request, "a difference's setl_id must be 24 digits");
+        }
+        if (kind != "missing_on_insured" && kind != "missing_on_treating" && kind != "amount_differs" &&
+            kind != "cancel_on_one_side") {
+          co_return error_reply(http::status::bad_request, "difference " + setl_id + ": unknown kind");
+        }
+        if (!amount || !differing.emplace(setl_id, kind).second) {
+          co_return error_reply(http::status::bad_request,
+                                "difference " + setl_id + ": twice, or without its insured_amount");
+        }
+        said_amount[setl_id] = field(&d, "treating_amount");
+        insured_amount[setl_id] = *amount;
       }
     }
     size_t own_claims = 0;
@@ -921,8 +954,17 @@ struct Gateway::Impl {
         co_return error_reply(http::status::conflict, "difference " + setl_id + " is not what this side holds");
       }
     }
+    // The insured side's bookings of the differing claims: at most one each, in bounds, and what
+    // the signed statement says the insured side holds (they are not signed themselves).
+    if (records->items.size() > differing.size()) {
+      co_return error_reply(http::status::bad_request, "more records than differences");
+    }
     std::map<std::string, cl::SettlementRecord> bookings;
     for (const adapters::Json& hex : records->items) {
+      if (!hex.is_string() || hex.text.size() > CountersignBounds::record_hex_chars_max) {
+        co_return error_reply(http::status::bad_request, "a record must be hex of at most " +
+                                  std::to_string(CountersignBounds::record_hex_chars_max) + " characters");
+      }
       Result<std::string> bytes = lg::bytes_from_hex(hex.text);
       cl::SettlementRecord record;
       const std::string raw = bytes.is_ok() ? *bytes : std::string();
@@ -932,7 +974,17 @@ struct Gateway::Impl {
           lg::region_of(record.mdtrtarea_admvs) != treating) {
         co_return error_reply(http::status::bad_request, "records must be the insured side's bookings of the differences");
       }
-      bookings.emplace(record.setl_id, std::move(record));
+      if (const std::string why = record_out_of_bounds(record); !why.empty()) {
+        co_return error_reply(http::status::bad_request, "record " + record.setl_id + ": " + why);
+      }
+      if (differing.at(record.setl_id) == "missing_on_insured" ||
+          record.amounts.fund_pay_sumamt + record.amounts.acct_pay != insured_amount.at(record.setl_id)) {
+        co_return error_reply(http::status::bad_request,
+                              "record " + record.setl_id + " is not the booking the statement states");
+      }
+      if (!bookings.emplace(record.setl_id, std::move(record)).second) {
+        co_return error_reply(http::status::bad_request, "two records of one claim");
+      }
     }
     Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(services.seal_key_file);
     if (!key.is_ok()) co_return error_reply(http::status::service_unavailable, "no seal key to countersign with");

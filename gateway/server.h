@@ -16,6 +16,7 @@
 #include "clearing/reference.h"
 #include "clearing/status.h"
 #include "gateway/node.h"
+#include "gateway/peers.h"
 #include "gateway/timeline.h"
 
 namespace medclear::gateway {
@@ -45,6 +46,9 @@ struct GatewayOptions {
   std::string certificate_file;  // server certificate chain (PEM)
   std::string key_file;          // its private key (PEM)
   std::string client_ca_file;    // the CA that client certificates must chain to
+  // Certificate revocation list(s), PEM, signed by that CA: every client certificate is checked
+  // against it at the handshake (a revoked one gets 401). Empty: no revocation check.
+  std::string crl_file;
   int threads = 0;               // 0: one per core
   GatewayLimits limits;
 };
@@ -57,6 +61,9 @@ struct GatewayServices {
   std::function<RegionNode*(const std::string& region)> node_of;  // may return nullptr
   std::vector<std::string> regions;  // every region served in this process (audit reports)
   std::string seal_key_file;  // the region's Ed25519 key: countersigns reconciliation statements
+  // The other regions' nodes, pinned (gateway/peers.h): a statement is countersigned only when the
+  // insured region's signature verifies with its pinned seal key; a region without a pin is 403.
+  PeerPins peers;
 };
 
 class Gateway {

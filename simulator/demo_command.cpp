@@ -170,8 +170,25 @@ int serve(const DemoArguments& args) {
     std::cout << "region=" << region << " url=https://127.0.0.1:" << (*set)->gateway(region)->port()
               << "\n";
   }
+  // Each region's node configuration as `medclear node` reads it: its gateway (CRL included) and
+  // every other region pinned as a peer (address, node certificate CN, seal public key).
+  const fs::path nodes = out / "nodes";
+  std::error_code made;
+  fs::create_directories(nodes, made);
+  const std::string reference_path =
+      vm.count("scenario") ? fs::absolute(vm["scenario"].as<std::string>()).string() : std::string();
+  for (const std::string& region : (*set)->regions()) {
+    std::ofstream config(nodes / ("node-" + region + ".json"), std::ios::trunc);
+    config << (*set)->node_config_json(region, reference_path) << "\n";
+    if (!config) {
+      std::cerr << "medclear demo: cannot write " << (nodes / ("node-" + region + ".json")).string() << "\n";
+      (*set)->stop();
+      return 1;
+    }
+  }
   if (!sample.empty()) std::cout << sample << "\n";
-  std::cout << "pki=" << pki_dir << "\nledgers=" << options.ledgers_dir << "\nready" << std::endl;
+  std::cout << "pki=" << pki_dir << "\nledgers=" << options.ledgers_dir << "\nnodes=" << nodes.string()
+            << "\nready" << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
   (*set)->stop();

@@ -85,7 +85,7 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
   const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
   cl::ReconSide mine(items_of(**set, insured, day, {insured, treating}), hash);
   ReconPeerOptions peer_options{"127.0.0.1", (*set)->gateway(treating)->port(), pki + "/ca.pem",
-                                pki + "/node-" + insured + ".pem", pki + "/node-" + insured + ".key"};
+                                pki + "/node-" + insured + ".pem", pki + "/node-" + insured + ".key", 30'000, treating};
   HttpsReconPeer peer(peer_options, day, insured, treating);
   const std::optional<cl::ReconResult> remote = cl::reconcile(mine, peer);
   ASSERT_TRUE(remote.has_value()) << peer.error();
@@ -130,9 +130,14 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
   // The nightly run inside the insured node: the statement signed with its seal key, checked
   // and countersigned by the treating node, which appends the adjustments; both ledgers keep it
   // and serve it by GET /v1/reconciliations.
-  NightlyReconciler nightly({insured, "02:00", {{treating, peer_options}},
-                             root + "/ledgers/" + insured + "/seal-key.pem"},
-                            (*set)->node(insured));
+  NightlyOptions nightly_options;
+  nightly_options.region = insured;
+  nightly_options.peers = {{treating, (*set)->peer_pins(insured).at(treating)}};
+  nightly_options.seal_key_file = root + "/ledgers/" + insured + "/seal-key.pem";
+  nightly_options.ca_file = peer_options.ca_file;
+  nightly_options.certificate_file = peer_options.certificate_file;
+  nightly_options.key_file = peer_options.key_file;
+  NightlyReconciler nightly(nightly_options, (*set)->node(insured));
   const std::vector<NightlyOutcome> outcomes = nightly.run_day(day);
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_TRUE(outcomes[0].ok) << outcomes[0].error;

@@ -15,6 +15,7 @@
 #include "adapters/nhsa.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
+#include "ledger/crypto.h"
 #include "ledger/directory.h"
 #include "ledger/entry.h"
 #include "simulator/nation.h"
@@ -333,6 +334,16 @@ TEST(Simulator, ServesASimulatedNationOverHttps) {
   testing::HttpsClient bureau(ports.at("110000"), pki + "/ca.pem",
                               {pki + "/bureau-110000.pem", pki + "/bureau-110000.key"});
   EXPECT_EQ(bureau.request(boost::beast::http::verb::get, "/v1/balances").status, 200);
+
+  // Each region's node configuration: the other region pinned with its seal key, the CRL named.
+  const boost::json::value config = boost::json::parse(testing::read_file(out + "/nodes/node-310000.json"));
+  const boost::json::value& peer = config.at("reconciliation").at("peers").at("110000");
+  EXPECT_EQ(peer.at("node_cn"), "110000");
+  EXPECT_EQ(peer.at("address").as_string(), "127.0.0.1:" + std::to_string(ports.at("110000")));
+  const Result<ledger::SigningKey> key = ledger::SigningKey::load_private_pem(out + "/ledgers/110000/seal-key.pem");
+  ASSERT_TRUE(key.is_ok());
+  EXPECT_EQ(peer.at("seal_public_key").as_string(), ledger::to_hex(key->public_key_raw()));
+  EXPECT_EQ(config.at("gateway").at("crl_file").as_string(), pki + "/crl.pem");
   EXPECT_EQ(served.stop(), 0);
 }
 
