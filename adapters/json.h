@@ -17,6 +17,15 @@ class Json {
  public:
   enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
 
+  // Declared here and defaulted in json.cpp: a member vector of pair<string, Json> needs Json
+  // complete before its destructor is instantiated, which clang with libstdc++ enforces.
+  Json();
+  Json(const Json&);
+  Json(Json&&) noexcept;
+  Json& operator=(const Json&);
+  Json& operator=(Json&&) noexcept;
+  ~Json();
+
   Kind kind = Kind::kNull;
   bool boolean = false;
   std::string text;  // a string's value, or a number's text exactly as it was sent

@@ -201,6 +201,12 @@ Result<SettlementMessage> decode_settlement(std::string_view bytes) {
     if (std::string problem = cl::decode_record(in, record); !problem.empty()) {
       return malformed(problem);
     }
+    // Every record an engine answers holds the identities; one that does not would be booked
+    // by the treating side and fail `ledger verify` there, so it goes to the dead letters.
+    const bool compensating = record.amounts.medfee_sumamt.is_negative();
+    if (std::string broken = cl::check_identities(record.amounts, compensating); !broken.empty()) {
+      return malformed("settlement amounts: " + broken);
+    }
     message.record = std::move(record);
   }
   if ((message.rejection.reason == cl::Reject::kOk) != message.record.has_value()) {

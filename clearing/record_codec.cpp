@@ -31,6 +31,12 @@ std::array<std::string*, 12> string_fields(SettlementRecord& r) {
           &r.psn_type,        &r.med_type,       &r.mdtrt_id,    &r.fingerprint};
 }
 
+// A record's amount: within ±kRecordAmountMaxFen.
+bool decode_record_money(ByteReader& in, Money& out) {
+  return decode_money(in, out) && out.fen() >= -kRecordAmountMaxFen &&
+         out.fen() <= kRecordAmountMaxFen;
+}
+
 }  // namespace
 
 bool decode_money(ByteReader& in, Money& out) {
@@ -78,7 +84,7 @@ std::string decode_record(ByteReader& in, SettlementRecord& r) {
   }
   r.setl_time.date = Date::from_days(setl_days);
   for (Money* field : amount_fields(r.amounts)) {
-    if (!decode_money(in, *field)) return "bad amount";
+    if (!decode_record_money(in, *field)) return "bad amount";
   }
   int64_t ratio = 0;
   uint8_t details = 0;
@@ -88,15 +94,15 @@ std::string decode_record(ByteReader& in, SettlementRecord& r) {
   for (int i = 0; i < details; ++i) {
     FundPayment d;
     uint8_t fund = 0;
-    if (!in.u8(fund) || fund > 5 || !decode_money(in, d.inscp_scp_amt) ||
-        !decode_money(in, d.crt_payb_lmt_amt) || !decode_money(in, d.fund_payamt)) {
+    if (!in.u8(fund) || fund > 5 || !decode_record_money(in, d.inscp_scp_amt) ||
+        !decode_record_money(in, d.crt_payb_lmt_amt) || !decode_record_money(in, d.fund_payamt)) {
       return "bad fund detail";
     }
     d.fund = static_cast<Fund>(fund);
     r.amounts.details.push_back(d);
   }
   for (Money* field : delta_fields(r.delta)) {
-    if (!decode_money(in, *field)) return "bad accumulator delta";
+    if (!decode_record_money(in, *field)) return "bad accumulator delta";
   }
   return {};
 }

@@ -11,10 +11,17 @@
 
 namespace medclear::clearing {
 
+// The largest amount, in fen, that a decoded record may carry: far above any claim's
+// (kClaimAmountMaxFen), and small enough that every sum a reader forms of one record — an
+// identity's terms, up to 255 fund details, a leg's fund plus account part — stays within Money's
+// range instead of stopping the process (found by fuzz_ledger_entry and fuzz_wire).
+inline constexpr int64_t kRecordAmountMaxFen = Money::kMaxFen / 256;
+
 void encode_record(ByteWriter& out, const SettlementRecord& record);
 // An i64 of fen within Money's range; false on a short or out-of-range value.
 bool decode_money(ByteReader& in, Money& out);
-// Returns an empty string on success, else what is wrong.
+// Returns an empty string on success, else what is wrong (also for an amount beyond
+// ±kRecordAmountMaxFen).
 std::string decode_record(ByteReader& in, SettlementRecord& record);
 
 }  // namespace medclear::clearing

@@ -4,6 +4,8 @@
 #   ops/install-deps.sh          what building and running need
 #   ops/install-deps.sh --tests  also what the tests need: headless Chromium renders the audit
 #                                report page to a screenshot (with a font for its text)
+#   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
+#                                for the libFuzzer targets (ops/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -13,9 +15,14 @@ packages=(
   librocksdb-dev librdkafka-dev libspdlog-dev libfmt-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium fonts-dejavu-core)
-fi
+for mode in "$@"; do
+  case "$mode" in
+    --tests) packages+=(chromium fonts-dejavu-core) ;;
+    # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
+    --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
+    *) echo "usage: ops/install-deps.sh [--tests] [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

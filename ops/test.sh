@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test — the release build's
 # whole suite, then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-# Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one.
+# Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one. Last, every libFuzzer target
+# (tests/fuzz, clang + ASan/UBSan) runs once over its corpus and regressions, then fuzzes for
+# MEDCLEAR_CI_FUZZ_SECONDS each (default 20; 0 skips the fuzzing).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/ops/install-deps.sh" --tests
@@ -13,3 +15,5 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 (cd "$root/build/sanitize" && \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j"$(nproc)")
+
+"$root/ops/fuzz.sh" "${MEDCLEAR_CI_FUZZ_SECONDS:-20}"

@@ -117,5 +117,33 @@ TEST(Wire, DamagedMessagesAreRefusedNotCrashed) {
   EXPECT_EQ(refused, total) << "a truncated message decoded";
 }
 
+// Regression (fuzz_wire, tests/fuzz/regressions/fuzz_wire): a settlement whose fund and account
+// parts were each within Money's range decoded, and the treating side's legs (fund + account)
+// stopped the node on Money's range check; the message now goes to the dead letters.
+TEST(Wire, SettlementAmountsBeyondAnyRecordAreRefusedNotAborted) {
+  Result<adapters::SettlementMessage> decoded = adapters::decode_settlement(corpus().settlements[0]);
+  ASSERT_TRUE(decoded.is_ok() && decoded->record);
+  adapters::SettlementMessage message = *decoded;
+  message.record->amounts.fund_pay_sumamt = clearing::Money::from_fen(9'000'000'000'000'000);
+  message.record->amounts.acct_pay = clearing::Money::from_fen(9'000'000'000'000'000);
+  const Result<adapters::SettlementMessage> refused =
+      adapters::decode_settlement(adapters::encode_settlement(message));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("bad amount"), std::string::npos);
+}
+
+// A settlement that breaks the identities is refused too: the treating side would book it and its
+// `ledger verify` would then fail on that entry.
+TEST(Wire, SettlementBreakingTheIdentitiesIsRefused) {
+  Result<adapters::SettlementMessage> decoded = adapters::decode_settlement(corpus().settlements[0]);
+  ASSERT_TRUE(decoded.is_ok() && decoded->record);
+  adapters::SettlementMessage message = *decoded;
+  message.record->amounts.hifp_pay += clearing::Money::from_fen(1);
+  const Result<adapters::SettlementMessage> refused =
+      adapters::decode_settlement(adapters::encode_settlement(message));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("settlement amounts"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace medclear::testing

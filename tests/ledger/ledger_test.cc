@@ -424,5 +424,22 @@ TEST_F(Tamper, AnEntryRewrittenWithAValidHashBreaksTheChain) {
   }));
 }
 
+// Regression (fuzz_ledger_entry, tests/fuzz/regressions/fuzz_ledger_entry): an entry rewritten
+// with a valid hash, whose amounts were each within Money's range but summed beyond it, decoded,
+// and verify's identity check stopped the process instead of naming the entry.
+TEST(EntryDecoding, AmountsBeyondAnyRecordAreCorruptNotAnAbort) {
+  ledger::Entry entry;
+  entry.seq = 1;
+  entry.side = Side::kInsured;
+  entry.record = scenario_records().front();
+  entry.record.amounts.fulamt_ownpay_amt = Money::from_fen(9'000'000'000'000'000);
+  entry.record.amounts.overlmt_selfpay = Money::from_fen(9'000'000'000'000'000);
+  ledger::Digest hash{};
+  const std::string bytes = ledger::encode_entry(entry, ledger::HashAlgorithm::kSha256, &hash);
+  const Result<ledger::DecodedEntry> decoded = ledger::decode_entry(bytes);
+  ASSERT_FALSE(decoded.is_ok());
+  EXPECT_NE(decoded.status().message().find("bad amount"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace medclear::testing
