@@ -24,10 +24,12 @@ int revoke_command(int argc, char** argv) {
   options.add_options()("dir", po::value<std::string>()->required(), "development PKI directory")(
       "certificate", po::value<std::string>()->required(), "the certificate to revoke (PEM)");
   int code = 0;
-  const auto vm = parse_options(argc, argv, options, kUsage, &code);
+  const auto vm = parse_options(argc, argv, options, kUsage, "medclear pki revoke", &code);
   if (!vm) return code;
-  const std::string dir = (*vm)["dir"].as<std::string>();
-  const std::string certificate = (*vm)["certificate"].as<std::string>();
+  ArgumentChecks check("medclear pki revoke", *vm);
+  const std::string dir = check.existing_directory("dir");
+  const std::string certificate = check.existing_file("certificate");
+  if (!check.ok()) return check.refuse();
   if (Status revoked = revoke_certificate(dir, certificate); !revoked.is_ok()) {
     std::cerr << "medclear pki revoke: " << revoked.message() << "\n";
     return 1;

@@ -201,8 +201,8 @@ std::string record_out_of_bounds(const cl::SettlementRecord& r) {
       a.act_pay_dedc,  a.hifp_pay,          a.cvlserv_pay,     a.hifes_pay,      a.hifmi_pay,
       a.hifob_pay,     a.maf_pay,           a.hosp_part_amt,   a.oth_pay,        a.fund_pay_sumamt,
       a.psn_part_amt,  a.acct_pay,          a.psn_cash_pay,    a.balc,           a.acct_mulaid_pay,
-      r.delta.year.deductible_paid, r.delta.year.pool_paid, r.delta.year.layer_base,
-      r.delta.year.layer_paid, r.delta.year.assistance_paid, r.delta.account_used};
+      r.delta.account_used};
+  for (const cl::Money& moved : r.delta.year.values()) amounts.push_back(moved);
   for (const cl::FundPayment& d : a.details) {
     amounts.insert(amounts.end(), {d.inscp_scp_amt, d.crt_payb_lmt_amt, d.fund_payamt});
   }

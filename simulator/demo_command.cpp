@@ -176,7 +176,7 @@ int serve(const DemoArguments& args) {
   std::error_code made;
   fs::create_directories(nodes, made);
   const std::string reference_path =
-      vm.count("scenario") ? fs::absolute(vm["scenario"].as<std::string>()).string() : std::string();
+      args.scenario ? fs::absolute(*args.scenario).string() : std::string();
   for (const std::string& region : (*set)->regions()) {
     std::ofstream config(nodes / ("node-" + region + ".json"), std::ios::trunc);
     config << (*set)->node_config_json(region, reference_path) << "\n";
