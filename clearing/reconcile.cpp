@@ -68,6 +68,8 @@ int recon_depth(uint64_t items) {
   return depth;
 }
 
+int recon_depth_allowed(uint64_t own_items) { return std::min(6, recon_depth(own_items) + 2); }
+
 ReconSide::ReconSide(std::vector<ReconItem> items, const ReconHash& hash) : hash_(hash) {
   // Sort (prefix, index) pairs — 16 bytes each, compared as integers — then move the items once.
   std::vector<std::pair<uint64_t, size_t>> order(items.size());
@@ -172,6 +174,7 @@ std::optional<ReconResult> reconcile(ReconSide& insured, ReconPeer& treating) {
   const std::optional<ReconPeer::Summary> summary = treating.summary();
   if (!summary) return std::nullopt;
   const int depth = recon_depth(std::max<uint64_t>(insured.size(), summary->size));
+  if (depth > recon_depth_allowed(insured.size())) return std::nullopt;  // a peer's claim past reason
   const ReconSide::Totals mine = insured.totals(depth);
   const std::optional<ReconSide::Totals> theirs = treating.totals(depth);
   if (!theirs) return std::nullopt;

@@ -95,6 +95,11 @@ struct ReconResult {
 
 // The depth both sides use for a day of `items` items: about 16 items per bucket.
 int recon_depth(uint64_t items);
+// The deepest tree a side builds when the other asks, holding `own_items` itself: two levels
+// (256×) beyond its own day's depth. A peer cannot make a side of a small day hash 16^6 leaves
+// (hundreds of MB, seconds) by claiming a huge day; a day whose sides differ more than 256× in
+// size is refused (the statement then fails and says so) rather than served at any cost.
+int recon_depth_allowed(uint64_t own_items);
 
 // The treating side as the insured side asks it during the protocol: a ReconSide in process
 // (LocalReconPeer), the treating region's node over HTTPS (gateway/recon_peer.h). Each call is one

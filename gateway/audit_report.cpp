@@ -82,19 +82,27 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-void read_statements(const lg::Ledger& ledger, cl::Date from, cl::Date to,
-                     std::map<std::string, std::string>& recon, std::map<std::string, std::string>& clearing) {
-  for (auto& [name, text] : ledger.documents("statement/recon/")) {
+Status read_statements(const lg::Ledger& ledger, cl::Date from, cl::Date to,
+                       std::map<std::string, std::string>& recon,
+                       std::map<std::string, std::string>& clearing) {
+  Result<std::vector<std::pair<std::string, std::string>>> recon_docs =
+      ledger.documents("statement/recon/");
+  Result<std::vector<std::pair<std::string, std::string>>> clearing_docs =
+      ledger.documents("statement/clearing/");
+  if (!recon_docs.is_ok()) return recon_docs.status();
+  if (!clearing_docs.is_ok()) return clearing_docs.status();
+  for (auto& [name, text] : *recon_docs) {
     const std::string day = name.substr(std::string("statement/recon/").size(), 10);
     if (day >= from.to_string() && day <= to.to_string()) recon.emplace(name, text);
   }
-  for (auto& [name, text] : ledger.documents("statement/clearing/")) {
+  for (auto& [name, text] : *clearing_docs) {
     const std::string period = name.substr(std::string("statement/clearing/").size());
     const std::optional<cl::Date> last = lg::last_day_of_period(period);
     if (last && *last >= from && period + "-01" <= to.to_string()) {
       clearing.emplace(name + "/" + ledger.region(), text);
     }
   }
+  return Status::ok();
 }
 
 }  // namespace
@@ -149,7 +157,10 @@ Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Da
       }
     }
   }
-  read_statements(ledger, from, to, scan.recon_docs, scan.clearing_docs);
+  if (Status read = read_statements(ledger, from, to, scan.recon_docs, scan.clearing_docs);
+      !read.is_ok()) {
+    return read;
+  }
   // Integrity: the whole ledger, every seal and its signature.
   const lg::VerifyReport verified = lg::verify_ledger(ledger, nullptr);
   scan.integrity = {scan.region, verified.ok, verified.problem, verified.entries,

@@ -151,7 +151,12 @@ int dump_command(int argc, char** argv) {
   if (vm->count("balances")) {
     adapters::JsonWriter w;
     w.begin_object().key("balances").begin_object();
-    for (const auto& [account, amount] : ledger.balances()) {
+    Result<std::map<std::string, cl::Money>> balances = ledger.balances();
+    if (!balances.is_ok()) {
+      std::cerr << "medclear ledger dump: " << balances.status().message() << "\n";
+      return 2;
+    }
+    for (const auto& [account, amount] : *balances) {
       w.key(account).number_text(amount.to_string());
     }
     w.end_object().end_object();

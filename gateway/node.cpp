@@ -181,7 +181,9 @@ struct RegionNode::Impl {
     relay_cursor = ledger.ledger->outbox_cursor();
     relay_next = relay_cursor + 1;
     const int64_t reloaded_at = now_unix_ms();
-    for (auto& [msgid, payload] : ledger.ledger->intakes()) {  // sent before a restart
+    Result<std::vector<std::pair<std::string, std::string>>> intakes = ledger.ledger->intakes();
+    if (!intakes.is_ok()) return intakes.status();
+    for (auto& [msgid, payload] : *intakes) {  // sent before a restart
       const IntakeRecord intake = split_intake(payload);
       const std::optional<OutboxMessage> out = split_outbox(intake.outbox);
       if (!out) return Status::error("corrupt intake of msgid " + msgid);

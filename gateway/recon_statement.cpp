@@ -140,9 +140,12 @@ Result<std::string> sign_statement(const PairStatement& statement, const lg::Sig
   return signed_statement_json(body, {{region, lg::to_hex(key.public_key_raw()), lg::to_hex(*signature)}}, 0);
 }
 
-std::vector<std::string> recorded_statements(const lg::Ledger& ledger, std::string_view day) {
+Result<std::vector<std::string>> recorded_statements(const lg::Ledger& ledger, std::string_view day) {
+  Result<std::vector<std::pair<std::string, std::string>>> documents =
+      ledger.documents(kPrefix + std::string(day));
+  if (!documents.is_ok()) return documents.status();
   std::vector<std::string> out;
-  for (auto& [name, text] : ledger.documents(kPrefix + std::string(day))) out.push_back(std::move(text));
+  for (auto& [name, text] : *documents) out.push_back(std::move(text));
   return out;
 }
 

@@ -59,7 +59,7 @@ Result<std::string> sign_statement(const PairStatement& statement, const ledger:
                                    const std::string& region);
 
 // The signed statements a ledger keeps for `day` (all days when empty), in id order.
-std::vector<std::string> recorded_statements(const ledger::Ledger& ledger, std::string_view day);
+Result<std::vector<std::string>> recorded_statements(const ledger::Ledger& ledger, std::string_view day);
 
 // Checks a signed statement's two signatures against the given public keys (raw, by region).
 Status verify_statement(std::string_view signed_json,

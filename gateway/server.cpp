@@ -654,7 +654,9 @@ struct Gateway::Impl {
     const auto start = [node](auto done) {
           node->read([done = std::move(done), node](const lg::Ledger* ledger) {
             if (ledger == nullptr) return done(std::nullopt);
-            done(balances_json(node->region(), ledger->balances()));
+            Result<std::map<std::string, cl::Money>> accounts = ledger->balances();
+            if (!accounts.is_ok()) return done(std::nullopt);
+            done(balances_json(node->region(), *accounts));
           });
         };
     auto body = co_await await_from_worker<std::optional<std::string>>(
@@ -713,10 +715,12 @@ struct Gateway::Impl {
     const auto start = [node, wanted](auto done) {
           node->read([done = std::move(done), node, wanted](const lg::Ledger* ledger) {
             if (ledger == nullptr) return done(std::nullopt);
+            Result<std::vector<std::string>> statements = recorded_statements(*ledger, wanted);
+            if (!statements.is_ok()) return done(std::nullopt);
             adapters::JsonWriter w;
             w.begin_object().key("day").string(wanted).key("region").string(node->region());
             w.key("statements").begin_array();
-            for (const std::string& statement : recorded_statements(*ledger, wanted)) {
+            for (const std::string& statement : *statements) {
               adapters::JsonParse parsed = adapters::parse_json(statement);
               if (parsed.value) w.value(*parsed.value);  // the same text: the signature still holds
             }
@@ -819,8 +823,13 @@ struct Gateway::Impl {
       w.key("size").integer(static_cast<int64_t>(side.size()));
       w.key("wire_bytes").integer(static_cast<int64_t>(side.wire_bytes()));
     } else if (op == "totals") {
-      const std::optional<uint64_t> depth = integer("depth", 6);
-      if (!depth) co_return error_reply(http::status::bad_request, "depth 0..6 is required");
+      const std::optional<uint64_t> depth =
+          integer("depth", static_cast<uint64_t>(cl::recon_depth_allowed(side.size())));
+      if (!depth) {
+        co_return error_reply(http::status::bad_request,
+                              "depth 0.." + std::to_string(cl::recon_depth_allowed(side.size())) +
+                                  " is required (two levels beyond this side's day)");
+      }
       const cl::ReconSide::Totals totals = side.totals(static_cast<int>(*depth));
       w.key("count").integer(static_cast<int64_t>(totals.count));
       w.key("amount").string(totals.amount.to_string());

@@ -242,7 +242,7 @@ cl::Money Ledger::balance(std::string_view account) const {
   return value ? cl::Money::from_fen(decode_i64(*value).value()) : cl::Money{};
 }
 
-std::map<std::string, cl::Money> Ledger::balances() const {
+Result<std::map<std::string, cl::Money>> Ledger::balances() const {
   std::map<std::string, cl::Money> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string prefix = keys::prefix(keys::kBalance);
@@ -250,6 +250,7 @@ std::map<std::string, cl::Money> Ledger::balances() const {
     out[it->key().ToString().substr(1)] =
         cl::Money::from_fen(decode_i64(it->value().ToStringView()).value());
   }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "balances scan");
   return out;
 }
 
@@ -352,13 +353,14 @@ void Ledger::stage_intake_done(std::string_view msgid) {
   pending_[keys::text(keys::kIntake, msgid)] = std::nullopt;
 }
 
-std::vector<std::pair<std::string, std::string>> Ledger::intakes() const {
+Result<std::vector<std::pair<std::string, std::string>>> Ledger::intakes() const {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string prefix = keys::prefix(keys::kIntake);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
   }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "intake scan");
   return out;
 }
 
@@ -377,13 +379,15 @@ std::optional<std::string> Ledger::document(std::string_view name) const {
   return get(keys::text(keys::kDocument, name));
 }
 
-std::vector<std::pair<std::string, std::string>> Ledger::documents(std::string_view prefix) const {
+Result<std::vector<std::pair<std::string, std::string>>> Ledger::documents(
+    std::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string start = keys::text(keys::kDocument, prefix);
   for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
     out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
   }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "document scan");
   return out;
 }
 
@@ -452,6 +456,7 @@ Result<std::vector<Digest>> Ledger::prefix_leaves(uint64_t size) const {
     }
     out.push_back(merkle_leaf(algorithm_, it->value().ToStringView()));
   }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "journal scan");
   if (out.size() != size) return Status::error("journal shorter than " + std::to_string(size));
   return out;
 }
@@ -465,6 +470,7 @@ Result<std::vector<Seal>> Ledger::seals() const {
     if (!seal.is_ok()) return seal.status();
     out.push_back(std::move(*seal));
   }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "seal scan");
   return out;
 }
 

@@ -54,14 +54,14 @@ class Ledger {
   // (the end-to-end acknowledgement), then removed. Operational, not part of the journal.
   void stage_intake(std::string_view msgid, std::string_view message);
   void stage_intake_done(std::string_view msgid);
-  std::vector<std::pair<std::string, std::string>> intakes() const;  // durable only
+  Result<std::vector<std::pair<std::string, std::string>>> intakes() const;  // durable only
   // Documents kept beside the journal under a name, written once and never changed: the
   // clearing records of monthly clearings ("clearing/YYYY-MM") and the statements they and the
   // nightly reconciliation produce. Staging a name that already holds other content is an error;
   // the same content again changes nothing.
   Status stage_document(std::string_view name, std::string_view content);
   std::optional<std::string> document(std::string_view name) const;
-  std::vector<std::pair<std::string, std::string>> documents(std::string_view prefix) const;  // durable only
+  Result<std::vector<std::pair<std::string, std::string>>> documents(std::string_view prefix) const;  // durable only
   // Writes everything staged in one synced batch.
   Status commit();
   size_t staged_entries() const { return staged_entries_; }
@@ -84,7 +84,7 @@ class Ledger {
                                       int year) const;
   clearing::Money account_used(std::string_view psn_no) const;
   clearing::Money balance(std::string_view account) const;
-  std::map<std::string, clearing::Money> balances() const;  // durable state only
+  Result<std::map<std::string, clearing::Money>> balances() const;  // durable state only
   uint64_t region_count(std::string_view insuplc_admdvs) const;
   std::optional<int64_t> offset(std::string_view topic, int32_t partition) const;
   uint64_t outbox_cursor() const;

@@ -70,7 +70,9 @@ std::string clearing_mark_name(std::string_view period) {
 
 Result<std::vector<ClearingMark>> clearing_marks(const Ledger& ledger) {
   std::vector<ClearingMark> marks;
-  for (const auto& [name, bytes] : ledger.documents(kMarkPrefix)) {
+  Result<std::vector<std::pair<std::string, std::string>>> documents = ledger.documents(kMarkPrefix);
+  if (!documents.is_ok()) return documents.status();
+  for (const auto& [name, bytes] : *documents) {
     Result<ClearingMark> mark = decode_clearing_mark(bytes);
     if (!mark.is_ok()) return Status::error(name + ": " + mark.status().message());
     marks.push_back(std::move(*mark));

@@ -224,6 +224,7 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
     // The head's outbox counter names the last outbox message.
     std::unique_ptr<rocksdb::Iterator> outbox(ledger.db()->NewIterator(rocksdb::ReadOptions()));
     outbox->SeekForPrev(keys::outbox(UINT64_MAX));
+    if (!outbox->status().ok()) return fail("outbox read failed: " + outbox->status().ToString());
     const uint64_t last = outbox->Valid() && outbox->key().starts_with(keys::prefix(keys::kOutbox))
                               ? get_big_endian(outbox->key().ToStringView().substr(1), 8)
                               : 0;

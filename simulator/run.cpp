@@ -733,7 +733,9 @@ int run_simulation(const RunOptions& options) {
     const lg::VerifyReport verified = lg::verify_ledger(*directory.ledger, nullptr);
     if (!verified.ok) report.ledger_problems.push_back(region + ": " + verified.problem);
     report.ledger_entries += verified.entries;
-    balances[region] = directory.ledger->balances();
+    Result<std::map<std::string, cl::Money>> held = directory.ledger->balances();
+    if (!held.is_ok()) report.ledger_problems.push_back(region + ": " + held.status().message());
+    if (held.is_ok()) balances[region] = std::move(*held);
   }
   // The monthly clearing over the reconciled ledgers, each region's prepayment sized by its
   // population (floor a third of it), statements into OUT/clearing.

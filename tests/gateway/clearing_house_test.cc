@@ -18,7 +18,8 @@ namespace lg = medclear::ledger;
 std::map<std::string, cl::Money> nets_from_balances(std::map<std::string, lg::LedgerDirectory>& dirs) {
   std::map<std::string, cl::Money> out;
   for (auto& [region, directory] : dirs) {
-    for (const auto& [account, balance] : directory.ledger->balances()) {
+    const auto balances = directory.ledger->balances();
+    for (const auto& [account, balance] : balances.value()) {
       if (account.starts_with("receivable:") || account.starts_with("payable:")) out[region] += balance;
     }
   }

@@ -91,7 +91,7 @@ TEST(NodeCrash, InsuredNodeKilledMidStreamLosesAndDoublesNothing) {
     for (const std::string& msgid : msgids) {
       ASSERT_TRUE(opened->ledger->seq_by_msgid(msgid)) << region << " lacks " << msgid;
     }
-    EXPECT_TRUE(opened->ledger->intakes().empty()) << region;
+    EXPECT_TRUE(opened->ledger->intakes()->empty()) << region;
   }
   std::filesystem::remove_all(root);
 }

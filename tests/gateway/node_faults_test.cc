@@ -78,7 +78,7 @@ class NodeFaults : public ::testing::Test {
       const ledger::VerifyReport report = ledger::verify_ledger(*opened->ledger, nullptr);
       EXPECT_TRUE(report.ok) << region << ": " << report.problem;
       entries += opened->ledger->last_seq();
-      EXPECT_TRUE(opened->ledger->intakes().empty()) << region;
+      EXPECT_TRUE(opened->ledger->intakes()->empty()) << region;
     }
     EXPECT_EQ(entries, 2 * claims) << "each claim once on the insured and once on the treating side";
   }

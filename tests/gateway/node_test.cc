@@ -191,7 +191,7 @@ TEST_F(Nodes, TreatingSideKeepsItsClaimsUntilAnsweredAcrossRestarts) {
     ASSERT_TRUE(opened.is_ok());
     EXPECT_EQ(opened->ledger->last_seq(), 200u) << region << ": each claim once";
     for (const std::string& msgid : msgids) EXPECT_TRUE(opened->ledger->seq_by_msgid(msgid));
-    EXPECT_TRUE(opened->ledger->intakes().empty()) << region;
+    EXPECT_TRUE(opened->ledger->intakes()->empty()) << region;
     EXPECT_TRUE(ledger::verify_ledger(*opened->ledger, nullptr).ok) << region;
   }
 }

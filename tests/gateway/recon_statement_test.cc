@@ -76,8 +76,8 @@ TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   EXPECT_EQ(adjustments, 5u);
   EXPECT_NE(recorded->find("\"adjustments\":5"), std::string::npos);
   // Both ledgers keep the same signed statement, both signatures verify, a changed byte does not.
-  EXPECT_EQ(recorded_statements(ins, base.setl_time.date.to_string()), std::vector<std::string>{*recorded});
-  EXPECT_EQ(recorded_statements(trt, base.setl_time.date.to_string()), std::vector<std::string>{*recorded});
+  EXPECT_EQ(*recorded_statements(ins, base.setl_time.date.to_string()), std::vector<std::string>{*recorded});
+  EXPECT_EQ(*recorded_statements(trt, base.setl_time.date.to_string()), std::vector<std::string>{*recorded});
   std::map<std::string, std::string> keys;
   for (const std::string& region : {insured, treating}) {
     keys[region] = dirs.at(region).seal_key()->public_key_raw();

@@ -59,7 +59,7 @@ std::vector<cl::ReconItem> items_of(RegionSet& set, const std::string& region, c
 std::pair<uint64_t, size_t> ledger_state(RegionSet& set, const std::string& region) {
   std::promise<std::pair<uint64_t, size_t>> state;
   set.node(region)->read([&](const lg::Ledger* ledger) {
-    state.set_value({ledger->last_seq(), recorded_statements(*ledger, "").size()});
+    state.set_value({ledger->last_seq(), recorded_statements(*ledger, "")->size()});
   });
   return state.get_future().get();
 }

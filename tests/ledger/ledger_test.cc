@@ -49,7 +49,8 @@ TEST_F(LedgerTest, BothSidesArePostedAndAgreeClaimByClaim) {
   // Everything Shanghai is owed, it owes its hospital; every balance sums to zero per ledger.
   for (const auto& [region, directory] : ledgers) {
     Money sum;
-    for (const auto& [account, amount] : directory.ledger->balances()) sum += amount;
+    const auto balances = directory.ledger->balances();
+    for (const auto& [account, amount] : balances.value()) sum += amount;
     EXPECT_TRUE(sum.is_zero()) << region;
   }
 }

@@ -128,8 +128,8 @@ class Hostile : public ::testing::Test {
       LedgerView v;
       if (l != nullptr) {
         v.last_seq = l->last_seq();
-        v.balances = l->balances();
-        v.intakes = l->intakes().size();
+        v.balances = *l->balances();
+        v.intakes = l->intakes()->size();
       }
       promise.set_value(std::move(v));
     });

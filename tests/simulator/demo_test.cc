@@ -123,7 +123,8 @@ std::map<std::string, std::vector<std::string>> ledger_contents(const std::strin
     }
     std::sort(lines.begin(), lines.end());
     lines.push_back("adjustments " + std::to_string(adjustments));
-    for (const auto& [account, balance] : l.balances()) lines.push_back(account + " " + balance.to_string());
+    const auto balances = l.balances();
+    for (const auto& [account, balance] : balances.value()) lines.push_back(account + " " + balance.to_string());
   }
   return contents;
 }
