@@ -13,6 +13,9 @@ case "$kind" in
   *) echo "usage: ops/build.sh [release|sanitize]" >&2; exit 2 ;;
 esac
 
+# Paths in the compiler cache are relative to the checkout, so a fresh clone elsewhere (CI) reuses
+# what an earlier build compiled (debug info then names the earlier folder: harmless).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR=1
 build="$root/build/$kind"
 mkdir -p "$root/build"
 cmake -S "$root" -B "$build" "${flags[@]}" > "$build.configure.log" 2>&1 \
