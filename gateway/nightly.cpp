@@ -83,7 +83,7 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
     // Our side of the day, read on the node's worker between two steps.
     std::promise<std::optional<std::vector<cl::ReconItem>>> read;
     const std::pair<std::string, std::string> pair{options_.region, treating};
-    node_->read([&read, day, pair](const lg::Ledger* ledger) {
+    node_->read_snapshot([&read, day, pair](const lg::Ledger* ledger) {
       if (ledger == nullptr) return read.set_value(std::nullopt);
       Result<lg::PairItems> items = lg::recon_items(*ledger, day);
       if (!items.is_ok()) return read.set_value(std::nullopt);
@@ -121,7 +121,7 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
     std::vector<std::string> differing;
     for (const cl::ReconDifference& d : statement.result.differences) differing.push_back(d.setl_id);
     std::promise<std::vector<std::string>> bookings;
-    node_->read([&bookings, &differing](const lg::Ledger* ledger) {
+    node_->read_snapshot([&bookings, &differing](const lg::Ledger* ledger) {
       std::vector<std::string> hex;
       if (ledger != nullptr) {
         Result<std::map<std::string, cl::SettlementRecord>> in_effect = lg::bookings_in_effect(*ledger, differing);

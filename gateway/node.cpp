@@ -159,6 +159,14 @@ struct RegionNode::Impl {
   std::condition_variable room;  // signalled when pending shrinks
   std::map<std::string, Pending> pending;
   std::vector<std::function<void(const lg::Ledger*)>> readers;
+  std::vector<std::function<void(const lg::Ledger*)>> snapshot_readers;  // (mutex)
+  // The reader thread and its queue of (snapshot view, reader), fed by the worker.
+  std::mutex snapshot_mutex;
+  std::condition_variable snapshot_ready;
+  std::deque<std::pair<std::shared_ptr<const lg::Ledger>,
+                       std::function<void(const lg::Ledger*)>>> snapshot_queue;
+  bool snapshot_stop = false;
+  std::thread snapshot_thread;
   std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> writers;
   std::optional<std::string> failure;
   std::atomic<bool> stopping{false};
@@ -475,6 +483,7 @@ struct RegionNode::Impl {
     answer(answers);
     if (Status written = run_writers(); !written.is_ok()) return written;
     run_readers(ledger.ledger.get());
+    take_snapshots();
     send_claims();
     return relay_produce();
   }
@@ -533,6 +542,35 @@ struct RegionNode::Impl {
     return Status::ok();
   }
 
+  // Hands this step's snapshot readers one view of the committed ledger, on the reader thread.
+  void take_snapshots() {
+    std::vector<std::function<void(const lg::Ledger*)>> now;
+    {
+      std::lock_guard lock(mutex);
+      now.swap(snapshot_readers);
+    }
+    if (now.empty()) return;
+    Result<std::unique_ptr<lg::Ledger>> view = ledger.ledger->snapshot();
+    std::shared_ptr<const lg::Ledger> shared;
+    if (view.is_ok()) shared = std::move(*view);
+    std::lock_guard lock(snapshot_mutex);
+    for (auto& reader : now) snapshot_queue.emplace_back(shared, std::move(reader));
+    snapshot_ready.notify_one();
+  }
+
+  // The reader thread: runs each reader over its view, then lets the view go; after stop, drains.
+  void run_snapshot_readers() {
+    for (;;) {
+      std::unique_lock lock(snapshot_mutex);
+      snapshot_ready.wait(lock, [&] { return snapshot_stop || !snapshot_queue.empty(); });
+      if (snapshot_queue.empty()) return;  // stopping, nothing left
+      auto [view, reader] = std::move(snapshot_queue.front());
+      snapshot_queue.pop_front();
+      lock.unlock();
+      reader(view.get());
+    }
+  }
+
   void run_readers(const lg::Ledger* ledger_or_null) {
     std::vector<std::function<void(const lg::Ledger*)>> now;
     {
@@ -581,6 +619,15 @@ struct RegionNode::Impl {
     }
     for (auto& [write, done] : unwritten) done(Status::error("node stopped"));
     run_readers(nullptr);
+    std::vector<std::function<void(const lg::Ledger*)>> unread;
+    {
+      std::lock_guard lock(mutex);
+      unread.swap(snapshot_readers);
+    }
+    for (auto& reader : unread) reader(nullptr);
+    std::lock_guard lock(snapshot_mutex);
+    snapshot_stop = true;
+    snapshot_ready.notify_one();
   }
 };
 
@@ -593,6 +640,7 @@ Result<std::unique_ptr<RegionNode>> RegionNode::start(const NodeOptions& options
   std::unique_ptr<RegionNode> node(new RegionNode(std::move(impl)));
   Impl* raw = node->impl_.get();
   raw->worker = std::thread([raw] { raw->run(); });
+  raw->snapshot_thread = std::thread([raw] { raw->run_snapshot_readers(); });
   return node;
 }
 
@@ -601,6 +649,7 @@ RegionNode::~RegionNode() { stop(); }
 void RegionNode::stop() {
   impl_->stopping = true;
   if (impl_->worker.joinable()) impl_->worker.join();
+  if (impl_->snapshot_thread.joinable()) impl_->snapshot_thread.join();  // views gone before close
 }
 
 std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
@@ -690,6 +739,17 @@ void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->stopped) {
       impl_->readers.push_back(std::move(reader));
+      return;
+    }
+  }
+  reader(nullptr);
+}
+
+void RegionNode::read_snapshot(std::function<void(const lg::Ledger*)> reader) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopped) {
+      impl_->snapshot_readers.push_back(std::move(reader));
       return;
     }
   }

@@ -103,6 +103,11 @@ class RegionNode {
   // Runs `reader` on the worker thread between two steps, so it sees a committed, consistent
   // ledger; it must not write. Runs with nullptr when the node has stopped.
   void read(std::function<void(const ledger::Ledger*)> reader);
+  // Runs `reader` on this node's reader thread over a snapshot of the ledger taken between two
+  // steps (ledger::Ledger::snapshot): long reads — audit scans, reconciliation items, balances,
+  // proofs — see committed state and never stall the claims. Runs with nullptr when the node has
+  // stopped or the snapshot could not be taken.
+  void read_snapshot(std::function<void(const ledger::Ledger*)> reader);
   // Runs `writer` on the worker thread between two steps; what it stages is committed in a batch
   // of its own (documents such as reconciliation statements — never journal entries of claims,
   // which only the Kafka path writes). `done` gets the outcome, on the worker thread.

@@ -652,7 +652,7 @@ struct Gateway::Impl {
     if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
     RegionNode* node = std::get<RegionNode*>(target);
     const auto start = [node](auto done) {
-          node->read([done = std::move(done), node](const lg::Ledger* ledger) {
+          node->read_snapshot([done = std::move(done), node](const lg::Ledger* ledger) {
             if (ledger == nullptr) return done(std::nullopt);
             Result<std::map<std::string, cl::Money>> accounts = ledger->balances();
             if (!accounts.is_ok()) return done(std::nullopt);
@@ -713,7 +713,7 @@ struct Gateway::Impl {
     RegionNode* node = std::get<RegionNode*>(target);
     const std::string wanted = day->second;
     const auto start = [node, wanted](auto done) {
-          node->read([done = std::move(done), node, wanted](const lg::Ledger* ledger) {
+          node->read_snapshot([done = std::move(done), node, wanted](const lg::Ledger* ledger) {
             if (ledger == nullptr) return done(std::nullopt);
             Result<std::vector<std::string>> statements = recorded_statements(*ledger, wanted);
             if (!statements.is_ok()) return done(std::nullopt);
@@ -799,7 +799,7 @@ struct Gateway::Impl {
       const std::pair<std::string, std::string> pair{insured, treating};
       using Items = std::optional<std::vector<cl::ReconItem>>;
       const auto start = [node, wanted, pair](auto done) {
-            node->read([done = std::move(done), wanted, pair](const lg::Ledger* ledger) {
+            node->read_snapshot([done = std::move(done), wanted, pair](const lg::Ledger* ledger) {
               if (ledger == nullptr) return done(Items{});
               Result<lg::PairItems> items = lg::recon_items(*ledger, wanted);
               if (!items.is_ok()) return done(Items{});
@@ -1033,7 +1033,7 @@ struct Gateway::Impl {
   }
 
   // The regulators' audit report over every region this process serves: each ledger read (and
-  // verified) on its node's worker between steps, then merged (gateway/audit_report.h).
+  // verified) over a snapshot on its node's reader thread, then merged (gateway/audit_report.h).
   asio::awaitable<Reply> audit_report(const std::map<std::string, std::string>& query,
                                       const Client& client) {
     if (client.role != "regulator") {
@@ -1060,7 +1060,7 @@ struct Gateway::Impl {
       const cl::Date first = *from, last = *to;
       using Scanned = std::pair<std::optional<AuditScan>, std::string>;
       const auto start = [node, reference, first, last](auto done) {
-            node->read([done = std::move(done), reference, first, last](const lg::Ledger* ledger) {
+            node->read_snapshot([done = std::move(done), reference, first, last](const lg::Ledger* ledger) {
               if (ledger == nullptr) return done(Scanned{std::nullopt, "node not ready"});
               Result<AuditScan> scan = scan_for_audit(*ledger, first, last, reference);
               if (!scan.is_ok()) return done(Scanned{std::nullopt, scan.status().message()});
@@ -1093,7 +1093,7 @@ struct Gateway::Impl {
     if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
     RegionNode* node = std::get<RegionNode*>(target);
     const auto start = [node, setl_id](auto done) {
-          node->read([done = std::move(done), setl_id](const lg::Ledger* ledger) {
+          node->read_snapshot([done = std::move(done), setl_id](const lg::Ledger* ledger) {
             if (ledger == nullptr) {
               return done(error_reply(http::status::service_unavailable, "node not ready"));
             }

@@ -89,7 +89,32 @@ Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
 Ledger::Ledger(const LedgerOptions& options)
     : options_(options) {}
 
-Ledger::~Ledger() = default;
+Ledger::~Ledger() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+}
+
+rocksdb::ReadOptions Ledger::read_options() const {
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot_;
+  return read;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::snapshot() const {
+  if (!pending_.empty()) return Status::error("a snapshot is taken with nothing staged");
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  std::unique_ptr<Ledger> view(new Ledger(options_));
+  view->db_ = db_;
+  view->snapshot_ = db_->GetSnapshot();
+  view->region_ = region_;
+  view->algorithm_ = algorithm_;
+  view->last_seq_ = last_seq_;
+  view->head_hash_ = head_hash_;
+  view->last_sealed_day_ = last_sealed_day_;
+  view->outbox_seq_ = outbox_seq_;
+  view->first_unsealed_seq_ = first_unsealed_seq_;
+  view->failed_ = true;  // commit and seal refuse: a view never writes
+  return view;
+}
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const LedgerOptions& options) {
   std::unique_ptr<Ledger> ledger(new Ledger(options));
@@ -108,7 +133,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Ledg
   rocksdb::DB* db = nullptr;
   const Status opened = from_rocksdb(rocksdb::DB::Open(db_options, path, &db), "open " + path);
   if (!opened.is_ok()) return opened;
-  ledger->db_.reset(db);
+  ledger->db_.reset(db);  // closed when the ledger and its last snapshot view are gone
   const Status loaded = ledger->load();
   if (!loaded.is_ok()) return loaded;
   return ledger;
@@ -170,7 +195,7 @@ std::optional<std::string> Ledger::get(const std::string& key) const {
   const auto staged = pending_.find(key);
   if (staged != pending_.end()) return staged->second;  // nullopt: staged for removal
   std::string value;
-  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), key, &value);
+  const rocksdb::Status status = db_->Get(read_options(), key, &value);
   if (status.IsNotFound()) return std::nullopt;
   MC_CHECK(status.ok(), "ledger read failed");  // a failing disk under a live ledger: stop
   return value;
@@ -244,7 +269,7 @@ cl::Money Ledger::balance(std::string_view account) const {
 
 Result<std::map<std::string, cl::Money>> Ledger::balances() const {
   std::map<std::string, cl::Money> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string prefix = keys::prefix(keys::kBalance);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     out[it->key().ToString().substr(1)] =
@@ -355,7 +380,7 @@ void Ledger::stage_intake_done(std::string_view msgid) {
 
 Result<std::vector<std::pair<std::string, std::string>>> Ledger::intakes() const {
   std::vector<std::pair<std::string, std::string>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string prefix = keys::prefix(keys::kIntake);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
@@ -382,7 +407,7 @@ std::optional<std::string> Ledger::document(std::string_view name) const {
 Result<std::vector<std::pair<std::string, std::string>>> Ledger::documents(
     std::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string start = keys::text(keys::kDocument, prefix);
   for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
     out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
@@ -420,7 +445,7 @@ Result<std::vector<uint64_t>> Ledger::entries_of_days(std::optional<cl::Date> af
                                                       cl::Date through,
                                                       uint64_t from_seq) const {
   std::vector<uint64_t> seqs;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string prefix = keys::prefix(keys::kJournal);
   for (it->Seek(keys::journal(from_seq)); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
@@ -448,7 +473,7 @@ Result<std::vector<Digest>> Ledger::leaves(const std::vector<uint64_t>& seqs) co
 Result<std::vector<Digest>> Ledger::prefix_leaves(uint64_t size) const {
   std::vector<Digest> out;
   out.reserve(size);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   uint64_t expected = 1;
   for (it->Seek(keys::journal(1)); it->Valid() && expected <= size; it->Next(), ++expected) {
     if (it->key() != keys::journal(expected)) {
@@ -463,7 +488,7 @@ Result<std::vector<Digest>> Ledger::prefix_leaves(uint64_t size) const {
 
 Result<std::vector<Seal>> Ledger::seals() const {
   std::vector<Seal> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string prefix = keys::prefix(keys::kSeal);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     Result<Seal> seal = decode_seal(it->value().ToStringView());

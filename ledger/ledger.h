@@ -24,6 +24,8 @@
 namespace rocksdb {
 class DB;
 class Env;
+class Snapshot;
+struct ReadOptions;
 }  // namespace rocksdb
 
 namespace medclear::ledger {
@@ -39,6 +41,12 @@ class Ledger {
  public:
   static Result<std::unique_ptr<Ledger>> open(const std::string& path, const LedgerOptions& options);
   ~Ledger();
+
+  // A read-only view of what is durable now (a RocksDB snapshot), for long reads — audit scans,
+  // reconciliation items, balances, proofs — on another thread while this ledger goes on
+  // writing. Take it on the writer's thread with nothing staged. It keeps the database open
+  // while it lives (so destroy it before the directory is opened again); it refuses writes.
+  Result<std::unique_ptr<Ledger>> snapshot() const;
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
@@ -103,6 +111,8 @@ class Ledger {
   Result<std::vector<Digest>> prefix_leaves(uint64_t size) const;
 
   rocksdb::DB* db() const { return db_.get(); }  // reads for verification; tests inject faults
+  // Options for every read of this ledger's database: at its snapshot, for a snapshot view.
+  rocksdb::ReadOptions read_options() const;
 
  private:
   explicit Ledger(const LedgerOptions& options);
@@ -113,7 +123,8 @@ class Ledger {
   void put_head();
 
   LedgerOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<rocksdb::DB> db_;  // shared with the snapshot views taken of it
+  const rocksdb::Snapshot* snapshot_ = nullptr;  // a snapshot view's point in time
   // What commit() will write; nullopt removes the key (only operational keys are ever removed).
   std::unordered_map<std::string, std::optional<std::string>> pending_;
   std::string region_;

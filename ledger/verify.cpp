@@ -112,10 +112,11 @@ std::string finish_expected(Walk& walk) {
 }
 
 // Compares one derived key space of the database with what the journal implies.
-std::string compare_space(rocksdb::DB* db, char space, const Expected& expected, uint64_t* keys) {
+std::string compare_space(const Ledger& ledger, char space, const Expected& expected,
+                          uint64_t* keys) {
   const std::string prefix(1, space);
   auto want = expected.lower_bound(prefix);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(ledger.read_options()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next(), ++*keys) {
     const std::string key = it->key().ToString();
     if (want == expected.end() || !std::string_view(want->first).starts_with(prefix) ||
@@ -194,7 +195,7 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
   };
   Walk walk;
   Digest prev{};
-  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(ledger.read_options()));
   const std::string prefix = keys::prefix(keys::kJournal);
   uint64_t seq = 0;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -215,14 +216,14 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
   }
   if (std::string problem = finish_expected(walk); !problem.empty()) return fail(problem);
   for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance, keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
-    if (std::string problem = compare_space(ledger.db(), space, walk.expected, &report.index_keys);
+    if (std::string problem = compare_space(ledger, space, walk.expected, &report.index_keys);
         !problem.empty()) {
       return fail(problem);
     }
   }
   {
     // The head's outbox counter names the last outbox message.
-    std::unique_ptr<rocksdb::Iterator> outbox(ledger.db()->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> outbox(ledger.db()->NewIterator(ledger.read_options()));
     outbox->SeekForPrev(keys::outbox(UINT64_MAX));
     if (!outbox->status().ok()) return fail("outbox read failed: " + outbox->status().ToString());
     const uint64_t last = outbox->Valid() && outbox->key().starts_with(keys::prefix(keys::kOutbox))

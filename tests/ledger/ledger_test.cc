@@ -55,6 +55,34 @@ TEST_F(LedgerTest, BothSidesArePostedAndAgreeClaimByClaim) {
   }
 }
 
+// A snapshot view reads what was durable when it was taken — entries, balances, verification —
+// while the ledger goes on writing, and refuses to write itself.
+TEST_F(LedgerTest, ASnapshotViewStaysAtItsPointInTime) {
+  auto ledgers = write_ledgers(root_, records_);
+  ledger::Ledger& shanghai = *ledgers.at("310000").ledger;
+  const uint64_t seq = shanghai.last_seq();
+  const auto before = shanghai.balances().value();
+  Result<std::unique_ptr<ledger::Ledger>> view = shanghai.snapshot();
+  ASSERT_TRUE(view.is_ok()) << view.status().message();
+  // The ledger goes on: one more settlement on the treating side.
+  ASSERT_TRUE(shanghai.stage(renamed(records_.front(), "00042"), Side::kTreating).is_ok());
+  ASSERT_TRUE(shanghai.commit().is_ok());
+  EXPECT_EQ(shanghai.last_seq(), seq + 1);
+  EXPECT_EQ((*view)->last_seq(), seq);
+  EXPECT_EQ((*view)->balances().value(), before);
+  EXPECT_NE(shanghai.balances().value(), before);
+  EXPECT_FALSE((*view)->seq_by_msgid(renamed(records_.front(), "00042").msgid).has_value());
+  const ledger::VerifyReport old = ledger::verify_ledger(**view, nullptr);
+  EXPECT_TRUE(old.ok) << old.problem;
+  EXPECT_EQ(old.entries, seq);
+  // A view never writes.
+  EXPECT_FALSE((*view)->stage(renamed(records_.front(), "00043"), Side::kTreating).is_ok());
+  EXPECT_FALSE((*view)->commit().is_ok());
+  // Nothing staged: a snapshot of the primary with a staged entry is refused.
+  ASSERT_TRUE(shanghai.stage(renamed(records_.front(), "00044"), Side::kTreating).is_ok());
+  EXPECT_FALSE(shanghai.snapshot().is_ok());
+}
+
 TEST_F(LedgerTest, AccumulatorsEqualTheEnginesAndSurviveReopening) {
   const adapters::Scenario scenario = worked_examples();
   clearing::MemoryState state;

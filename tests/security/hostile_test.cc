@@ -460,6 +460,25 @@ TEST_F(Hostile, AnExpiredClaimBookedLaterIsFoundAndResolvedByReconciliation) {
   EXPECT_FALSE(treating_ledger.balance("receivable:" + std::string(kInsured)).is_zero());
 }
 
+// Long reads (audit scans, reconciliation items) run over a snapshot on the node's reader thread:
+// one that takes its time stalls no claim, and sees the ledger as it was when it was taken.
+TEST_F(Hostile, ALongReadStallsNoClaim) {
+  start();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<uint64_t> seen;
+  set_->node(kTreating)->read_snapshot([&](const lg::Ledger* ledger) {
+    released.wait();  // a read that takes as long as the claim below
+    seen.set_value(ledger != nullptr ? ledger->last_seq() : UINT64_MAX);
+  });
+  const HttpAnswer settled = post(kHospitalA, claim(msgid_of(kHospitalA, 70)));
+  ASSERT_EQ(settled.status, 200) << settled.body;
+  EXPECT_NE(field_of(settled.body, "setl_id"), "") << settled.body;
+  EXPECT_EQ(view(kTreating).last_seq, 1u);
+  release.set_value();
+  EXPECT_EQ(seen.get_future().get(), 0u);  // the view was taken before the settlement
+}
+
 // The stateless checks live once (clearing/admission.h): requests with several faults get the same
 // err_code from the offline engine (`medclear adjudicate`), the node in process and HTTPS.
 TEST_F(Hostile, MultiFaultRequestsAnswerAlikeOnEveryPath) {
