@@ -542,6 +542,16 @@ struct RegionNode::Impl {
     return Status::ok();
   }
 
+  // Queues `item` for the worker unless it has stopped: false then, and `item` is left to the
+  // caller to answer.
+  template <class T>
+  bool enqueue(std::vector<T>& queue, T& item) {
+    std::lock_guard lock(mutex);
+    if (stopped) return false;
+    queue.push_back(std::move(item));
+    return true;
+  }
+
   // Hands this step's snapshot readers one view of the committed ledger, on the reader thread.
   void take_snapshots() {
     std::vector<std::function<void(const lg::Ledger*)>> now;
@@ -735,36 +745,16 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
 }
 
 void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->stopped) {
-      impl_->readers.push_back(std::move(reader));
-      return;
-    }
-  }
-  reader(nullptr);
+  if (!impl_->enqueue(impl_->readers, reader)) reader(nullptr);
 }
 
 void RegionNode::read_snapshot(std::function<void(const lg::Ledger*)> reader) {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->stopped) {
-      impl_->snapshot_readers.push_back(std::move(reader));
-      return;
-    }
-  }
-  reader(nullptr);
+  if (!impl_->enqueue(impl_->snapshot_readers, reader)) reader(nullptr);
 }
 
 void RegionNode::write(std::function<Status(lg::Ledger&)> writer, std::function<void(Status)> done) {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->stopped) {
-      impl_->writers.emplace_back(std::move(writer), std::move(done));
-      return;
-    }
-  }
-  done(Status::error("node stopped"));
+  auto item = std::make_pair(std::move(writer), std::move(done));
+  if (!impl_->enqueue(impl_->writers, item)) item.second(Status::error("node stopped"));
 }
 
 void RegionNode::when_kept(const std::string& msgid, std::function<void(bool)> done) {
