@@ -536,6 +536,8 @@ struct RegionNode::Impl {
           done(committed);
           return committed;
         }
+      } else {
+        ledger.ledger->discard_staged();  // a writer refused halfway changes nothing
       }
       done(staged);
     }

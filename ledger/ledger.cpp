@@ -188,6 +188,7 @@ Status Ledger::load() {
   if (sealed > 1 || (sealed == 0 && sealed_day != 0)) return Status::error("corrupt ledger head");
   std::copy(hash.begin(), hash.end(), head_hash_.begin());
   if (sealed != 0) last_sealed_day_ = cl::Date::from_days(sealed_day);
+  remember_head();
   return Status::ok();
 }
 
@@ -438,7 +439,23 @@ Status Ledger::commit() {
   }
   pending_.clear();
   staged_entries_ = 0;
+  remember_head();
   return Status::ok();
+}
+
+void Ledger::remember_head() {
+  committed_ = {last_seq_, head_hash_, last_sealed_day_, outbox_seq_, first_unsealed_seq_};
+}
+
+void Ledger::discard_staged() {
+  pending_.clear();
+  staged_entries_ = 0;
+  batch_imbalance_ = cl::Money{};
+  last_seq_ = committed_.last_seq;
+  head_hash_ = committed_.head_hash;
+  last_sealed_day_ = committed_.last_sealed_day;
+  outbox_seq_ = committed_.outbox_seq;
+  first_unsealed_seq_ = committed_.first_unsealed_seq;
 }
 
 Result<std::vector<uint64_t>> Ledger::entries_of_days(std::optional<cl::Date> after,

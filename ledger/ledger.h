@@ -72,6 +72,9 @@ class Ledger {
   Result<std::vector<std::pair<std::string, std::string>>> documents(std::string_view prefix) const;  // durable only
   // Writes everything staged in one synced batch.
   Status commit();
+  // Drops everything staged since the last commit, as if it had never been staged (a writer
+  // whose input turned out wrong halfway: nothing of it may ride along with the next batch).
+  void discard_staged();
   size_t staged_entries() const { return staged_entries_; }
   bool has_staged() const { return !pending_.empty(); }
 
@@ -135,6 +138,16 @@ class Ledger {
   uint64_t outbox_seq_ = 0;
   uint64_t first_unsealed_seq_ = 1;  // no entry before it belongs to an unsealed day
   size_t staged_entries_ = 0;
+  // The in-memory head as of the last commit (or open): what discard_staged() goes back to.
+  struct Head {
+    uint64_t last_seq = 0;
+    Digest head_hash{};
+    std::optional<clearing::Date> last_sealed_day;
+    uint64_t outbox_seq = 0;
+    uint64_t first_unsealed_seq = 1;
+  };
+  Head committed_;
+  void remember_head();
   clearing::Money batch_imbalance_;
   bool failed_ = false;
 };

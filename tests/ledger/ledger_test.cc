@@ -83,6 +83,29 @@ TEST_F(LedgerTest, ASnapshotViewStaysAtItsPointInTime) {
   EXPECT_FALSE(shanghai.snapshot().is_ok());
 }
 
+// What a refused writer staged is dropped whole: the next batch holds only what came after.
+TEST_F(LedgerTest, DiscardedStagesNeverReachTheDisk) {
+  auto ledgers = write_ledgers(root_, records_);
+  ledger::Ledger& shanghai = *ledgers.at("310000").ledger;
+  const uint64_t seq = shanghai.last_seq();
+  const auto before = shanghai.balances().value();
+  const clearing::SettlementRecord dropped = renamed(records_.front(), "00051");
+  const clearing::SettlementRecord kept = renamed(records_.front(), "00052");
+  ASSERT_TRUE(shanghai.stage(dropped, Side::kTreating).is_ok());
+  shanghai.stage_outbox("not sent");
+  shanghai.discard_staged();
+  EXPECT_EQ(shanghai.last_seq(), seq);
+  EXPECT_FALSE(shanghai.has_staged());
+  ASSERT_TRUE(shanghai.stage(kept, Side::kTreating).is_ok());
+  ASSERT_TRUE(shanghai.commit().is_ok());
+  EXPECT_EQ(shanghai.last_seq(), seq + 1);
+  EXPECT_FALSE(shanghai.seq_by_msgid(dropped.msgid).has_value());
+  EXPECT_TRUE(shanghai.seq_by_msgid(kept.msgid).has_value());
+  EXPECT_NE(shanghai.balances().value(), before);
+  const ledger::VerifyReport report = ledger::verify_ledger(shanghai, nullptr);
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
 TEST_F(LedgerTest, AccumulatorsEqualTheEnginesAndSurviveReopening) {
   const adapters::Scenario scenario = worked_examples();
   clearing::MemoryState state;
