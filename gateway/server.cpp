@@ -1186,7 +1186,10 @@ struct Gateway::Impl {
     Timeline* timeline = services.timeline;
     const std::string msgid = envelope.msgid;
     timeline->received({msgid, std::string(cl::to_string(envelope.infno)), envelope.fixmedins_code,
-                        options.region, cl::region_of(envelope.insuplc_admdvs), "", {}});
+                        options.region,
+                        envelope.insuplc_admdvs.empty() ? std::string()
+                                                        : cl::region_of(envelope.insuplc_admdvs),
+                        "", {}});
     ++in_flight;
     RegionNode* node = services.node;
     const std::string region = options.region;
