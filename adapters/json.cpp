@@ -198,12 +198,18 @@ const Json* Json::find(std::string_view key) const {
 
 std::string_view to_string(Json::Kind kind) {
   switch (kind) {
-    case Json::Kind::kNull: return "null";
-    case Json::Kind::kBool: return "boolean";
-    case Json::Kind::kNumber: return "number";
-    case Json::Kind::kString: return "string";
-    case Json::Kind::kArray: return "array";
-    case Json::Kind::kObject: return "object";
+    case Json::Kind::kNull:
+      return "null";
+    case Json::Kind::kBool:
+      return "boolean";
+    case Json::Kind::kNumber:
+      return "number";
+    case Json::Kind::kString:
+      return "string";
+    case Json::Kind::kArray:
+      return "array";
+    case Json::Kind::kObject:
+      return "object";
   }
   return "?";
 }
@@ -319,10 +325,14 @@ JsonWriter& JsonWriter::null() { return number_text("null"); }
 
 JsonWriter& JsonWriter::value(const Json& json) {
   switch (json.kind) {
-    case Json::Kind::kNull: return null();
-    case Json::Kind::kBool: return boolean(json.boolean);
-    case Json::Kind::kNumber: return number_text(json.text);
-    case Json::Kind::kString: return string(json.text);
+    case Json::Kind::kNull:
+      return null();
+    case Json::Kind::kBool:
+      return boolean(json.boolean);
+    case Json::Kind::kNumber:
+      return number_text(json.text);
+    case Json::Kind::kString:
+      return string(json.text);
     case Json::Kind::kArray:
       begin_array();
       for (const Json& item : json.items) value(item);

@@ -28,8 +28,8 @@ class Json {
 
   Kind kind = Kind::kNull;
   bool boolean = false;
-  std::string text;  // a string's value, or a number's text exactly as it was sent
-  std::vector<Json> items;                             // array elements
+  std::string text;         // a string's value, or a number's text exactly as it was sent
+  std::vector<Json> items;  // array elements
   std::vector<std::pair<std::string, Json>> members;  // object members, in document order
 
   bool is_object() const { return kind == Kind::kObject; }

@@ -76,9 +76,11 @@ Status EmbeddedBroker::create_topic(const std::string& topic, int partitions) {
 
 Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config) {
   std::unique_ptr<Producer> producer(new Producer());
-  Result<rd_kafka_conf_t*> conf = make_conf(
-      config, {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "2"},
-               {"topic.metadata.refresh.interval.ms", "1000"}});
+  Result<rd_kafka_conf_t*> conf =
+      make_conf(config, {{"enable.idempotence", "true"},
+                         {"acks", "all"},
+                         {"linger.ms", "2"},
+                         {"topic.metadata.refresh.interval.ms", "1000"}});
   if (!conf.is_ok()) return conf.status();
   rd_kafka_conf_set_dr_msg_cb(*conf, on_delivery);
   rd_kafka_conf_set_opaque(*conf, producer->reports_.get());
@@ -148,7 +150,8 @@ Status Producer::flush(int timeout_ms) {
   const rd_kafka_resp_err_t err = rd_kafka_flush(handle_, timeout_ms);
   rd_kafka_poll(handle_, 0);
   reports_->tokened.clear();
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Status::error("flush: " + std::string(rd_kafka_err2str(err)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Status::error("flush: " + std::string(rd_kafka_err2str(err)));
   if (reports_->failed != 0) {
     reports_->failed = 0;
     return Status::error("delivery failed: " + reports_->last_error);
@@ -159,13 +162,12 @@ Status Producer::flush(int timeout_ms) {
 Result<std::unique_ptr<Consumer>> Consumer::create(const KafkaConfig& config,
                                                    const std::string& group) {
   std::unique_ptr<Consumer> consumer(new Consumer());
-  Result<rd_kafka_conf_t*> conf =
-      make_conf(config, {{"group.id", group},
-                         {"enable.auto.commit", "false"},
-                         {"enable.auto.offset.store", "false"},
-                         {"auto.offset.reset", "earliest"},
-                         {"topic.metadata.refresh.interval.ms", "100"},
-                         {"fetch.wait.max.ms", "10"}});
+  Result<rd_kafka_conf_t*> conf = make_conf(config, {{"group.id", group},
+                                                     {"enable.auto.commit", "false"},
+                                                     {"enable.auto.offset.store", "false"},
+                                                     {"auto.offset.reset", "earliest"},
+                                                     {"topic.metadata.refresh.interval.ms", "100"},
+                                                     {"fetch.wait.max.ms", "10"}});
   if (!conf.is_ok()) return conf.status();
   char error[512];
   consumer->handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof error);
@@ -207,8 +209,9 @@ Status Consumer::assign(const std::vector<Start>& starts) {
   }
   const rd_kafka_resp_err_t err = rd_kafka_assign(handle_, list);
   rd_kafka_topic_partition_list_destroy(list);
-  return err == RD_KAFKA_RESP_ERR_NO_ERROR ? Status::ok()
-                                           : Status::error(std::string("assign: ") + rd_kafka_err2str(err));
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR
+             ? Status::ok()
+             : Status::error(std::string("assign: ") + rd_kafka_err2str(err));
 }
 
 std::vector<KafkaMessage> Consumer::poll(size_t max, int timeout_ms) {
@@ -223,7 +226,8 @@ std::vector<KafkaMessage> Consumer::poll(size_t max, int timeout_ms) {
       m.topic = rd_kafka_topic_name(message->rkt);
       m.partition = message->partition;
       m.offset = message->offset;
-      if (message->key != nullptr) m.key.assign(static_cast<const char*>(message->key), message->key_len);
+      if (message->key != nullptr)
+        m.key.assign(static_cast<const char*>(message->key), message->key_len);
       if (message->payload != nullptr) {
         m.value.assign(static_cast<const char*>(message->payload), message->len);
       }

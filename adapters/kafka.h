@@ -90,7 +90,8 @@ struct KafkaMessage {
 class Consumer {
  public:
   // `group` only names the client; partitions are assigned by assign(), never by a group.
-  static Result<std::unique_ptr<Consumer>> create(const KafkaConfig& config, const std::string& group);
+  static Result<std::unique_ptr<Consumer>> create(const KafkaConfig& config,
+                                                  const std::string& group);
   ~Consumer();
   // Number of partitions of `topic` (from the cluster's metadata).
   Result<int> partitions(const std::string& topic, int timeout_ms);

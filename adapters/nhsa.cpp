@@ -83,8 +83,8 @@ class FieldReader {
   std::string code(std::string_view key, bool required, Known known) {
     std::string value = text(key, required, kCodeMax);
     if (!value.empty() && !known(value)) {
-      ladder_.add(cl::Reject::kUnknownCode, where(key) + " \"" + value.substr(0, 20) +
-                                                "\" is not a known code");
+      ladder_.add(cl::Reject::kUnknownCode,
+                  where(key) + " \"" + value.substr(0, 20) + "\" is not a known code");
     }
     return value;
   }
@@ -116,8 +116,9 @@ class FieldReader {
     }
     if (!value->is_string() && !(number_allowed && value->is_number())) {
       ladder_.add(cl::Reject::kMalformedMessage,
-                  where(key) + (number_allowed ? " must be a number or a decimal string, not "
-                                               : " must be a string, not ") +
+                  where(key) +
+                      (number_allowed ? " must be a number or a decimal string, not "
+                                      : " must be a string, not ") +
                       std::string(to_string(value->kind)));
       return {};
     }
@@ -149,16 +150,15 @@ cl::FeeLine read_fee_line(const Json& line_json, std::string path, cl::Rejection
   fee.amount = line.money("det_item_fee_sumamt");
   fee.cnt = line.decimal<cl::Quantity>("cnt", cl::parse_quantity);
   fee.pric = line.decimal<cl::Price>("pric", cl::parse_price);
-  const std::string approval =
-      line.code("hosp_appr_flag", false, [](std::string_view v) { return v == "0" || v == "1" || v == "2"; });
-  fee.hosp_appr_flag = approval.empty() ? cl::Approval::kNotNeeded
-                                        : static_cast<cl::Approval>(approval[0] - '0');
+  const std::string approval = line.code(
+      "hosp_appr_flag", false, [](std::string_view v) { return v == "0" || v == "1" || v == "2"; });
+  fee.hosp_appr_flag =
+      approval.empty() ? cl::Approval::kNotNeeded : static_cast<cl::Approval>(approval[0] - '0');
   return fee;
 }
 
-cl::SettlementInput read_settlement(const Json& input, bool cross_province,
-                                    cl::Transaction infno, const cl::CodeTables& codes,
-                                    cl::RejectionLadder& ladder) {
+cl::SettlementInput read_settlement(const Json& input, bool cross_province, cl::Transaction infno,
+                                    const cl::CodeTables& codes, cl::RejectionLadder& ladder) {
   FieldReader outer(&input, "input", ladder);
   const Json* data_json = outer.object("data");
   FieldReader data(data_json, "input.data", ladder);
@@ -166,19 +166,22 @@ cl::SettlementInput read_settlement(const Json& input, bool cross_province,
   claim.psn_no = data.text("psn_no", true, 30);
   claim.mdtrt_cert_type = data.text("mdtrt_cert_type", true, 3);
   claim.mdtrt_cert_no = data.text("mdtrt_cert_no", true, 50);
-  claim.med_type = data.code("med_type", true, [&](std::string_view v) { return codes.knows_med_type(v); });
+  claim.med_type =
+      data.code("med_type", true, [&](std::string_view v) { return codes.knows_med_type(v); });
   claim.medfee_sumamt = data.money("medfee_sumamt");
   claim.psn_setlway = data.text("psn_setlway", true, 6);
   claim.mdtrt_id = data.text("mdtrt_id", true, 30);
   claim.chrg_bchno = data.text("chrg_bchno", true, 30);
-  claim.insutype = data.code("insutype", true, [&](std::string_view v) { return codes.knows_insutype(v); });
+  claim.insutype =
+      data.code("insutype", true, [&](std::string_view v) { return codes.knows_insutype(v); });
   claim.acct_used_flag = data.code("acct_used_flag", true, is_flag) == "1";
   if (infno == cl::Transaction::kInpatientSettle || infno == cl::Transaction::kInpatientPreSettle) {
     claim.mid_setl_flag = data.code("mid_setl_flag", false, is_flag);
   }
   claim.psn_cert_type = data.text("psn_cert_type", cross_province, 6);
   claim.certno = data.text("certno", cross_province, 50);
-  claim.psn_type = data.code("psn_type", cross_province, [&](std::string_view v) { return codes.knows_psn_type(v); });
+  claim.psn_type = data.code("psn_type", cross_province,
+                             [&](std::string_view v) { return codes.knows_psn_type(v); });
   claim.psn_name = data.text("psn_name", cross_province, 50);
 
   const Json* lines = input.find("feedetail");
@@ -189,8 +192,8 @@ cl::SettlementInput read_settlement(const Json& input, bool cross_province,
   } else if (lines->items.empty()) {
     ladder.add(cl::Reject::kMissingField, "input.feedetail has no fee line");
   } else if (lines->items.size() > cl::kClaimLinesMax) {
-    ladder.add(cl::Reject::kMalformedMessage, "input.feedetail has more than " +
-                                                  std::to_string(cl::kClaimLinesMax) + " lines");
+    ladder.add(cl::Reject::kMalformedMessage,
+               "input.feedetail has more than " + std::to_string(cl::kClaimLinesMax) + " lines");
   } else {
     claim.lines.reserve(lines->items.size());
     for (size_t i = 0; i < lines->items.size(); ++i) {
@@ -286,7 +289,8 @@ NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& co
   const auto transaction = cl::parse_transaction(infno);
   if (!transaction) {
     ladder.add(cl::Reject::kUnknownTransaction,
-               infno.empty() ? "infno is missing or not a string" : "infno " + infno.substr(0, 10) + " is not supported");
+               infno.empty() ? "infno is missing or not a string"
+                             : "infno " + infno.substr(0, 10) + " is not supported");
   }
   e.msgid = envelope.text("msgid", false, 30);
   e.mdtrtarea_admvs = envelope.division("mdtrtarea_admvs", true);
@@ -307,15 +311,18 @@ NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& co
   if (transaction && input != nullptr) {
     e.infno = *transaction;
     if (cl::carries_claim(*transaction)) {
-      request.input = read_settlement(*input, !e.insuplc_admdvs.empty(), *transaction, codes, ladder);
+      request.input =
+          read_settlement(*input, !e.insuplc_admdvs.empty(), *transaction, codes, ladder);
     } else {
       FieldReader data(FieldReader(input, "input", ladder).object("data"), "input.data", ladder);
       if (cl::is_cancel(*transaction)) {
-        request.input = cl::CancelInput{data.text("setl_id", true, 30), data.text("mdtrt_id", true, 30),
-                                        data.text("psn_no", true, 30)};
+        request.input =
+            cl::CancelInput{data.text("setl_id", true, 30), data.text("mdtrt_id", true, 30),
+                            data.text("psn_no", true, 30)};
       } else {
-        request.input = cl::ReversalInput{data.text("psn_no", true, 30), data.text("omsgid", true, 30),
-                                          data.text("oinfno", true, 4)};
+        request.input =
+            cl::ReversalInput{data.text("psn_no", true, 30), data.text("omsgid", true, 30),
+                              data.text("oinfno", true, 4)};
       }
     }
   }
@@ -442,7 +449,8 @@ std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body) {
   const Json* infcode = envelope.find("infcode");
   const Json* err_code = envelope.find("err_code");
   const Json* err_msg = envelope.find("err_msg");
-  if (infcode == nullptr || !infcode->is_number() || err_code == nullptr || !err_code->is_string()) {
+  if (infcode == nullptr || !infcode->is_number() || err_code == nullptr ||
+      !err_code->is_string()) {
     return std::nullopt;
   }
   NhsaAnswer answer;
@@ -466,16 +474,26 @@ std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body) {
   record.msgid = text("medins_setl_id");
   record.insuplc_admdvs = text("clr_optins");
   cl::SettlementAmounts& a = record.amounts;
-  const std::pair<const char*, cl::Money*> amounts[] = {
-      {"medfee_sumamt", &a.medfee_sumamt}, {"fulamt_ownpay_amt", &a.fulamt_ownpay_amt},
-      {"overlmt_selfpay", &a.overlmt_selfpay}, {"preselfpay_amt", &a.preselfpay_amt},
-      {"inscp_scp_amt", &a.inscp_scp_amt}, {"act_pay_dedc", &a.act_pay_dedc},
-      {"hifp_pay", &a.hifp_pay}, {"cvlserv_pay", &a.cvlserv_pay}, {"hifes_pay", &a.hifes_pay},
-      {"hifmi_pay", &a.hifmi_pay}, {"hifob_pay", &a.hifob_pay}, {"maf_pay", &a.maf_pay},
-      {"hosp_part_amt", &a.hosp_part_amt}, {"oth_pay", &a.oth_pay},
-      {"fund_pay_sumamt", &a.fund_pay_sumamt}, {"psn_part_amt", &a.psn_part_amt},
-      {"acct_pay", &a.acct_pay}, {"psn_cash_pay", &a.psn_cash_pay}, {"balc", &a.balc},
-      {"acct_mulaid_pay", &a.acct_mulaid_pay}};
+  const std::pair<const char*, cl::Money*> amounts[] = {{"medfee_sumamt", &a.medfee_sumamt},
+                                                        {"fulamt_ownpay_amt", &a.fulamt_ownpay_amt},
+                                                        {"overlmt_selfpay", &a.overlmt_selfpay},
+                                                        {"preselfpay_amt", &a.preselfpay_amt},
+                                                        {"inscp_scp_amt", &a.inscp_scp_amt},
+                                                        {"act_pay_dedc", &a.act_pay_dedc},
+                                                        {"hifp_pay", &a.hifp_pay},
+                                                        {"cvlserv_pay", &a.cvlserv_pay},
+                                                        {"hifes_pay", &a.hifes_pay},
+                                                        {"hifmi_pay", &a.hifmi_pay},
+                                                        {"hifob_pay", &a.hifob_pay},
+                                                        {"maf_pay", &a.maf_pay},
+                                                        {"hosp_part_amt", &a.hosp_part_amt},
+                                                        {"oth_pay", &a.oth_pay},
+                                                        {"fund_pay_sumamt", &a.fund_pay_sumamt},
+                                                        {"psn_part_amt", &a.psn_part_amt},
+                                                        {"acct_pay", &a.acct_pay},
+                                                        {"psn_cash_pay", &a.psn_cash_pay},
+                                                        {"balc", &a.balc},
+                                                        {"acct_mulaid_pay", &a.acct_mulaid_pay}};
   for (const auto& [name, amount] : amounts) {
     const Json* field = info->find(name);
     if (field == nullptr || !field->is_number()) return std::nullopt;
@@ -522,7 +540,8 @@ namespace {
 // An exact decimal of `value` / 10^scale, e.g. (12345, 4) → "1.2345".
 std::string fixed_point(int64_t value, int scale) {
   const bool negative = value < 0;
-  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
   uint64_t unit = 1;
   for (int i = 0; i < scale; ++i) unit *= 10;
   std::string fraction = std::to_string(magnitude % unit);

@@ -173,7 +173,8 @@ cl::AssistanceTerms assistance_terms(const Json& json, const std::string& path,
 
 cl::Policy policy(const Json& json, const cl::CodeTables& codes, const std::string& path) {
   Fields f(json, path);
-  if (f.string("format") != "medclear.policy.v1") fail(f.at("format"), "must be medclear.policy.v1");
+  if (f.string("format") != "medclear.policy.v1")
+    fail(f.at("format"), "must be medclear.policy.v1");
   cl::Policy p;
   p.admdvs = f.division("admdvs");
   p.insutype = f.string("insutype");
@@ -329,9 +330,8 @@ Scenario scenario(const Json& json) {
   cl::ReferenceData& ref = s.reference;
   Fields f(json, "scenario");
   if (const Json* codes = f.optional("local_codes")) local_codes(*codes, ref.codes);
-  each_item(f, "policies", [&](const Json& j, const std::string& p) {
-    ref.add_policy(policy(j, ref.codes, p));
-  });
+  each_item(f, "policies",
+            [&](const Json& j, const std::string& p) { ref.add_policy(policy(j, ref.codes, p)); });
   each_item(f, "catalogues",
             [&](const Json& j, const std::string& p) { ref.add_catalogue(catalogue(j, p)); });
   each_item(f, "facilities", [&](const Json& j, const std::string& p) {

@@ -52,10 +52,9 @@ void encode_settlement_input(cl::ByteWriter& out, const cl::SettlementInput& c) 
 }
 
 bool decode_settlement_input(cl::ByteReader& in, cl::SettlementInput& c) {
-  for (std::string* s :
-       {&c.psn_no, &c.mdtrt_cert_type, &c.mdtrt_cert_no, &c.med_type, &c.psn_setlway, &c.mdtrt_id,
-        &c.chrg_bchno, &c.insutype, &c.mid_setl_flag, &c.psn_cert_type, &c.certno, &c.psn_type,
-        &c.psn_name}) {
+  for (std::string* s : {&c.psn_no, &c.mdtrt_cert_type, &c.mdtrt_cert_no, &c.med_type,
+                         &c.psn_setlway, &c.mdtrt_id, &c.chrg_bchno, &c.insutype, &c.mid_setl_flag,
+                         &c.psn_cert_type, &c.certno, &c.psn_type, &c.psn_name}) {
     if (!in.str(*s)) return false;
   }
   uint8_t account = 0;
@@ -184,7 +183,8 @@ Result<ClaimMessage> decode_claim(std::string_view bytes) {
 Result<SettlementMessage> decode_settlement(std::string_view bytes) {
   Result<MessageType> type = message_type(bytes);
   if (!type.is_ok()) return type.status();
-  if (*type != MessageType::kSettlement) return malformed("a claim where a settlement was expected");
+  if (*type != MessageType::kSettlement)
+    return malformed("a claim where a settlement was expected");
   cl::ByteReader in(bytes.substr(4));
   SettlementMessage message;
   uint16_t reason = 0;

@@ -26,9 +26,9 @@ struct ClaimMessage {
 
 struct SettlementMessage {
   std::string msgid;
-  clearing::Rejection rejection;  // kOk when settled
+  clearing::Rejection rejection;                     // kOk when settled
   std::optional<clearing::SettlementRecord> record;  // the answer when accepted
-  bool replayed = false;  // a retry answered from the insured ledger
+  bool replayed = false;                             // a retry answered from the insured ledger
 };
 
 std::string encode_claim(const ClaimMessage& message);

@@ -61,11 +61,10 @@ std::optional<Rejection> check_regions(const Envelope& envelope, std::string_vie
                                        const RegionServed& served) {
   if (envelope.insuplc_admdvs.empty() ||
       !is_cross_province(insured_admdvs, envelope.mdtrtarea_admvs)) {
-    return Rejection{Reject::kNotCrossProvince,
-                     "insured division " +
-                         std::string(insured_admdvs.empty() ? "(none)" : insured_admdvs) +
-                         " and treating division " + envelope.mdtrtarea_admvs +
-                         " are in the same province"};
+    return Rejection{
+        Reject::kNotCrossProvince,
+        "insured division " + std::string(insured_admdvs.empty() ? "(none)" : insured_admdvs) +
+            " and treating division " + envelope.mdtrtarea_admvs + " are in the same province"};
   }
   if (served && !served(region_of(insured_admdvs))) {
     return Rejection{Reject::kRegionNotServed, "insured region " + region_of(insured_admdvs) +
@@ -93,12 +92,13 @@ std::optional<Rejection> check_msgid_form(std::string_view msgid, std::string_vi
   bool digits = msgid.size() == 30;
   for (size_t i = 26; digits && i < 30; ++i) digits = msgid[i] >= '0' && msgid[i] <= '9';
   if (!digits || !parse_compact_date_time(msgid.substr(12, 14))) {
-    return Rejection{Reject::kInvalidMsgid,
-                     "msgid must be 30 characters: institution code(12) + yyyyMMddHHmmss + serial(4)"};
+    return Rejection{
+        Reject::kInvalidMsgid,
+        "msgid must be 30 characters: institution code(12) + yyyyMMddHHmmss + serial(4)"};
   }
   if (!fixmedins_code.empty() && msgid.substr(0, 12) != fixmedins_code) {
-    return Rejection{Reject::kInvalidMsgid,
-                     "msgid must begin with the sender's fixmedins_code " + std::string(fixmedins_code)};
+    return Rejection{Reject::kInvalidMsgid, "msgid must begin with the sender's fixmedins_code " +
+                                                std::string(fixmedins_code)};
   }
   return std::nullopt;
 }

@@ -18,9 +18,9 @@ namespace medclear {
 
 }  // namespace medclear
 
-#define MC_CHECK(condition, message)                                   \
-  do {                                                                 \
-    if (!(condition)) [[unlikely]] {                                   \
+#define MC_CHECK(condition, message)                                     \
+  do {                                                                   \
+    if (!(condition)) [[unlikely]] {                                     \
       ::medclear::check_failed(__FILE__, __LINE__, #condition, message); \
-    }                                                                  \
+    }                                                                    \
   } while (false)

@@ -1,6 +1,6 @@
-// Fixed-width little-endian encoding for ledger values and wire messages, and big-endian keys so that
-// RocksDB's byte order is numeric order. The reader is bounds-checked: a short or corrupt value
-// makes it fail, never read past the end.
+// Fixed-width little-endian encoding for ledger values and wire messages, and big-endian keys so
+// that RocksDB's byte order is numeric order. The reader is bounds-checked: a short or corrupt
+// value makes it fail, never read past the end.
 #pragma once
 
 #include <cstdint>

@@ -5,11 +5,13 @@
 namespace medclear::clearing {
 
 std::optional<Transaction> parse_transaction(std::string_view infno) {
-  static constexpr Transaction kAll[] = {
-      Transaction::kOutpatientPreSettle, Transaction::kOutpatientSettle,
-      Transaction::kOutpatientCancel,    Transaction::kInpatientPreSettle,
-      Transaction::kInpatientSettle,     Transaction::kInpatientCancel,
-      Transaction::kReversal};
+  static constexpr Transaction kAll[] = {Transaction::kOutpatientPreSettle,
+                                         Transaction::kOutpatientSettle,
+                                         Transaction::kOutpatientCancel,
+                                         Transaction::kInpatientPreSettle,
+                                         Transaction::kInpatientSettle,
+                                         Transaction::kInpatientCancel,
+                                         Transaction::kReversal};
   for (Transaction t : kAll) {
     if (infno == to_string(t)) {
       return t;
@@ -20,13 +22,20 @@ std::optional<Transaction> parse_transaction(std::string_view infno) {
 
 std::string_view to_string(Transaction transaction) {
   switch (transaction) {
-    case Transaction::kOutpatientPreSettle: return "2206";
-    case Transaction::kOutpatientSettle: return "2207";
-    case Transaction::kOutpatientCancel: return "2208";
-    case Transaction::kInpatientPreSettle: return "2303";
-    case Transaction::kInpatientSettle: return "2304";
-    case Transaction::kInpatientCancel: return "2305";
-    case Transaction::kReversal: return "2601";
+    case Transaction::kOutpatientPreSettle:
+      return "2206";
+    case Transaction::kOutpatientSettle:
+      return "2207";
+    case Transaction::kOutpatientCancel:
+      return "2208";
+    case Transaction::kInpatientPreSettle:
+      return "2303";
+    case Transaction::kInpatientSettle:
+      return "2304";
+    case Transaction::kInpatientCancel:
+      return "2305";
+    case Transaction::kReversal:
+      return "2601";
   }
   MC_CHECK(false, "unknown transaction");
 }
@@ -60,24 +69,36 @@ std::optional<ItemClass> parse_item_class(std::string_view code) {
 
 std::string_view fund_code(Fund fund) {
   switch (fund) {
-    case Fund::kEmployeePool: return "310100";
-    case Fund::kEmployeeAccount: return "310200";
-    case Fund::kLargeAmountSubsidy: return "330100";
-    case Fund::kResidentPool: return "390100";
-    case Fund::kResidentCritical: return "390200";
-    case Fund::kMedicalAssistance: return "610100";
+    case Fund::kEmployeePool:
+      return "310100";
+    case Fund::kEmployeeAccount:
+      return "310200";
+    case Fund::kLargeAmountSubsidy:
+      return "330100";
+    case Fund::kResidentPool:
+      return "390100";
+    case Fund::kResidentCritical:
+      return "390200";
+    case Fund::kMedicalAssistance:
+      return "610100";
   }
   MC_CHECK(false, "unknown fund");
 }
 
 std::string_view fund_name(Fund fund) {
   switch (fund) {
-    case Fund::kEmployeePool: return "职工基本医疗保险统筹基金";
-    case Fund::kEmployeeAccount: return "职工基本医疗保险个人账户";
-    case Fund::kLargeAmountSubsidy: return "职工大额医疗费用补助";
-    case Fund::kResidentPool: return "城乡居民基本医疗保险基金";
-    case Fund::kResidentCritical: return "城乡居民大病医疗保险";
-    case Fund::kMedicalAssistance: return "医疗救助基金";
+    case Fund::kEmployeePool:
+      return "职工基本医疗保险统筹基金";
+    case Fund::kEmployeeAccount:
+      return "职工基本医疗保险个人账户";
+    case Fund::kLargeAmountSubsidy:
+      return "职工大额医疗费用补助";
+    case Fund::kResidentPool:
+      return "城乡居民基本医疗保险基金";
+    case Fund::kResidentCritical:
+      return "城乡居民大病医疗保险";
+    case Fund::kMedicalAssistance:
+      return "医疗救助基金";
   }
   MC_CHECK(false, "unknown fund");
 }
@@ -96,8 +117,8 @@ std::string_view clearing_type(std::string_view med_type) {
 CodeTables::CodeTables()
     : med_types_{"11", "12", "13", "14", "21", "22", "23", "24", "28", "41"},
       insutypes_{"310", "320", "330", "390", "392", "510"},
-      psn_types_{"11", "12", "1204", "13", "1401", "1402", "1403", "1404", "1405",
-                 "15", "16", "1701"} {}
+      psn_types_{"11",   "12",   "1204", "13", "1401", "1402",
+                 "1403", "1404", "1405", "15", "16",   "1701"} {}
 
 bool is_division_code(std::string_view code) {
   if (code.size() != 6) {
@@ -126,9 +147,12 @@ bool area_covers(std::string_view area, std::string_view admdvs) {
     return false;
   }
   switch (area_specificity(area)) {
-    case 0: return area.substr(0, 2) == admdvs.substr(0, 2);
-    case 1: return area.substr(0, 4) == admdvs.substr(0, 4);
-    default: return area == admdvs;
+    case 0:
+      return area.substr(0, 2) == admdvs.substr(0, 2);
+    case 1:
+      return area.substr(0, 4) == admdvs.substr(0, 4);
+    default:
+      return area == admdvs;
   }
 }
 

@@ -43,12 +43,12 @@ enum class Approval : uint8_t { kNotNeeded = 0, kApproved = 1, kRefused = 2 };
 
 // Funds of setldetail (fund_pay_type).
 enum class Fund : uint8_t {
-  kEmployeePool,          // 310100
-  kEmployeeAccount,       // 310200
-  kLargeAmountSubsidy,    // 330100  (hifob_pay, the employees' layer)
-  kResidentPool,          // 390100
-  kResidentCritical,      // 390200  (hifmi_pay, the residents' layer)
-  kMedicalAssistance,     // 610100  (maf_pay)
+  kEmployeePool,        // 310100
+  kEmployeeAccount,     // 310200
+  kLargeAmountSubsidy,  // 330100  (hifob_pay, the employees' layer)
+  kResidentPool,        // 390100
+  kResidentCritical,    // 390200  (hifmi_pay, the residents' layer)
+  kMedicalAssistance,   // 610100  (maf_pay)
 };
 std::string_view fund_code(Fund fund);
 std::string_view fund_name(Fund fund);
@@ -69,9 +69,7 @@ inline bool is_inpatient(std::string_view med_type) {
   return !med_type.empty() && med_type[0] == '2';
 }
 // med_type 13 (emergency) and 24 (emergency-to-inpatient) settle as emergencies without a filing.
-inline bool is_emergency(std::string_view med_type) {
-  return med_type == "13" || med_type == "24";
-}
+inline bool is_emergency(std::string_view med_type) { return med_type == "13" || med_type == "24"; }
 // clr_type of the settlement: 11 outpatient, 21 inpatient, 41 pharmacy.
 std::string_view clearing_type(std::string_view med_type);
 

@@ -116,9 +116,8 @@ Decision Engine::decide_claim(const Request& request, const SettlementInput& inp
   } else if (is_emergency(input.med_type)) {
     terms.filing = FilingKind::kEmergency;
   } else if (!policy->unfiled) {
-    return reject(Reject::kNoValidFiling, "no filing of psn_no " + input.psn_no +
-                                              " valid on " + date.to_string() + " for " +
-                                              facility->admdvs);
+    return reject(Reject::kNoValidFiling, "no filing of psn_no " + input.psn_no + " valid on " +
+                                              date.to_string() + " for " + facility->admdvs);
   }
   if (policy->assistance) {
     for (const std::string& psn_type : policy->assistance->psn_types) {
@@ -159,10 +158,10 @@ Decision Engine::decide_cancel(const Request& request, const CancelInput& input,
       original->infno != cancelled || original->psn_no != input.psn_no ||
       original->mdtrt_id != input.mdtrt_id ||
       original->fixmedins_code != request.envelope.fixmedins_code) {
-    return reject(Reject::kUnknownSettlement,
-                  "no " + std::string(to_string(cancelled)) + " settlement " + input.setl_id +
-                      " of psn_no " + input.psn_no + " and mdtrt_id " + input.mdtrt_id +
-                      " at this facility");
+    return reject(Reject::kUnknownSettlement, "no " + std::string(to_string(cancelled)) +
+                                                  " settlement " + input.setl_id + " of psn_no " +
+                                                  input.psn_no + " and mdtrt_id " + input.mdtrt_id +
+                                                  " at this facility");
   }
   return compensate(request, *original, RecordKind::kCancel, state);
 }
@@ -180,12 +179,11 @@ Decision Engine::decide_reversal(const Request& request, const ReversalInput& in
     return reject(Reject::kReversalNotAllowed, "oinfno " + input.oinfno + " cannot be reversed");
   }
   const SettlementRecord* original = state.by_msgid(input.omsgid);
-  if (original == nullptr || original->infno != *oinfno ||
-      original->psn_no != input.psn_no ||
+  if (original == nullptr || original->infno != *oinfno || original->psn_no != input.psn_no ||
       original->fixmedins_code != request.envelope.fixmedins_code) {
-    return reject(Reject::kUnknownSettlement,
-                  "no " + input.oinfno + " transaction with msgid " +
-                      input.omsgid + " of psn_no " + input.psn_no + " at this facility");
+    return reject(Reject::kUnknownSettlement, "no " + input.oinfno + " transaction with msgid " +
+                                                  input.omsgid + " of psn_no " + input.psn_no +
+                                                  " at this facility");
   }
   return compensate(request, *original, RecordKind::kReversal, state);
 }
@@ -212,10 +210,11 @@ Decision Engine::compensate(const Request& request, const SettlementRecord& orig
   record.delta = original.delta.negated();
   const Money balance_before = person->account_balance - state.account_used(original.psn_no);
   record.amounts.balc = balance_before - record.delta.account_used;
-  if (record.amounts.balc.is_negative()) {  // reinstating a cancelled payment the account lost since
-    return reject(Reject::kReversalNotAllowed,
-                  "the personal account no longer holds the " +
-                      record.delta.account_used.to_string() + " this reversal would take back");
+  if (record.amounts.balc
+          .is_negative()) {  // reinstating a cancelled payment the account lost since
+    return reject(Reject::kReversalNotAllowed, "the personal account no longer holds the " +
+                                                   record.delta.account_used.to_string() +
+                                                   " this reversal would take back");
   }
   record.setl_id = make_setl_id(original.insuplc_admdvs, envelope.inf_time.date,
                                 state.record_count(original.insuplc_admdvs) + 1);

@@ -3,8 +3,9 @@
 // (MemoryState in memory, the ledger on disk), so deciding is pure and replayable.
 //
 // Lifecycle (DOMAIN.md §4): pre-settlement decides and appends nothing; settlement is idempotent by
-// msgid (same fingerprint → the first answer again, different → msgid_reused_with_different_payload);
-// cancel and reversal append a compensating record that negates the original exactly.
+// msgid (same fingerprint → the first answer again, different →
+// msgid_reused_with_different_payload); cancel and reversal append a compensating record that
+// negates the original exactly.
 #pragma once
 
 #include <string_view>
@@ -60,8 +61,8 @@ class Engine {
                          const StateView& state) const;
   Decision decide_reversal(const Request& request, const ReversalInput& input,
                            const StateView& state) const;
-  Decision compensate(const Request& request, const SettlementRecord& original,
-                      RecordKind kind, const StateView& state) const;
+  Decision compensate(const Request& request, const SettlementRecord& original, RecordKind kind,
+                      const StateView& state) const;
 
   const ReferenceData& reference_;
 };

@@ -1,6 +1,7 @@
 // The engine's state held in memory: records by msgid and setl_id, compensations, accumulators and
 // personal accounts. Used by `medclear adjudicate` without a ledger and by tests; the ledger keeps
-// the same state on disk. apply() is the only mutation and checks that no accumulator goes negative.
+// the same state on disk. apply() is the only mutation and checks that no accumulator goes
+// negative.
 #pragma once
 
 #include <map>
@@ -26,14 +27,16 @@ class MemoryState final : public StateView {
 
   size_t size() const { return records_.size(); }
   // Every accumulator and account, for tests that check they return to zero.
-  const std::unordered_map<std::string, Accumulators>& all_accumulators() const { return accumulators_; }
+  const std::unordered_map<std::string, Accumulators>& all_accumulators() const {
+    return accumulators_;
+  }
   const std::unordered_map<std::string, Money>& all_accounts() const { return accounts_; }
 
  private:
   static std::string accumulator_key(std::string_view psn_no, std::string_view insutype, int year);
 
-  std::unordered_map<std::string, SettlementRecord> records_;  // by setl_id
-  std::unordered_map<std::string, std::string> msgid_index_;   // msgid → setl_id
+  std::unordered_map<std::string, SettlementRecord> records_;    // by setl_id
+  std::unordered_map<std::string, std::string> msgid_index_;     // msgid → setl_id
   std::unordered_map<std::string, std::string> compensated_by_;  // setl_id → setl_id
   std::unordered_map<std::string, Accumulators> accumulators_;
   std::unordered_map<std::string, Money> accounts_;

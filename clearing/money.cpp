@@ -49,13 +49,20 @@ std::string Ratio::to_string() const { return format_scaled(bp_, 4); }
 
 std::string_view describe(DecimalError error) {
   switch (error) {
-    case DecimalError::kEmpty: return "empty number";
-    case DecimalError::kNotANumber: return "not a decimal number";
-    case DecimalError::kExponent: return "exponent notation is not allowed";
-    case DecimalError::kTooManyDecimals: return "too many decimals";
-    case DecimalError::kTooManyDigits: return "more digits than numeric(16, scale) holds";
-    case DecimalError::kNegative: return "must not be negative";
-    case DecimalError::kOutOfRange: return "out of range";
+    case DecimalError::kEmpty:
+      return "empty number";
+    case DecimalError::kNotANumber:
+      return "not a decimal number";
+    case DecimalError::kExponent:
+      return "exponent notation is not allowed";
+    case DecimalError::kTooManyDecimals:
+      return "too many decimals";
+    case DecimalError::kTooManyDigits:
+      return "more digits than numeric(16, scale) holds";
+    case DecimalError::kNegative:
+      return "must not be negative";
+    case DecimalError::kOutOfRange:
+      return "out of range";
   }
   return "invalid number";
 }
@@ -79,7 +86,7 @@ DecimalParse parse_decimal(std::string_view text, int decimals_max, bool allow_n
   int64_t value = 0;
   int digits = 0;          // significant digits in all
   int integer_digits = 0;  // significant digits before the point
-  int decimals = -1;  // -1 until the point is seen
+  int decimals = -1;       // -1 until the point is seen
   bool any_integer_digit = false;
   for (; i < text.size(); ++i) {
     const char c = text[i];

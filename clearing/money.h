@@ -5,11 +5,11 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
-#include <cstddef>
 #include <string_view>
 #include <type_traits>
 
@@ -28,8 +28,8 @@ class Money {
 
   constexpr Money() = default;
   template <typename T>
-    requires std::is_floating_point_v<T>
-  Money(T) = delete;  // money never passes through a binary floating-point value
+  requires std::is_floating_point_v<T> Money(T)
+  = delete;  // money never passes through a binary floating-point value
 
   static constexpr Money from_fen(int64_t fen) {
     MC_CHECK(fen >= -kMaxFen && fen <= kMaxFen, "money out of range");
@@ -73,8 +73,8 @@ class Ratio {
   static constexpr int32_t kOne = 10000;
   constexpr Ratio() = default;
   template <typename T>
-    requires std::is_floating_point_v<T>
-  Ratio(T) = delete;
+  requires std::is_floating_point_v<T> Ratio(T)
+  = delete;
   static constexpr Ratio from_basis_points(int32_t bp) {
     MC_CHECK(bp >= 0 && bp <= kOne, "ratio out of [0, 1]");
     return Ratio(bp);
@@ -139,12 +139,13 @@ constexpr WideInt price_times_quantity_fen(Price price, Quantity quantity) {
 // Exact decimal text parsing, shared by the interface adapter and the reference-data loader.
 enum class DecimalError {
   kEmpty,
-  kNotANumber,        // letters, NaN, Infinity, stray characters
-  kExponent,          // 1e3, 1E-2
-  kTooManyDecimals,   // more digits after the point than the field allows
-  kTooManyDigits,     // more than numeric(16, scale) holds: 16 digits in all, 16 − scale before the point
-  kNegative,          // a sign on a field that must not be negative
-  kOutOfRange,        // a ratio above 1
+  kNotANumber,       // letters, NaN, Infinity, stray characters
+  kExponent,         // 1e3, 1E-2
+  kTooManyDecimals,  // more digits after the point than the field allows
+  kTooManyDigits,  // more than numeric(16, scale) holds: 16 digits in all, 16 − scale before the
+                   // point
+  kNegative,       // a sign on a field that must not be negative
+  kOutOfRange,     // a ratio above 1
 };
 std::string_view describe(DecimalError error);
 

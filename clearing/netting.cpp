@@ -9,9 +9,9 @@ namespace medclear::clearing {
 namespace {
 
 bool is_region(const std::string& code) {
-  return code.size() == 6 && std::all_of(code.begin(), code.end(), [](char c) {
-           return c >= '0' && c <= '9';
-         }) && code.ends_with("0000");
+  return code.size() == 6 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+         code.ends_with("0000");
 }
 
 bool is_period(const std::string& period) {
@@ -72,7 +72,7 @@ Result<ClearingResult> net_positions(const ClearingInput& input) {
     p.prepayment_after = p.prepayment_before - p.prepayment_drawn;
     p.shortfall = p.pay_in - p.prepayment_drawn;
     p.top_up = p.prepayment_after < p.prepayment_floor ? p.prepayment_floor - p.prepayment_after
-                                                        : Money::zero();
+                                                       : Money::zero();
     MC_CHECK(p.prepayment_after >= Money::zero(), "a prepayment went negative");
     MC_CHECK(p.pay_in == p.prepayment_drawn + p.shortfall, "pay-in is not drawn + shortfall");
     sum_net += p.net;

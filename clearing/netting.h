@@ -61,8 +61,8 @@ struct ClearingResult {
   std::vector<RegionPosition> positions;  // by region code
   Money total_pay_in;                     // = total_pay_out
   Money total_pay_out;
-  Money gross;          // Σ |bilateral totals|: what one payment per pair would move
-  uint64_t pairs = 0;   // bilateral totals netted
+  Money gross;         // Σ |bilateral totals|: what one payment per pair would move
+  uint64_t pairs = 0;  // bilateral totals netted
 };
 
 // Errors: a malformed period or region, a pair given twice, a region paired with itself, a

@@ -48,10 +48,14 @@ constexpr uint64_t kSummaryBytes = 8 + 8;  // the peer's size and full-transfer 
 
 std::string_view to_string(DiffKind kind) {
   switch (kind) {
-    case DiffKind::kMissingOnInsured: return "missing_on_insured";
-    case DiffKind::kMissingOnTreating: return "missing_on_treating";
-    case DiffKind::kAmountDiffers: return "amount_differs";
-    case DiffKind::kCancelOnOneSide: return "cancel_on_one_side";
+    case DiffKind::kMissingOnInsured:
+      return "missing_on_insured";
+    case DiffKind::kMissingOnTreating:
+      return "missing_on_treating";
+    case DiffKind::kAmountDiffers:
+      return "amount_differs";
+    case DiffKind::kCancelOnOneSide:
+      return "cancel_on_one_side";
   }
   return "unknown";
 }
@@ -75,7 +79,8 @@ ReconSide::ReconSide(std::vector<ReconItem> items, const ReconHash& hash) : hash
   std::vector<std::pair<uint64_t, size_t>> order(items.size());
   for (size_t i = 0; i < items.size(); ++i) order[i] = {spread(items[i].setl_id), i};
   std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : items[a.second].setl_id < items[b.second].setl_id;
+    return a.first != b.first ? a.first < b.first
+                              : items[a.second].setl_id < items[b.second].setl_id;
   });
   // The items in that order, and their bytes once more in one flat string: building the tree
   // then hashes contiguous slices instead of gathering ids scattered over the heap.
@@ -112,8 +117,7 @@ void ReconSide::build(int depth) {
   size_t item = 0;
   for (uint64_t b = 0; b < buckets; ++b) {
     bucket_begin_[b] = item;
-    while (item < items_.size() &&
-           (depth == 0 ? 0 : item_prefix_[item] >> (64 - 4 * depth)) == b) {
+    while (item < items_.size() && (depth == 0 ? 0 : item_prefix_[item] >> (64 - 4 * depth)) == b) {
       ++item;
     }
   }
@@ -132,7 +136,8 @@ void ReconSide::build(int depth) {
     auto& here = levels_[static_cast<size_t>(level)];
     here.resize(below.size() / kFanout);
     for (size_t n = 0; n < here.size(); ++n) {
-      bytes.assign(reinterpret_cast<const char*>(below[n * kFanout].data()), kDigestBytes * kFanout);
+      bytes.assign(reinterpret_cast<const char*>(below[n * kFanout].data()),
+                   kDigestBytes * kFanout);
       here[n] = hash_(bytes);
     }
   }
@@ -156,7 +161,8 @@ std::vector<ReconDigest> ReconSide::children(int level, const std::vector<uint64
   std::vector<ReconDigest> out;
   out.reserve(nodes.size() * kFanout);
   for (uint64_t node : nodes) {
-    for (int c = 0; c < kFanout; ++c) out.push_back(below[node * kFanout + static_cast<uint64_t>(c)]);
+    for (int c = 0; c < kFanout; ++c)
+      out.push_back(below[node * kFanout + static_cast<uint64_t>(c)]);
   }
   return out;
 }
@@ -174,7 +180,8 @@ std::optional<ReconResult> reconcile(ReconSide& insured, ReconPeer& treating) {
   const std::optional<ReconPeer::Summary> summary = treating.summary();
   if (!summary) return std::nullopt;
   const int depth = recon_depth(std::max<uint64_t>(insured.size(), summary->size));
-  if (depth > recon_depth_allowed(insured.size())) return std::nullopt;  // a peer's claim past reason
+  if (depth > recon_depth_allowed(insured.size()))
+    return std::nullopt;  // a peer's claim past reason
   const ReconSide::Totals mine = insured.totals(depth);
   const std::optional<ReconSide::Totals> theirs = treating.totals(depth);
   if (!theirs) return std::nullopt;
@@ -219,9 +226,11 @@ std::optional<ReconResult> reconcile(ReconSide& insured, ReconPeer& treating) {
     if (it == treating_items.end()) {
       result.differences.push_back({id, DiffKind::kMissingOnTreating, item->amount, Money()});
     } else if (item->amount != it->second->amount) {
-      result.differences.push_back({id, DiffKind::kAmountDiffers, item->amount, it->second->amount});
+      result.differences.push_back(
+          {id, DiffKind::kAmountDiffers, item->amount, it->second->amount});
     } else if (item->cancelled != it->second->cancelled) {
-      result.differences.push_back({id, DiffKind::kCancelOnOneSide, item->amount, it->second->amount});
+      result.differences.push_back(
+          {id, DiffKind::kCancelOnOneSide, item->amount, it->second->amount});
     }
   }
   for (const auto& [id, item] : treating_items) {
@@ -229,12 +238,12 @@ std::optional<ReconResult> reconcile(ReconSide& insured, ReconPeer& treating) {
       result.differences.push_back({id, DiffKind::kMissingOnInsured, Money(), item->amount});
     }
   }
-  std::sort(result.differences.begin(), result.differences.end(),
-            [](const ReconDifference& a, const ReconDifference& b) { return a.setl_id < b.setl_id; });
+  std::sort(
+      result.differences.begin(), result.differences.end(),
+      [](const ReconDifference& a, const ReconDifference& b) { return a.setl_id < b.setl_id; });
   result.balanced = result.differences.empty();
   return result;
 }
-
 
 ReconResult reconcile(ReconSide& insured, ReconSide& treating) {
   LocalReconPeer peer(treating);

@@ -76,20 +76,20 @@ class ReconSide {
  private:
   void build(int depth);
   const ReconHash& hash_;
-  std::vector<ReconItem> items_;          // sorted by (bucket at max depth, setl_id)
-  std::vector<uint64_t> item_prefix_;     // a 64-bit prefix of digest(setl_id), per item
-  std::string flat_;                      // every item's bytes as hashed, in the same order
-  std::vector<uint64_t> flat_offset_;     // item i's bytes: [flat_offset_[i], flat_offset_[i+1])
+  std::vector<ReconItem> items_;       // sorted by (bucket at max depth, setl_id)
+  std::vector<uint64_t> item_prefix_;  // a 64-bit prefix of digest(setl_id), per item
+  std::string flat_;                   // every item's bytes as hashed, in the same order
+  std::vector<uint64_t> flat_offset_;  // item i's bytes: [flat_offset_[i], flat_offset_[i+1])
   int depth_ = -1;
   std::vector<std::vector<ReconDigest>> levels_;  // levels_[l][i]: digest of node i at level l
-  std::vector<size_t> bucket_begin_;      // items of bucket b: [bucket_begin_[b], bucket_begin_[b+1])
+  std::vector<size_t> bucket_begin_;  // items of bucket b: [bucket_begin_[b], bucket_begin_[b+1])
 };
 
 struct ReconResult {
   bool balanced = false;
   std::vector<ReconDifference> differences;  // by setl_id
-  uint64_t bytes_exchanged = 0;  // what crossed between the sides, both directions
-  uint64_t bytes_full_transfer = 0;  // what sending one side's whole day would take
+  uint64_t bytes_exchanged = 0;              // what crossed between the sides, both directions
+  uint64_t bytes_full_transfer = 0;          // what sending one side's whole day would take
   int rounds = 0;
 };
 
@@ -113,8 +113,10 @@ class ReconPeer {
   };
   virtual std::optional<Summary> summary() = 0;
   virtual std::optional<ReconSide::Totals> totals(int depth) = 0;
-  virtual std::optional<std::vector<ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) = 0;
-  virtual std::optional<std::vector<ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) = 0;
+  virtual std::optional<std::vector<ReconDigest>> children(int level,
+                                                           const std::vector<uint64_t>& nodes) = 0;
+  virtual std::optional<std::vector<ReconItem>> bucket_items(
+      const std::vector<uint64_t>& buckets) = 0;
 };
 
 class LocalReconPeer final : public ReconPeer {
@@ -122,10 +124,12 @@ class LocalReconPeer final : public ReconPeer {
   explicit LocalReconPeer(ReconSide& side) : side_(side) {}
   std::optional<Summary> summary() override { return Summary{side_.size(), side_.wire_bytes()}; }
   std::optional<ReconSide::Totals> totals(int depth) override { return side_.totals(depth); }
-  std::optional<std::vector<ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) override {
+  std::optional<std::vector<ReconDigest>> children(int level,
+                                                   const std::vector<uint64_t>& nodes) override {
     return side_.children(level, nodes);
   }
-  std::optional<std::vector<ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) override {
+  std::optional<std::vector<ReconItem>> bucket_items(
+      const std::vector<uint64_t>& buckets) override {
     return side_.bucket_items(buckets);
   }
 

@@ -8,11 +8,13 @@ namespace medclear::clearing {
 namespace {
 
 std::array<Money*, 20> amount_fields(SettlementAmounts& a) {
-  return {&a.medfee_sumamt, &a.fulamt_ownpay_amt, &a.overlmt_selfpay, &a.preselfpay_amt,
-          &a.inscp_scp_amt, &a.act_pay_dedc,      &a.hifp_pay,        &a.cvlserv_pay,
-          &a.hifes_pay,     &a.hifmi_pay,         &a.hifob_pay,       &a.maf_pay,
-          &a.hosp_part_amt, &a.oth_pay,           &a.fund_pay_sumamt, &a.psn_part_amt,
-          &a.acct_pay,      &a.psn_cash_pay,      &a.balc,            &a.acct_mulaid_pay};
+  return {&a.medfee_sumamt,  &a.fulamt_ownpay_amt, &a.overlmt_selfpay,
+          &a.preselfpay_amt, &a.inscp_scp_amt,     &a.act_pay_dedc,
+          &a.hifp_pay,       &a.cvlserv_pay,       &a.hifes_pay,
+          &a.hifmi_pay,      &a.hifob_pay,         &a.maf_pay,
+          &a.hosp_part_amt,  &a.oth_pay,           &a.fund_pay_sumamt,
+          &a.psn_part_amt,   &a.acct_pay,          &a.psn_cash_pay,
+          &a.balc,           &a.acct_mulaid_pay};
 }
 
 // The year's fields in Accumulators::fields() order (inpatient deductible, outpatient

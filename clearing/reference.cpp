@@ -39,9 +39,8 @@ const T* in_force(const std::vector<T>& versions, Date date) {
 
 template <typename T>
 void insert_version(std::vector<T>& versions, T value) {
-  const auto it = std::upper_bound(
-      versions.begin(), versions.end(), value.effective_from,
-      [](Date d, const T& v) { return d < v.effective_from; });
+  const auto it = std::upper_bound(versions.begin(), versions.end(), value.effective_from,
+                                   [](Date d, const T& v) { return d < v.effective_from; });
   versions.insert(it, std::move(value));
 }
 
@@ -57,10 +56,14 @@ std::optional<FilingKind> parse_filing_kind(std::string_view text) {
 
 std::string_view to_string(FilingKind kind) {
   switch (kind) {
-    case FilingKind::kLongTerm: return "long_term";
-    case FilingKind::kReferral: return "referral";
-    case FilingKind::kEmergency: return "emergency";
-    case FilingKind::kTemporary: return "temporary";
+    case FilingKind::kLongTerm:
+      return "long_term";
+    case FilingKind::kReferral:
+      return "referral";
+    case FilingKind::kEmergency:
+      return "emergency";
+    case FilingKind::kTemporary:
+      return "temporary";
   }
   return "?";
 }

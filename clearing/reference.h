@@ -60,7 +60,7 @@ struct Policy {
   CareTerms outpatient;
   Ratio retiree_uplift;
   Money pool_annual_limit;
-  Ratio filing_cut[4];  // by FilingKind
+  Ratio filing_cut[4];                  // by FilingKind
   std::optional<UnfiledTerms> unfiled;  // nullopt: refuse direct settlement without a filing
   std::optional<LayerTerms> layer;
   std::optional<AssistanceTerms> assistance;
@@ -93,7 +93,7 @@ struct Catalogue {
 struct Facility {
   std::string fixmedins_code;
   std::string admdvs;
-  int level = 3;  // 1, 2, 3
+  int level = 3;                // 1, 2, 3
   bool cross_province = false;  // on the networked list for cross-province settlement
 };
 

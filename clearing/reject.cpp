@@ -41,7 +41,8 @@ constexpr std::array<RejectInfo, kRejectCount> kRejects{{
 
 const RejectInfo& info(Reject reject) {
   const auto index = static_cast<size_t>(reject);
-  MC_CHECK(index < kRejects.size() && kRejects[index].reject == reject, "reject table out of order");
+  MC_CHECK(index < kRejects.size() && kRejects[index].reject == reject,
+           "reject table out of order");
   return kRejects[index];
 }
 

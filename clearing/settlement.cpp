@@ -14,9 +14,9 @@ SettlementAmounts SettlementAmounts::negated() const {
   SettlementAmounts n = *this;
   for (Money* field :
        {&n.medfee_sumamt, &n.fulamt_ownpay_amt, &n.overlmt_selfpay, &n.preselfpay_amt,
-        &n.inscp_scp_amt, &n.act_pay_dedc, &n.hifp_pay, &n.cvlserv_pay, &n.hifes_pay,
-        &n.hifmi_pay, &n.hifob_pay, &n.maf_pay, &n.hosp_part_amt, &n.oth_pay, &n.fund_pay_sumamt,
-        &n.psn_part_amt, &n.acct_pay, &n.psn_cash_pay, &n.acct_mulaid_pay}) {
+        &n.inscp_scp_amt, &n.act_pay_dedc, &n.hifp_pay, &n.cvlserv_pay, &n.hifes_pay, &n.hifmi_pay,
+        &n.hifob_pay, &n.maf_pay, &n.hosp_part_amt, &n.oth_pay, &n.fund_pay_sumamt, &n.psn_part_amt,
+        &n.acct_pay, &n.psn_cash_pay, &n.acct_mulaid_pay}) {
     *field = -*field;
   }
   for (FundPayment& detail : n.details) {
@@ -36,11 +36,10 @@ AccumulatorDelta AccumulatorDelta::negated() const {
 std::string check_identities(const SettlementAmounts& a, bool compensating) {
   const SettlementAmounts positive = compensating ? a.negated() : a;
   const SettlementAmounts& p = positive;
-  for (Money field :
-       {p.medfee_sumamt, p.fulamt_ownpay_amt, p.overlmt_selfpay, p.preselfpay_amt, p.inscp_scp_amt,
-        p.act_pay_dedc, p.hifp_pay, p.cvlserv_pay, p.hifes_pay, p.hifmi_pay, p.hifob_pay,
-        p.maf_pay, p.hosp_part_amt, p.oth_pay, p.fund_pay_sumamt, p.psn_part_amt, p.acct_pay,
-        p.psn_cash_pay, p.balc}) {
+  for (Money field : {p.medfee_sumamt, p.fulamt_ownpay_amt, p.overlmt_selfpay, p.preselfpay_amt,
+                      p.inscp_scp_amt, p.act_pay_dedc, p.hifp_pay, p.cvlserv_pay, p.hifes_pay,
+                      p.hifmi_pay, p.hifob_pay, p.maf_pay, p.hosp_part_amt, p.oth_pay,
+                      p.fund_pay_sumamt, p.psn_part_amt, p.acct_pay, p.psn_cash_pay, p.balc}) {
     if (field.is_negative()) {
       return compensating ? "an amount of a compensating entry is positive"
                           : "an amount is negative";

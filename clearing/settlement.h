@@ -57,7 +57,7 @@ struct SettlementAmounts {
 struct Accumulators {
   Money inpatient_deductible_paid;   // per-year deductible used by inpatient settlements
   Money outpatient_deductible_paid;  // per-year deductible used by outpatient settlements
-  Money pool_paid;        // hifp_pay so far, against pool_annual_limit
+  Money pool_paid;                   // hifp_pay so far, against pool_annual_limit
   Money layer_base;       // in-scope burden before the layer, cumulative (B0 of DOMAIN.md §3)
   Money layer_paid;       // against the layer's annual_limit
   Money assistance_paid;  // against the assistance's annual_limit

@@ -64,11 +64,13 @@ LineSplit classify_line(const FeeLine& line, const CatalogueItem* item) {
   if (item->price_cap && line.pric > *item->price_cap) {
     const Price over{line.pric.micro_yuan - item->price_cap->micro_yuan};
     const WideInt over_fen = price_times_quantity_fen(over, line.cnt);
-    split.overlmt_selfpay =
-        over_fen < line.amount.fen() ? Money::from_fen(static_cast<int64_t>(over_fen)) : line.amount;
+    split.overlmt_selfpay = over_fen < line.amount.fen()
+                                ? Money::from_fen(static_cast<int64_t>(over_fen))
+                                : line.amount;
   }
   if (item->item_class == ItemClass::kB) {
-    split.preselfpay_amt = multiply_half_up(line.amount - split.overlmt_selfpay, item->selfpay_prop);
+    split.preselfpay_amt =
+        multiply_half_up(line.amount - split.overlmt_selfpay, item->selfpay_prop);
   }
   split.inscp_scp_amt = line.amount - split.overlmt_selfpay - split.preselfpay_amt;
   return split;
@@ -153,7 +155,8 @@ SplitResult split_claim(const ClaimTotals& totals, const SplitTerms& terms,
   if (policy.layer) {
     const Money b0 = before.layer_base;
     const Money b1 = b0 + layer_base;
-    const WideInt exact = layer_tiers_exact(*policy.layer, b1) - layer_tiers_exact(*policy.layer, b0);
+    const WideInt exact =
+        layer_tiers_exact(*policy.layer, b1) - layer_tiers_exact(*policy.layer, b0);
     const Money layer_left = remaining(policy.layer->annual_limit, before.layer_paid);
     layer_pay = min(Money::from_fen(divide_half_up(exact, Ratio::kOne)), layer_left);
     moved.layer_paid = layer_pay;

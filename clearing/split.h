@@ -43,11 +43,11 @@ ClaimTotals classify_claim(const std::vector<FeeLine>& lines, const ReferenceDat
 struct SplitTerms {
   const Policy* policy = nullptr;
   std::string_view med_type;
-  int facility_level = 3;             // 1..3
-  std::optional<FilingKind> filing;   // nullopt: the policy's unfiled terms apply
+  int facility_level = 3;            // 1..3
+  std::optional<FilingKind> filing;  // nullopt: the policy's unfiled terms apply
   bool retiree = false;
   bool assistance_eligible = false;
-  bool account_requested = false;     // acct_used_flag
+  bool account_requested = false;  // acct_used_flag
 };
 
 struct SplitResult {

@@ -1,14 +1,14 @@
 #include "gateway/adjudicate.h"
 
 #include <boost/program_options.hpp>
-#include <map>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "adapters/nhsa.h"
-#include "gateway/cli.h"
 #include "clearing/engine.h"
+#include "gateway/cli.h"
 #include "ledger/directory.h"
 
 namespace medclear::gateway {
@@ -137,7 +137,8 @@ int adjudicate_main(int argc, char** argv) {
       "medclear adjudicate --scenario FILE\n\n"
       "Runs the requests of a scenario (contracts/adjudicate.md) through the clearing engine with\n"
       "in-memory state and prints one response envelope per request, one JSON object per line.\n"
-      "Exit 0 when the scenario was read, 2 when it is unreadable or invalid, 1 when a\nledger cannot be written.\n\nOptions");
+      "Exit 0 when the scenario was read, 2 when it is unreadable or invalid, 1 when a\nledger "
+      "cannot be written.\n\nOptions");
   options.add_options()("scenario", po::value<std::string>()->required(), "scenario file (JSON)")(
       "ledger", po::value<std::string>(),
       "also write every settlement to the ledgers of both regions under this directory")(
@@ -175,9 +176,8 @@ int adjudicate_main(int argc, char** argv) {
     return adjudicate_with_ledger(*load.scenario, vm["ledger"].as<std::string>(), *algorithm);
   }
   clearing::MemoryState state;
-  run_adjudication(*load.scenario, state, [&](const std::string& response) {
-    std::cout << response << '\n';
-  });
+  run_adjudication(*load.scenario, state,
+                   [&](const std::string& response) { std::cout << response << '\n'; });
   std::cout.flush();
   return std::cout ? 0 : 2;
 }

@@ -1,8 +1,9 @@
-// `medclear adjudicate [--ledger DIR]`: runs a scenario's requests in order through the national-interface adapter
-// and the clearing engine with in-memory state, one response envelope per request
-// (contracts/adjudicate.md). With --ledger, every settlement, cancel and reversal is also written
-// to the ledgers of both regions under DIR (DIR/<PP0000>), and answers are printed only once the
-// batch holding them is durable. Kept apart from main() so tests can run it in process.
+// `medclear adjudicate [--ledger DIR]`: runs a scenario's requests in order through the
+// national-interface adapter and the clearing engine with in-memory state, one response envelope
+// per request (contracts/adjudicate.md). With --ledger, every settlement, cancel and reversal is
+// also written to the ledgers of both regions under DIR (DIR/<PP0000>), and answers are printed
+// only once the batch holding them is durable. Kept apart from main() so tests can run it in
+// process.
 #pragma once
 
 #include <functional>

@@ -49,7 +49,9 @@ const std::vector<std::pair<const char*, cl::Money FundTotals::*>>& fund_fields(
   return kFields;
 }
 
-std::string text_of(const adapters::Json* json) { return json == nullptr ? std::string() : json->text; }
+std::string text_of(const adapters::Json* json) {
+  return json == nullptr ? std::string() : json->text;
+}
 
 cl::Money money_of(const adapters::Json* json) {
   if (json == nullptr) return cl::Money::zero();
@@ -66,11 +68,16 @@ int share(cl::Money part, cl::Money whole, int scale) {
 std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -108,7 +115,8 @@ Status read_statements(const lg::Ledger& ledger, cl::Date from, cl::Date to,
 }  // namespace
 
 bool AuditReport::intact() const {
-  return std::all_of(integrity.begin(), integrity.end(), [](const LedgerIntegrity& l) { return l.ok; });
+  return std::all_of(integrity.begin(), integrity.end(),
+                     [](const LedgerIntegrity& l) { return l.ok; });
 }
 
 Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Date to,
@@ -117,7 +125,8 @@ Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Da
   AuditScan scan;
   scan.region = ledger.region();
   scan.filings_checked = reference != nullptr;
-  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(cl::Date::from_days(from.days() - 1), to);
+  Result<std::vector<uint64_t>> seqs =
+      ledger.entries_of_days(cl::Date::from_days(from.days() - 1), to);
   if (!seqs.is_ok()) return Status::error(scan.region + ": " + seqs.status().message());
   for (const uint64_t seq : *seqs) {
     Result<lg::DecodedEntry> decoded = ledger.entry(seq);
@@ -132,17 +141,27 @@ Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Da
     const std::string treating = lg::region_of(r.mdtrtarea_admvs);
     add(scan.pairs[{insured, treating}], r.amounts);
     switch (r.kind) {
-      case cl::RecordKind::kSettlement: ++scan.by_status["settled"]; break;
-      case cl::RecordKind::kCancel: ++scan.by_status["cancelled"]; break;
-      case cl::RecordKind::kReversal: ++scan.by_status["reversed"]; break;
-      case cl::RecordKind::kAdjustment: ++scan.by_status["adjusted"]; break;
+      case cl::RecordKind::kSettlement:
+        ++scan.by_status["settled"];
+        break;
+      case cl::RecordKind::kCancel:
+        ++scan.by_status["cancelled"];
+        break;
+      case cl::RecordKind::kReversal:
+        ++scan.by_status["reversed"];
+        break;
+      case cl::RecordKind::kAdjustment:
+        ++scan.by_status["adjusted"];
+        break;
     }
     if (r.kind != cl::RecordKind::kSettlement) continue;
     scan.bills[{insured, r.insutype, r.med_type}][r.psn_no] += r.amounts.medfee_sumamt;
-    scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(r.fixmedins_code);
+    scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(
+        r.fixmedins_code);
     if (reference != nullptr && r.amounts.fund_pay_sumamt > cl::Money::zero()) {
       const cl::Person* person = reference->person(r.psn_no);
-      const cl::Policy* policy = reference->policy_for(r.insuplc_admdvs, r.insutype, r.setl_time.date);
+      const cl::Policy* policy =
+          reference->policy_for(r.insuplc_admdvs, r.insutype, r.setl_time.date);
       const bool filed = person != nullptr && policy != nullptr &&
                          cl::ReferenceData::filing_for(*person, *policy, r.mdtrtarea_admvs,
                                                        r.setl_time.date) != nullptr;
@@ -153,7 +172,8 @@ Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Da
       } else if (!filed) {  // the policy refuses claims without a filing: it should not be paid
         scan.anomalies.push_back({"paid_without_valid_filing", insured, r.setl_id,
                                   "psn_no " + r.psn_no + " med_type " + r.med_type + " paid " +
-                                      r.amounts.fund_pay_sumamt.to_string() + " at " + r.fixmedins_code});
+                                      r.amounts.fund_pay_sumamt.to_string() + " at " +
+                                      r.fixmedins_code});
       }
     }
   }
@@ -163,9 +183,15 @@ Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Da
   }
   // Integrity: the whole ledger, every seal and its signature.
   const lg::VerifyReport verified = lg::verify_ledger(ledger, nullptr);
-  scan.integrity = {scan.region, verified.ok, verified.problem, verified.entries,
-                    static_cast<size_t>(verified.seals), "", lg::to_hex(ledger.head_hash())};
-  if (ledger.last_sealed_day()) scan.integrity.last_sealed_day = ledger.last_sealed_day()->to_string();
+  scan.integrity = {scan.region,
+                    verified.ok,
+                    verified.problem,
+                    verified.entries,
+                    static_cast<size_t>(verified.seals),
+                    "",
+                    lg::to_hex(ledger.head_hash())};
+  if (ledger.last_sealed_day())
+    scan.integrity.last_sealed_day = ledger.last_sealed_day()->to_string();
   return scan;
 }
 
@@ -174,10 +200,12 @@ AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to
   report.from = from;
   report.to = to;
   report.filings_checked = !scans.empty();
-  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, cl::Money>> bills;
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, cl::Money>>
+      bills;
   std::map<std::tuple<std::string, int32_t, int64_t>, std::set<std::string>> same_bill;
   std::map<std::string, std::string> recon_docs, clearing_docs;
-  std::sort(scans.begin(), scans.end(), [](const AuditScan& a, const AuditScan& b) { return a.region < b.region; });
+  std::sort(scans.begin(), scans.end(),
+            [](const AuditScan& a, const AuditScan& b) { return a.region < b.region; });
   for (AuditScan& scan : scans) {
     report.regions.push_back(scan.region);
     for (const auto& [pair, t] : scan.pairs) {
@@ -189,7 +217,8 @@ AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to
     for (auto& [group, people] : scan.bills) {
       for (const auto& [psn, total] : people) bills[group][psn] += total;
     }
-    for (auto& [key, hospitals] : scan.same_bill) same_bill[key].insert(hospitals.begin(), hospitals.end());
+    for (auto& [key, hospitals] : scan.same_bill)
+      same_bill[key].insert(hospitals.begin(), hospitals.end());
     for (Anomaly& a : scan.anomalies) report.anomalies.push_back(std::move(a));
     report.filings_checked = report.filings_checked && scan.filings_checked;
     report.paid_unfiled_terms += scan.paid_unfiled_terms;
@@ -204,19 +233,22 @@ AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to
     for (const std::string& h : hospitals) list += (list.empty() ? "" : ",") + h;
     report.anomalies.push_back({"same_claim_two_hospitals", "", std::get<0>(key),
                                 cl::Date::from_days(std::get<1>(key)).to_string() + " bill " +
-                                    cl::Money::from_fen(std::get<2>(key)).to_string() + " at " + list});
+                                    cl::Money::from_fen(std::get<2>(key)).to_string() + " at " +
+                                    list});
   }
   for (const auto& [group, people] : bills) {
     std::vector<int64_t> totals;
     for (const auto& [psn, total] : people) totals.push_back(total.fen());
-    std::nth_element(totals.begin(), totals.begin() + static_cast<long>(totals.size() / 2), totals.end());
+    std::nth_element(totals.begin(), totals.begin() + static_cast<long>(totals.size() / 2),
+                     totals.end());
     const int64_t median = totals[totals.size() / 2];
     for (const auto& [psn, total] : people) {
       if (total.fen() > kPeerFloorFen && total.fen() > kPeerFactor * median) {
         report.anomalies.push_back({"bills_far_above_peers", std::get<0>(group), psn,
                                     "bills " + total.to_string() + " against a median of " +
                                         cl::Money::from_fen(median).to_string() + " (insutype " +
-                                        std::get<1>(group) + ", med_type " + std::get<2>(group) + ")"});
+                                        std::get<1>(group) + ", med_type " + std::get<2>(group) +
+                                        ")"});
       }
     }
   }
@@ -228,7 +260,8 @@ AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to
     const adapters::Json* balanced = statement->find("balanced");
     if (balanced != nullptr && balanced->boolean) ++report.statements_balanced;
     if (const adapters::Json* differences = statement->find("differences")) {
-      for (const adapters::Json& d : differences->items) ++report.differences[text_of(d.find("kind"))];
+      for (const adapters::Json& d : differences->items)
+        ++report.differences[text_of(d.find("kind"))];
     }
     if (const adapters::Json* adjustments = parsed.value->find("adjustments")) {
       report.adjustments += std::strtoull(adjustments->text.c_str(), nullptr, 10);
@@ -239,14 +272,16 @@ AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to
     adapters::JsonParse parsed = adapters::parse_json(text);
     if (!parsed.value) continue;
     const adapters::Json& s = *parsed.value;
-    ClearingLine line{text_of(s.find("period")), text_of(s.find("region")), money_of(s.find("net")),
-                      money_of(s.find("pay_in")), money_of(s.find("pay_out")), {}};
+    ClearingLine line{text_of(s.find("period")),   text_of(s.find("region")),
+                      money_of(s.find("net")),     money_of(s.find("pay_in")),
+                      money_of(s.find("pay_out")), {}};
     if (const adapters::Json* flags = s.find("flags")) {
       for (const adapters::Json& flag : flags->items) {
         line.flags.push_back(flag.text);
         if (flag.text == "prepayment_overdrawn") {
-          report.anomalies.push_back({"prepayment_overdrawn", line.region, line.region,
-                                      "clearing " + line.period + " drew more than the prepayment held"});
+          report.anomalies.push_back(
+              {"prepayment_overdrawn", line.region, line.region,
+               "clearing " + line.period + " drew more than the prepayment held"});
         }
       }
     }
@@ -298,7 +333,8 @@ std::string audit_json(const AuditReport& r) {
   }
   w.end_array();
   w.key("claims_by_status").begin_object();
-  for (const auto& [status, count] : r.by_status) w.key(status).integer(static_cast<int64_t>(count));
+  for (const auto& [status, count] : r.by_status)
+    w.key(status).integer(static_cast<int64_t>(count));
   w.end_object();
   w.key("reconciliation").begin_object();
   w.key("statements").integer(static_cast<int64_t>(r.statements));
@@ -321,7 +357,8 @@ std::string audit_json(const AuditReport& r) {
   for (const auto& [region, net] : r.positions) w.key(region).string(net.to_string());
   w.end_object();
   w.key("filings_checked").boolean(r.filings_checked);
-  w.key("paid_without_filing_under_unfiled_terms").integer(static_cast<int64_t>(r.paid_unfiled_terms));
+  w.key("paid_without_filing_under_unfiled_terms")
+      .integer(static_cast<int64_t>(r.paid_unfiled_terms));
   w.key("paid_without_filing_as_emergency").integer(static_cast<int64_t>(r.paid_unfiled_emergency));
   w.key("anomalies").begin_array();
   for (const Anomaly& a : r.anomalies) {
@@ -333,7 +370,10 @@ std::string audit_json(const AuditReport& r) {
   for (const LedgerIntegrity& l : r.integrity) {
     w.begin_object().key("region").string(l.region).key("ok").boolean(l.ok);
     w.key("problem").string(l.problem).key("entries").integer(static_cast<int64_t>(l.entries));
-    w.key("seals").integer(static_cast<int64_t>(l.seals)).key("last_sealed_day").string(l.last_sealed_day);
+    w.key("seals")
+        .integer(static_cast<int64_t>(l.seals))
+        .key("last_sealed_day")
+        .string(l.last_sealed_day);
     w.key("head_hash").string(l.head_hash).end_object();
   }
   w.end_array().end_object().end_object();
@@ -343,8 +383,9 @@ std::string audit_json(const AuditReport& r) {
 std::string audit_csv(const AuditReport& r) {
   std::ostringstream csv;
   csv << "section,region,counterpart,name,value\n";
-  auto row = [&](const std::string& section, const std::string& region, const std::string& counterpart,
-                 const std::string& name, const std::string& value) {
+  auto row = [&](const std::string& section, const std::string& region,
+                 const std::string& counterpart, const std::string& name,
+                 const std::string& value) {
     csv << section << "," << region << "," << counterpart << "," << csv_field(name) << ","
         << csv_field(value) << "\n";
   };
@@ -352,20 +393,25 @@ std::string audit_csv(const AuditReport& r) {
   row("period", "", "", "to", r.to.to_string());
   for (const auto& [pair, t] : r.pairs) {
     row("pair", pair.first, pair.second, "entries", std::to_string(t.entries));
-    for (const auto& [field, member] : fund_fields()) row("pair", pair.first, pair.second, field, (t.*member).to_string());
+    for (const auto& [field, member] : fund_fields())
+      row("pair", pair.first, pair.second, field, (t.*member).to_string());
   }
-  for (const auto& [status, count] : r.by_status) row("status", "", "", status, std::to_string(count));
+  for (const auto& [status, count] : r.by_status)
+    row("status", "", "", status, std::to_string(count));
   row("reconciliation", "", "", "statements", std::to_string(r.statements));
   row("reconciliation", "", "", "balanced", std::to_string(r.statements_balanced));
-  for (const auto& [kind, count] : r.differences) row("reconciliation", "", "", kind, std::to_string(count));
+  for (const auto& [kind, count] : r.differences)
+    row("reconciliation", "", "", kind, std::to_string(count));
   row("reconciliation", "", "", "adjustments", std::to_string(r.adjustments));
   for (const ClearingLine& line : r.clearing) {
     row("clearing", line.region, "", line.period + " net", line.net.to_string());
     row("clearing", line.region, "", line.period + " pay_in", line.pay_in.to_string());
     row("clearing", line.region, "", line.period + " pay_out", line.pay_out.to_string());
-    for (const std::string& flag : line.flags) row("clearing", line.region, "", line.period + " flag", flag);
+    for (const std::string& flag : line.flags)
+      row("clearing", line.region, "", line.period + " flag", flag);
   }
-  for (const auto& [region, net] : r.positions) row("position", region, "", r.positions_basis, net.to_string());
+  for (const auto& [region, net] : r.positions)
+    row("position", region, "", r.positions_basis, net.to_string());
   row("filings", "", "", "paid under unfiled terms", std::to_string(r.paid_unfiled_terms));
   row("filings", "", "", "paid as emergency", std::to_string(r.paid_unfiled_emergency));
   for (const Anomaly& a : r.anomalies) row("anomaly", a.region, a.subject, a.kind, a.detail);
@@ -381,11 +427,16 @@ std::string audit_csv(const AuditReport& r) {
 std::string audit_html(const AuditReport& r, const std::string& preface_html) {
   std::ostringstream page;
   const std::string span = r.from.to_string() + " to " + r.to.to_string();
-  page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>medclear audit report "
-       << span << "</title><style>body{font-family:sans-serif;margin:24px;color:#222;background:#fff}"
-       << "h1{font-size:22px}h2{font-size:17px;margin-top:28px}table{border-collapse:collapse;font-size:11px}"
-       << "td,th{border:1px solid #ccc;padding:2px 4px;text-align:right}.ok{color:#1a7f37}.bad{color:#c00}"
-       << ".kpi{display:inline-block;margin-right:28px}.kpi b{display:block;font-size:20px}</style></head><body>";
+  page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>medclear audit "
+          "report "
+       << span
+       << "</title><style>body{font-family:sans-serif;margin:24px;color:#222;background:#fff}"
+       << "h1{font-size:22px}h2{font-size:17px;margin-top:28px}table{border-collapse:collapse;font-"
+          "size:11px}"
+       << "td,th{border:1px solid #ccc;padding:2px "
+          "4px;text-align:right}.ok{color:#1a7f37}.bad{color:#c00}"
+       << ".kpi{display:inline-block;margin-right:28px}.kpi "
+          "b{display:block;font-size:20px}</style></head><body>";
   page << "<h1>Cross-province settlement — audit report, " << span << "</h1>";
   uint64_t entries = 0;
   for (const auto& [pair, t] : r.pairs) entries += t.entries;
@@ -393,32 +444,38 @@ std::string audit_html(const AuditReport& r, const std::string& preface_html) {
        << "<span class=\"kpi\"><b>" << r.statements_balanced << " / " << r.statements
        << "</b>statements balanced</span><span class=\"kpi\"><b>" << r.adjustments
        << "</b>adjustments</span><span class=\"kpi\"><b>" << r.anomalies.size()
-       << "</b>anomaly flags</span><span class=\"kpi\"><b class=\"" << (r.intact() ? "ok\">intact" : "bad\">ALTERED")
-       << "</b>ledgers and seals</span></div>" << preface_html;
+       << "</b>anomaly flags</span><span class=\"kpi\"><b class=\""
+       << (r.intact() ? "ok\">intact" : "bad\">ALTERED") << "</b>ledgers and seals</span></div>"
+       << preface_html;
   // Net positions: one bar per region, right receives, left pays.
   cl::Money largest = cl::Money::from_fen(1);
   for (const auto& [region, net] : r.positions) largest = std::max(largest, magnitude(net));
   const int row = 18;
   const int height = row * static_cast<int>(r.positions.size()) + 20;
   page << "<h2>Net positions (yuan, " << escape(r.positions_basis)
-       << "; right: the region receives, left: it pays)</h2><svg id=\"positions\" width=\"760\" height=\""
-       << height << "\" role=\"img\" aria-label=\"net positions\"><line x1=\"430\" y1=\"0\" x2=\"430\" y2=\""
+       << "; right: the region receives, left: it pays)</h2><svg id=\"positions\" width=\"760\" "
+          "height=\""
+       << height
+       << "\" role=\"img\" aria-label=\"net positions\"><line x1=\"430\" y1=\"0\" x2=\"430\" y2=\""
        << height << "\" stroke=\"#888\"/>";
   int y = 4;
   for (const auto& [region, net] : r.positions) {
     const int width = std::max(1, share(net, largest, 250));
     const bool pays = net.is_negative();
-    page << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\">" << region << "</text><rect x=\""
-         << (pays ? 430 - width : 430) << "\" y=\"" << y << "\" width=\"" << width << "\" height=\"" << row - 4
-         << "\" fill=\"" << (pays ? "#d1495b" : "#2e86ab") << "\"/><text x=\"" << (pays ? 440 : 170) << "\" y=\""
-         << y + 12 << "\" font-size=\"10\">" << net.to_string() << "</text>";
+    page << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\">" << region
+         << "</text><rect x=\"" << (pays ? 430 - width : 430) << "\" y=\"" << y << "\" width=\""
+         << width << "\" height=\"" << row - 4 << "\" fill=\"" << (pays ? "#d1495b" : "#2e86ab")
+         << "\"/><text x=\"" << (pays ? 440 : 170) << "\" y=\"" << y + 12 << "\" font-size=\"10\">"
+         << net.to_string() << "</text>";
     y += row;
   }
   page << "</svg>";
   // Flow matrix: what each insured region's funds paid for care in each treating region.
   cl::Money flow_max = cl::Money::from_fen(1);
-  for (const auto& [pair, t] : r.pairs) flow_max = std::max(flow_max, magnitude(t.funds + t.account));
-  page << "<h2>Flow matrix (yuan the insured region, row, owes the treating region, column: funds and "
+  for (const auto& [pair, t] : r.pairs)
+    flow_max = std::max(flow_max, magnitude(t.funds + t.account));
+  page << "<h2>Flow matrix (yuan the insured region, row, owes the treating region, column: funds "
+          "and "
           "personal accounts)</h2>"
        << "<table id=\"flows\"><tr><th>insured \\ treating</th>";
   for (const std::string& t : r.regions) page << "<th>" << t.substr(0, 2) << "</th>";
@@ -433,49 +490,60 @@ std::string audit_html(const AuditReport& r, const std::string& preface_html) {
       }
       const cl::Money owed = it->second.funds + it->second.account;  // the payable between them
       const int shade = 255 - share(owed, flow_max, 200);
-      page << "<td style=\"background:rgb(" << shade << "," << shade << ",255)\" title=\"" << i << "→" << t
-           << " " << owed.to_string() << "\">" << owed.fen() / 100 << "</td>";
+      page << "<td style=\"background:rgb(" << shade << "," << shade << ",255)\" title=\"" << i
+           << "→" << t << " " << owed.to_string() << "\">" << owed.fen() / 100 << "</td>";
     }
     page << "</tr>";
   }
-  page << "</table><h2>Totals by region pair and fund (yuan)</h2><table><tr><th>insured</th><th>treating</th>"
+  page << "</table><h2>Totals by region pair and fund "
+          "(yuan)</h2><table><tr><th>insured</th><th>treating</th>"
        << "<th>entries</th>";
   for (const auto& [field, member] : fund_fields()) page << "<th>" << field << "</th>";
   page << "</tr>";
   for (const auto& [pair, t] : r.pairs) {
-    page << "<tr><td>" << pair.first << "</td><td>" << pair.second << "</td><td>" << t.entries << "</td>";
-    for (const auto& [field, member] : fund_fields()) page << "<td>" << (t.*member).to_string() << "</td>";
+    page << "<tr><td>" << pair.first << "</td><td>" << pair.second << "</td><td>" << t.entries
+         << "</td>";
+    for (const auto& [field, member] : fund_fields())
+      page << "<td>" << (t.*member).to_string() << "</td>";
     page << "</tr>";
   }
   page << "</table><h2>Claims by status</h2><table>";
-  for (const auto& [status, count] : r.by_status) page << "<tr><td>" << status << "</td><td>" << count << "</td></tr>";
-  page << "</table><h2>Reconciliation</h2><p>" << r.statements << " statements, " << r.statements_balanced
-       << " balanced, " << r.adjustments << " adjustment entries.</p><table>";
-  for (const auto& [kind, count] : r.differences) page << "<tr><td>" << kind << "</td><td>" << count << "</td></tr>";
-  page << "</table><h2>Clearing</h2><table><tr><th>period</th><th>region</th><th>net</th><th>pay-in</th>"
+  for (const auto& [status, count] : r.by_status)
+    page << "<tr><td>" << status << "</td><td>" << count << "</td></tr>";
+  page << "</table><h2>Reconciliation</h2><p>" << r.statements << " statements, "
+       << r.statements_balanced << " balanced, " << r.adjustments
+       << " adjustment entries.</p><table>";
+  for (const auto& [kind, count] : r.differences)
+    page << "<tr><td>" << kind << "</td><td>" << count << "</td></tr>";
+  page << "</table><h2>Clearing</h2><table><tr><th>period</th><th>region</th><th>net</"
+          "th><th>pay-in</th>"
        << "<th>pay-out</th><th>flags</th></tr>";
   for (const ClearingLine& line : r.clearing) {
     std::string flags;
     for (const std::string& flag : line.flags) flags += (flags.empty() ? "" : " ") + flag;
-    page << "<tr><td>" << line.period << "</td><td>" << line.region << "</td><td>" << line.net.to_string()
-         << "</td><td>" << line.pay_in.to_string() << "</td><td>" << line.pay_out.to_string() << "</td><td"
-         << (flags.empty() ? "" : " class=\"bad\"") << ">" << flags << "</td></tr>";
+    page << "<tr><td>" << line.period << "</td><td>" << line.region << "</td><td>"
+         << line.net.to_string() << "</td><td>" << line.pay_in.to_string() << "</td><td>"
+         << line.pay_out.to_string() << "</td><td" << (flags.empty() ? "" : " class=\"bad\"") << ">"
+         << flags << "</td></tr>";
   }
   page << "</table><h2>Anomaly flags (" << r.anomalies.size() << ")"
-       << (r.filings_checked ? "" : " — filings not checked: no reference data") << "</h2><p>Paid without a "
+       << (r.filings_checked ? "" : " — filings not checked: no reference data")
+       << "</h2><p>Paid without a "
        << "filing as the policies allow: " << r.paid_unfiled_terms << " under unfiled terms, "
        << r.paid_unfiled_emergency << " as emergencies.</p><table><tr><th>kind</th>"
        << "<th>region</th><th>subject</th><th>detail</th></tr>";
   for (const Anomaly& a : r.anomalies) {
-    page << "<tr><td>" << escape(a.kind) << "</td><td>" << escape(a.region) << "</td><td>" << escape(a.subject)
-         << "</td><td>" << escape(a.detail) << "</td></tr>";
+    page << "<tr><td>" << escape(a.kind) << "</td><td>" << escape(a.region) << "</td><td>"
+         << escape(a.subject) << "</td><td>" << escape(a.detail) << "</td></tr>";
   }
-  page << "</table><h2>Ledger integrity</h2><table><tr><th>region</th><th>verified</th><th>entries</th>"
+  page << "</table><h2>Ledger "
+          "integrity</h2><table><tr><th>region</th><th>verified</th><th>entries</th>"
        << "<th>seals</th><th>last sealed day</th><th>head hash</th></tr>";
   for (const LedgerIntegrity& l : r.integrity) {
-    page << "<tr><td>" << l.region << "</td><td class=\"" << (l.ok ? "ok\">ok" : "bad\">" + escape(l.problem))
-         << "</td><td>" << l.entries << "</td><td>" << l.seals << "</td><td>" << l.last_sealed_day
-         << "</td><td>" << l.head_hash.substr(0, 16) << "…</td></tr>";
+    page << "<tr><td>" << l.region << "</td><td class=\""
+         << (l.ok ? "ok\">ok" : "bad\">" + escape(l.problem)) << "</td><td>" << l.entries
+         << "</td><td>" << l.seals << "</td><td>" << l.last_sealed_day << "</td><td>"
+         << l.head_hash.substr(0, 16) << "…</td></tr>";
   }
   page << "</table></body></html>\n";
   return page.str();
@@ -492,10 +560,12 @@ int audit_main(int argc, char** argv) {
       "Options");
   options.add_options()("from", po::value<std::string>()->required(), "first business day")(
       "to", po::value<std::string>()->required(), "last business day")(
-      "ledgers", po::value<std::string>()->default_value("medclear-demo/ledgers"), "ledgers directory")(
-      "format", po::value<std::string>()->default_value("json"), "json, csv or html")(
-      "out", po::value<std::string>(), "write here instead of standard output")(
-      "scenario", po::value<std::string>(), "reference data (contracts/adjudicate.md) for the filing check");
+      "ledgers", po::value<std::string>()->default_value("medclear-demo/ledgers"),
+      "ledgers directory")("format", po::value<std::string>()->default_value("json"),
+                           "json, csv or html")("out", po::value<std::string>(),
+                                                "write here instead of standard output")(
+      "scenario", po::value<std::string>(),
+      "reference data (contracts/adjudicate.md) for the filing check");
   if (argc < 2 || std::string_view(argv[1]) != "report") {
     if (argc >= 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
       std::cout << options << "\n";

@@ -23,8 +23,8 @@
 
 #include <map>
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "clearing/money.h"
@@ -102,7 +102,9 @@ struct AuditScan {
   std::map<std::pair<std::string, std::string>, FundTotals> pairs;
   std::map<std::string, uint64_t> by_status;
   // (insured region, insutype, med_type) → person → Σ bills; (person, day, bill) → hospitals.
-  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, clearing::Money>> bills;
+  std::map<std::tuple<std::string, std::string, std::string>,
+           std::map<std::string, clearing::Money>>
+      bills;
   std::map<std::tuple<std::string, int32_t, int64_t>, std::set<std::string>> same_bill;
   std::vector<Anomaly> anomalies;
   bool filings_checked = false;
@@ -114,8 +116,8 @@ struct AuditScan {
 };
 
 // Reads (and verifies) one ledger; `reference` enables the filing check (may be null).
-Result<AuditScan> scan_for_audit(const ledger::Ledger& ledger, clearing::Date from, clearing::Date to,
-                                 const clearing::ReferenceData* reference);
+Result<AuditScan> scan_for_audit(const ledger::Ledger& ledger, clearing::Date from,
+                                 clearing::Date to, const clearing::ReferenceData* reference);
 AuditReport merge_audit(std::vector<AuditScan> scans, clearing::Date from, clearing::Date to);
 // Both, over ledgers at hand.
 Result<AuditReport> build_audit_report(const std::map<std::string, ledger::Ledger*>& ledgers,

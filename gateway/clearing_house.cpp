@@ -97,14 +97,16 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
     if (auto it = sides.find(insured); it != sides.end() && it->second.payable.contains(treating)) {
       pair.insured_side = it->second.payable.at(treating);
     }
-    if (auto it = sides.find(treating); it != sides.end() && it->second.receivable.contains(insured)) {
+    if (auto it = sides.find(treating);
+        it != sides.end() && it->second.receivable.contains(insured)) {
       pair.treating_side = it->second.receivable.at(insured);
     }
     // The money must agree; entry counts are reported, not compared (an adjustment that took
     // back a claim booked on one side only leaves the counts apart and the amounts equal).
     if (sides.contains(insured) && sides.contains(treating) &&
         pair.insured_side.amount == pair.treating_side.amount) {
-      input.totals.push_back({insured, treating, pair.insured_side.amount, pair.insured_side.entries});
+      input.totals.push_back(
+          {insured, treating, pair.insured_side.amount, pair.insured_side.entries});
     } else {
       out.held.push_back(pair);
     }
@@ -126,7 +128,8 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
     Status staged = ledger->stage_document(lg::clearing_mark_name(period),
                                            lg::encode_clearing_mark(out.marks.at(region)));
     if (staged.is_ok()) {
-      staged = ledger->stage_document(kStatementPrefix + period, clearing_statement_json(out, region));
+      staged =
+          ledger->stage_document(kStatementPrefix + period, clearing_statement_json(out, region));
     }
     if (!staged.is_ok()) {
       return Status::error(region + ": period " + period +
@@ -205,26 +208,32 @@ std::string statement_csv(const PeriodClearing& clearing, const std::string& reg
   const std::string head = clearing.result.period + "," + region + ",";
   for (const cl::BilateralTotal& t : clearing.totals) {
     if (t.insured == region) {
-      csv << head << "payable," << t.treating << "," << t.amount.to_string() << "," << t.entries << "\n";
+      csv << head << "payable," << t.treating << "," << t.amount.to_string() << "," << t.entries
+          << "\n";
     } else if (t.treating == region) {
-      csv << head << "receivable," << t.insured << "," << t.amount.to_string() << "," << t.entries << "\n";
+      csv << head << "receivable," << t.insured << "," << t.amount.to_string() << "," << t.entries
+          << "\n";
     }
   }
   for (const HeldPair& h : clearing.held) {
     if (h.insured == region) {
-      csv << head << "held_payable," << h.treating << "," << h.insured_side.amount.to_string() << ","
-          << h.insured_side.entries << "\n";
+      csv << head << "held_payable," << h.treating << "," << h.insured_side.amount.to_string()
+          << "," << h.insured_side.entries << "\n";
     } else if (h.treating == region) {
       csv << head << "held_receivable," << h.insured << "," << h.treating_side.amount.to_string()
           << "," << h.treating_side.entries << "\n";
     }
   }
   if (const cl::RegionPosition* p = position_of(clearing, region)) {
-    for (const auto& [line, amount] :
-         {std::pair{"net", p->net}, {"pay_in", p->pay_in}, {"pay_out", p->pay_out},
-          {"prepayment_before", p->prepayment_before}, {"prepayment_drawn", p->prepayment_drawn},
-          {"prepayment_after", p->prepayment_after}, {"prepayment_floor", p->prepayment_floor},
-          {"shortfall", p->shortfall}, {"top_up", p->top_up}}) {
+    for (const auto& [line, amount] : {std::pair{"net", p->net},
+                                       {"pay_in", p->pay_in},
+                                       {"pay_out", p->pay_out},
+                                       {"prepayment_before", p->prepayment_before},
+                                       {"prepayment_drawn", p->prepayment_drawn},
+                                       {"prepayment_after", p->prepayment_after},
+                                       {"prepayment_floor", p->prepayment_floor},
+                                       {"shortfall", p->shortfall},
+                                       {"top_up", p->top_up}}) {
       csv << head << line << ",," << amount.to_string() << ",\n";
     }
   }
@@ -242,7 +251,8 @@ Status write_clearing_files(const PeriodClearing& clearing, const std::string& d
   };
   bool ok = write("clearing.json", clearing_json(clearing) + "\n");
   for (const auto& [region, mark] : clearing.marks) {
-    ok = ok && write("statement-" + region + ".json", clearing_statement_json(clearing, region) + "\n") &&
+    ok = ok &&
+         write("statement-" + region + ".json", clearing_statement_json(clearing, region) + "\n") &&
          write("statement-" + region + ".csv", statement_csv(clearing, region));
   }
   return ok ? Status::ok() : Status::error("cannot write the statements in " + dir);
@@ -257,7 +267,8 @@ Result<std::map<std::string, cl::Prepayment>> parse_prepayments(std::string_view
     return Status::error("prepayments: format must be medclear.prepayments.v1");
   }
   const adapters::Json* regions = root.find("regions");
-  if (regions == nullptr || !regions->is_object()) return Status::error("prepayments: regions must be an object");
+  if (regions == nullptr || !regions->is_object())
+    return Status::error("prepayments: regions must be an object");
   std::map<std::string, cl::Prepayment> out;
   for (const auto& [region, value] : regions->members) {
     cl::Prepayment prepayment;
@@ -267,7 +278,8 @@ Result<std::map<std::string, cl::Prepayment>> parse_prepayments(std::string_view
       std::optional<cl::Money> money =
           amount != nullptr && amount->is_string() ? cl::parse_money(amount->text) : std::nullopt;
       if (!money) {
-        return Status::error("prepayments: regions." + region + "." + field + " must be a yuan string");
+        return Status::error("prepayments: regions." + region + "." + field +
+                             " must be a yuan string");
       }
       *target = *money;
     }
@@ -281,8 +293,10 @@ int clear_main(int argc, char** argv) {
       "medclear clear --period YYYY-MM [--ledgers DIR] [--prepayments FILE] [--out DIR]\n\n"
       "The monthly clearing: each region's payables and receivables of the period from its ledger\n"
       "(entries no earlier clearing took, so late entries land in the next period), the pairs\n"
-      "whose two sides agree netted into one pay-in or pay-out per region drawn on its prepayment,\n"
-      "pairs that do not agree held. Records a clearing mark and the statement in every ledger and\n"
+      "whose two sides agree netted into one pay-in or pay-out per region drawn on its "
+      "prepayment,\n"
+      "pairs that do not agree held. Records a clearing mark and the statement in every ledger "
+      "and\n"
       "writes OUT/clearing.json and statement-<region>.json/.csv. Exit 0 when every pair agreed,\n"
       "1 when some were held, 2 on bad input or a period that cannot be cleared.\n\n"
       "Options");
@@ -307,8 +321,8 @@ int clear_main(int argc, char** argv) {
     text << file.rdbuf();
     Result<std::map<std::string, cl::Prepayment>> parsed = parse_prepayments(text.str());
     if (!file || !parsed.is_ok()) {
-      std::cerr << "medclear clear: " << (file ? parsed.status().message() : "cannot read the prepayments")
-                << "\n";
+      std::cerr << "medclear clear: "
+                << (file ? parsed.status().message() : "cannot read the prepayments") << "\n";
       return 2;
     }
     prepayments = std::move(*parsed);
@@ -324,8 +338,7 @@ int clear_main(int argc, char** argv) {
     std::cerr << "medclear clear: " << cleared.status().message() << "\n";
     return 2;
   }
-  const std::string out =
-      vm->count("out") ? (*vm)["out"].as<std::string>() : "clearing-" + period;
+  const std::string out = vm->count("out") ? (*vm)["out"].as<std::string>() : "clearing-" + period;
   if (Status written = write_clearing_files(*cleared, out); !written.is_ok()) {
     std::cerr << "medclear clear: " << written.message() << "\n";
     return 2;

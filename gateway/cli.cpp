@@ -2,12 +2,12 @@
 // allowed, exit 2, before the command does anything.
 #include "gateway/cli.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <set>
-#include <unistd.h>
 
 namespace medclear::gateway {
 
@@ -76,7 +76,8 @@ std::optional<po::variables_map> parse_options(int argc, char** argv,
     }
     po::notify(vm);
   } catch (const po::error& error) {
-    std::cerr << command << ": " << error.what() << " (" << command << " --help lists the options)\n";
+    std::cerr << command << ": " << error.what() << " (" << command
+              << " --help lists the options)\n";
     *exit_code = 2;
     return std::nullopt;
   }
@@ -136,8 +137,7 @@ uint64_t ArgumentChecks::unsigned_integer(std::string_view name, uint64_t min) {
   const char* end = value.data() + value.size();
   const auto [stop, error] = std::from_chars(value.data(), end, parsed);
   if (!all_digits(value) || error != std::errc() || stop != end || parsed < min) {
-    fail(name, "a whole number from " + std::to_string(min) + " to " +
-                   std::to_string(UINT64_MAX));
+    fail(name, "a whole number from " + std::to_string(min) + " to " + std::to_string(UINT64_MAX));
     return min;
   }
   return parsed;
@@ -224,7 +224,8 @@ std::string ArgumentChecks::existing_directory(std::string_view name) {
 std::string ArgumentChecks::ledger_directory(std::string_view name) {
   const std::string path = existing_directory(name);
   std::error_code error;
-  if (ok() && options_.count(std::string(name)) && !fs::is_directory(fs::path(path) / "db", error)) {
+  if (ok() && options_.count(std::string(name)) &&
+      !fs::is_directory(fs::path(path) / "db", error)) {
     fail(name, "not a ledger directory (it has no db/)");
   }
   return path;
@@ -266,9 +267,9 @@ std::vector<std::string> ArgumentChecks::provinces(std::string_view name, bool a
   if (!value.empty() && value.back() == ',') codes.push_back("");  // getline drops a last ""
   const std::set<std::string> distinct(codes.begin(), codes.end());
   const bool known = std::all_of(codes.begin(), codes.end(), is_province);
-  const std::string count = min_count == max_count ? std::to_string(min_count)
-                                                   : std::to_string(min_count) + " to " +
-                                                         std::to_string(max_count);
+  const std::string count = min_count == max_count
+                                ? std::to_string(min_count)
+                                : std::to_string(min_count) + " to " + std::to_string(max_count);
   if (!known || distinct.size() != codes.size() || codes.size() < min_count ||
       codes.size() > max_count) {
     fail(name, std::string(all_allowed ? "all, or " : "") + count +
@@ -282,11 +283,10 @@ std::vector<std::string> ArgumentChecks::provinces(std::string_view name, bool a
 std::string ArgumentChecks::region_count_or_list(std::string_view name, int min_count) {
   if (!active(name)) return {};
   const std::string value = text(name);
-  const std::string allowed = "a count from " + std::to_string(min_count) + " to " +
-                              std::to_string(kProvinceCount) +
-                              ", all, or a comma-separated list of at least " +
-                              std::to_string(min_count) +
-                              " distinct province codes such as 110000,310000";
+  const std::string allowed =
+      "a count from " + std::to_string(min_count) + " to " + std::to_string(kProvinceCount) +
+      ", all, or a comma-separated list of at least " + std::to_string(min_count) +
+      " distinct province codes such as 110000,310000";
   if (value == "all") return value;
   if (all_digits(value) && value.size() <= 2) {
     const int count = std::stoi(value);
@@ -306,7 +306,8 @@ void ArgumentChecks::only_with(std::string_view name, std::string_view other) {
 
 void ArgumentChecks::not_with(std::string_view name, std::string_view other, std::string_view why) {
   if (ok() && given(name) && given(other)) {
-    fail(name, "not with --" + std::string(other) + (why.empty() ? "" : " (" + std::string(why) + ")"));
+    fail(name,
+         "not with --" + std::string(other) + (why.empty() ? "" : " (" + std::string(why) + ")"));
   }
 }
 

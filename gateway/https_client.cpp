@@ -81,14 +81,16 @@ HttpsAnswer HttpsClient::exchange(bool post, const std::string& target, const st
     auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
     if (!ec) beast::get_lowest_layer(*c.stream).connect(endpoints, ec);
     // Small requests and answers: no Nagle delay waiting for the peer's delayed ACK.
-    if (!ec) beast::get_lowest_layer(*c.stream).socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    if (!ec)
+      beast::get_lowest_layer(*c.stream).socket().set_option(asio::ip::tcp::no_delay(true), ec);
     if (!ec && options_.check_host) {
       // The certificate must name the address we dialled: its IP SAN, or a DNS SAN for a name.
       SSL* ssl = c.stream->native_handle();
       boost::system::error_code not_ip;
       asio::ip::make_address(options_.host, not_ip);
-      const int set = not_ip ? SSL_set1_host(ssl, options_.host.c_str())
-                             : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), options_.host.c_str());
+      const int set =
+          not_ip ? SSL_set1_host(ssl, options_.host.c_str())
+                 : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), options_.host.c_str());
       if (not_ip) SSL_set_tlsext_host_name(ssl, options_.host.c_str());
       if (set != 1) ec = asio::error::invalid_argument;
     }
@@ -115,7 +117,8 @@ HttpsAnswer HttpsClient::exchange(bool post, const std::string& target, const st
   if (!ec) http::read(*c.stream, c.buffer, response, ec);
   if (ec) {
     c.stream.reset();
-    answer.error = "exchange with " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message();
+    answer.error = "exchange with " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                   ec.message();
     return answer;
   }
   answer.status = static_cast<int>(response.result_int());

@@ -18,7 +18,7 @@ struct HttpsClientOptions {
   std::string ca_file;           // trusts the server's certificate
   std::string certificate_file;  // this client's; empty: none
   std::string key_file;
-  int timeout_ms = 30'000;       // per exchange
+  int timeout_ms = 30'000;  // per exchange
   // The server certificate's identity, checked after the chain (node-to-node calls set both; a
   // hospital's client checks the chain only): its subject must hold exactly one OU and one CN,
   // equal to these. Empty: not checked.
@@ -29,7 +29,7 @@ struct HttpsClientOptions {
 };
 
 struct HttpsAnswer {
-  int status = 0;     // 0: no HTTP answer (TLS files, connect, reset or timeout: see error)
+  int status = 0;  // 0: no HTTP answer (TLS files, connect, reset or timeout: see error)
   std::string body;
   std::string error;
 };

@@ -24,7 +24,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: medclear ledger <verify|dump|seal|proof|verify-proof> [options]\n\n"
     "  verify --dir D [--pubkey K]      check hash chain, double entry, indexes, balances,\n"
-    "                                   accumulators and every seal; exit 1 naming the first fault\n"
+    "                                   accumulators and every seal; exit 1 naming the first "
+    "fault\n"
     "  dump --dir D [--from SEQ] [--limit N] [--balances]\n"
     "                                   one JSON line per entry (and the balances)\n"
     "  seal --dir D --day YYYY-MM-DD [--key K]\n"
@@ -124,8 +125,9 @@ void write_entry(adapters::JsonWriter& w, const lg::DecodedEntry& d) {
 int dump_command(int argc, char** argv) {
   po::options_description options("medclear ledger dump");
   options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
-      "from", po::value<std::string>()->default_value("1"), "first entry (sequence number, from 1)")(
-      "limit", po::value<std::string>(), "most entries, from 1 (default: all)")(
+      "from", po::value<std::string>()->default_value("1"),
+      "first entry (sequence number, from 1)")("limit", po::value<std::string>(),
+                                               "most entries, from 1 (default: all)")(
       "balances", "print the balances too");
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
@@ -180,9 +182,9 @@ int seal_command(int argc, char** argv) {
   if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
   if (!directory) return 2;
-  Result<lg::SigningKey> key = vm->count("key")
-                                   ? lg::SigningKey::load_private_pem((*vm)["key"].as<std::string>())
-                                   : directory->seal_key();
+  Result<lg::SigningKey> key =
+      vm->count("key") ? lg::SigningKey::load_private_pem((*vm)["key"].as<std::string>())
+                       : directory->seal_key();
   if (!key.is_ok()) {
     std::cerr << "medclear ledger seal: " << key.status().message() << "\n";
     return 2;
@@ -241,8 +243,8 @@ int proof_command(int argc, char** argv) {
   po::options_description options("medclear ledger proof");
   options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
       "settlement", po::value<std::string>(), "setl_id to prove")(
-      "from-seal", po::value<std::string>(), "older seal day")(
-      "to-seal", po::value<std::string>(), "newer seal day");
+      "from-seal", po::value<std::string>(), "older seal day")("to-seal", po::value<std::string>(),
+                                                               "newer seal day");
   int code = 0;
   const auto vm = parse(argc, argv, options, &code);
   if (!vm) return code;
@@ -257,7 +259,8 @@ int proof_command(int argc, char** argv) {
   const cl::Date to = check.date("to-seal");
   check.ordered("from-seal", from, "to-seal", to);
   if (check.ok() && !vm->count("settlement") && !vm->count("from-seal")) {
-    check.fail("settlement", "required: give --settlement SETL_ID, or --from-seal DAY and --to-seal DAY");
+    check.fail("settlement",
+               "required: give --settlement SETL_ID, or --from-seal DAY and --to-seal DAY");
   }
   if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
@@ -373,9 +376,10 @@ int verify_proof_main(int argc, char** argv) {
       std::cout << "FAILED " << status.message() << "\n";
       return 1;
     }
-    std::cout << "ok ledger of " << proof.new_seal.day.to_string() << " (" << proof.new_seal.ledger_size
-              << " entries) extends ledger of " << proof.old_seal.day.to_string() << " ("
-              << proof.old_seal.ledger_size << " entries), signed by " << signer << "\n";
+    std::cout << "ok ledger of " << proof.new_seal.day.to_string() << " ("
+              << proof.new_seal.ledger_size << " entries) extends ledger of "
+              << proof.old_seal.day.to_string() << " (" << proof.old_seal.ledger_size
+              << " entries), signed by " << signer << "\n";
     return 0;
   }
   std::cerr << "medclear ledger verify-proof: unknown proof type\n";

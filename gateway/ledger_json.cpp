@@ -68,7 +68,8 @@ Result<std::string> inclusion_proof_json(const lg::Ledger& ledger, const std::st
   if (!covering) {
     return Status::error("business day " + entry->entry.day.to_string() + " is not sealed yet");
   }
-  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(covering->second, covering->first.day);
+  Result<std::vector<uint64_t>> seqs =
+      ledger.entries_of_days(covering->second, covering->first.day);
   if (!seqs.is_ok()) return seqs.status();
   Result<std::vector<lg::Digest>> leaves = ledger.leaves(*seqs);
   if (!leaves.is_ok()) return leaves.status();

@@ -7,11 +7,11 @@
 #include "gateway/adjudicate.h"
 #include "gateway/audit_report.h"
 #include "gateway/clearing_house.h"
-#include "simulator/demo_command.h"
 #include "gateway/ledger_commands.h"
 #include "gateway/node_command.h"
 #include "gateway/pki_command.h"
 #include "gateway/reconcile_command.h"
+#include "simulator/demo_command.h"
 
 namespace {
 

@@ -40,19 +40,23 @@ NightlyReconciler::~NightlyReconciler() {
   if (thread_.joinable()) thread_.join();
 }
 
-void NightlyReconciler::start() { thread_ = std::thread([this] { loop(); }); }
+void NightlyReconciler::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void NightlyReconciler::loop() {
   const int at = parse_time_of_day(options_.at).value_or(2 * 3600);
   while (true) {
     const auto now = std::chrono::system_clock::now();
-    const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    const int64_t seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     const int64_t midnight = seconds - seconds % 86400;
     int64_t next = midnight + at;
     if (next <= seconds) next += 86400;
     {
       std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, std::chrono::seconds(next - seconds), [this] { return stopping_; })) return;
+      if (wake_.wait_for(lock, std::chrono::seconds(next - seconds), [this] { return stopping_; }))
+        return;
     }
     const cl::Date yesterday = cl::Date::from_days(static_cast<int32_t>(next / 86400) - 1);
     for (const NightlyOutcome& outcome : run_day(yesterday)) {
@@ -71,8 +75,10 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
   Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(options_.seal_key_file);
   const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
   for (const auto& [treating, pin] : options_.peers) {
-    ReconPeerOptions peer_options{pin.host, pin.port, options_.ca_file, options_.certificate_file,
-                                  options_.key_file, options_.timeout_ms, pin.node_cn};
+    ReconPeerOptions peer_options{pin.host,          pin.port,
+                                  options_.ca_file,  options_.certificate_file,
+                                  options_.key_file, options_.timeout_ms,
+                                  pin.node_cn};
     NightlyOutcome outcome;
     outcome.pair = day.to_string() + "/" + options_.region + "-" + treating;
     if (!key.is_ok()) {
@@ -104,8 +110,8 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
       outcomes.push_back(outcome);
       continue;
     }
-    PairStatement statement{options_.region, treating, day, std::move(*result), mine.size(),
-                            static_cast<size_t>(peer.peer_size())};
+    PairStatement statement{options_.region,    treating,    day,
+                            std::move(*result), mine.size(), static_cast<size_t>(peer.peer_size())};
     // Signed here, countersigned by the peer after it checked the statement against its side;
     // the peer appends the adjustments. Without a countersignature the statement is kept signed
     // by this region alone and the outcome says why.
@@ -119,12 +125,14 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
     const std::array<std::string, 3> signature{options_.region, lg::to_hex(key->public_key_raw()),
                                                lg::to_hex(*own_signature)};
     std::vector<std::string> differing;
-    for (const cl::ReconDifference& d : statement.result.differences) differing.push_back(d.setl_id);
+    for (const cl::ReconDifference& d : statement.result.differences)
+      differing.push_back(d.setl_id);
     std::promise<std::vector<std::string>> bookings;
     node_->read_snapshot([&bookings, &differing](const lg::Ledger* ledger) {
       std::vector<std::string> hex;
       if (ledger != nullptr) {
-        Result<std::map<std::string, cl::SettlementRecord>> in_effect = lg::bookings_in_effect(*ledger, differing);
+        Result<std::map<std::string, cl::SettlementRecord>> in_effect =
+            lg::bookings_in_effect(*ledger, differing);
         if (in_effect.is_ok()) {
           for (const auto& [setl_id, record] : *in_effect) {
             cl::ByteWriter out;
@@ -135,7 +143,8 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
       }
       bookings.set_value(std::move(hex));
     });
-    std::optional<std::string> countersigned = peer.countersign(body, signature, bookings.get_future().get());
+    std::optional<std::string> countersigned =
+        peer.countersign(body, signature, bookings.get_future().get());
     std::string refusal = peer.error();
     if (countersigned) {  // the statement we signed, countersigned with the peer's pinned key
       const std::map<std::string, std::string> keys{{options_.region, key->public_key_raw()},
@@ -148,19 +157,20 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
                             ? verify_statement(*countersigned, keys)
                             : Status::error("the peer answered another statement");
       if (!verified.is_ok()) {
-        refusal = "the countersignature of " + treating + " is not by its pinned seal key: " +
-                  verified.message();
+        refusal = "the countersignature of " + treating +
+                  " is not by its pinned seal key: " + verified.message();
         countersigned.reset();
       }
     }
-    std::string signed_statement = countersigned ? *countersigned
-                                                 : signed_statement_json(body, {signature}, 0);
+    std::string signed_statement =
+        countersigned ? *countersigned : signed_statement_json(body, {signature}, 0);
     if (!countersigned) outcome.error = "not countersigned: " + refusal;
     std::promise<Status> written;
     const std::string name = "statement/recon/" + statement.id();
     const std::string document = signed_statement;
-    node_->write([name, document](lg::Ledger& ledger) { return ledger.stage_document(name, document); },
-                 [&written](Status status) { written.set_value(std::move(status)); });
+    node_->write(
+        [name, document](lg::Ledger& ledger) { return ledger.stage_document(name, document); },
+        [&written](Status status) { written.set_value(std::move(status)); });
     Status stored = written.get_future().get();
     outcome.ok = stored.is_ok() && countersigned.has_value();
     outcome.countersigned = countersigned.has_value();

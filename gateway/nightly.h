@@ -24,21 +24,21 @@
 namespace medclear::gateway {
 
 struct NightlyOptions {
-  std::string region;              // this node's (the insured side)
-  std::string at = "02:00";        // HH:MM UTC
+  std::string region;        // this node's (the insured side)
+  std::string at = "02:00";  // HH:MM UTC
   // Treating region → its node's address, certificate identity and seal key (gateway/peers.h):
   // the peer must present OU=node, CN=<its region>, and its countersignature must verify with the
   // pinned key, or the statement stays signed by this region alone and the outcome says why.
   PeerPins peers;
-  std::string seal_key_file;       // this region's Ed25519 private key (the ledger's)
-  std::string ca_file;             // this node's TLS files (its gateway's): the CA it trusts,
-  std::string certificate_file;    // its node certificate and key
+  std::string seal_key_file;     // this region's Ed25519 private key (the ledger's)
+  std::string ca_file;           // this node's TLS files (its gateway's): the CA it trusts,
+  std::string certificate_file;  // its node certificate and key
   std::string key_file;
   int timeout_ms = 30'000;
 };
 
 struct NightlyOutcome {
-  std::string pair;       // "<day>/<insured>-<treating>"
+  std::string pair;            // "<day>/<insured>-<treating>"
   bool ok = false;             // reconciled, countersigned and kept
   bool countersigned = false;  // the peer checked and signed it (and appended the adjustments)
   bool balanced = false;

@@ -2,13 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <algorithm>
 #include <deque>
-#include <set>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "adapters/wire.h"
@@ -81,7 +81,8 @@ IntakeRecord split_intake(std::string_view payload) {
 
 int64_t now_unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // Dead-letter messages carry delivery tokens of their own, apart from the outbox's sequence.
@@ -145,26 +146,26 @@ struct RegionNode::Impl {
     std::string value;  // reason NL message
   };
   using Partition = std::pair<std::string, int32_t>;
-  std::map<uint64_t, DeadLetter> dead_letters_unacked;  // by token
+  std::map<uint64_t, DeadLetter> dead_letters_unacked;         // by token
   std::map<Partition, std::set<int64_t>> dead_letter_offsets;  // unacknowledged, per partition
   std::map<Partition, int64_t> consumed_through;  // next offset after the last message handled
   uint64_t dead_letter_serial = 0;
   std::set<std::string, std::less<>> served;  // empty: every region
-  std::mutex mutex;  // guards pending, fresh and failure
-  std::vector<std::string> fresh;  // submitted, not yet in the intake
+  std::mutex mutex;                           // guards pending, fresh and failure
+  std::vector<std::string> fresh;             // submitted, not yet in the intake
   // Worker only: claims in the intake to send now, and those sent, oldest first, for resending.
   std::vector<std::string> to_send;
   std::deque<std::pair<Clock::time_point, std::string>> sent;
   std::deque<std::pair<int64_t, std::string>> deadlines;  // (Unix ms, msgid), soonest first (mutex)
-  std::condition_variable room;  // signalled when pending shrinks
+  std::condition_variable room;                           // signalled when pending shrinks
   std::map<std::string, Pending> pending;
   std::vector<std::function<void(const lg::Ledger*)>> readers;
   std::vector<std::function<void(const lg::Ledger*)>> snapshot_readers;  // (mutex)
   // The reader thread and its queue of (snapshot view, reader), fed by the worker.
   std::mutex snapshot_mutex;
   std::condition_variable snapshot_ready;
-  std::deque<std::pair<std::shared_ptr<const lg::Ledger>,
-                       std::function<void(const lg::Ledger*)>>> snapshot_queue;
+  std::deque<std::pair<std::shared_ptr<const lg::Ledger>, std::function<void(const lg::Ledger*)>>>
+      snapshot_queue;
   bool snapshot_stop = false;
   std::thread snapshot_thread;
   std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> writers;
@@ -174,7 +175,9 @@ struct RegionNode::Impl {
   std::thread worker;
 
   Impl(const NodeOptions& o, const cl::ReferenceData& r)
-      : options(o), reference(r), engine(r),
+      : options(o),
+        reference(r),
+        engine(r),
         served(o.served_regions.begin(), o.served_regions.end()) {}
 
   Status open() {
@@ -182,7 +185,8 @@ struct RegionNode::Impl {
     if (!log) log = spdlog::default_logger();
     lg::LedgerOptions ledger_options;
     ledger_options.region = options.region;
-    Result<lg::LedgerDirectory> opened = lg::open_directory(options.ledger_dir, ledger_options, true);
+    Result<lg::LedgerDirectory> opened =
+        lg::open_directory(options.ledger_dir, ledger_options, true);
     if (!opened.is_ok()) return opened.status();
     ledger = std::move(*opened);
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
@@ -214,7 +218,8 @@ struct RegionNode::Impl {
     // Every region's claims and settlements topics known before the first claim goes out.
     if (Result<size_t> prepared = producer->prepare({"claims.", "settlements."}, 10'000);
         !prepared.is_ok()) {
-      log->warn("kafka_prepare region={} reason=\"{}\"", options.region, prepared.status().message());
+      log->warn("kafka_prepare region={} reason=\"{}\"", options.region,
+                prepared.status().message());
     }
     Result<std::unique_ptr<adapters::Consumer>> c =
         adapters::Consumer::create(options.kafka, "medclear-node-" + options.region);
@@ -242,9 +247,10 @@ struct RegionNode::Impl {
 
   void stage_consumed(const Partition& partition) {
     const auto waiting = dead_letter_offsets.find(partition);
-    const int64_t next = waiting == dead_letter_offsets.end() || waiting->second.empty()
-                             ? consumed_through[partition]
-                             : *waiting->second.begin();  // read again from the first unacknowledged
+    const int64_t next =
+        waiting == dead_letter_offsets.end() || waiting->second.empty()
+            ? consumed_through[partition]
+            : *waiting->second.begin();  // read again from the first unacknowledged
     ledger.ledger->stage_offset(partition.first, partition.second, next);
   }
 
@@ -263,8 +269,8 @@ struct RegionNode::Impl {
 
   void send_dead_letter(uint64_t token, const DeadLetter& letter) {
     // A refused produce (queue full) is retried with the next failed delivery report or restart.
-    if (Status produced = producer->produce(dead_letters_topic(options.region), letter.key,
-                                            letter.value, token);
+    if (Status produced =
+            producer->produce(dead_letters_topic(options.region), letter.key, letter.value, token);
         !produced.is_ok()) {
       log->warn("dead_letter_produce region={} reason=\"{}\"", options.region, produced.message());
     }
@@ -305,9 +311,9 @@ struct RegionNode::Impl {
     adapters::SettlementMessage answer{envelope.msgid, decision.rejection, std::nullopt,
                                        decision.replayed};
     if (decision.accepted()) answer.record = decision.result;
-    ledger.ledger->stage_outbox(outbox_payload(
-        settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
-        adapters::encode_settlement(answer)));
+    ledger.ledger->stage_outbox(
+        outbox_payload(settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
+                       adapters::encode_settlement(answer)));
     consumed(message);
     ++counters.claims_decided;
     return Status::ok();
@@ -378,9 +384,9 @@ struct RegionNode::Impl {
       const auto it = pending.find(msgid);
       if (it == pending.end()) continue;
       ledger.ledger->stage_intake(
-          msgid, intake_payload(it->second.deadline_ms, outbox_payload(it->second.topic,
-                                                                     it->second.key,
-                                                                     it->second.message)));
+          msgid,
+          intake_payload(it->second.deadline_ms,
+                         outbox_payload(it->second.topic, it->second.key, it->second.message)));
       staged.push_back(std::move(msgid));
     }
     fresh.clear();
@@ -466,17 +472,16 @@ struct RegionNode::Impl {
     std::vector<std::pair<std::string, NodeAnswer>> answers;
     for (const adapters::KafkaMessage& message :
          consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
-      const Status handled = message.topic == claims_topic(options.region)
-                                 ? clear(message)
-                                 : record(message, answers);
+      const Status handled =
+          message.topic == claims_topic(options.region) ? clear(message) : record(message, answers);
       if (!handled.is_ok()) return handled;
     }
     relay_acknowledge();
     ++counters.steps;
     const auto commit_start = Clock::now();
     if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
-    counters.step_micros_commit += std::chrono::duration_cast<std::chrono::microseconds>(
-        Clock::now() - commit_start).count();
+    counters.step_micros_commit +=
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit_start).count();
     to_send.insert(to_send.end(), intakes.begin(), intakes.end());
     mark_durable(intakes);
     for (AnswerCallback& waiter : expired) waiter(NodeAnswer{{}, std::nullopt, false, true});
@@ -499,7 +504,8 @@ struct RegionNode::Impl {
       deadlines.pop_front();
       const auto it = pending.find(msgid);
       if (it == pending.end() || it->second.deadline_ms != deadline) continue;  // answered
-      log->warn("claim_expired region={} msgid={} topic={}", options.region, msgid, it->second.topic);
+      log->warn("claim_expired region={} msgid={} topic={}", options.region, msgid,
+                it->second.topic);
       ++counters.claims_expired;
       for (AnswerCallback& waiter : it->second.waiters) waiters.push_back(std::move(waiter));
       for (auto& told : it->second.until_durable) told(false);
@@ -624,7 +630,8 @@ struct RegionNode::Impl {
       stopped = true;
       room.notify_all();
     }
-    std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> unwritten;
+    std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>>
+        unwritten;
     {
       std::lock_guard lock(mutex);
       unwritten.swap(writers);
@@ -667,8 +674,9 @@ void RegionNode::stop() {
 std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
   auto promise = std::make_shared<std::promise<NodeAnswer>>();
   std::future<NodeAnswer> future = promise->get_future();
-  submit(request, [promise](NodeAnswer answer) { promise->set_value(std::move(answer)); },
-         std::chrono::milliseconds(impl_->options.submit_wait_ms));
+  submit(
+      request, [promise](NodeAnswer answer) { promise->set_value(std::move(answer)); },
+      std::chrono::milliseconds(impl_->options.submit_wait_ms));
   return future;
 }
 
@@ -691,15 +699,15 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
   const auto& served = impl_->served;
   cl::Admission admission = cl::admit(
       request, impl_->reference,
-      served.empty() ? cl::RegionServed{}
-                     : cl::RegionServed([&served](std::string_view region) {
-                         return served.contains(region);
-                       }));
+      served.empty() ? cl::RegionServed{} : cl::RegionServed([&served](std::string_view region) {
+        return served.contains(region);
+      }));
   if (!admission.admitted()) {
     // msgid reuse outranks these faults (contracts/adjudicate.md): a msgid this region already
     // booked with other content is answered as the engine would, from the ledger, on the worker.
     read([done = std::move(done), rejection = std::move(*admission.rejection),
-          msgid = envelope.msgid, fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
+          msgid = envelope.msgid,
+          fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
       if (ledger != nullptr) {
         if (const std::optional<uint64_t> seq = ledger->seq_by_msgid(msgid)) {
           Result<lg::DecodedEntry> booked = ledger->entry(*seq);
@@ -754,7 +762,8 @@ void RegionNode::read_snapshot(std::function<void(const lg::Ledger*)> reader) {
   if (!impl_->enqueue(impl_->snapshot_readers, reader)) reader(nullptr);
 }
 
-void RegionNode::write(std::function<Status(lg::Ledger&)> writer, std::function<void(Status)> done) {
+void RegionNode::write(std::function<Status(lg::Ledger&)> writer,
+                       std::function<void(Status)> done) {
   auto item = std::make_pair(std::move(writer), std::move(done));
   if (!impl_->enqueue(impl_->writers, item)) item.second(Status::error("node stopped"));
 }

@@ -36,9 +36,9 @@ struct NodeOptions {
   std::string region;      // PP0000
   std::string ledger_dir;  // this region's ledger directory
   adapters::KafkaConfig kafka;
-  size_t batch_claims_max = 1000;   // claims (or settlements) per ledger batch
+  size_t batch_claims_max = 1000;  // claims (or settlements) per ledger batch
   int poll_timeout_ms = 2;
-  int resend_after_ms = 3000;       // re-send a claim not answered by then
+  int resend_after_ms = 3000;  // re-send a claim not answered by then
   // Claims sent and not yet answered, at most: bounds the lag of every claims topic, so the
   // embedded broker (5 MiB per partition, oldest data dropped) never loses an unconsumed claim.
   size_t pending_claims_max = 20000;
@@ -67,10 +67,10 @@ struct NodeCounters {
   std::atomic<uint64_t> settlements_relayed{0};
   std::atomic<uint64_t> settlements_recorded{0};
   std::atomic<uint64_t> dead_letters{0};
-  std::atomic<uint64_t> claims_expired{0};          // left the intake unanswered at their deadline
+  std::atomic<uint64_t> claims_expired{0};           // left the intake unanswered at their deadline
   std::atomic<uint64_t> settlements_unsolicited{0};  // for no claim of the intake: dead-lettered
-  std::atomic<uint64_t> steps{0};             // worker iterations (one ledger batch each)
-  std::atomic<uint64_t> step_micros_commit{0};  // time spent in ledger commits
+  std::atomic<uint64_t> steps{0};                    // worker iterations (one ledger batch each)
+  std::atomic<uint64_t> step_micros_commit{0};       // time spent in ledger commits
 };
 
 std::string claims_topic(std::string_view region);

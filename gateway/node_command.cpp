@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -49,8 +49,10 @@ Result<GatewayOptions> read_gateway(const adapters::Json& json) {
   GatewayOptions gateway;
   GatewayLimits& l = gateway.limits;
   const std::map<std::string, std::string*> texts = {
-      {"listen_address", &gateway.listen_address}, {"certificate_file", &gateway.certificate_file},
-      {"key_file", &gateway.key_file}, {"client_ca_file", &gateway.client_ca_file},
+      {"listen_address", &gateway.listen_address},
+      {"certificate_file", &gateway.certificate_file},
+      {"key_file", &gateway.key_file},
+      {"client_ca_file", &gateway.client_ca_file},
       {"crl_file", &gateway.crl_file}};
   const std::map<std::string, std::function<void(int64_t)>> numbers = {
       {"port", [&](int64_t n) { gateway.port = static_cast<uint16_t>(n); }},
@@ -60,8 +62,10 @@ Result<GatewayOptions> read_gateway(const adapters::Json& json) {
       {"connections_max", [&](int64_t n) { l.connections_max = static_cast<size_t>(n); }},
       {"unverified_connections_per_address_max",
        [&](int64_t n) { l.unverified_connections_per_address_max = static_cast<size_t>(n); }},
-      {"client_requests_per_s", [&](int64_t n) { l.client_requests_per_s = static_cast<uint32_t>(n); }},
-      {"client_burst_requests", [&](int64_t n) { l.client_burst_requests = static_cast<uint32_t>(n); }},
+      {"client_requests_per_s",
+       [&](int64_t n) { l.client_requests_per_s = static_cast<uint32_t>(n); }},
+      {"client_burst_requests",
+       [&](int64_t n) { l.client_burst_requests = static_cast<uint32_t>(n); }},
       {"settlements_in_flight_max",
        [&](int64_t n) { l.settlements_in_flight_max = static_cast<size_t>(n); }},
       {"handshake_timeout_ms", [&](int64_t n) { l.handshake_timeout_ms = static_cast<int>(n); }},
@@ -114,19 +118,32 @@ Result<NodeConfig> read_config(const std::string& path) {
     };
     Status bad = Status::ok();
     if (key == "format") {
-      if (!value.is_string() || value.text != "medclear.node.v1") bad = Status::error("format must be medclear.node.v1");
+      if (!value.is_string() || value.text != "medclear.node.v1")
+        bad = Status::error("format must be medclear.node.v1");
     } else if (key == "region") {
       Result<std::string> r = text();
-      if (r.is_ok()) config.node.region = *r; else bad = r.status();
+      if (r.is_ok())
+        config.node.region = *r;
+      else
+        bad = r.status();
     } else if (key == "ledger_dir") {
       Result<std::string> r = text();
-      if (r.is_ok()) config.node.ledger_dir = *r; else bad = r.status();
+      if (r.is_ok())
+        config.node.ledger_dir = *r;
+      else
+        bad = r.status();
     } else if (key == "reference") {
       Result<std::string> r = text();
-      if (r.is_ok()) config.reference_path = *r; else bad = r.status();
+      if (r.is_ok())
+        config.reference_path = *r;
+      else
+        bad = r.status();
     } else if (key == "regions") {
       Result<std::string> r = text();
-      if (r.is_ok()) config.regions = parse_regions(*r); else bad = r.status();
+      if (r.is_ok())
+        config.regions = parse_regions(*r);
+      else
+        bad = r.status();
     } else if (key == "partitions" || key == "batch_claims_max" || key == "pending_claims_max" ||
                key == "resend_after_ms" || key == "pending_deadline_ms") {
       Result<int64_t> n = number();
@@ -156,7 +173,10 @@ Result<NodeConfig> read_config(const std::string& path) {
       }
     } else if (key == "gateway") {
       Result<GatewayOptions> gateway = read_gateway(value);
-      if (gateway.is_ok()) config.gateway = *gateway; else bad = gateway.status();
+      if (gateway.is_ok())
+        config.gateway = *gateway;
+      else
+        bad = gateway.status();
     } else if (key == "reconciliation") {
       NightlyOptions nightly;
       const adapters::Json* at = value.find("at");
@@ -181,13 +201,15 @@ Result<NodeConfig> read_config(const std::string& path) {
     }
     if (!bad.is_ok()) return Status::error(path + ": " + bad.message());
   }
-  if (config.node.region.empty() || config.node.ledger_dir.empty() || config.reference_path.empty()) {
+  if (config.node.region.empty() || config.node.ledger_dir.empty() ||
+      config.reference_path.empty()) {
     return Status::error(path + ": region, ledger_dir and reference are required");
   }
   if (config.regions.empty()) config.regions = parse_regions("all");
   config.node.served_regions = config.regions;  // a claim insured elsewhere: region_not_served
   if (config.nightly) {
-    if (!config.gateway) return Status::error(path + ": reconciliation needs a gateway (its TLS files)");
+    if (!config.gateway)
+      return Status::error(path + ": reconciliation needs a gateway (its TLS files)");
     config.nightly->region = config.node.region;
     config.nightly->seal_key_file = config.node.ledger_dir + "/seal-key.pem";
     config.nightly->ca_file = config.gateway->client_ca_file;
@@ -227,8 +249,7 @@ int broker_main(int argc, char** argv) {
     std::cerr << "medclear broker: " << broker.status().message() << "\n";
     return 1;
   }
-  if (Status created = create_topics(**broker, regions, partitions);
-      !created.is_ok()) {
+  if (Status created = create_topics(**broker, regions, partitions); !created.is_ok()) {
     std::cerr << "medclear broker: " << created.message() << "\n";
     return 1;
   }
@@ -241,7 +262,8 @@ int broker_main(int argc, char** argv) {
 int node_main(int argc, char** argv) {
   po::options_description options(
       "medclear node --config FILE\n\n"
-      "Runs one region node (gateway/node.h) until SIGINT/SIGTERM: it clears claims of its insured\n"
+      "Runs one region node (gateway/node.h) until SIGINT/SIGTERM: it clears claims of its "
+      "insured\n"
       "from claims.<region> and writes settlements of its hospitals' claims from\n"
       "settlements.<region>, in its ledger. Without kafka.bootstrap.servers it starts an embedded\n"
       "broker in process and prints its address. ops/node.example.json lists every setting.\n\n"

@@ -21,7 +21,8 @@ Result<PeerPins> read_peer_pins(const adapters::Json& peers) {
   PeerPins pins;
   for (const auto& [region, peer] : peers.members) {
     const std::string at = where + "." + region;
-    if (!is_region(region)) return Status::error(at + ": a peer is named by its region code PP0000");
+    if (!is_region(region))
+      return Status::error(at + ": a peer is named by its region code PP0000");
     if (!peer.is_object()) {
       return Status::error(at + " must be {\"address\": \"host:port\", \"node_cn\": \"" + region +
                            "\", \"seal_public_key\": \"<hex>\"}");
@@ -55,8 +56,10 @@ Result<PeerPins> read_peer_pins(const adapters::Json& peers) {
         cn = true;
       } else {
         Result<std::string> raw = ledger::bytes_from_hex(value.text);
-        if (!raw.is_ok() || raw->size() != 32 || !ledger::SigningKey::from_public_raw(*raw).is_ok()) {
-          return Status::error(at + ".seal_public_key must be an Ed25519 public key, 64 hex digits");
+        if (!raw.is_ok() || raw->size() != 32 ||
+            !ledger::SigningKey::from_public_raw(*raw).is_ok()) {
+          return Status::error(at +
+                               ".seal_public_key must be an Ed25519 public key, 64 hex digits");
         }
         pin.seal_public_key = *raw;
         key = true;

@@ -25,8 +25,8 @@ class Json;
 namespace medclear::gateway {
 
 struct PeerPin {
-  std::string region;           // PP0000
-  std::string host;             // of its node's gateway; empty when not reached from here
+  std::string region;  // PP0000
+  std::string host;    // of its node's gateway; empty when not reached from here
   uint16_t port = 0;
   std::string node_cn;          // its node certificate's CN (its region); OU is always "node"
   std::string seal_public_key;  // Ed25519 raw public key, 32 bytes

@@ -1,12 +1,12 @@
 #include "gateway/pki.h"
 
+#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,8 +84,7 @@ Result<CertPtr> make_certificate(EVP_PKEY* key, const CertificateRequest& reques
   add("O", "medclear development");
   if (!request.role.empty()) add("OU", request.role);
   add("CN", request.organisation);
-  X509_set_issuer_name(certificate.get(),
-                       issuer ? X509_get_subject_name(issuer) : name);
+  X509_set_issuer_name(certificate.get(), issuer ? X509_get_subject_name(issuer) : name);
   X509* signer = issuer ? issuer : certificate.get();
   bool ok = true;
   if (ca) {
@@ -167,7 +166,8 @@ Result<CertificateAuthority> CertificateAuthority::create(const std::string& nam
 Result<CertificateAuthority> CertificateAuthority::load(const std::string& certificate_text,
                                                         const std::string& key_text) {
   auto keys = std::make_unique<Keys>();
-  BioPtr cert_bio(BIO_new_mem_buf(certificate_text.data(), static_cast<int>(certificate_text.size())));
+  BioPtr cert_bio(
+      BIO_new_mem_buf(certificate_text.data(), static_cast<int>(certificate_text.size())));
   BioPtr key_bio(BIO_new_mem_buf(key_text.data(), static_cast<int>(key_text.size())));
   keys->certificate.reset(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   keys->key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
@@ -201,7 +201,8 @@ Result<std::string> CertificateAuthority::revocation_list(const std::string& pre
   }
   auto add = [&](const ASN1_INTEGER* serial, const ASN1_TIME* when) -> bool {
     X509_REVOKED* revoked = X509_REVOKED_new();
-    if (revoked == nullptr || X509_REVOKED_set_serialNumber(revoked, const_cast<ASN1_INTEGER*>(serial)) != 1 ||
+    if (revoked == nullptr ||
+        X509_REVOKED_set_serialNumber(revoked, const_cast<ASN1_INTEGER*>(serial)) != 1 ||
         X509_REVOKED_set_revocationDate(revoked, const_cast<ASN1_TIME*>(when)) != 1 ||
         X509_CRL_add0_revoked(crl.get(), revoked) != 1) {
       X509_REVOKED_free(revoked);
@@ -239,7 +240,8 @@ Result<std::string> CertificateAuthority::revocation_list(const std::string& pre
     const ASN1_INTEGER* serial = X509_get0_serialNumber(certificate.get());
     BIGNUM* number = ASN1_INTEGER_to_BN(serial, nullptr);
     char* hex = BN_bn2hex(number);
-    const bool listed = std::find(serials.begin(), serials.end(), std::string(hex)) != serials.end();
+    const bool listed =
+        std::find(serials.begin(), serials.end(), std::string(hex)) != serials.end();
     OPENSSL_free(hex);
     BN_free(number);
     if (!listed && !add(serial, now.get())) return Status::error("cannot revoke the certificate");
@@ -306,10 +308,12 @@ Status write_dev_pki(const std::string& dir, const std::vector<std::string>& reg
     ca.emplace(std::move(*created));
     fs::remove(root / "crl.pem", error);  // another CA's
     if (Status s = write_text(root / "ca.key", ca->own().key_pem, true); !s.is_ok()) return s;
-    if (Status s = write_text(root / "ca.pem", ca->own().certificate_pem, false); !s.is_ok()) return s;
+    if (Status s = write_text(root / "ca.pem", ca->own().certificate_pem, false); !s.is_ok())
+      return s;
   }
   auto issue = [&](const std::string& stem, const CertificateRequest& request) -> Status {
-    if (fs::exists(root / (stem + ".pem")) && fs::exists(root / (stem + ".key"))) return Status::ok();
+    if (fs::exists(root / (stem + ".pem")) && fs::exists(root / (stem + ".key")))
+      return Status::ok();
     Result<IssuedCertificate> issued = ca->issue(request);
     if (!issued.is_ok()) return issued.status();
     if (Status s = write_text(root / (stem + ".key"), issued->key_pem, true); !s.is_ok()) return s;

@@ -22,11 +22,11 @@ struct IssuedCertificate {
 };
 
 struct CertificateRequest {
-  std::string role;          // OU
-  std::string organisation;  // CN
-  long not_before_s = -3600;       // relative to now
+  std::string role;           // OU
+  std::string organisation;   // CN
+  long not_before_s = -3600;  // relative to now
   long not_after_s = 3 * 365 * 86400;
-  bool server = false;       // adds serverAuth and the loopback SANs
+  bool server = false;  // adds serverAuth and the loopback SANs
 };
 
 class CertificateAuthority {
@@ -43,7 +43,8 @@ class CertificateAuthority {
   // A certificate revocation list signed by this CA, valid `valid_s` from now: the certificates
   // `previous_pem` (a CRL of this CA, or empty) revoked, and `revoke_pem`'s (a certificate this
   // CA issued, or empty) — PEM.
-  Result<std::string> revocation_list(const std::string& previous_pem, const std::string& revoke_pem,
+  Result<std::string> revocation_list(const std::string& previous_pem,
+                                      const std::string& revoke_pem,
                                       long valid_s = 365L * 86400) const;
   const IssuedCertificate& own() const { return own_; }
 

@@ -74,14 +74,15 @@ std::optional<std::string> HttpsReconPeer::call(const std::string& op, const std
   return std::move(answer.body);
 }
 
-std::optional<std::string> HttpsReconPeer::countersign(const std::string& statement,
-                                                       const std::array<std::string, 3>& signature,
-                                                       const std::vector<std::string>& records_hex) {
+std::optional<std::string> HttpsReconPeer::countersign(
+    const std::string& statement, const std::array<std::string, 3>& signature,
+    const std::vector<std::string>& records_hex) {
   adapters::JsonWriter w;
   w.begin_object().key("region").string(signature[0]).key("public_key").string(signature[1]);
   w.key("signature").string(signature[2]).end_object();
   std::string records = "[";
-  for (size_t i = 0; i < records_hex.size(); ++i) records += (i ? ",\"" : "\"") + records_hex[i] + "\"";
+  for (size_t i = 0; i < records_hex.size(); ++i)
+    records += (i ? ",\"" : "\"") + records_hex[i] + "\"";
   records += "]";
   return call("countersign", "\"statement\":" + statement + ",\"signature\":" + w.str() +
                                  ",\"records\":" + records);
@@ -118,7 +119,8 @@ std::optional<cl::ReconSide::Totals> HttpsReconPeer::totals(int depth) {
   return totals;
 }
 
-std::optional<std::vector<cl::ReconDigest>> HttpsReconPeer::children(int level, const std::vector<uint64_t>& nodes) {
+std::optional<std::vector<cl::ReconDigest>> HttpsReconPeer::children(
+    int level, const std::vector<uint64_t>& nodes) {
   const std::optional<std::string> text =
       call("children", "\"level\":" + std::to_string(level) + ",\"nodes\":" + list_of(nodes));
   if (!text) return std::nullopt;
@@ -134,7 +136,8 @@ std::optional<std::vector<cl::ReconDigest>> HttpsReconPeer::children(int level, 
   return out;
 }
 
-std::optional<std::vector<cl::ReconItem>> HttpsReconPeer::bucket_items(const std::vector<uint64_t>& buckets) {
+std::optional<std::vector<cl::ReconItem>> HttpsReconPeer::bucket_items(
+    const std::vector<uint64_t>& buckets) {
   const std::optional<std::string> text = call("items", "\"buckets\":" + list_of(buckets));
   if (!text) return std::nullopt;
   adapters::JsonParse parsed = adapters::parse_json(*text);

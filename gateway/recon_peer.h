@@ -1,12 +1,13 @@
 // The insured region's node asks the treating region's node over HTTPS (POST /v1/recon, role
-// `node`, mutual TLS, the peer's certificate pinned to OU=node and CN=<treating region>) during the reconciliation protocol of clearing/reconcile.h: one request
-// per round on one kept-alive connection, JSON bodies, digests in hex, amounts in yuan strings.
+// `node`, mutual TLS, the peer's certificate pinned to OU=node and CN=<treating region>) during the
+// reconciliation protocol of clearing/reconcile.h: one request per round on one kept-alive
+// connection, JSON bodies, digests in hex, amounts in yuan strings.
 #pragma once
 
 #include <array>
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "clearing/reconcile.h"
 #include "clearing/time.h"
@@ -34,8 +35,10 @@ class HttpsReconPeer final : public clearing::ReconPeer {
 
   std::optional<Summary> summary() override;
   std::optional<clearing::ReconSide::Totals> totals(int depth) override;
-  std::optional<std::vector<clearing::ReconDigest>> children(int level, const std::vector<uint64_t>& nodes) override;
-  std::optional<std::vector<clearing::ReconItem>> bucket_items(const std::vector<uint64_t>& buckets) override;
+  std::optional<std::vector<clearing::ReconDigest>> children(
+      int level, const std::vector<uint64_t>& nodes) override;
+  std::optional<std::vector<clearing::ReconItem>> bucket_items(
+      const std::vector<uint64_t>& buckets) override;
 
   // Asks the treating node to check the statement (its exact text, signed by this region) against
   // its side, countersign it, keep it and append the adjustments; `records` are this side's

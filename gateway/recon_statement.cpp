@@ -113,8 +113,8 @@ Result<std::string> record_statement(lg::LedgerDirectory& insured, lg::LedgerDir
     if (!key.is_ok()) return key.status();
     Result<std::string> signature = key->sign(body);
     if (!signature.is_ok()) return signature.status();
-    signatures.push_back({side->ledger->region(), lg::to_hex(key->public_key_raw()),
-                          lg::to_hex(*signature)});
+    signatures.push_back(
+        {side->ledger->region(), lg::to_hex(key->public_key_raw()), lg::to_hex(*signature)});
   }
   std::vector<std::string> differing;
   for (const cl::ReconDifference& d : statement.result.differences) differing.push_back(d.setl_id);
@@ -137,10 +137,12 @@ Result<std::string> sign_statement(const PairStatement& statement, const lg::Sig
   const std::string body = recon_statement_json(statement);
   Result<std::string> signature = key.sign(body);
   if (!signature.is_ok()) return signature.status();
-  return signed_statement_json(body, {{region, lg::to_hex(key.public_key_raw()), lg::to_hex(*signature)}}, 0);
+  return signed_statement_json(
+      body, {{region, lg::to_hex(key.public_key_raw()), lg::to_hex(*signature)}}, 0);
 }
 
-Result<std::vector<std::string>> recorded_statements(const lg::Ledger& ledger, std::string_view day) {
+Result<std::vector<std::string>> recorded_statements(const lg::Ledger& ledger,
+                                                     std::string_view day) {
   Result<std::vector<std::pair<std::string, std::string>>> documents =
       ledger.documents(kPrefix + std::string(day));
   if (!documents.is_ok()) return documents.status();
@@ -165,9 +167,11 @@ Status verify_statement(std::string_view signed_text,
   for (const adapters::Json& signature : signatures->items) {
     const adapters::Json* region = signature.find("region");
     const adapters::Json* value = signature.find("signature");
-    if (region == nullptr || value == nullptr) return Status::error("statement: malformed signature");
+    if (region == nullptr || value == nullptr)
+      return Status::error("statement: malformed signature");
     auto key = public_keys.find(region->text);
-    if (key == public_keys.end()) return Status::error("statement: no public key of " + region->text);
+    if (key == public_keys.end())
+      return Status::error("statement: no public key of " + region->text);
     Result<lg::SigningKey> verifier = lg::SigningKey::from_public_raw(key->second);
     Result<std::string> raw = lg::bytes_from_hex(value->text);
     if (!verifier.is_ok() || !raw.is_ok() || !verifier->verify(body, *raw)) {
@@ -192,19 +196,20 @@ std::string record_out_of_bounds(const cl::SettlementRecord& r) {
   using B = CountersignBounds;
   if (r.kind != cl::RecordKind::kSettlement) return "not a settlement";
   if (!is_setl_id(r.setl_id)) return "setl_id is not 24 digits";
-  for (const std::string* text : {&r.msgid, &r.fingerprint, &r.compensates, &r.insuplc_admdvs,
-                                  &r.mdtrtarea_admvs, &r.fixmedins_code, &r.psn_no, &r.insutype,
-                                  &r.psn_type, &r.med_type, &r.mdtrt_id}) {
+  for (const std::string* text :
+       {&r.msgid, &r.fingerprint, &r.compensates, &r.insuplc_admdvs, &r.mdtrtarea_admvs,
+        &r.fixmedins_code, &r.psn_no, &r.insutype, &r.psn_type, &r.med_type, &r.mdtrt_id}) {
     if (text->size() > B::record_text_bytes_max) return "a text field is too long";
   }
   const cl::SettlementAmounts& a = r.amounts;
   if (a.details.size() > B::record_details_max) return "too many fund details";
-  std::vector<cl::Money> amounts{
-      a.medfee_sumamt, a.fulamt_ownpay_amt, a.overlmt_selfpay, a.preselfpay_amt, a.inscp_scp_amt,
-      a.act_pay_dedc,  a.hifp_pay,          a.cvlserv_pay,     a.hifes_pay,      a.hifmi_pay,
-      a.hifob_pay,     a.maf_pay,           a.hosp_part_amt,   a.oth_pay,        a.fund_pay_sumamt,
-      a.psn_part_amt,  a.acct_pay,          a.psn_cash_pay,    a.balc,           a.acct_mulaid_pay,
-      r.delta.account_used};
+  std::vector<cl::Money> amounts{a.medfee_sumamt,  a.fulamt_ownpay_amt, a.overlmt_selfpay,
+                                 a.preselfpay_amt, a.inscp_scp_amt,     a.act_pay_dedc,
+                                 a.hifp_pay,       a.cvlserv_pay,       a.hifes_pay,
+                                 a.hifmi_pay,      a.hifob_pay,         a.maf_pay,
+                                 a.hosp_part_amt,  a.oth_pay,           a.fund_pay_sumamt,
+                                 a.psn_part_amt,   a.acct_pay,          a.psn_cash_pay,
+                                 a.balc,           a.acct_mulaid_pay,   r.delta.account_used};
   for (const cl::Money& moved : r.delta.year.values()) amounts.push_back(moved);
   for (const cl::FundPayment& d : a.details) {
     amounts.insert(amounts.end(), {d.inscp_scp_amt, d.crt_payb_lmt_amt, d.fund_payamt});

@@ -44,8 +44,8 @@ std::string recon_statement_json(const PairStatement& statement);
 // Returns the signed statement. Recording the same statement again changes nothing.
 Result<std::string> record_statement(ledger::LedgerDirectory& insured,
                                      ledger::LedgerDirectory& treating,
-                                     const PairStatement& statement,
-                                     clearing::Date adjustment_day, size_t* adjustments = nullptr);
+                                     const PairStatement& statement, clearing::Date adjustment_day,
+                                     size_t* adjustments = nullptr);
 
 // The signed document of a statement's exact text: signatures as (region, public key hex,
 // signature hex), and how many adjustment entries resolved it.
@@ -59,7 +59,8 @@ Result<std::string> sign_statement(const PairStatement& statement, const ledger:
                                    const std::string& region);
 
 // The signed statements a ledger keeps for `day` (all days when empty), in id order.
-Result<std::vector<std::string>> recorded_statements(const ledger::Ledger& ledger, std::string_view day);
+Result<std::vector<std::string>> recorded_statements(const ledger::Ledger& ledger,
+                                                     std::string_view day);
 
 // Checks a signed statement's two signatures against the given public keys (raw, by region).
 Status verify_statement(std::string_view signed_json,

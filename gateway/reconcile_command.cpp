@@ -1,15 +1,15 @@
 #include "gateway/reconcile_command.h"
 
+#include <unistd.h>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
-#include <unistd.h>
 
 #include "gateway/cli.h"
-#include "ledger/directory.h"
 #include "gateway/recon_statement.h"
+#include "ledger/directory.h"
 
 namespace medclear::gateway {
 
@@ -31,7 +31,8 @@ int reconcile_main(int argc, char** argv) {
       "pair", po::value<std::string>(), "INSURED,TREATING (6-digit province codes)")(
       "ledgers", po::value<std::string>()->default_value("medclear-demo/ledgers"),
       "directory of the regions' ledgers")(
-      "record", "sign each statement with both regions' seal keys, keep it in both ledgers and\n"
+      "record",
+      "sign each statement with both regions' seal keys, keep it in both ledgers and\n"
       "resolve its differences by adjustment entries on the treating side");
   int code = 0;
   const auto vm = parse_options(argc, argv, options, "", "medclear reconcile", &code);
@@ -66,22 +67,23 @@ int reconcile_main(int argc, char** argv) {
     ++done;
     if (progress) {
       std::cerr << "\rreconcile " << day.to_string() << ": " << done << "/" << statements->size()
-                << " pairs, " << differences << " differences" << (done == statements->size() ? "\n" : "")
-                << std::flush;
+                << " pairs, " << differences << " differences"
+                << (done == statements->size() ? "\n" : "") << std::flush;
     }
     if (!record) {
       std::cout << recon_statement_json(statement) << "\n";
       continue;
     }
     if (!directories.contains(statement.insured) || !directories.contains(statement.treating)) {
-      std::cerr << "medclear reconcile: " << statement.id() << ": both ledgers are needed to record it\n";
+      std::cerr << "medclear reconcile: " << statement.id()
+                << ": both ledgers are needed to record it\n";
       return 2;
     }
-    Result<std::string> recorded = record_statement(directories.at(statement.insured),
-                                                    directories.at(statement.treating), statement,
-                                                    day);
+    Result<std::string> recorded = record_statement(
+        directories.at(statement.insured), directories.at(statement.treating), statement, day);
     if (!recorded.is_ok()) {
-      std::cerr << "medclear reconcile: " << statement.id() << ": " << recorded.status().message() << "\n";
+      std::cerr << "medclear reconcile: " << statement.id() << ": " << recorded.status().message()
+                << "\n";
       return 2;
     }
     std::cout << *recorded << "\n";

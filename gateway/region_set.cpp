@@ -41,7 +41,8 @@ Status RegionSet::restart_node(const std::string& region) {
   }
   it->second->stop();
   it->second.reset();  // closes its ledger
-  Result<std::unique_ptr<RegionNode>> started = RegionNode::start(node_options(region), *reference_);
+  Result<std::unique_ptr<RegionNode>> started =
+      RegionNode::start(node_options(region), *reference_);
   if (!started.is_ok()) return Status::error(region + ": restart: " + started.status().message());
   it->second = std::move(*started);
   if (port != 0) return start_gateway(region, port);
@@ -76,7 +77,8 @@ Status RegionSet::start_gateway(const std::string& region, uint16_t port) {
 std::vector<std::string> regions_of(const clearing::ReferenceData& reference) {
   std::set<std::string> regions;
   for (const auto& [key, versions] : reference.policies()) {
-    for (const clearing::Policy& policy : versions) regions.insert(ledger::region_of(policy.admdvs));
+    for (const clearing::Policy& policy : versions)
+      regions.insert(ledger::region_of(policy.admdvs));
   }
   for (const auto& [code, facility] : reference.facilities()) {
     regions.insert(ledger::region_of(facility.admdvs));
@@ -103,7 +105,8 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
     set->options_.kafka.bootstrap_servers = set->broker_->bootstrap_servers();
   }
   for (const std::string& region : options.regions) {
-    Result<std::unique_ptr<RegionNode>> started = RegionNode::start(set->node_options(region), reference);
+    Result<std::unique_ptr<RegionNode>> started =
+        RegionNode::start(set->node_options(region), reference);
     if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
     set->nodes_[region] = std::move(*started);
   }
@@ -156,7 +159,8 @@ std::string RegionSet::node_config_json(const std::string& region,
     w.key("certificate_file").string((pki / ("node-" + region + ".pem")).string());
     w.key("key_file").string((pki / ("node-" + region + ".key")).string());
     w.key("client_ca_file").string((pki / "ca.pem").string());
-    if (std::filesystem::exists(pki / "crl.pem")) w.key("crl_file").string((pki / "crl.pem").string());
+    if (std::filesystem::exists(pki / "crl.pem"))
+      w.key("crl_file").string((pki / "crl.pem").string());
     w.end_object();
     const PeerPins pins = peer_pins(region);
     if (!pins.empty()) {

@@ -26,7 +26,7 @@ struct RegionSetOptions {
   // node-<region>.pem/.key, trusts ca.pem for clients and checks them against crl.pem when the
   // directory has one. Every gateway pins every other region's seal key (its ledger's
   // seal-key.pem, created when missing) for countersigning reconciliation statements.
-  std::string pki_dir;  // empty: no gateways
+  std::string pki_dir;     // empty: no gateways
   GatewayOptions gateway;  // defaults for every gateway (region, files and port are set)
 };
 

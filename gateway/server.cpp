@@ -23,16 +23,16 @@
 #include "adapters/json.h"
 #include "adapters/nhsa.h"
 #include "clearing/reconcile.h"
+#include "clearing/record_codec.h"
 #include "gateway/audit_report.h"
 #include "gateway/ledger_json.h"
 #include "gateway/recon_statement.h"
 #include "gateway/tls_policy.h"
+#include "ledger/adjust.h"
 #include "ledger/crypto.h"
 #include "ledger/entry.h"
-#include "clearing/record_codec.h"
-#include "ledger/adjust.h"
-#include "ledger/recon_items.h"
 #include "ledger/ledger.h"
+#include "ledger/recon_items.h"
 
 namespace medclear::gateway {
 
@@ -56,9 +56,9 @@ constexpr int64_t kKeptTimeoutMs = 5'000;
 
 // Who is calling, from the client certificate of the TLS session.
 struct Client {
-  bool present = false;   // a certificate was sent
-  bool verified = false;  // …and chains to the client CA, in its validity period
-  std::string why;        // when not verified
+  bool present = false;      // a certificate was sent
+  bool verified = false;     // …and chains to the client CA, in its validity period
+  std::string why;           // when not verified
   std::string role;          // OU
   std::string organisation;  // CN
   std::string key() const { return role + '/' + organisation; }
@@ -117,8 +117,9 @@ class RateLimiter {
       : interval_ns_(1'000'000'000 / std::max<uint32_t>(per_s, 1)),
         tolerance_ns_(interval_ns_ * std::max<uint32_t>(burst, 1)) {}
   bool allow(const std::string& client) {
-    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            Clock::now().time_since_epoch()).count();
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count();
     std::lock_guard lock(mutex_);
     int64_t& tat = next_[client];
     if (tat < now) tat = now;
@@ -242,23 +243,33 @@ struct Gateway::Impl {
   // Metrics (prometheus-cpp core: registry and text format).
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   prometheus::Family<prometheus::Counter>& requests =
-      prometheus::BuildCounter().Name("medclear_http_requests_total")
-          .Help("HTTP requests answered, by route and status code").Register(*registry);
-  prometheus::Family<prometheus::Histogram>& latency =
-      prometheus::BuildHistogram().Name("medclear_http_request_duration_seconds")
-          .Help("Time from a request's last byte to its answer, by route").Register(*registry);
-  prometheus::Family<prometheus::Gauge>& gauges =
-      prometheus::BuildGauge().Name("medclear_gateway").Help("Gateway state, by kind")
+      prometheus::BuildCounter()
+          .Name("medclear_http_requests_total")
+          .Help("HTTP requests answered, by route and status code")
           .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& latency =
+      prometheus::BuildHistogram()
+          .Name("medclear_http_request_duration_seconds")
+          .Help("Time from a request's last byte to its answer, by route")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& gauges = prometheus::BuildGauge()
+                                                      .Name("medclear_gateway")
+                                                      .Help("Gateway state, by kind")
+                                                      .Register(*registry);
   prometheus::Family<prometheus::Gauge>& node_counts =
-      prometheus::BuildGauge().Name("medclear_node_events")
-          .Help("Region node counters since start, by event").Register(*registry);
+      prometheus::BuildGauge()
+          .Name("medclear_node_events")
+          .Help("Region node counters since start, by event")
+          .Register(*registry);
   prometheus::Family<prometheus::Counter>& refusals =
-      prometheus::BuildCounter().Name("medclear_gateway_refused_total")
-          .Help("Requests refused before any work, by reason").Register(*registry);
+      prometheus::BuildCounter()
+          .Name("medclear_gateway_refused_total")
+          .Help("Requests refused before any work, by reason")
+          .Register(*registry);
 
   explicit Impl(const GatewayOptions& o, const GatewayServices& s)
-      : options(o), services(s),
+      : options(o),
+        services(s),
         limiter(o.limits.client_requests_per_s, o.limits.client_burst_requests) {}
 
   Status configure_tls() {
@@ -269,7 +280,8 @@ struct Gateway::Impl {
     // renegotiation, the server's cipher order (gateway/tls_policy.h).
     if (Status policy = apply_tls_policy(tls.native_handle(), true); !policy.is_ok()) return policy;
     tls.use_certificate_chain_file(options.certificate_file, ec);
-    if (ec) return Status::error("server certificate " + options.certificate_file + ": " + ec.message());
+    if (ec)
+      return Status::error("server certificate " + options.certificate_file + ": " + ec.message());
     tls.use_private_key_file(options.key_file, ssl::context::pem, ec);
     if (ec) return Status::error("server key " + options.key_file + ": " + ec.message());
     tls.load_verify_file(options.client_ca_file, ec);
@@ -284,7 +296,8 @@ struct Gateway::Impl {
     tls.set_verify_mode(ssl::verify_peer);
     tls.set_verify_callback([](bool, ssl::verify_context&) { return true; });
     static const unsigned char kSessionContext[] = "medclear";
-    SSL_CTX_set_session_id_context(tls.native_handle(), kSessionContext, sizeof kSessionContext - 1);
+    SSL_CTX_set_session_id_context(tls.native_handle(), kSessionContext,
+                                   sizeof kSessionContext - 1);
     return Status::ok();
   }
 
@@ -303,12 +316,14 @@ struct Gateway::Impl {
       acceptor->open(endpoint.protocol(), ec);
       if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
       if (!ec) {
-        acceptor->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+        acceptor->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true),
+                             ec);
       }
       if (!ec) acceptor->bind(endpoint, ec);
       if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) return Status::error("cannot listen on " + options.listen_address + ":" +
-                                   std::to_string(port) + ": " + ec.message());
+      if (ec)
+        return Status::error("cannot listen on " + options.listen_address + ":" +
+                             std::to_string(port) + ": " + ec.message());
       port = acceptor->local_endpoint().port();
       acceptors.push_back(std::move(acceptor));
     }
@@ -344,7 +359,8 @@ struct Gateway::Impl {
     if (path == "/v1/audit/report") return "audit";
     if (path == "/v1/ledger/seals") return "seals";
     if (path.starts_with("/v1/ledger/proof/")) return "proof";
-    if (path == "/metrics" || path == "/healthz" || path == "/readyz") return std::string(path.substr(1));
+    if (path == "/metrics" || path == "/healthz" || path == "/readyz")
+      return std::string(path.substr(1));
     return "other";
   }
 
@@ -407,7 +423,8 @@ struct Gateway::Impl {
       static const std::string kBody = "{\"error\":\"this port speaks HTTPS only\"}";
       static const std::string kPlain =
           "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
-          "Content-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+          "Content-Length: " +
+          std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
       stream.expires_after(Millis(options.limits.write_timeout_ms));
       co_await asio::async_write(stream, asio::buffer(kPlain), kAwait);
       boost::system::error_code ignored;
@@ -454,12 +471,13 @@ struct Gateway::Impl {
         auto timed_out = std::make_shared<bool>(false);
         asio::steady_timer deadline(tls_stream.get_executor(),
                                     Millis(options.limits.read_timeout_ms));
-        deadline.async_wait([armed, timed_out, socket = &beast::get_lowest_layer(tls_stream).socket()](
-                                boost::system::error_code ec) {
-          if (ec || !*armed) return;
-          *timed_out = true;
-          socket->cancel(ec);
-        });
+        deadline.async_wait(
+            [armed, timed_out,
+             socket = &beast::get_lowest_layer(tls_stream).socket()](boost::system::error_code ec) {
+              if (ec || !*armed) return;
+              *timed_out = true;
+              socket->cancel(ec);
+            });
         auto [rest_ec, rest_n] = co_await http::async_read(tls_stream, buffer, parser, kAwait);
         *armed = false;
         deadline.cancel();
@@ -474,13 +492,14 @@ struct Gateway::Impl {
       } else if (read_ec == beast::error::timeout) {
         if (first_n == 0) break;  // idle keep-alive connection: just close
         refused("read_timeout");
-        reply = error_reply(http::status::request_timeout, "request not received within read_timeout_ms");
+        reply = error_reply(http::status::request_timeout,
+                            "request not received within read_timeout_ms");
         reply.close = true;
       } else if (read_ec == http::error::body_limit) {
         refused("body_too_large");
-        reply = error_reply(http::status::payload_too_large,
-                            "body larger than body_bytes_max=" +
-                                std::to_string(options.limits.body_bytes_max));
+        reply = error_reply(
+            http::status::payload_too_large,
+            "body larger than body_bytes_max=" + std::to_string(options.limits.body_bytes_max));
         reply.close = true;
       } else if (read_ec == http::error::header_limit) {
         refused("header_too_large");
@@ -489,9 +508,11 @@ struct Gateway::Impl {
                                 std::to_string(options.limits.header_bytes_max));
         reply.close = true;
       } else if (read_ec) {
-        if (read_ec.category() != http::make_error_code(http::error::bad_target).category()) break;  // connection error
+        if (read_ec.category() != http::make_error_code(http::error::bad_target).category())
+          break;  // connection error
         refused("malformed_http");
-        reply = error_reply(http::status::bad_request, "malformed HTTP request: " + read_ec.message());
+        reply =
+            error_reply(http::status::bad_request, "malformed HTTP request: " + read_ec.message());
         reply.close = true;
       } else {
         const auto& request = parser.get();
@@ -518,9 +539,10 @@ struct Gateway::Impl {
       response.prepare_payload();
       requests.Add({{"route", label}, {"code", std::to_string(static_cast<int>(reply.status))}})
           .Increment();
-      latency.Add({{"route", label}}, prometheus::Histogram::BucketBoundaries{
-                                          0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
-                                          0.2, 0.5, 1, 2, 5, 10})
+      latency
+          .Add({{"route", label}},
+               prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                                       0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10})
           .Observe(std::chrono::duration<double>(Clock::now() - started).count());
       if (static_cast<int>(reply.status) >= 500) {
         log->warn("http_answer route={} status={} client={}", label, static_cast<int>(reply.status),
@@ -557,8 +579,8 @@ struct Gateway::Impl {
     const std::string_view target(request.target().data(), request.target().size());
     const size_t question = target.find('?');
     const std::string_view path = target.substr(0, question);
-    const auto query = parse_query(question == std::string_view::npos ? std::string_view()
-                                                                       : target.substr(question + 1));
+    const auto query = parse_query(
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1));
     const auto method = request.method();
     auto only = [&](http::verb verb, const char* allow) -> std::optional<Reply> {
       if (method == verb) return std::nullopt;
@@ -582,10 +604,10 @@ struct Gateway::Impl {
       if (auto r = only(http::verb::get, "GET")) co_return *r;
       co_return make_reply(http::status::ok, metrics_text(), "text/plain; version=0.0.4");
     }
-    const bool known = path == "/v1/nhsa" || path == "/v1/recon" || path.starts_with("/v1/claims/") ||
-                       path == "/v1/balances" || path == "/v1/reconciliations" ||
-                       path == "/v1/audit/report" || path == "/v1/ledger/seals" ||
-                       path.starts_with("/v1/ledger/proof/");
+    const bool known = path == "/v1/nhsa" || path == "/v1/recon" ||
+                       path.starts_with("/v1/claims/") || path == "/v1/balances" ||
+                       path == "/v1/reconciliations" || path == "/v1/audit/report" ||
+                       path == "/v1/ledger/seals" || path.starts_with("/v1/ledger/proof/");
     if (!known) co_return error_reply(http::status::not_found, "no such route");
     if (!client.present) {
       refused("no_certificate");
@@ -593,7 +615,8 @@ struct Gateway::Impl {
     }
     if (!client.verified) {
       refused("untrusted_certificate");
-      co_return error_reply(http::status::unauthorized, "client certificate not trusted: " + client.why);
+      co_return error_reply(http::status::unauthorized,
+                            "client certificate not trusted: " + client.why);
     }
     if (client.role != "hospital" && client.role != "bureau" && client.role != "regulator" &&
         client.role != "node") {
@@ -628,7 +651,8 @@ struct Gateway::Impl {
                                               const Client& client) {
     std::string region = options.region;
     if (auto it = query.find("region"); it != query.end()) region = it->second;
-    if (!is_division(region)) return error_reply(http::status::bad_request, "region must be 6 digits");
+    if (!is_division(region))
+      return error_reply(http::status::bad_request, "region must be 6 digits");
     if (client.role == "bureau" || client.role == "node") {
       if (query.count("region") == 0) region = client.organisation;
       if (region != client.organisation) {
@@ -638,8 +662,8 @@ struct Gateway::Impl {
       return error_reply(http::status::forbidden, "for bureaus and regulators");
     }
     RegionNode* node = region == options.region ? services.node
-                       : services.node_of          ? services.node_of(region)
-                                                   : nullptr;
+                       : services.node_of       ? services.node_of(region)
+                                                : nullptr;
     if (node == nullptr) {
       return error_reply(http::status::not_found, "region " + region + " is not served here");
     }
@@ -652,13 +676,13 @@ struct Gateway::Impl {
     if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
     RegionNode* node = std::get<RegionNode*>(target);
     const auto start = [node](auto done) {
-          node->read_snapshot([done = std::move(done), node](const lg::Ledger* ledger) {
-            if (ledger == nullptr) return done(std::nullopt);
-            Result<std::map<std::string, cl::Money>> accounts = ledger->balances();
-            if (!accounts.is_ok()) return done(std::nullopt);
-            done(balances_json(node->region(), *accounts));
-          });
-        };
+      node->read_snapshot([done = std::move(done), node](const lg::Ledger* ledger) {
+        if (ledger == nullptr) return done(std::nullopt);
+        Result<std::map<std::string, cl::Money>> accounts = ledger->balances();
+        if (!accounts.is_ok()) return done(std::nullopt);
+        done(balances_json(node->region(), *accounts));
+      });
+    };
     auto body = co_await await_from_worker<std::optional<std::string>>(
         start, Millis(options.limits.answer_timeout_ms));
     if (!body || !*body) co_return error_reply(http::status::service_unavailable, "node not ready");
@@ -713,21 +737,21 @@ struct Gateway::Impl {
     RegionNode* node = std::get<RegionNode*>(target);
     const std::string wanted = day->second;
     const auto start = [node, wanted](auto done) {
-          node->read_snapshot([done = std::move(done), node, wanted](const lg::Ledger* ledger) {
-            if (ledger == nullptr) return done(std::nullopt);
-            Result<std::vector<std::string>> statements = recorded_statements(*ledger, wanted);
-            if (!statements.is_ok()) return done(std::nullopt);
-            adapters::JsonWriter w;
-            w.begin_object().key("day").string(wanted).key("region").string(node->region());
-            w.key("statements").begin_array();
-            for (const std::string& statement : *statements) {
-              adapters::JsonParse parsed = adapters::parse_json(statement);
-              if (parsed.value) w.value(*parsed.value);  // the same text: the signature still holds
-            }
-            w.end_array().end_object();
-            done(w.take());
-          });
-        };
+      node->read_snapshot([done = std::move(done), node, wanted](const lg::Ledger* ledger) {
+        if (ledger == nullptr) return done(std::nullopt);
+        Result<std::vector<std::string>> statements = recorded_statements(*ledger, wanted);
+        if (!statements.is_ok()) return done(std::nullopt);
+        adapters::JsonWriter w;
+        w.begin_object().key("day").string(wanted).key("region").string(node->region());
+        w.key("statements").begin_array();
+        for (const std::string& statement : *statements) {
+          adapters::JsonParse parsed = adapters::parse_json(statement);
+          if (parsed.value) w.value(*parsed.value);  // the same text: the signature still holds
+        }
+        w.end_array().end_object();
+        done(w.take());
+      });
+    };
     auto body = co_await await_from_worker<std::optional<std::string>>(
         start, Millis(options.limits.answer_timeout_ms));
     if (!body || !*body) co_return error_reply(http::status::service_unavailable, "node not ready");
@@ -776,8 +800,8 @@ struct Gateway::Impl {
       co_return error_reply(http::status::bad_request, "day, insured and treating are required");
     }
     if (treating != options.region) {
-      co_return error_reply(http::status::not_found, "this node is the treating side of " +
-                                                         options.region + " only");
+      co_return error_reply(http::status::not_found,
+                            "this node is the treating side of " + options.region + " only");
     }
     if (client.organisation != insured) {
       co_return error_reply(http::status::forbidden, "a node reconciles its own pairs only");
@@ -789,9 +813,10 @@ struct Gateway::Impl {
       auto& slot = recon_sides[key];
       if (!slot) slot = std::make_shared<ReconEntry>();
       entry = slot;
-      while (recon_sides.size() > 8) recon_sides.erase(recon_sides.begin() == recon_sides.find(key)
-                                                           ? std::next(recon_sides.begin())
-                                                           : recon_sides.begin());
+      while (recon_sides.size() > 8)
+        recon_sides.erase(recon_sides.begin() == recon_sides.find(key)
+                              ? std::next(recon_sides.begin())
+                              : recon_sides.begin());
     }
     if (op == "summary" || entry->side == nullptr) {  // a protocol run starts: read the day afresh
       RegionNode* node = services.node;
@@ -799,16 +824,17 @@ struct Gateway::Impl {
       const std::pair<std::string, std::string> pair{insured, treating};
       using Items = std::optional<std::vector<cl::ReconItem>>;
       const auto start = [node, wanted, pair](auto done) {
-            node->read_snapshot([done = std::move(done), wanted, pair](const lg::Ledger* ledger) {
-              if (ledger == nullptr) return done(Items{});
-              Result<lg::PairItems> items = lg::recon_items(*ledger, wanted);
-              if (!items.is_ok()) return done(Items{});
-              auto it = items->find(pair);
-              done(Items{it == items->end() ? std::vector<cl::ReconItem>{} : std::move(it->second)});
-            });
-          };
+        node->read_snapshot([done = std::move(done), wanted, pair](const lg::Ledger* ledger) {
+          if (ledger == nullptr) return done(Items{});
+          Result<lg::PairItems> items = lg::recon_items(*ledger, wanted);
+          if (!items.is_ok()) return done(Items{});
+          auto it = items->find(pair);
+          done(Items{it == items->end() ? std::vector<cl::ReconItem>{} : std::move(it->second)});
+        });
+      };
       auto items = co_await await_from_worker<Items>(start, Millis(kAuditTimeoutMs));
-      if (!items || !*items) co_return error_reply(http::status::service_unavailable, "node not ready");
+      if (!items || !*items)
+        co_return error_reply(http::status::service_unavailable, "node not ready");
       std::lock_guard lock(entry->mutex);
       entry->side = std::make_unique<cl::ReconSide>(std::move(**items), recon_hash);
     }
@@ -833,17 +859,19 @@ struct Gateway::Impl {
       const cl::ReconSide::Totals totals = side.totals(static_cast<int>(*depth));
       w.key("count").integer(static_cast<int64_t>(totals.count));
       w.key("amount").string(totals.amount.to_string());
-      w.key("root").string(lg::to_hex(std::string_view(reinterpret_cast<const char*>(totals.root.data()),
-                                                       totals.root.size())));
+      w.key("root").string(lg::to_hex(
+          std::string_view(reinterpret_cast<const char*>(totals.root.data()), totals.root.size())));
       w.key("depth").integer(totals.depth);
     } else if (op == "children" || op == "items") {
       const bool children = op == "children";
-      const std::optional<uint64_t> level = children ? integer("level", 6) : std::optional<uint64_t>(0);
+      const std::optional<uint64_t> level =
+          children ? integer("level", 6) : std::optional<uint64_t>(0);
       const std::optional<std::vector<uint64_t>> nodes = list(children ? "nodes" : "buckets");
       const int at = children && level ? static_cast<int>(*level) : side.depth();
       if (!level || !nodes || side.depth() < 0 || (children && at >= side.depth()) ||
           !side.valid_nodes(at, *nodes)) {
-        co_return error_reply(http::status::bad_request, "nodes of the tree that totals built are required");
+        co_return error_reply(http::status::bad_request,
+                              "nodes of the tree that totals built are required");
       }
       if (children) {
         w.key("digests").begin_array();
@@ -854,7 +882,11 @@ struct Gateway::Impl {
       } else {
         w.key("items").begin_array();
         for (const cl::ReconItem& item : side.bucket_items(*nodes)) {
-          w.begin_object().key("setl_id").string(item.setl_id).key("amount").string(item.amount.to_string());
+          w.begin_object()
+              .key("setl_id")
+              .string(item.setl_id)
+              .key("amount")
+              .string(item.amount.to_string());
           w.key("cancelled").boolean(item.cancelled).end_object();
         }
         w.end_array();
@@ -872,13 +904,15 @@ struct Gateway::Impl {
   // keeps it in its ledger with the adjustments that resolve it — the insured side's bookings of
   // the differing claims come with the request. Answers the doubly signed statement.
   asio::awaitable<Reply> countersign(const adapters::Json& q, std::shared_ptr<ReconEntry> entry,
-                                     cl::Date day, const std::string& insured, const std::string& treating) {
+                                     cl::Date day, const std::string& insured,
+                                     const std::string& treating) {
     const adapters::Json* statement = q.find("statement");
     const adapters::Json* their = q.find("signature");
     const adapters::Json* records = q.find("records");
     if (statement == nullptr || !statement->is_object() || their == nullptr || records == nullptr ||
         !records->is_array()) {
-      co_return error_reply(http::status::bad_request, "statement, signature and records are required");
+      co_return error_reply(http::status::bad_request,
+                            "statement, signature and records are required");
     }
     adapters::JsonWriter body_writer;
     body_writer.value(*statement);
@@ -890,17 +924,20 @@ struct Gateway::Impl {
     const std::string id = day.to_string() + "/" + insured + "-" + treating;
     if (field(statement, "id") != id || field(statement, "insured") != insured ||
         field(statement, "treating") != treating || field(statement, "day") != day.to_string()) {
-      co_return error_reply(http::status::bad_request, "the statement is about another pair or day");
+      co_return error_reply(http::status::bad_request,
+                            "the statement is about another pair or day");
     }
     // The insured region's signature verifies with its pinned seal key only (gateway/peers.h);
     // the key the request names is kept in the record but must be that key.
     const auto pin = services.peers.find(insured);
     if (pin == services.peers.end()) {
-      co_return error_reply(http::status::forbidden,
-                            "no seal key of " + insured + " is pinned here: nothing is countersigned");
+      co_return error_reply(
+          http::status::forbidden,
+          "no seal key of " + insured + " is pinned here: nothing is countersigned");
     }
     if (!their->is_object() || field(their, "region") != insured) {
-      co_return error_reply(http::status::bad_request, "the signature must be the insured region's");
+      co_return error_reply(http::status::bad_request,
+                            "the signature must be the insured region's");
     }
     Result<std::string> named_key = lg::bytes_from_hex(field(their, "public_key"));
     if (!named_key.is_ok() || *named_key != pin->second.seal_public_key) {
@@ -909,8 +946,10 @@ struct Gateway::Impl {
     }
     Result<lg::SigningKey> their_key = lg::SigningKey::from_public_raw(pin->second.seal_public_key);
     Result<std::string> their_signature = lg::bytes_from_hex(field(their, "signature"));
-    if (!their_key.is_ok() || !their_signature.is_ok() || !their_key->verify(body, *their_signature)) {
-      co_return error_reply(http::status::bad_request, "the insured region's signature does not verify");
+    if (!their_key.is_ok() || !their_signature.is_ok() ||
+        !their_key->verify(body, *their_signature)) {
+      co_return error_reply(http::status::bad_request,
+                            "the insured region's signature does not verify");
     }
     // What the statement says of this side must be what this side holds. Bounded: a number of
     // differences, each a known kind of one 24-digit setl_id, once.
@@ -918,7 +957,8 @@ struct Gateway::Impl {
     std::map<std::string, std::string> said_amount;
     std::map<std::string, cl::Money> insured_amount;
     if (const adapters::Json* differences = statement->find("differences")) {
-      if (!differences->is_array() || differences->items.size() > CountersignBounds::differences_max) {
+      if (!differences->is_array() ||
+          differences->items.size() > CountersignBounds::differences_max) {
         co_return error_reply(http::status::bad_request,
                               "differences must be an array of at most " +
                                   std::to_string(CountersignBounds::differences_max));
@@ -929,11 +969,13 @@ struct Gateway::Impl {
         const std::optional<cl::Money> amount =
             d.is_object() ? cl::parse_signed_money(field(&d, "insured_amount")) : std::nullopt;
         if (!is_setl_id(setl_id)) {
-          co_return error_reply(http::status::bad_request, "a difference's setl_id must be 24 digits");
+          co_return error_reply(http::status::bad_request,
+                                "a difference's setl_id must be 24 digits");
         }
-        if (kind != "missing_on_insured" && kind != "missing_on_treating" && kind != "amount_differs" &&
-            kind != "cancel_on_one_side") {
-          co_return error_reply(http::status::bad_request, "difference " + setl_id + ": unknown kind");
+        if (kind != "missing_on_insured" && kind != "missing_on_treating" &&
+            kind != "amount_differs" && kind != "cancel_on_one_side") {
+          co_return error_reply(http::status::bad_request,
+                                "difference " + setl_id + ": unknown kind");
         }
         if (!amount || !differing.emplace(setl_id, kind).second) {
           co_return error_reply(http::status::bad_request,
@@ -953,14 +995,16 @@ struct Gateway::Impl {
       }
     }
     if (field(statement, "treating_claims") != std::to_string(own_claims)) {
-      co_return error_reply(http::status::conflict, "the statement counts other claims on this side");
+      co_return error_reply(http::status::conflict,
+                            "the statement counts other claims on this side");
     }
     for (const auto& [setl_id, kind] : differing) {
       const auto it = own.find(setl_id);
       const bool absent = kind == "missing_on_treating";
       if (absent != (it == own.end()) ||
           (!absent && it->second.amount.to_string() != said_amount[setl_id])) {
-        co_return error_reply(http::status::conflict, "difference " + setl_id + " is not what this side holds");
+        co_return error_reply(http::status::conflict,
+                              "difference " + setl_id + " is not what this side holds");
       }
     }
     // The insured side's bookings of the differing claims: at most one each, in bounds, and what
@@ -971,34 +1015,41 @@ struct Gateway::Impl {
     std::map<std::string, cl::SettlementRecord> bookings;
     for (const adapters::Json& hex : records->items) {
       if (!hex.is_string() || hex.text.size() > CountersignBounds::record_hex_chars_max) {
-        co_return error_reply(http::status::bad_request, "a record must be hex of at most " +
-                                  std::to_string(CountersignBounds::record_hex_chars_max) + " characters");
+        co_return error_reply(http::status::bad_request,
+                              "a record must be hex of at most " +
+                                  std::to_string(CountersignBounds::record_hex_chars_max) +
+                                  " characters");
       }
       Result<std::string> bytes = lg::bytes_from_hex(hex.text);
       cl::SettlementRecord record;
       const std::string raw = bytes.is_ok() ? *bytes : std::string();
       cl::ByteReader in(raw);
-      if (!bytes.is_ok() || !cl::decode_record(in, record).empty() || !differing.contains(record.setl_id) ||
-          lg::region_of(record.insuplc_admdvs) != insured ||
+      if (!bytes.is_ok() || !cl::decode_record(in, record).empty() ||
+          !differing.contains(record.setl_id) || lg::region_of(record.insuplc_admdvs) != insured ||
           lg::region_of(record.mdtrtarea_admvs) != treating) {
-        co_return error_reply(http::status::bad_request, "records must be the insured side's bookings of the differences");
+        co_return error_reply(http::status::bad_request,
+                              "records must be the insured side's bookings of the differences");
       }
       if (const std::string why = record_out_of_bounds(record); !why.empty()) {
         co_return error_reply(http::status::bad_request, "record " + record.setl_id + ": " + why);
       }
       if (differing.at(record.setl_id) == "missing_on_insured" ||
-          record.amounts.fund_pay_sumamt + record.amounts.acct_pay != insured_amount.at(record.setl_id)) {
-        co_return error_reply(http::status::bad_request,
-                              "record " + record.setl_id + " is not the booking the statement states");
+          record.amounts.fund_pay_sumamt + record.amounts.acct_pay !=
+              insured_amount.at(record.setl_id)) {
+        co_return error_reply(
+            http::status::bad_request,
+            "record " + record.setl_id + " is not the booking the statement states");
       }
       if (!bookings.emplace(record.setl_id, std::move(record)).second) {
         co_return error_reply(http::status::bad_request, "two records of one claim");
       }
     }
     Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(services.seal_key_file);
-    if (!key.is_ok()) co_return error_reply(http::status::service_unavailable, "no seal key to countersign with");
+    if (!key.is_ok())
+      co_return error_reply(http::status::service_unavailable, "no seal key to countersign with");
     Result<std::string> signature = key->sign(body);
-    if (!signature.is_ok()) co_return error_reply(http::status::service_unavailable, signature.status().message());
+    if (!signature.is_ok())
+      co_return error_reply(http::status::service_unavailable, signature.status().message());
     const std::vector<std::array<std::string, 3>> signatures{
         {insured, field(their, "public_key"), field(their, "signature")},
         {treating, lg::to_hex(key->public_key_raw()), lg::to_hex(*signature)}};
@@ -1007,23 +1058,23 @@ struct Gateway::Impl {
     RegionNode* node = services.node;
     using Written = std::pair<bool, std::string>;  // ok, the signed statement or why not
     const auto start = [node, body, signatures, ids, bookings, id, day](auto done) {
-          auto document = std::make_shared<std::string>();
-          node->write(
-              [=](lg::Ledger& ledger) -> Status {
-                const std::string name = "statement/recon/" + id;
-                if (auto kept = ledger.document(name)) {  // countersigned before: the same, once
-                  *document = *kept;
-                  return Status::ok();
-                }
-                Result<size_t> staged = lg::stage_adjustments(ledger, bookings, id, ids, day);
-                if (!staged.is_ok()) return staged.status();
-                *document = signed_statement_json(body, signatures, *staged);
-                return ledger.stage_document(name, *document);
-              },
-              [done, document](Status status) {
-                done(status.is_ok() ? Written{true, *document} : Written{false, status.message()});
-              });
-        };
+      auto document = std::make_shared<std::string>();
+      node->write(
+          [=](lg::Ledger& ledger) -> Status {
+            const std::string name = "statement/recon/" + id;
+            if (auto kept = ledger.document(name)) {  // countersigned before: the same, once
+              *document = *kept;
+              return Status::ok();
+            }
+            Result<size_t> staged = lg::stage_adjustments(ledger, bookings, id, ids, day);
+            if (!staged.is_ok()) return staged.status();
+            *document = signed_statement_json(body, signatures, *staged);
+            return ledger.stage_document(name, *document);
+          },
+          [done, document](Status status) {
+            done(status.is_ok() ? Written{true, *document} : Written{false, status.message()});
+          });
+    };
     auto written = co_await await_from_worker<Written>(start, Millis(kAuditTimeoutMs));
     if (!written || !written->first) {
       co_return error_reply(http::status::service_unavailable,
@@ -1053,24 +1104,26 @@ struct Gateway::Impl {
     std::vector<AuditScan> scans;
     for (const std::string& region : regions) {
       RegionNode* node = region == options.region ? services.node
-                         : services.node_of        ? services.node_of(region)
-                                                   : nullptr;
+                         : services.node_of       ? services.node_of(region)
+                                                  : nullptr;
       if (node == nullptr) continue;
       const cl::ReferenceData* reference = services.reference;
       const cl::Date first = *from, last = *to;
       using Scanned = std::pair<std::optional<AuditScan>, std::string>;
       const auto start = [node, reference, first, last](auto done) {
-            node->read_snapshot([done = std::move(done), reference, first, last](const lg::Ledger* ledger) {
+        node->read_snapshot(
+            [done = std::move(done), reference, first, last](const lg::Ledger* ledger) {
               if (ledger == nullptr) return done(Scanned{std::nullopt, "node not ready"});
               Result<AuditScan> scan = scan_for_audit(*ledger, first, last, reference);
               if (!scan.is_ok()) return done(Scanned{std::nullopt, scan.status().message()});
               done(Scanned{std::move(*scan), ""});
             });
-          };
+      };
       auto scanned = co_await await_from_worker<Scanned>(start, Millis(kAuditTimeoutMs));
       if (!scanned || !scanned->first) {
-        co_return error_reply(http::status::service_unavailable,
-                              "region " + region + ": " + (scanned ? scanned->second : "timed out"));
+        co_return error_reply(
+            http::status::service_unavailable,
+            "region " + region + ": " + (scanned ? scanned->second : "timed out"));
       }
       scans.push_back(std::move(*scanned->first));
     }
@@ -1093,25 +1146,26 @@ struct Gateway::Impl {
     if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
     RegionNode* node = std::get<RegionNode*>(target);
     const auto start = [node, setl_id](auto done) {
-          node->read_snapshot([done = std::move(done), setl_id](const lg::Ledger* ledger) {
-            if (ledger == nullptr) {
-              return done(error_reply(http::status::service_unavailable, "node not ready"));
-            }
-            if (setl_id.empty()) {
-              Result<std::string> seals = seals_json(*ledger);
-              return done(seals.is_ok() ? json_reply(*seals)
-                                        : error_reply(http::status::internal_server_error,
-                                                      seals.status().message()));
-            }
-            if (!ledger->seq_by_setl_id(setl_id)) {
-              return done(error_reply(http::status::not_found, "no settlement " + setl_id));
-            }
-            Result<std::string> proof = inclusion_proof_json(*ledger, setl_id);
-            done(proof.is_ok() ? json_reply(*proof)
-                               : error_reply(http::status::conflict, proof.status().message()));
-          });
-        };
-    auto answer = co_await await_from_worker<Reply>(start, Millis(options.limits.answer_timeout_ms));
+      node->read_snapshot([done = std::move(done), setl_id](const lg::Ledger* ledger) {
+        if (ledger == nullptr) {
+          return done(error_reply(http::status::service_unavailable, "node not ready"));
+        }
+        if (setl_id.empty()) {
+          Result<std::string> seals = seals_json(*ledger);
+          return done(seals.is_ok() ? json_reply(*seals)
+                                    : error_reply(http::status::internal_server_error,
+                                                  seals.status().message()));
+        }
+        if (!ledger->seq_by_setl_id(setl_id)) {
+          return done(error_reply(http::status::not_found, "no settlement " + setl_id));
+        }
+        Result<std::string> proof = inclusion_proof_json(*ledger, setl_id);
+        done(proof.is_ok() ? json_reply(*proof)
+                           : error_reply(http::status::conflict, proof.status().message()));
+      });
+    };
+    auto answer =
+        co_await await_from_worker<Reply>(start, Millis(options.limits.answer_timeout_ms));
     if (!answer) co_return error_reply(http::status::service_unavailable, "node busy");
     co_return std::move(*answer);
   }
@@ -1144,9 +1198,11 @@ struct Gateway::Impl {
     limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
     const adapters::JsonParse json = adapters::parse_json(body, limits);
-    if (!json.value) co_return error_reply(http::status::bad_request, "malformed JSON: " + json.error);
+    if (!json.value)
+      co_return error_reply(http::status::bad_request, "malformed JSON: " + json.error);
     if (!json.value->is_object()) {
-      co_return error_reply(http::status::bad_request, "the body must be one request envelope (an object)");
+      co_return error_reply(http::status::bad_request,
+                            "the body must be one request envelope (an object)");
     }
     // Whose and where, before any other field is read: a value that is not provably this
     // hospital's and this region's — whatever its JSON type — is refused.
@@ -1162,8 +1218,9 @@ struct Gateway::Impl {
         (!area->is_string() || !is_division(area->text) ||
          cl::region_of(area->text) != options.region)) {
       refused("region");
-      co_return error_reply(http::status::forbidden,
-                            "mdtrtarea_admvs is not a division of this node's region " + options.region);
+      co_return error_reply(
+          http::status::forbidden,
+          "mdtrtarea_admvs is not a division of this node's region " + options.region);
     }
     const adapters::NhsaParse parse =
         adapters::parse_nhsa_request(*json.value, services.reference->codes);
@@ -1185,11 +1242,14 @@ struct Gateway::Impl {
     }
     Timeline* timeline = services.timeline;
     const std::string msgid = envelope.msgid;
-    timeline->received({msgid, std::string(cl::to_string(envelope.infno)), envelope.fixmedins_code,
-                        options.region,
-                        envelope.insuplc_admdvs.empty() ? std::string()
-                                                        : cl::region_of(envelope.insuplc_admdvs),
-                        "", {}});
+    timeline->received(
+        {msgid,
+         std::string(cl::to_string(envelope.infno)),
+         envelope.fixmedins_code,
+         options.region,
+         envelope.insuplc_admdvs.empty() ? std::string() : cl::region_of(envelope.insuplc_admdvs),
+         "",
+         {}});
     ++in_flight;
     RegionNode* node = services.node;
     const std::string region = options.region;
@@ -1209,8 +1269,8 @@ struct Gateway::Impl {
             timeline->add(msgid, "sent", topic);
           });
     };
-    const auto answer = co_await await_from_worker<NodeAnswer>(
-        start, Millis(options.limits.answer_timeout_ms));
+    const auto answer =
+        co_await await_from_worker<NodeAnswer>(start, Millis(options.limits.answer_timeout_ms));
     --in_flight;
     if (!answer) {
       // 202 promises the claim will be settled once: only when it is durable in the intake.
@@ -1226,16 +1286,17 @@ struct Gateway::Impl {
       w.begin_object().key("status").string("pending").key("msgid").string(msgid);
       w.key("message").string(
           "the insured region has not answered yet; the claim is kept and will be settled once. "
-          "Ask GET /v1/claims/" + msgid + " or send the same request again.");
+          "Ask GET /v1/claims/" +
+          msgid + " or send the same request again.");
       w.end_object();
       co_return make_reply(http::status::accepted, w.take());
     }
     if (answer->pending || answer->expired) {
       refused(answer->expired ? "expired" : "node_busy");
-      co_return error_reply(http::status::service_unavailable,
-                            answer->expired
-                                ? "the insured region did not answer in time; send the same request again"
-                                : "the node cannot take the claim now; send the same request again");
+      co_return error_reply(
+          http::status::service_unavailable,
+          answer->expired ? "the insured region did not answer in time; send the same request again"
+                          : "the node cannot take the claim now; send the same request again");
     }
     cl::Decision decision;
     decision.rejection = answer->rejection;

@@ -33,23 +33,23 @@ struct GatewayLimits {
   uint32_t client_burst_requests = 40'000;
   size_t settlements_in_flight_max = 20'000;  // waiting for an insured region; 503 beyond
   int handshake_timeout_ms = 10'000;
-  int read_timeout_ms = 10'000;   // from a request's first byte to its last
+  int read_timeout_ms = 10'000;  // from a request's first byte to its last
   int write_timeout_ms = 10'000;
-  int idle_timeout_ms = 60'000;   // keep-alive connection with no request
+  int idle_timeout_ms = 60'000;    // keep-alive connection with no request
   int answer_timeout_ms = 10'000;  // settlement not answered by then: 202 pending
 };
 
 struct GatewayOptions {
   std::string region;  // PP0000: the node this gateway fronts
   std::string listen_address = "127.0.0.1";
-  uint16_t port = 0;  // 0: any free port (see Gateway::port)
+  uint16_t port = 0;             // 0: any free port (see Gateway::port)
   std::string certificate_file;  // server certificate chain (PEM)
   std::string key_file;          // its private key (PEM)
   std::string client_ca_file;    // the CA that client certificates must chain to
   // Certificate revocation list(s), PEM, signed by that CA: every client certificate is checked
   // against it at the handshake (a revoked one gets 401). Empty: no revocation check.
   std::string crl_file;
-  int threads = 0;               // 0: one per core
+  int threads = 0;  // 0: one per core
   GatewayLimits limits;
 };
 

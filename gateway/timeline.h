@@ -20,11 +20,11 @@
 namespace medclear::gateway {
 
 struct TimelineStep {
-  std::string step;    // received, validated, refused, sent, settled, written, answered, pending,
-                       // expired, cancelled, reversed
-  std::string at;      // UTC, 2026-11-25T22:30:01.123Z: the first time
-  std::string detail;  // err_code, setl_id, HTTP status…
-  uint32_t count = 1;  // how often it happened (a retry repeats steps: counted, not appended)
+  std::string step;     // received, validated, refused, sent, settled, written, answered, pending,
+                        // expired, cancelled, reversed
+  std::string at;       // UTC, 2026-11-25T22:30:01.123Z: the first time
+  std::string detail;   // err_code, setl_id, HTTP status…
+  uint32_t count = 1;   // how often it happened (a retry repeats steps: counted, not appended)
   std::string last_at;  // the last time, when count > 1
 };
 

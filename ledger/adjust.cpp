@@ -36,7 +36,8 @@ Result<std::map<std::string, cl::SettlementRecord>> bookings_in_effect(
 Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
                                  const std::string& statement_id,
                                  const std::vector<std::string>& setl_ids, cl::Date day) {
-  Result<std::map<std::string, cl::SettlementRecord>> theirs = bookings_in_effect(insured, setl_ids);
+  Result<std::map<std::string, cl::SettlementRecord>> theirs =
+      bookings_in_effect(insured, setl_ids);
   if (!theirs.is_ok()) return theirs.status();
   return stage_adjustments(treating, *theirs, statement_id, setl_ids, day);
 }
@@ -53,15 +54,14 @@ bool booked_by_adjustment(const Ledger& treating, const cl::SettlementRecord& re
   if (record.setl_id.empty()) return false;
   // The claim's statement is its business day's: what the treating side lacked was copied as
   // the first adjustment of that claim.
-  const std::string id = statement_id(record.setl_time.date, region_of(record.insuplc_admdvs),
-                                      treating.region());
+  const std::string id =
+      statement_id(record.setl_time.date, region_of(record.insuplc_admdvs), treating.region());
   return treating.seq_by_msgid(adjustment_msgid(id, record.setl_id, 1)).has_value();
 }
 
-Result<size_t> stage_adjustments(Ledger& treating,
-                                 const std::map<std::string, cl::SettlementRecord>& insured_in_effect,
-                                 const std::string& statement_id,
-                                 const std::vector<std::string>& setl_ids, cl::Date day) {
+Result<size_t> stage_adjustments(
+    Ledger& treating, const std::map<std::string, cl::SettlementRecord>& insured_in_effect,
+    const std::string& statement_id, const std::vector<std::string>& setl_ids, cl::Date day) {
   size_t staged = 0;
   for (const std::string& setl_id : setl_ids) {
     int n = 0;
@@ -93,7 +93,8 @@ Result<size_t> stage_adjustments(Ledger& treating,
       if (Status s = append(own->entry.record, true); !s.is_ok()) return s;
     }
     if (auto it = insured_in_effect.find(setl_id); it != insured_in_effect.end()) {
-      if (it->second.setl_id != setl_id) return Status::error("booking of " + setl_id + " names another claim");
+      if (it->second.setl_id != setl_id)
+        return Status::error("booking of " + setl_id + " names another claim");
       if (Status s = append(it->second, false); !s.is_ok()) return s;
     }
   }

@@ -42,10 +42,9 @@ Result<size_t> stage_adjustments(Ledger& treating, const Ledger& insured,
                                  const std::vector<std::string>& setl_ids, clearing::Date day);
 // The same with the insured side's bookings in effect given (by setl_id; absent: none), as the
 // insured node sends them over the network.
-Result<size_t> stage_adjustments(Ledger& treating,
-                                 const std::map<std::string, clearing::SettlementRecord>& insured_in_effect,
-                                 const std::string& statement_id,
-                                 const std::vector<std::string>& setl_ids, clearing::Date day);
+Result<size_t> stage_adjustments(
+    Ledger& treating, const std::map<std::string, clearing::SettlementRecord>& insured_in_effect,
+    const std::string& statement_id, const std::vector<std::string>& setl_ids, clearing::Date day);
 // The insured side's bookings in effect of `setl_ids`, read from its ledger.
 Result<std::map<std::string, clearing::SettlementRecord>> bookings_in_effect(
     const Ledger& ledger, const std::vector<std::string>& setl_ids);

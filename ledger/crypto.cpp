@@ -172,9 +172,8 @@ Result<SigningKey> SigningKey::load_public_pem(const std::string& path) {
 
 Result<SigningKey> SigningKey::from_public_raw(std::string_view raw) {
   SigningKey key;
-  key.key_ = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                         reinterpret_cast<const unsigned char*>(raw.data()),
-                                         raw.size());
+  key.key_ = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
   if (key.key_ == nullptr) return Status::error("not an Ed25519 public key");
   return key;
 }

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <array>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,7 +56,7 @@ class SigningKey {
   static Result<SigningKey> load_private_pem(const std::string& path);
   static Result<SigningKey> load_public_pem(const std::string& path);
   static Result<SigningKey> from_public_raw(std::string_view raw);  // 32 bytes
-  Status save_private_pem(const std::string& path) const;  // mode 0600
+  Status save_private_pem(const std::string& path) const;           // mode 0600
   Status save_public_pem(const std::string& path) const;
 
   bool has_private() const { return has_private_; }

@@ -75,7 +75,8 @@ Result<DecodedEntry> decode_entry(std::string_view bytes) {
   }
   const std::string_view body = bytes.substr(0, bytes.size() - 32);
   const std::string_view stored = bytes.substr(bytes.size() - 32);
-  if (bytes.size() < 4 || (bytes[3] != 1 && bytes[3] != 2)) return corrupt("unknown hash algorithm");
+  if (bytes.size() < 4 || (bytes[3] != 1 && bytes[3] != 2))
+    return corrupt("unknown hash algorithm");
   DecodedEntry decoded;
   decoded.algorithm = static_cast<HashAlgorithm>(bytes[3]);
   decoded.hash = hash_bytes(decoded.algorithm, body);
@@ -89,8 +90,8 @@ Result<DecodedEntry> decode_entry(std::string_view bytes) {
   uint8_t version = 0, algorithm = 0, side = 0;
   int32_t day = 0;
   std::string_view prev;
-  if (!in.raw(2, magic) || !in.u8(version) || !in.u8(algorithm) || !in.u64(e.seq) ||
-      !in.i32(day) || !in.u8(side) || !in.raw(32, prev)) {
+  if (!in.raw(2, magic) || !in.u8(version) || !in.u8(algorithm) || !in.u64(e.seq) || !in.i32(day) ||
+      !in.u8(side) || !in.raw(32, prev)) {
     return corrupt("short header");
   }
   if (version != kEntryFormatVersion) return corrupt("unknown version " + std::to_string(version));
@@ -114,7 +115,8 @@ Result<DecodedEntry> decode_entry(std::string_view bytes) {
   if (in.remaining() != 0) return corrupt("trailing bytes");
   cl::WideInt debits_minus_credits = 0;  // wide: corrupt amounts must not trip a range check
   for (const Leg& leg : e.legs) {
-    debits_minus_credits += leg.direction == Direction::kDebit ? leg.amount.fen() : -leg.amount.fen();
+    debits_minus_credits +=
+        leg.direction == Direction::kDebit ? leg.amount.fen() : -leg.amount.fen();
   }
   if (debits_minus_credits != 0) return corrupt("debits and credits differ");
   return decoded;

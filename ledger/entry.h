@@ -38,10 +38,10 @@ struct Leg {
 };
 
 struct Entry {
-  uint64_t seq = 0;           // 1, 2, 3, … without gaps
-  clearing::Date day;         // the business day whose seal covers this entry
+  uint64_t seq = 0;    // 1, 2, 3, … without gaps
+  clearing::Date day;  // the business day whose seal covers this entry
   Side side = Side::kInsured;
-  Digest prev_hash{};         // hash of entry seq − 1 (zeros for the first)
+  Digest prev_hash{};  // hash of entry seq − 1 (zeros for the first)
   clearing::SettlementRecord record;
   std::vector<Leg> legs;
 };

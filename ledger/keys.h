@@ -13,22 +13,22 @@ namespace medclear::ledger::keys {
 using clearing::get_big_endian;
 using clearing::put_big_endian;
 
-inline constexpr char kMeta = 'V';         // V → format, region, hash algorithm
-inline constexpr char kHead = 'H';         // H → last seq, last hash, last sealed day
-inline constexpr char kJournal = 'J';      // J seq(8) → entry
-inline constexpr char kBySetlId = 'I';     // I setl_id → seq
-inline constexpr char kByMsgid = 'M';      // M msgid → seq
+inline constexpr char kMeta = 'V';          // V → format, region, hash algorithm
+inline constexpr char kHead = 'H';          // H → last seq, last hash, last sealed day
+inline constexpr char kJournal = 'J';       // J seq(8) → entry
+inline constexpr char kBySetlId = 'I';      // I setl_id → seq
+inline constexpr char kByMsgid = 'M';       // M msgid → seq
 inline constexpr char kCompensation = 'K';  // K setl_id → seq of the entry that last negated it
-inline constexpr char kAccumulator = 'A';  // A psn_no 0 insutype 0 year(4) → 5 × i64
-inline constexpr char kAccount = 'P';      // P psn_no → i64 personal account used
-inline constexpr char kBalance = 'B';      // B account → i64 Σ debits − Σ credits
-inline constexpr char kRegionCount = 'R';  // R admdvs → u64 records of that insured division
-inline constexpr char kOffset = 'O';       // O topic 0 partition(4) → i64 next offset
-inline constexpr char kOutbox = 'Q';       // Q seq(8) → message
+inline constexpr char kAccumulator = 'A';   // A psn_no 0 insutype 0 year(4) → 5 × i64
+inline constexpr char kAccount = 'P';       // P psn_no → i64 personal account used
+inline constexpr char kBalance = 'B';       // B account → i64 Σ debits − Σ credits
+inline constexpr char kRegionCount = 'R';   // R admdvs → u64 records of that insured division
+inline constexpr char kOffset = 'O';        // O topic 0 partition(4) → i64 next offset
+inline constexpr char kOutbox = 'Q';        // Q seq(8) → message
 inline constexpr char kOutboxCursor = 'U';  // U → u64 last relayed outbox seq
-inline constexpr char kIntake = 'T';       // T msgid → claim sent, until its settlement is back
-inline constexpr char kSeal = 'D';         // D day(4) → seal
-inline constexpr char kDocument = 'S';     // S name → document (clearing records, statements)
+inline constexpr char kIntake = 'T';        // T msgid → claim sent, until its settlement is back
+inline constexpr char kSeal = 'D';          // D day(4) → seal
+inline constexpr char kDocument = 'S';      // S name → document (clearing records, statements)
 
 inline std::string prefix(char space) { return std::string(1, space); }
 

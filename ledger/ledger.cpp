@@ -86,8 +86,7 @@ Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
   return a;
 }
 
-Ledger::Ledger(const LedgerOptions& options)
-    : options_(options) {}
+Ledger::Ledger(const LedgerOptions& options) : options_(options) {}
 
 Ledger::~Ledger() {
   if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
@@ -116,7 +115,8 @@ Result<std::unique_ptr<Ledger>> Ledger::snapshot() const {
   return view;
 }
 
-Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const LedgerOptions& options) {
+Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path,
+                                             const LedgerOptions& options) {
   std::unique_ptr<Ledger> ledger(new Ledger(options));
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
@@ -150,8 +150,8 @@ Status Ledger::load() {
     sync.sync = true;
     region_ = options_.region;
     algorithm_ = options_.algorithm;
-    return from_rocksdb(
-        db_->Put(sync, keys::prefix(keys::kMeta), encode_meta(region_, algorithm_)), "create");
+    return from_rocksdb(db_->Put(sync, keys::prefix(keys::kMeta), encode_meta(region_, algorithm_)),
+                        "create");
   }
   if (!read.ok()) return from_rocksdb(read, "read meta");
   ByteReader in(meta);
@@ -296,8 +296,7 @@ uint64_t Ledger::outbox_cursor() const {
   return value ? decode_u64(*value).value() : 0;
 }
 
-std::vector<std::pair<uint64_t, std::string>> Ledger::outbox_after(uint64_t seq,
-                                                                   size_t max) const {
+std::vector<std::pair<uint64_t, std::string>> Ledger::outbox_after(uint64_t seq, size_t max) const {
   std::vector<std::pair<uint64_t, std::string>> out;
   for (uint64_t next = seq + 1; next <= outbox_seq_ && out.size() < max; ++next) {
     if (auto message = get(keys::outbox(next))) out.emplace_back(next, std::move(*message));
@@ -459,8 +458,7 @@ void Ledger::discard_staged() {
 }
 
 Result<std::vector<uint64_t>> Ledger::entries_of_days(std::optional<cl::Date> after,
-                                                      cl::Date through,
-                                                      uint64_t from_seq) const {
+                                                      cl::Date through, uint64_t from_seq) const {
   std::vector<uint64_t> seqs;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string prefix = keys::prefix(keys::kJournal);

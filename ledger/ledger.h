@@ -33,13 +33,14 @@ namespace medclear::ledger {
 struct LedgerOptions {
   std::string region;  // "PP0000": required to create a ledger, checked when reopening one
   HashAlgorithm algorithm = HashAlgorithm::kSha256;  // fixed when the ledger is created
-  bool sync = true;    // fsync each commit (off only for benchmarks of the unsynced path)
+  bool sync = true;             // fsync each commit (off only for benchmarks of the unsynced path)
   rocksdb::Env* env = nullptr;  // tests inject faults here
 };
 
 class Ledger {
  public:
-  static Result<std::unique_ptr<Ledger>> open(const std::string& path, const LedgerOptions& options);
+  static Result<std::unique_ptr<Ledger>> open(const std::string& path,
+                                              const LedgerOptions& options);
   ~Ledger();
 
   // A read-only view of what is durable now (a RocksDB snapshot), for long reads — audit scans,
@@ -69,7 +70,8 @@ class Ledger {
   // the same content again changes nothing.
   Status stage_document(std::string_view name, std::string_view content);
   std::optional<std::string> document(std::string_view name) const;
-  Result<std::vector<std::pair<std::string, std::string>>> documents(std::string_view prefix) const;  // durable only
+  Result<std::vector<std::pair<std::string, std::string>>> documents(
+      std::string_view prefix) const;  // durable only
   // Writes everything staged in one synced batch.
   Status commit();
   // Drops everything staged since the last commit, as if it had never been staged (a writer
@@ -126,7 +128,7 @@ class Ledger {
   void put_head();
 
   LedgerOptions options_;
-  std::shared_ptr<rocksdb::DB> db_;  // shared with the snapshot views taken of it
+  std::shared_ptr<rocksdb::DB> db_;              // shared with the snapshot views taken of it
   const rocksdb::Snapshot* snapshot_ = nullptr;  // a snapshot view's point in time
   // What commit() will write; nullopt removes the key (only operational keys are ever removed).
   std::unordered_map<std::string, std::optional<std::string>> pending_;

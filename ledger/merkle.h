@@ -1,6 +1,6 @@
-// Merkle trees as in RFC 6962 / RFC 9162 §2.1: leaf = H(0x00 ‖ data), node = H(0x01 ‖ left ‖ right),
-// split at the largest power of two below n. Inclusion proofs (audit paths) and consistency proofs
-// between an older tree size m and a newer size n, with the RFC's verification algorithms.
+// Merkle trees as in RFC 6962 / RFC 9162 §2.1: leaf = H(0x00 ‖ data), node = H(0x01 ‖ left ‖
+// right), split at the largest power of two below n. Inclusion proofs (audit paths) and consistency
+// proofs between an older tree size m and a newer size n, with the RFC's verification algorithms.
 #pragma once
 
 #include <vector>

@@ -70,7 +70,8 @@ std::string clearing_mark_name(std::string_view period) {
 
 Result<std::vector<ClearingMark>> clearing_marks(const Ledger& ledger) {
   std::vector<ClearingMark> marks;
-  Result<std::vector<std::pair<std::string, std::string>>> documents = ledger.documents(kMarkPrefix);
+  Result<std::vector<std::pair<std::string, std::string>>> documents =
+      ledger.documents(kMarkPrefix);
   if (!documents.is_ok()) return documents.status();
   for (const auto& [name, bytes] : *documents) {
     Result<ClearingMark> mark = decode_clearing_mark(bytes);
@@ -109,14 +110,15 @@ Result<SideTotals> period_side_totals(const Ledger& ledger, cl::Date last_day,
     if (!decoded.is_ok()) return decoded.status();
     const Entry& entry = decoded->entry;
     const bool insured_side = entry.side == Side::kInsured;
-    const std::string counterpart = region_of(insured_side ? entry.record.mdtrtarea_admvs
-                                                           : entry.record.insuplc_admdvs);
+    const std::string counterpart =
+        region_of(insured_side ? entry.record.mdtrtarea_admvs : entry.record.insuplc_admdvs);
     const std::string account = (insured_side ? "payable:" : "receivable:") + counterpart;
     if (counterpart == ledger.region() || taken(earlier, seq, entry.day, account)) continue;
     const Direction booked = insured_side ? Direction::kCredit : Direction::kDebit;
     Counted& counted = (insured_side ? totals.payable : totals.receivable)[counterpart];
     for (const Leg& leg : entry.legs) {
-      if (leg.account == account) counted.amount += leg.direction == booked ? leg.amount : -leg.amount;
+      if (leg.account == account)
+        counted.amount += leg.direction == booked ? leg.amount : -leg.amount;
     }
     if (entry.record.kind != cl::RecordKind::kAdjustment) ++counted.entries;
   }

@@ -25,7 +25,8 @@ struct ClearingMark {
   std::string period;        // YYYY-MM
   clearing::Date last_day;   // of the period
   uint64_t through_seq = 0;  // the last journal entry the clearing saw
-  std::set<std::string> held;  // accounts not cleared ("payable:R", "receivable:R"): totals differed
+  std::set<std::string>
+      held;  // accounts not cleared ("payable:R", "receivable:R"): totals differed
   bool operator==(const ClearingMark&) const = default;
 };
 

@@ -25,7 +25,8 @@ Result<PairItems> recon_items(const Ledger& ledger, cl::Date day) {
     const Direction booked = insured_side ? Direction::kCredit : Direction::kDebit;
     cl::Money amount;
     for (const Leg& leg : entry.legs) {
-      if (leg.account == account) amount = amount + (leg.direction == booked ? leg.amount : -leg.amount);
+      if (leg.account == account)
+        amount = amount + (leg.direction == booked ? leg.amount : -leg.amount);
     }
     if (record.kind == cl::RecordKind::kSettlement) {
       cl::ReconItem& item = items[record.setl_id];

@@ -25,8 +25,8 @@ const clearing::SettlementRecord* LedgerState::compensation_of(std::string_view 
   return record_at(ledger_.compensation_of(setl_id));
 }
 
-clearing::Accumulators LedgerState::accumulators(std::string_view psn_no,
-                                                 std::string_view insutype, int year) const {
+clearing::Accumulators LedgerState::accumulators(std::string_view psn_no, std::string_view insutype,
+                                                 int year) const {
   return ledger_.accumulators(psn_no, insutype, year);
 }
 

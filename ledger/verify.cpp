@@ -25,7 +25,7 @@ struct Walk {
   std::map<std::string, std::array<cl::WideInt, cl::Accumulators::kFieldCount>> accumulators;
   std::map<std::string, cl::WideInt> accounts;
   std::map<std::string, uint64_t> region_counts;
-  std::vector<Digest> leaves;                  // journal order
+  std::vector<Digest> leaves;                     // journal order
   std::map<int32_t, std::vector<uint64_t>> days;  // business day → seqs
 };
 
@@ -38,8 +38,8 @@ std::string seq_value(uint64_t seq) {
 std::string entry_name(uint64_t seq) { return "entry " + std::to_string(seq); }
 
 // Checks one decoded entry on its own and adds what it implies to the walk.
-std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq,
-                        const Digest& prev_hash, const Ledger& ledger, Walk& walk) {
+std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq, const Digest& prev_hash,
+                        const Ledger& ledger, Walk& walk) {
   const Entry& e = decoded.entry;
   const cl::SettlementRecord& r = e.record;
   if (e.seq != expected_seq) return "seq " + std::to_string(e.seq) + " stored under another key";
@@ -178,10 +178,12 @@ std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey
   if (previous_day != ledger.last_sealed_day()) return "head names another last sealed day";
   uint64_t first_unsealed = walk.leaves.size() + 1;
   for (const auto& [day, seqs] : walk.days) {
-    if (!previous_day || day > previous_day->days()) first_unsealed = std::min(first_unsealed, seqs.front());
+    if (!previous_day || day > previous_day->days())
+      first_unsealed = std::min(first_unsealed, seqs.front());
   }
   if (!previous_day) first_unsealed = 1;
-  if (ledger.first_unsealed_seq() != first_unsealed) return "head names another first unsealed entry";
+  if (ledger.first_unsealed_seq() != first_unsealed)
+    return "head names another first unsealed entry";
   return {};
 }
 
@@ -215,7 +217,8 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
                 " but the journal ends at entry " + std::to_string(seq));
   }
   if (std::string problem = finish_expected(walk); !problem.empty()) return fail(problem);
-  for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance, keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
+  for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance,
+                     keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
     if (std::string problem = compare_space(ledger, space, walk.expected, &report.index_keys);
         !problem.empty()) {
       return fail(problem);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs every test — the release build's
+# The test command: installs what is missing, checks the sources' format, builds, and runs every test — the release build's
 # whole suite, then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 # Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one. Last, every libFuzzer target
 # (tests/fuzz, clang + ASan/UBSan) runs once over its corpus and regressions, then fuzzes for
@@ -7,6 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/ops/install-deps.sh" --tests
+"$root/ops/format.sh" --check
 
 "$root/ops/build.sh" release
 (cd "$root/build/release" && ctest --output-on-failure -j"$(nproc)")

@@ -71,18 +71,21 @@ class InProcessChannel final : public Channel {
       done(Reply{false, false, {}, std::nullopt, "no node of region " + request.region});
       return;
     }
-    node->submit(*parsed.request, [done = std::move(done)](gw::NodeAnswer answer) {
-      Reply reply;
-      if (answer.pending) {
-        reply.problem = "pending";
-      } else {
-        reply.answered = true;
-        reply.accepted = answer.rejection.reason == cl::Reject::kOk;
-        reply.err_code = cl::name(answer.rejection.reason);
-        reply.record = std::move(answer.record);
-      }
-      done(std::move(reply));
-    }, std::chrono::milliseconds(10'000));
+    node->submit(
+        *parsed.request,
+        [done = std::move(done)](gw::NodeAnswer answer) {
+          Reply reply;
+          if (answer.pending) {
+            reply.problem = "pending";
+          } else {
+            reply.answered = true;
+            reply.accepted = answer.rejection.reason == cl::Reject::kOk;
+            reply.err_code = cl::name(answer.rejection.reason);
+            reply.record = std::move(answer.record);
+          }
+          done(std::move(reply));
+        },
+        std::chrono::milliseconds(10'000));
   }
 
   gw::RegionSet& set_;
@@ -177,7 +180,8 @@ class HttpsChannel final : public Channel {
   // (busy, or the node restarting) are sent again — the same bytes, settled once by msgid.
   Reply exchange(Worker& worker, const Outgoing& request) {
     gw::HttpsClient& https = client(worker, request);
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.give_up_after_ms);
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.give_up_after_ms);
     Reply reply;
     for (int attempt = 0;; ++attempt) {
       if (attempt > 0) {
@@ -193,7 +197,8 @@ class HttpsChannel final : public Channel {
         }
         reply.answered = true;
         reply.accepted = parsed->accepted;
-        reply.err_code = parsed->accepted ? std::string(cl::name(cl::Reject::kOk)) : parsed->err_code;
+        reply.err_code =
+            parsed->accepted ? std::string(cl::name(cl::Reject::kOk)) : parsed->err_code;
         reply.record = std::move(parsed->record);
         return reply;
       }

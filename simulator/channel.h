@@ -30,7 +30,7 @@ namespace medclear::simulator {
 struct Reply {
   bool answered = false;  // false: none (still pending, or the transport gave up: see problem)
   bool accepted = false;
-  std::string err_code;   // the rejection's name when refused
+  std::string err_code;                              // the rejection's name when refused
   std::optional<clearing::SettlementRecord> record;  // when accepted (over HTTPS: ids and amounts)
   std::string problem;
 };
@@ -46,7 +46,7 @@ class Channel {
   virtual ~Channel() = default;
   // Sends one request; `done` is called exactly once, on any thread.
   virtual void send(const Outgoing& request, std::function<void(Reply)> done) = 0;
-  virtual std::string name() const = 0;  // "kafka" or "https"
+  virtual std::string name() const = 0;          // "kafka" or "https"
   virtual uint64_t resent() const { return 0; }  // requests sent again by the hospitals
 };
 
@@ -62,7 +62,7 @@ struct HttpsChannelOptions {
   std::string pki_dir;                    // ca.pem, hospital-CODE.pem/.key
   int threads = 96;
   int connections_per_hospital = 4;
-  int give_up_after_ms = 60'000;          // of resending one request
+  int give_up_after_ms = 60'000;  // of resending one request
 };
 std::unique_ptr<Channel> https_channel(const HttpsChannelOptions& options);
 

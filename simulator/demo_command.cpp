@@ -26,21 +26,27 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUsage =
-    "medclear demo [--regions N|CODE,CODE,…] [--days N] [--claims-per-day N] [--seed S] [--faults]\n"
-    "              [--via kafka|https] [--bench] [--out DIR] [--serve [--pki-dir DIR] [--scenario FILE]]\n\n"
+    "medclear demo [--regions N|CODE,CODE,…] [--days N] [--claims-per-day N] [--seed S] "
+    "[--faults]\n"
+    "              [--via kafka|https] [--bench] [--out DIR] [--serve [--pki-dir DIR] [--scenario "
+    "FILE]]\n\n"
     "The main job (contracts/demo.md). Without --serve: simulates the nation (seeded) through the\n"
-    "Kafka path of the region nodes into both regions' ledgers, seals and verifies them, reconciles\n"
+    "Kafka path of the region nodes into both regions' ledgers, seals and verifies them, "
+    "reconciles\n"
     "totals per region pair, computes net positions, writes OUT/summary.json, report.json,\n"
-    "report.html and OUT/ledgers/<region> (replaced on each run); exit 0 when its auditor found no\n"
+    "report.html and OUT/ledgers/<region> (replaced on each run); exit 0 when its auditor found "
+    "no\n"
     "mismatch and every ledger verified, 1 otherwise. --via https: the hospitals send over HTTPS\n"
     "to every region's gateway (mutual TLS, OUT/pki) instead of submitting in process. --bench:\n"
     "a bigger run without faults (5 days × 6,000 requests unless given) that ends with one line,\n"
     "'bench: … sustained N requests/s', the throughput after the first day.\n"
     "With --serve: brings the regions up, each with its node on\n"
     "the embedded broker and its HTTPS gateway (mutual TLS, the development PKI in --pki-dir),\n"
-    "prints 'region=CODE url=https://127.0.0.1:PORT' per region and then 'ready', and serves until\n"
+    "prints 'region=CODE url=https://127.0.0.1:PORT' per region and then 'ready', and serves "
+    "until\n"
     "SIGINT/SIGTERM. --scenario FILE serves that file's reference data (contracts/adjudicate.md)\n"
-    "instead of a simulated nation (--regions, --persons and --seed shape the nation); clients send\n"
+    "instead of a simulated nation (--regions, --persons and --seed shape the nation); clients "
+    "send\n"
     "the requests themselves.";
 
 std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) {
@@ -181,14 +187,15 @@ int serve(const DemoArguments& args) {
     std::ofstream config(nodes / ("node-" + region + ".json"), std::ios::trunc);
     config << (*set)->node_config_json(region, reference_path) << "\n";
     if (!config) {
-      std::cerr << "medclear demo: cannot write " << (nodes / ("node-" + region + ".json")).string() << "\n";
+      std::cerr << "medclear demo: cannot write " << (nodes / ("node-" + region + ".json")).string()
+                << "\n";
       (*set)->stop();
       return 1;
     }
   }
   if (!sample.empty()) std::cout << sample << "\n";
-  std::cout << "pki=" << pki_dir << "\nledgers=" << options.ledgers_dir << "\nnodes=" << nodes.string()
-            << "\nready" << std::endl;
+  std::cout << "pki=" << pki_dir << "\nledgers=" << options.ledgers_dir
+            << "\nnodes=" << nodes.string() << "\nready" << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
   (*set)->stop();
@@ -216,13 +223,15 @@ int demo_main(int argc, char** argv) {
       "persons", po::value<std::string>()->default_value("60000"),
       "insured people in the nation, 1,000 to 10,000,000")(
       "seed", po::value<std::string>(), "seed, 0 to 2^64-1 (default: random, printed)")(
-      "faults", "inject broker faults, duplicates, redelivered messages, a node restart and ledger divergences")(
-      "via", po::value<std::string>()->default_value("kafka"),
-      "kafka: hospitals submit in process; https: through each region's gateway")(
+      "faults",
+      "inject broker faults, duplicates, redelivered messages, a node restart and ledger "
+      "divergences")("via", po::value<std::string>()->default_value("kafka"),
+                     "kafka: hospitals submit in process; https: through each region's gateway")(
       "bench", "benchmark mode: a bigger run, no faults, the sustained throughput on one line")(
       "out", po::value<std::string>()->default_value("medclear-demo"), "output directory")(
       "serve", "serve HTTPS until SIGINT/SIGTERM")(
-      "pki-dir", po::value<std::string>(), "with --serve: write the development PKI here (default OUT/pki)")(
+      "pki-dir", po::value<std::string>(),
+      "with --serve: write the development PKI here (default OUT/pki)")(
       "scenario", po::value<std::string>(), "with --serve: serve this scenario's reference data");
   int code = 0;
   const auto vm = parse_options(argc, argv, options, kUsage, "medclear demo", &code);

@@ -15,8 +15,8 @@ using cl::Ratio;
 namespace {
 
 // Coastal provinces that receive migrant workers and retirees, and the referral centres.
-const std::vector<std::string> kCoastal = {"440000", "310000", "320000", "330000", "350000",
-                                           "370000", "120000"};
+const std::vector<std::string> kCoastal = {"440000", "310000", "320000", "330000",
+                                           "350000", "370000", "120000"};
 const std::vector<std::string> kReferral = {"110000", "310000"};
 
 int32_t population_of(const std::string& region) {
@@ -31,17 +31,21 @@ int64_t between(std::mt19937_64& random, int64_t low, int64_t high) {
 }
 
 Money yuan(int64_t whole) { return Money::from_fen(whole * 100); }
-Ratio bp(int64_t basis_points) { return Ratio::from_basis_points(static_cast<int32_t>(basis_points)); }
+Ratio bp(int64_t basis_points) {
+  return Ratio::from_basis_points(static_cast<int32_t>(basis_points));
+}
 
-cl::Policy make_policy(std::mt19937_64& random, const std::string& pool, const std::string& insutype,
-                       cl::Date from) {
+cl::Policy make_policy(std::mt19937_64& random, const std::string& pool,
+                       const std::string& insutype, cl::Date from) {
   const bool employee = insutype == "310";
   cl::Policy p;
   p.admdvs = pool;
   p.insutype = insutype;
   p.effective_from = from;
-  const int64_t base_deductible = employee ? between(random, 3, 8) * 100 : between(random, 5, 12) * 100;
-  const int64_t base_ratio = employee ? between(random, 85, 92) * 100 : between(random, 70, 80) * 100;
+  const int64_t base_deductible =
+      employee ? between(random, 3, 8) * 100 : between(random, 5, 12) * 100;
+  const int64_t base_ratio =
+      employee ? between(random, 85, 92) * 100 : between(random, 70, 80) * 100;
   for (int level = 0; level < 3; ++level) {
     // Tier-1 hospitals: lowest deductible, highest ratio.
     p.inpatient.deductible_by_level[level] = yuan(base_deductible * (level + 1) / 2 + 100);
@@ -51,12 +55,12 @@ cl::Policy make_policy(std::mt19937_64& random, const std::string& pool, const s
   }
   p.outpatient.deductible_basis = cl::DeductibleBasis::kPerYear;
   p.retiree_uplift = Ratio::from_basis_points(employee ? 500 : 0);
-  p.pool_annual_limit = yuan(employee ? between(random, 40, 60) * 10'000 : between(random, 15, 30) * 10'000);
+  p.pool_annual_limit =
+      yuan(employee ? between(random, 40, 60) * 10'000 : between(random, 15, 30) * 10'000);
   p.filing_cut[static_cast<int>(cl::FilingKind::kLongTerm)] = Ratio::from_basis_points(0);
   p.filing_cut[static_cast<int>(cl::FilingKind::kReferral)] = Ratio::from_basis_points(0);
   p.filing_cut[static_cast<int>(cl::FilingKind::kEmergency)] = Ratio::from_basis_points(1000);
-  p.filing_cut[static_cast<int>(cl::FilingKind::kTemporary)] =
-      bp(between(random, 1, 2) * 1000);
+  p.filing_cut[static_cast<int>(cl::FilingKind::kTemporary)] = bp(between(random, 1, 2) * 1000);
   if (random() % 2 == 0) {  // half the regions settle unfiled claims at a lower ratio
     p.unfiled = cl::UnfiledTerms{bp(base_ratio - 2000), yuan(base_deductible * 2)};
   }
@@ -65,7 +69,8 @@ cl::Policy make_policy(std::mt19937_64& random, const std::string& pool, const s
                              {{yuan(100'000), Ratio::from_basis_points(6000)},
                               {std::nullopt, Ratio::from_basis_points(7000)}},
                              yuan(between(random, 30, 40) * 10'000)};
-    p.assistance = cl::AssistanceTerms{{"1401", "1402"}, Ratio::from_basis_points(7000), yuan(50'000)};
+    p.assistance =
+        cl::AssistanceTerms{{"1401", "1402"}, Ratio::from_basis_points(7000), yuan(50'000)};
   } else {
     p.personal_account = true;
   }
@@ -102,8 +107,10 @@ Nation make_nation(const NationOptions& options) {
   std::mt19937_64 random(options.seed);
   const cl::Date from = *cl::Date::from_ymd(2026, 1, 1);
   const cl::Date to = *cl::Date::from_ymd(2026, 12, 31);
-  for (int i = 1; i <= 20; ++i) nation.item_codes.push_back("XA" + std::string(i < 10 ? "0" : "") + std::to_string(i));
-  for (int i = 1; i <= 15; ++i) nation.item_codes.push_back("XB" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+  for (int i = 1; i <= 20; ++i)
+    nation.item_codes.push_back("XA" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+  for (int i = 1; i <= 15; ++i)
+    nation.item_codes.push_back("XB" + std::string(i < 10 ? "0" : "") + std::to_string(i));
   for (int i = 1; i <= 5; ++i) nation.item_codes.push_back("XC0" + std::to_string(i));
   int64_t total_population = 0;
   for (const std::string& region : nation.regions) {
@@ -120,8 +127,9 @@ Nation make_nation(const NationOptions& options) {
     cl::Catalogue catalogue{region, from, {}};
     for (const std::string& code : nation.item_codes) {
       cl::CatalogueItem item;
-      item.item_class = code[1] == 'A' ? cl::ItemClass::kA : code[1] == 'B' ? cl::ItemClass::kB
-                                                                            : cl::ItemClass::kC;
+      item.item_class = code[1] == 'A'   ? cl::ItemClass::kA
+                        : code[1] == 'B' ? cl::ItemClass::kB
+                                         : cl::ItemClass::kC;
       if (random() % 10 == 0) item.item_class = cl::ItemClass::kB;  // local dialect of the list
       if (item.item_class == cl::ItemClass::kB) {
         item.selfpay_prop = bp(between(random, 1, 3) * 500);
@@ -132,28 +140,35 @@ Nation make_nation(const NationOptions& options) {
     }
     nation.reference.add_catalogue(std::move(catalogue));
     // Hospitals: two tier-3 (capital and second city), one tier-2, one tier-1 not networked.
-    const struct { const char* city; int level; bool networked; } kinds[] = {
-        {"0101", 3, true}, {"0201", 3, true}, {"0102", 2, true}, {"0103", 1, false}};
+    const struct {
+      const char* city;
+      int level;
+      bool networked;
+    } kinds[] = {{"0101", 3, true}, {"0201", 3, true}, {"0102", 2, true}, {"0103", 1, false}};
     int serial = 1;
     for (const auto& kind : kinds) {
       char code[16];
       std::snprintf(code, sizeof code, "H%s%s%05d", prefix.c_str(), kind.city, serial++);
       Hospital hospital{code, prefix + kind.city, region, kind.level, kind.networked};
-      nation.reference.add_facility({hospital.code, hospital.admdvs, hospital.level, hospital.networked});
+      nation.reference.add_facility(
+          {hospital.code, hospital.admdvs, hospital.level, hospital.networked});
       nation.hospitals[region].push_back(hospital);
     }
     // Insured people in proportion to population.
-    const int64_t count =
-        std::max<int64_t>(20, options.persons * nation.population[r] / std::max<int64_t>(total_population, 1));
+    const int64_t count = std::max<int64_t>(
+        20, options.persons * nation.population[r] / std::max<int64_t>(total_population, 1));
     for (int64_t i = 0; i < count; ++i) {
       char digits[24];
       std::snprintf(digits, sizeof digits, "%018lld", static_cast<long long>(i));
       const bool employee = random() % 5 < 2;
       static const char* kResidentTypes[] = {"1701", "1701", "1701", "1401", "1402"};
       static const char* kEmployeeTypes[] = {"11", "11", "11", "12", "1204"};
-      cl::Person person{prefix + digits, pool, employee ? "310" : "390",
+      cl::Person person{prefix + digits,
+                        pool,
+                        employee ? "310" : "390",
                         employee ? kEmployeeTypes[random() % 5] : kResidentTypes[random() % 5],
-                        employee ? yuan(between(random, 200, 5000)) : Money{}, {}};
+                        employee ? yuan(between(random, 200, 5000)) : Money{},
+                        {}};
       // Filings: migrants and retirees to the coast, referrals to the national centres, a few
       // temporary and emergency ones, and some people with none.
       const uint64_t roll = random() % 100;
@@ -172,10 +187,14 @@ Nation make_nation(const NationOptions& options) {
         }
         person.filings.push_back({kind, others[random() % others.size()], from, to});
       };
-      if (roll < 45) add_filing(cl::FilingKind::kLongTerm, kCoastal);
-      else if (roll < 60) add_filing(cl::FilingKind::kReferral, kReferral);
-      else if (roll < 70) add_filing(cl::FilingKind::kTemporary, nation.regions);
-      else if (roll < 75) add_filing(cl::FilingKind::kEmergency, nation.regions);
+      if (roll < 45)
+        add_filing(cl::FilingKind::kLongTerm, kCoastal);
+      else if (roll < 60)
+        add_filing(cl::FilingKind::kReferral, kReferral);
+      else if (roll < 70)
+        add_filing(cl::FilingKind::kTemporary, nation.regions);
+      else if (roll < 75)
+        add_filing(cl::FilingKind::kEmergency, nation.regions);
       nation.persons[region].push_back(person.psn_no);
       nation.reference.add_person(std::move(person));
     }

@@ -18,7 +18,8 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.key("claims_submitted").integer(static_cast<int64_t>(r.claims_submitted));
   w.key("claims_settled").integer(static_cast<int64_t>(r.claims_settled));
   w.key("claims_refused").begin_object();
-  for (const auto& [code, count] : r.claims_refused) w.key(code).integer(static_cast<int64_t>(count));
+  for (const auto& [code, count] : r.claims_refused)
+    w.key(code).integer(static_cast<int64_t>(count));
   w.end_object();
   w.key("amounts").begin_object();
   for (const auto& [field, amount] : r.amounts) w.key(field).string(amount.to_string());
@@ -94,11 +95,14 @@ std::string demo_preface_html(const Report& r) {
   uint64_t refused = 0;
   for (const auto& [code, count] : r.claims_refused) refused += count;
   page << "<p>Simulated nation, seed " << r.seed << ": " << r.claims_submitted << " requests, "
-       << r.claims_settled << " entries settled, " << refused << " refused; the run's own auditor found <b class=\""
+       << r.claims_settled << " entries settled, " << refused
+       << " refused; the run's own auditor found <b class=\""
        << (r.auditor_mismatches == 0 ? "ok" : "bad") << "\">" << r.auditor_mismatches
        << " mismatches</b>; differences injected " << r.differences_injected << ", found "
-       << r.differences_found << ".</p><h2>Refused requests by reason</h2><table><tr><th>err_code</th><th>count</th></tr>";
-  for (const auto& [code, count] : r.claims_refused) page << "<tr><td>" << code << "</td><td>" << count << "</td></tr>";
+       << r.differences_found
+       << ".</p><h2>Refused requests by reason</h2><table><tr><th>err_code</th><th>count</th></tr>";
+  for (const auto& [code, count] : r.claims_refused)
+    page << "<tr><td>" << code << "</td><td>" << count << "</td></tr>";
   page << "</table>";
   return page.str();
 }
@@ -117,12 +121,14 @@ std::string summary_text(const Report& r, const std::string& dir) {
     const auto it = r.amounts.find(field);
     return it == r.amounts.end() ? std::string("0.00") : it->second.to_string();
   };
-  out << "  amounts (yuan): medical " << amount("medfee_sumamt") << ", funds " << amount("fund_pay_sumamt")
-      << ", accounts " << amount("acct_pay") << ", cash " << amount("psn_cash_pay") << "\n";
+  out << "  amounts (yuan): medical " << amount("medfee_sumamt") << ", funds "
+      << amount("fund_pay_sumamt") << ", accounts " << amount("acct_pay") << ", cash "
+      << amount("psn_cash_pay") << "\n";
   out << "  reconciliation: " << r.statements << " statements (pair × day), " << r.pairs_balanced
-      << " of " << r.pairs << " region pairs balanced; differences injected " << r.differences_injected
-      << ", found " << r.differences_found << "; " << r.recon_bytes << " bytes exchanged of "
-      << r.recon_full_bytes << "; resolved by " << r.adjustments << " adjustment entries\n";
+      << " of " << r.pairs << " region pairs balanced; differences injected "
+      << r.differences_injected << ", found " << r.differences_found << "; " << r.recon_bytes
+      << " bytes exchanged of " << r.recon_full_bytes << "; resolved by " << r.adjustments
+      << " adjustment entries\n";
   std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
   std::sort(positions.begin(), positions.end(),
             [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });
@@ -131,9 +137,11 @@ std::string summary_text(const Report& r, const std::string& dir) {
   for (size_t i = 0; i < positions.size() && i < 3; ++i) {
     out << " " << positions[i].first << " " << signed_yuan(positions[i].second);
   }
-  if (positions.size() > 3) out << " … " << positions.back().first << " " << signed_yuan(positions.back().second);
-  out << "\n  clearing: one payment per region moves " << r.clearing_pay_in.to_string() << " instead of "
-      << r.clearing_gross.to_string() << " pair by pair; " << r.held_pairs << " pairs held";
+  if (positions.size() > 3)
+    out << " … " << positions.back().first << " " << signed_yuan(positions.back().second);
+  out << "\n  clearing: one payment per region moves " << r.clearing_pay_in.to_string()
+      << " instead of " << r.clearing_gross.to_string() << " pair by pair; " << r.held_pairs
+      << " pairs held";
   if (!r.clearing_flags.empty()) {
     out << "; flagged:";
     for (size_t i = 0; i < r.clearing_flags.size() && i < 4; ++i) out << " " << r.clearing_flags[i];
@@ -155,14 +163,16 @@ std::string summary_text(const Report& r, const std::string& dir) {
   if (r.hospital_resends) out << "; " << r.hospital_resends << " requests sent again by hospitals";
   out << "\n";
   out << "  ledgers: " << r.ledger_entries << " entries, "
-      << (r.ledger_problems.empty() ? "all sealed and verified" : "PROBLEMS: " + r.ledger_problems[0]) << "\n";
+      << (r.ledger_problems.empty() ? "all sealed and verified"
+                                    : "PROBLEMS: " + r.ledger_problems[0])
+      << "\n";
   out << "  auditor: " << r.auditor_mismatches << " mismatches";
   for (const std::string& line : r.mismatch_lines) out << "\n    " << line;
   out << (r.auditor_mismatches ? "\n  replay with --seed " + std::to_string(r.seed) : "") << "\n";
   out << "  audit report: " << r.anomalies << " anomaly flags for review; integrity "
       << (r.ledger_problems.empty() ? "intact" : "NOT intact") << "\n";
-  out << "  report: " << dir << "/report.html   summary: " << dir << "/summary.json   ledgers: " << dir
-      << "/ledgers/   statements: " << dir << "/clearing/\n";
+  out << "  report: " << dir << "/report.html   summary: " << dir
+      << "/summary.json   ledgers: " << dir << "/ledgers/   statements: " << dir << "/clearing/\n";
   return out.str();
 }
 

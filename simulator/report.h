@@ -19,9 +19,9 @@ struct Report {
   uint64_t claims_settled = 0;  // settlements, cancels and reversals written (retries not counted)
   std::map<std::string, uint64_t> claims_refused;  // err_code → count
   std::map<std::string, clearing::Money> amounts;  // fund field → Σ
-  std::string via = "kafka";     // how the hospitals reached the nodes
-  double throughput_claims_per_s = 0;  // requests / seconds of the settlement phase
-  double sustained_claims_per_s = 0;   // the same over the days after the first
+  std::string via = "kafka";                       // how the hospitals reached the nodes
+  double throughput_claims_per_s = 0;              // requests / seconds of the settlement phase
+  double sustained_claims_per_s = 0;               // the same over the days after the first
   double settlement_seconds = 0;
   uint64_t hospital_resends = 0;  // requests a hospital sent again (HTTPS: reset, 202, 503)
   uint64_t redelivered = 0;       // claim messages produced again onto Kafka (faults)
@@ -35,14 +35,15 @@ struct Report {
   uint64_t recon_bytes = 0;       // exchanged by the hash-tree protocol
   uint64_t recon_full_bytes = 0;  // what sending whole days would take
   std::map<std::pair<std::string, std::string>, clearing::Money> flows;  // (insured, treating)
-  uint64_t adjustments = 0;       // entries that resolved the differences
-  std::map<std::string, clearing::Money> positions;  // region → receivables − payables (the clearing's)
-  uint64_t held_pairs = 0;        // pairs the clearing could not net (sides differ)
-  clearing::Money clearing_gross;   // what one payment per pair would move
-  clearing::Money clearing_pay_in;  // what the clearing moves (= pay-outs)
+  uint64_t adjustments = 0;  // entries that resolved the differences
+  std::map<std::string, clearing::Money>
+      positions;                            // region → receivables − payables (the clearing's)
+  uint64_t held_pairs = 0;                  // pairs the clearing could not net (sides differ)
+  clearing::Money clearing_gross;           // what one payment per pair would move
+  clearing::Money clearing_pay_in;          // what the clearing moves (= pay-outs)
   std::vector<std::string> clearing_flags;  // "REGION below_floor" / "REGION prepayment_overdrawn"
-  std::vector<std::string> node_restarts;  // regions whose node was stopped and started (faults)
-  uint64_t anomalies = 0;  // flags in the audit report
+  std::vector<std::string> node_restarts;   // regions whose node was stopped and started (faults)
+  uint64_t anomalies = 0;                   // flags in the audit report
   uint64_t ledger_entries = 0;
   std::vector<std::string> ledger_problems;
   double elapsed_s = 0;

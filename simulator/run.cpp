@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <deque>
 #include <iostream>
 #include <map>
 #include <random>
@@ -49,10 +49,11 @@ namespace {
 // The amounts a hospital reads in an answer, as one comparable string.
 std::string amounts_of(const cl::SettlementAmounts& a) {
   std::string text;
-  for (const cl::Money m : {a.medfee_sumamt, a.fulamt_ownpay_amt, a.overlmt_selfpay, a.preselfpay_amt,
-                            a.inscp_scp_amt, a.act_pay_dedc, a.hifp_pay, a.cvlserv_pay, a.hifes_pay,
-                            a.hifmi_pay, a.hifob_pay, a.maf_pay, a.hosp_part_amt, a.oth_pay,
-                            a.fund_pay_sumamt, a.psn_part_amt, a.acct_pay, a.psn_cash_pay, a.balc}) {
+  for (const cl::Money m :
+       {a.medfee_sumamt, a.fulamt_ownpay_amt, a.overlmt_selfpay, a.preselfpay_amt, a.inscp_scp_amt,
+        a.act_pay_dedc, a.hifp_pay, a.cvlserv_pay, a.hifes_pay, a.hifmi_pay, a.hifob_pay, a.maf_pay,
+        a.hosp_part_amt, a.oth_pay, a.fund_pay_sumamt, a.psn_part_amt, a.acct_pay, a.psn_cash_pay,
+        a.balc}) {
     text += m.to_string() + ' ';
   }
   return text;
@@ -79,8 +80,12 @@ struct Item {
 class Simulation {
  public:
   Simulation(const RunOptions& options, Nation& nation, gw::RegionSet& set, Channel& channel)
-      : options_(options), nation_(nation), set_(set), channel_(channel),
-        random_(options.seed ^ 0x5eed), oracle_(nation.reference) {
+      : options_(options),
+        nation_(nation),
+        set_(set),
+        channel_(channel),
+        random_(options.seed ^ 0x5eed),
+        oracle_(nation.reference) {
     for (int32_t p : nation.population) population_total_ += p;
   }
 
@@ -144,7 +149,7 @@ class Simulation {
   uint64_t mismatches_ = 0;
   uint64_t redelivered_ = 0;
   std::map<std::string, uint64_t> refused_;
-  std::map<std::string, cl::Money> amounts_;  // fund field → Σ over answers
+  std::map<std::string, cl::Money> amounts_;          // fund field → Σ over answers
   std::vector<cl::SettlementRecord> oracle_records_;  // what the ledgers must hold
   std::vector<std::string> mismatch_lines_;
   std::vector<std::string> restarted_;  // regions whose node was restarted (faults)
@@ -165,10 +170,12 @@ class Simulation {
 
   void progress(int index) {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-    std::fprintf(stderr, "\rday %d/%d  requests %lu  settled %lu  refused %lu  in flight %zu  %.0f requests/s   ",
-                 index + 1, options_.days, static_cast<unsigned long>(submitted_),
-                 static_cast<unsigned long>(settled_count_), static_cast<unsigned long>(refused_total()),
-                 in_flight_.size(), static_cast<double>(submitted_) / std::max(seconds, 0.001));
+    std::fprintf(
+        stderr,
+        "\rday %d/%d  requests %lu  settled %lu  refused %lu  in flight %zu  %.0f requests/s   ",
+        index + 1, options_.days, static_cast<unsigned long>(submitted_),
+        static_cast<unsigned long>(settled_count_), static_cast<unsigned long>(refused_total()),
+        in_flight_.size(), static_cast<double>(submitted_) / std::max(seconds, 0.001));
   }
 
   void inject_broker_faults(bool down) {
@@ -176,10 +183,9 @@ class Simulation {
     if (mock == nullptr) return;
     if (down) {
       rd_kafka_mock_broker_set_down(mock, 2);
-      rd_kafka_mock_push_request_errors(mock, 0 /* Produce */, 3,
-                                        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+      rd_kafka_mock_push_request_errors(
+          mock, 0 /* Produce */, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+          RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
     } else {
       rd_kafka_mock_broker_set_up(mock, 2);
     }
@@ -229,14 +235,18 @@ class Simulation {
     *second_of_day = static_cast<int32_t>(second);
     char text[48];
     std::snprintf(text, sizeof text, "%s%s%02u%02u%02u%04u", hospital.c_str(),
-                  date_.to_string().substr(0, 4).append(date_.to_string().substr(5, 2))
-                      .append(date_.to_string().substr(8, 2)).c_str(),
+                  date_.to_string()
+                      .substr(0, 4)
+                      .append(date_.to_string().substr(5, 2))
+                      .append(date_.to_string().substr(8, 2))
+                      .c_str(),
                   static_cast<unsigned>(second / 3600), static_cast<unsigned>(second / 60 % 60),
                   static_cast<unsigned>(second % 60), static_cast<unsigned>(n % 10000));
     return text;
   }
 
-  cl::Envelope envelope(cl::Transaction infno, const Hospital& hospital, const std::string& insured_pool) {
+  cl::Envelope envelope(cl::Transaction infno, const Hospital& hospital,
+                        const std::string& insured_pool) {
     cl::Envelope e;
     e.infno = infno;
     int32_t second = 0;
@@ -284,19 +294,23 @@ class Simulation {
     if (person == nullptr) return std::nullopt;
     const std::string insured = lg::region_of(person->insuplc_admdvs);
     std::string treating;
-    if (!person->filings.empty() && random_() % 10 < 8) treating = lg::region_of(person->filings[0].area);
+    if (!person->filings.empty() && random_() % 10 < 8)
+      treating = lg::region_of(person->filings[0].area);
     while (treating.empty() || treating == insured) {
-      treating = random_() % 3 == 0 && insured != "110000" ? "110000" : nation_.regions[random_() % nation_.regions.size()];
-      if (std::find(nation_.regions.begin(), nation_.regions.end(), treating) == nation_.regions.end()) {
+      treating = random_() % 3 == 0 && insured != "110000"
+                     ? "110000"
+                     : nation_.regions[random_() % nation_.regions.size()];
+      if (std::find(nation_.regions.begin(), nation_.regions.end(), treating) ==
+          nation_.regions.end()) {
         treating.clear();
       }
     }
     const Hospital& hospital = hospital_in(treating);
     const bool inpatient = random_() % 10 < 3;
     cl::Request request;
-    request.envelope = envelope(inpatient ? cl::Transaction::kInpatientSettle
-                                          : cl::Transaction::kOutpatientSettle,
-                                hospital, person->insuplc_admdvs);
+    request.envelope =
+        envelope(inpatient ? cl::Transaction::kInpatientSettle : cl::Transaction::kOutpatientSettle,
+                 hospital, person->insuplc_admdvs);
     cl::SettlementInput in;
     in.psn_no = person->psn_no;
     in.mdtrt_cert_type = "02";
@@ -329,10 +343,18 @@ class Simulation {
     // A share of bad requests of every kind, each refused with its own err_code.
     if (random_() % 100 < 3) {
       switch (random_() % 4) {
-        case 0: request.envelope.msgid = "BAD" + request.envelope.msgid.substr(0, 20); break;
-        case 1: in.medfee_sumamt = in.medfee_sumamt + cl::Money::from_fen(1); break;
-        case 2: in.psn_no = person->psn_no.substr(0, 2) + "999999999999999999"; break;
-        default: in.med_type = "99"; break;
+        case 0:
+          request.envelope.msgid = "BAD" + request.envelope.msgid.substr(0, 20);
+          break;
+        case 1:
+          in.medfee_sumamt = in.medfee_sumamt + cl::Money::from_fen(1);
+          break;
+        case 2:
+          in.psn_no = person->psn_no.substr(0, 2) + "999999999999999999";
+          break;
+        default:
+          in.med_type = "99";
+          break;
       }
     }
     request.input = std::move(in);
@@ -366,9 +388,9 @@ class Simulation {
     cl::Request request;
     if (roll < 8) {
       const bool inpatient = original.request.envelope.infno == cl::Transaction::kInpatientSettle;
-      request.envelope = envelope(inpatient ? cl::Transaction::kInpatientCancel
-                                            : cl::Transaction::kOutpatientCancel,
-                                  hospital, original.request.envelope.insuplc_admdvs);
+      request.envelope = envelope(
+          inpatient ? cl::Transaction::kInpatientCancel : cl::Transaction::kOutpatientCancel,
+          hospital, original.request.envelope.insuplc_admdvs);
       // The hospital cancels by the setl_id its node answered: wait for that answer.
       while (original.node_setl_id.empty() && outstanding() > 0) collect(true);
       request.input = cl::CancelInput{original.node_setl_id, claim.mdtrt_id, claim.psn_no};
@@ -376,10 +398,11 @@ class Simulation {
       request.input = cl::CancelInput{original.oracle_setl_id, claim.mdtrt_id, claim.psn_no};
       item.oracle_json = adapters::build_nhsa_request(request);
     } else {
-      request.envelope = envelope(cl::Transaction::kReversal, hospital,
-                                  original.request.envelope.insuplc_admdvs);
-      request.input = cl::ReversalInput{claim.psn_no, original.request.envelope.msgid,
-                                        std::string(cl::to_string(original.request.envelope.infno))};
+      request.envelope =
+          envelope(cl::Transaction::kReversal, hospital, original.request.envelope.insuplc_admdvs);
+      request.input =
+          cl::ReversalInput{claim.psn_no, original.request.envelope.msgid,
+                            std::string(cl::to_string(original.request.envelope.infno))};
       item.node_json = item.oracle_json = adapters::build_nhsa_request(request);
     }
     return item;
@@ -391,7 +414,8 @@ class Simulation {
     remember(item.psn_no);
     const uint64_t ticket = next_ticket_++;
     InFlight& flight = in_flight_[ticket];
-    const adapters::NhsaParse parsed = adapters::parse_nhsa_request(item.oracle_json, nation_.reference.codes);
+    const adapters::NhsaParse parsed =
+        adapters::parse_nhsa_request(item.oracle_json, nation_.reference.codes);
     if (!parsed.request) {
       flight.expected.rejection = parsed.rejection;
     } else {
@@ -417,7 +441,8 @@ class Simulation {
     for (auto last = last_ticket_.find(psn_no); last != last_ticket_.end();) {
       const auto previous = in_flight_.find(last->second);
       if (previous == in_flight_.end()) break;
-      MC_CHECK(!previous->second.held, "a person's second request while the first waits for a restart");
+      MC_CHECK(!previous->second.held,
+               "a person's second request while the first waits for a restart");
       collect(true);
     }
     last_ticket_[psn_no] = ticket;
@@ -467,13 +492,15 @@ class Simulation {
     bool same = reply.answered && reply.accepted == expected.accepted() &&
                 err_code == flight.expected_err_code;
     if (same && reply.accepted) {
-      same = reply.record && amounts_of(reply.record->amounts) == amounts_of(expected.result.amounts);
+      same =
+          reply.record && amounts_of(reply.record->amounts) == amounts_of(expected.result.amounts);
     }
     if (!same) {
       ++mismatches_;
       if (mismatch_lines_.size() < 5) {
-        mismatch_lines_.push_back("request of " + flight.item.hospital + " for " + flight.item.psn_no +
-                                  ": node " + err_code + (reply.problem.empty() ? "" : " (" + reply.problem + ")") +
+        mismatch_lines_.push_back("request of " + flight.item.hospital + " for " +
+                                  flight.item.psn_no + ": node " + err_code +
+                                  (reply.problem.empty() ? "" : " (" + reply.problem + ")") +
                                   ", auditor " + flight.expected_err_code);
       }
     }
@@ -484,14 +511,21 @@ class Simulation {
     if (expected.replayed) return;  // a retry: nothing new was written
     ++settled_count_;
     const cl::SettlementAmounts& a = reply.record->amounts;
-    const std::pair<const char*, cl::Money> funds[] = {
-        {"medfee_sumamt", a.medfee_sumamt}, {"fund_pay_sumamt", a.fund_pay_sumamt},
-        {"hifp_pay", a.hifp_pay}, {"cvlserv_pay", a.cvlserv_pay}, {"hifes_pay", a.hifes_pay},
-        {"hifmi_pay", a.hifmi_pay}, {"hifob_pay", a.hifob_pay}, {"maf_pay", a.maf_pay},
-        {"oth_pay", a.oth_pay}, {"acct_pay", a.acct_pay}, {"psn_cash_pay", a.psn_cash_pay},
-        {"hosp_part_amt", a.hosp_part_amt}};
+    const std::pair<const char*, cl::Money> funds[] = {{"medfee_sumamt", a.medfee_sumamt},
+                                                       {"fund_pay_sumamt", a.fund_pay_sumamt},
+                                                       {"hifp_pay", a.hifp_pay},
+                                                       {"cvlserv_pay", a.cvlserv_pay},
+                                                       {"hifes_pay", a.hifes_pay},
+                                                       {"hifmi_pay", a.hifmi_pay},
+                                                       {"hifob_pay", a.hifob_pay},
+                                                       {"maf_pay", a.maf_pay},
+                                                       {"oth_pay", a.oth_pay},
+                                                       {"acct_pay", a.acct_pay},
+                                                       {"psn_cash_pay", a.psn_cash_pay},
+                                                       {"hosp_part_amt", a.hosp_part_amt}};
     for (const auto& [field, amount] : funds) amounts_[field] = amounts_[field] + amount;
-    if (flight.settled_index != SIZE_MAX) settled_[flight.settled_index].node_setl_id = reply.record->setl_id;
+    if (flight.settled_index != SIZE_MAX)
+      settled_[flight.settled_index].node_setl_id = reply.record->setl_id;
   }
 
   // Produces settled claims again straight onto their insured regions' claims topics, newest
@@ -508,14 +542,15 @@ class Simulation {
       return;
     }
     uint64_t decided_before = 0;
-    for (const std::string& region : nation_.regions) decided_before += set_.node(region)->counters().claims_decided;
+    for (const std::string& region : nation_.regions)
+      decided_before += set_.node(region)->counters().claims_decided;
     const size_t count = std::min<size_t>(200, settled_.size());
     for (size_t i = 0; i < count; ++i) {
       cl::Request request = settled_[settled_.size() - 1 - i].request;
       const auto& claim = std::get<cl::SettlementInput>(request.input);
-      const Status produced = (*producer)->produce(
-          gw::claims_topic(lg::region_of(request.envelope.insuplc_admdvs)), claim.psn_no,
-          adapters::encode_claim({request}));
+      const Status produced =
+          (*producer)->produce(gw::claims_topic(lg::region_of(request.envelope.insuplc_admdvs)),
+                               claim.psn_no, adapters::encode_claim({request}));
       if (produced.is_ok()) ++redelivered_;
     }
     if (Status flushed = (*producer)->flush(10'000); !flushed.is_ok()) {
@@ -525,7 +560,8 @@ class Simulation {
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     for (;;) {
       uint64_t decided = 0;
-      for (const std::string& region : nation_.regions) decided += set_.node(region)->counters().claims_decided;
+      for (const std::string& region : nation_.regions)
+        decided += set_.node(region)->counters().claims_decided;
       if (decided >= decided_before + redelivered_) break;
       if (Clock::now() > deadline) {
         ++mismatches_;
@@ -552,8 +588,8 @@ class Simulation {
   std::unordered_map<std::string, uint64_t> last_ticket_;  // psn_no → their latest request
   std::map<uint64_t, InFlight> in_flight_;
   uint64_t next_ticket_ = 1;
-  std::string restarting_;        // the region whose node restarts (faults)
-  std::vector<uint64_t> held_;    // its hospitals' requests, sent once it is back
+  std::string restarting_;      // the region whose node restarts (faults)
+  std::vector<uint64_t> held_;  // its hospitals' requests, sent once it is back
   std::mutex done_mutex_;
   std::condition_variable done_ready_;
   std::vector<std::pair<uint64_t, Reply>> done_;
@@ -564,8 +600,8 @@ class Simulation {
 int run_simulation(const RunOptions& options) {
   const auto started = Clock::now();
   std::cerr << "medclear demo: seed " << options.seed << ", " << options.regions.size()
-            << " regions, " << options.days << " days × " << options.claims_per_day
-            << " claims" << (options.faults ? ", faults on" : "") << "\n";
+            << " regions, " << options.days << " days × " << options.claims_per_day << " claims"
+            << (options.faults ? ", faults on" : "") << "\n";
   Nation nation = make_nation({options.regions, options.persons, options.seed});
   const fs::path out = options.out_dir;
   fs::remove_all(out / "ledgers");
@@ -584,7 +620,8 @@ int run_simulation(const RunOptions& options) {
     for (const auto& [region, list] : nation.hospitals) {
       for (const Hospital& h : list) hospitals.push_back({h.code, region, h.level});
     }
-    if (Status written = gw::write_dev_pki(set_options.pki_dir, nation.regions, hospitals); !written.is_ok()) {
+    if (Status written = gw::write_dev_pki(set_options.pki_dir, nation.regions, hospitals);
+        !written.is_ok()) {
       std::cerr << "medclear demo: " << written.message() << "\n";
       return 1;
     }
@@ -598,7 +635,8 @@ int run_simulation(const RunOptions& options) {
   std::unique_ptr<Channel> channel;
   if (over_https) {
     HttpsChannelOptions https;
-    for (const std::string& region : nation.regions) https.ports[region] = (*set)->gateway(region)->port();
+    for (const std::string& region : nation.regions)
+      https.ports[region] = (*set)->gateway(region)->port();
     https.pki_dir = set_options.pki_dir;
     channel = https_channel(https);
   } else {
@@ -632,10 +670,11 @@ int run_simulation(const RunOptions& options) {
     }
   }
   report.via = over_https ? "https" : "kafka";
-  report.throughput_claims_per_s = static_cast<double>(simulation.submitted_) / std::max(seconds, 0.001);
-  report.sustained_claims_per_s = later_requests > 0
-      ? static_cast<double>(later_requests) / std::max(later_seconds, 0.001)
-      : report.throughput_claims_per_s;
+  report.throughput_claims_per_s =
+      static_cast<double>(simulation.submitted_) / std::max(seconds, 0.001);
+  report.sustained_claims_per_s =
+      later_requests > 0 ? static_cast<double>(later_requests) / std::max(later_seconds, 0.001)
+                         : report.throughput_claims_per_s;
   report.settlement_seconds = seconds;
   report.redelivered = simulation.redelivered_;
   report.auditor_mismatches = simulation.mismatches_;
@@ -671,9 +710,13 @@ int run_simulation(const RunOptions& options) {
           candidates.push_back(&record);
         }
       }
-      for (int n = 0; n < 12 && !candidates.empty() && injected_ids.size() < 3u * static_cast<size_t>(pair + 1); ++n) {
-        const std::optional<uint64_t> seq = ledger.seq_by_msgid(candidates[random() % candidates.size()]->msgid);
-        Result<lg::DecodedEntry> sample = seq ? ledger.entry(*seq) : Result<lg::DecodedEntry>(Status::error("absent"));
+      for (int n = 0; n < 12 && !candidates.empty() &&
+                      injected_ids.size() < 3u * static_cast<size_t>(pair + 1);
+           ++n) {
+        const std::optional<uint64_t> seq =
+            ledger.seq_by_msgid(candidates[random() % candidates.size()]->msgid);
+        Result<lg::DecodedEntry> sample =
+            seq ? ledger.entry(*seq) : Result<lg::DecodedEntry>(Status::error("absent"));
         if (!sample.is_ok() || sample->entry.side != lg::Side::kTreating) continue;
         cl::SettlementRecord record = sample->entry.record;
         record.setl_id = record.setl_id.substr(0, 14) + "9" + record.setl_id.substr(15);
@@ -698,7 +741,8 @@ int run_simulation(const RunOptions& options) {
     const cl::Date day = cl::Date::from_days(first_day + d);
     Result<std::vector<gw::PairStatement>> statements = gw::reconcile_day(open_ledgers, day);
     if (!statements.is_ok()) {
-      report.ledger_problems.push_back("reconcile " + day.to_string() + ": " + statements.status().message());
+      report.ledger_problems.push_back("reconcile " + day.to_string() + ": " +
+                                       statements.status().message());
       continue;
     }
     for (const gw::PairStatement& statement : *statements) {
@@ -711,8 +755,9 @@ int run_simulation(const RunOptions& options) {
         unbalanced_pairs.insert({statement.insured, statement.treating});
       }
       size_t adjustments = 0;
-      Result<std::string> recorded = gw::record_statement(
-          ledgers.at(statement.insured), ledgers.at(statement.treating), statement, last_day, &adjustments);
+      Result<std::string> recorded =
+          gw::record_statement(ledgers.at(statement.insured), ledgers.at(statement.treating),
+                               statement, last_day, &adjustments);
       if (!recorded.is_ok()) {
         report.ledger_problems.push_back(statement.id() + ": " + recorded.status().message());
       }
@@ -728,7 +773,8 @@ int run_simulation(const RunOptions& options) {
     Result<lg::SigningKey> key = directory.seal_key();
     if (key.is_ok() && directory.ledger->last_seq() > 0) {
       Result<lg::Seal> seal = directory.ledger->seal_through(last_day, *key);
-      if (!seal.is_ok()) report.ledger_problems.push_back(region + ": seal: " + seal.status().message());
+      if (!seal.is_ok())
+        report.ledger_problems.push_back(region + ": seal: " + seal.status().message());
     }
     const lg::VerifyReport verified = lg::verify_ledger(*directory.ledger, nullptr);
     if (!verified.ok) report.ledger_problems.push_back(region + ": " + verified.problem);
@@ -741,14 +787,18 @@ int run_simulation(const RunOptions& options) {
   // population (floor a third of it), statements into OUT/clearing.
   std::map<std::string, cl::Prepayment> prepayments;
   for (size_t i = 0; i < nation.regions.size(); ++i) {
-    const int64_t fen = static_cast<int64_t>(nation.population[i]) * 40'000 * options.claims_per_day / 1000;
+    const int64_t fen =
+        static_cast<int64_t>(nation.population[i]) * 40'000 * options.claims_per_day / 1000;
     prepayments[nation.regions[i]] = {cl::Money::from_fen(fen), cl::Money::from_fen(fen / 3)};
   }
-  Result<gw::PeriodClearing> cleared = gw::clear_period(open_ledgers, report.period, prepayments, true);
+  Result<gw::PeriodClearing> cleared =
+      gw::clear_period(open_ledgers, report.period, prepayments, true);
   if (!cleared.is_ok()) {
-    report.ledger_problems.push_back("clearing " + report.period + ": " + cleared.status().message());
+    report.ledger_problems.push_back("clearing " + report.period + ": " +
+                                     cleared.status().message());
   } else {
-    if (Status written = gw::write_clearing_files(*cleared, (out / "clearing").string()); !written.is_ok()) {
+    if (Status written = gw::write_clearing_files(*cleared, (out / "clearing").string());
+        !written.is_ok()) {
       report.ledger_problems.push_back(written.message());
     }
     report.held_pairs = cleared->held.size();
@@ -762,16 +812,17 @@ int run_simulation(const RunOptions& options) {
   }
   // The regulators' audit report over the same ledgers; it must agree with what the run saw.
   std::string audit_json, audit_html;
-  Result<gw::AuditReport> audit =
-      gw::build_audit_report(open_ledgers, cl::Date::from_days(first_day), last_day, &nation.reference);
+  Result<gw::AuditReport> audit = gw::build_audit_report(
+      open_ledgers, cl::Date::from_days(first_day), last_day, &nation.reference);
   if (!audit.is_ok()) {
     report.ledger_problems.push_back("audit report: " + audit.status().message());
   } else {
     if (!audit->intact() || audit->statements != report.statements ||
         audit->adjustments != report.adjustments || audit->positions != report.positions) {
       ++report.auditor_mismatches;
-      report.mismatch_lines.push_back("the audit report disagrees with the run (statements, adjustments, "
-                                      "positions or integrity)");
+      report.mismatch_lines.push_back(
+          "the audit report disagrees with the run (statements, adjustments, "
+          "positions or integrity)");
     }
     report.anomalies = audit->anomalies.size();
     audit_json = gw::audit_json(*audit);
@@ -787,7 +838,8 @@ int run_simulation(const RunOptions& options) {
     const std::string treating = lg::region_of(record.mdtrtarea_admvs);
     for (const lg::Leg& leg : lg::legs_for(record, lg::Side::kInsured)) {
       if (leg.account == "payable:" + treating) {
-        expected[{insured, treating}] = expected[{insured, treating}] +
+        expected[{insured, treating}] =
+            expected[{insured, treating}] +
             (leg.direction == lg::Direction::kCredit ? leg.amount : -leg.amount);
       }
     }
@@ -816,21 +868,24 @@ int run_simulation(const RunOptions& options) {
   if (report.held_pairs != 0) ++report.auditor_mismatches;
   for (const auto& [region, net] : expected_positions) {
     const auto it = report.positions.find(region);
-    if (it == report.positions.end() ? !net.is_zero() : it->second != net) ++report.auditor_mismatches;
+    if (it == report.positions.end() ? !net.is_zero() : it->second != net)
+      ++report.auditor_mismatches;
   }
   report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (audit.is_ok()) audit_html = gw::audit_html(*audit, demo_preface_html(report));
-  if (Status written = write_reports(report, out.string(), audit_json, audit_html); !written.is_ok()) {
+  if (Status written = write_reports(report, out.string(), audit_json, audit_html);
+      !written.is_ok()) {
     std::cerr << "medclear demo: " << written.message() << "\n";
     return 1;
   }
   std::cout << summary_text(report, out.string());
   if (options.bench) {
-    std::printf("bench: %zu regions, %d days x %d requests via %s: %.0f requests/s overall, "
-                "sustained %.0f requests/s (days 2-%d), settlement phase %.1f s, mismatches %lu\n",
-                nation.regions.size(), options.days, options.claims_per_day, report.via.c_str(),
-                report.throughput_claims_per_s, report.sustained_claims_per_s, options.days,
-                report.settlement_seconds, static_cast<unsigned long>(report.auditor_mismatches));
+    std::printf(
+        "bench: %zu regions, %d days x %d requests via %s: %.0f requests/s overall, "
+        "sustained %.0f requests/s (days 2-%d), settlement phase %.1f s, mismatches %lu\n",
+        nation.regions.size(), options.days, options.claims_per_day, report.via.c_str(),
+        report.throughput_claims_per_s, report.sustained_claims_per_s, options.days,
+        report.settlement_seconds, static_cast<unsigned long>(report.auditor_mismatches));
   }
   return report.auditor_mismatches == 0 && report.ledger_problems.empty() ? 0 : 1;
 }

@@ -18,10 +18,10 @@ struct RunOptions {
   int claims_per_day = 5000;
   int persons = 60'000;
   uint64_t seed = 1;
-  bool faults = false;   // a broker down and back, produce errors, duplicates, redelivered
-                         // messages out of order, a node restart, ledger divergences
-  std::string out_dir;   // summary.json, report.json, report.html, ledgers/<region>
-  bool progress = true;  // a progress line on stderr
+  bool faults = false;        // a broker down and back, produce errors, duplicates, redelivered
+                              // messages out of order, a node restart, ledger divergences
+  std::string out_dir;        // summary.json, report.json, report.html, ledgers/<region>
+  bool progress = true;       // a progress line on stderr
   std::string via = "kafka";  // kafka: hospitals submit in process; https: through the gateways
   size_t window = 4000;       // requests in flight at most
   bool bench = false;         // end with one "bench:" line (throughput), for ops/bench.sh

@@ -6,7 +6,8 @@ namespace medclear::adapters {
 namespace {
 
 TEST(Json, KeepsNumberTextExactly) {
-  const JsonParse parse = parse_json(R"({"a": 3043.64, "b": 0.1, "c": 12345678901234567890123, "d": -0})");
+  const JsonParse parse =
+      parse_json(R"({"a": 3043.64, "b": 0.1, "c": 12345678901234567890123, "d": -0})");
   ASSERT_TRUE(parse.value) << parse.error;
   EXPECT_EQ(parse.value->find("a")->text, "3043.64");
   EXPECT_EQ(parse.value->find("b")->text, "0.1");

@@ -14,7 +14,8 @@ namespace {
 TEST(Kafka, ProducerPreparesTheTopicsOfItsPrefixes) {
   auto broker = EmbeddedBroker::start(3);
   ASSERT_TRUE(broker.is_ok()) << broker.status().message();
-  for (const char* topic : {"claims.110000", "claims.310000", "settlements.110000", "other.110000"}) {
+  for (const char* topic :
+       {"claims.110000", "claims.310000", "settlements.110000", "other.110000"}) {
     ASSERT_TRUE((*broker)->create_topic(topic, 2).is_ok());
   }
   auto producer = Producer::create({(*broker)->bootstrap_servers(), {}});
@@ -37,9 +38,10 @@ TEST(Kafka, ProducedAndFlushedIsConsumedFromChosenOffsets) {
   auto producer = Producer::create(config);
   ASSERT_TRUE(producer.is_ok()) << producer.status().message();
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE((*producer)->produce("claims.610000", "key" + std::to_string(i % 37),
-                                     "value" + std::to_string(i))
-                    .is_ok());
+    ASSERT_TRUE(
+        (*producer)
+            ->produce("claims.610000", "key" + std::to_string(i % 37), "value" + std::to_string(i))
+            .is_ok());
   }
   ASSERT_TRUE((*producer)->flush(10'000).is_ok());
 

@@ -22,42 +22,87 @@ struct BadInput {
 
 const std::vector<BadInput>& bad_inputs() {
   static const std::vector<BadInput> cases = {
-      {"unknown infno", [](auto& j) { set_string(j, "infno", "9999"); }, "unknown_transaction", "infno"},
+      {"unknown infno", [](auto& j) { set_string(j, "infno", "9999"); }, "unknown_transaction",
+       "infno"},
       {"no infno", [](auto& j) { remove_member(j, "infno"); }, "unknown_transaction", "infno"},
-      {"short msgid", [](auto& j) { set_string(j, "msgid", "H3101040000120260315"); }, "invalid_msgid", "msgid"},
-      {"msgid bad time", [](auto& j) { set_string(j, "msgid", "H31010400001202613151000000001"); }, "invalid_msgid", "msgid"},
+      {"short msgid", [](auto& j) { set_string(j, "msgid", "H3101040000120260315"); },
+       "invalid_msgid", "msgid"},
+      {"msgid bad time", [](auto& j) { set_string(j, "msgid", "H31010400001202613151000000001"); },
+       "invalid_msgid", "msgid"},
       {"no msgid", [](auto& j) { remove_member(j, "msgid"); }, "invalid_msgid", "msgid"},
-      {"bad inf_time", [](auto& j) { set_string(j, "inf_time", "2026-02-30 10:00:00"); }, "malformed_message", "inf_time"},
-      {"bad fee time", [](auto& j) { set_string(line_of(j, 0), "fee_ocur_time", "2026/03/14"); }, "malformed_message", "fee_ocur_time"},
-      {"admdvs letters", [](auto& j) { set_string(j, "mdtrtarea_admvs", "31A104"); }, "malformed_message", "mdtrtarea_admvs"},
-      {"fixmedins length", [](auto& j) { set_string(j, "fixmedins_code", "H310104"); }, "malformed_message", "fixmedins_code"},
-      {"input not object", [](auto& j) { set_string(j, "input", "x"); }, "malformed_message", "input"},
-      {"feedetail not array", [](auto& j) { set_string(member(j, "input"), "feedetail", "x"); }, "malformed_message", "feedetail"},
-      {"psn_no too long", [](auto& j) { set_string(data_of(j), "psn_no", std::string(31, '1')); }, "malformed_message", "psn_no"},
-      {"no psn_no", [](auto& j) { remove_member(data_of(j), "psn_no"); }, "missing_field", "psn_no"},
-      {"empty mdtrt_id", [](auto& j) { set_string(data_of(j), "mdtrt_id", ""); }, "missing_field", "mdtrt_id"},
-      {"no certno", [](auto& j) { remove_member(data_of(j), "certno"); }, "missing_field", "certno"},
-      {"no psn_name", [](auto& j) { remove_member(data_of(j), "psn_name"); }, "missing_field", "psn_name"},
-      {"no psn_cert_type", [](auto& j) { remove_member(data_of(j), "psn_cert_type"); }, "missing_field", "psn_cert_type"},
-      {"no psn_type", [](auto& j) { remove_member(data_of(j), "psn_type"); }, "missing_field", "psn_type"},
-      {"no lines", [](auto& j) { member(member(j, "input"), "feedetail").items.clear(); }, "missing_field", "feedetail"},
-      {"no line amount", [](auto& j) { remove_member(line_of(j, 0), "det_item_fee_sumamt"); }, "missing_field", "det_item_fee_sumamt"},
-      {"three decimals", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "50000.001"); }, "invalid_amount", "medfee_sumamt"},
-      {"exponent", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "5e4"); }, "invalid_amount", "medfee_sumamt"},
-      {"negative", [](auto& j) { set_number(line_of(j, 0), "det_item_fee_sumamt", "-3000"); }, "invalid_amount", "det_item_fee_sumamt"},
-      {"overflow", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "123456789012345678"); }, "invalid_amount", "medfee_sumamt"},
-      {"above claim max", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "1000000000.01"); }, "invalid_amount", "medfee_sumamt"},
-      {"huge price x cnt", [](auto& j) { set_number(line_of(j, 0), "pric", "9999999999.999999"); set_number(line_of(j, 0), "cnt", "999999999999.9999"); }, "amount_mismatch", "det_item_fee_sumamt"},
-      {"amount text", [](auto& j) { set_string(data_of(j), "medfee_sumamt", "fifty"); }, "invalid_amount", "medfee_sumamt"},
-      {"price 7 decimals", [](auto& j) { set_number(line_of(j, 0), "pric", "3000.0000001"); }, "invalid_amount", "pric"},
-      {"unknown med_type", [](auto& j) { set_string(data_of(j), "med_type", "77"); }, "unknown_code", "med_type"},
-      {"unknown insutype", [](auto& j) { set_string(data_of(j), "insutype", "999"); }, "unknown_code", "insutype"},
-      {"unknown psn_type", [](auto& j) { set_string(data_of(j), "psn_type", "99"); }, "unknown_code", "psn_type"},
-      {"bad approval", [](auto& j) { set_string(line_of(j, 0), "hosp_appr_flag", "3"); }, "unknown_code", "hosp_appr_flag"},
-      {"bad acct flag", [](auto& j) { set_string(data_of(j), "acct_used_flag", "2"); }, "unknown_code", "acct_used_flag"},
+      {"bad inf_time", [](auto& j) { set_string(j, "inf_time", "2026-02-30 10:00:00"); },
+       "malformed_message", "inf_time"},
+      {"bad fee time", [](auto& j) { set_string(line_of(j, 0), "fee_ocur_time", "2026/03/14"); },
+       "malformed_message", "fee_ocur_time"},
+      {"admdvs letters", [](auto& j) { set_string(j, "mdtrtarea_admvs", "31A104"); },
+       "malformed_message", "mdtrtarea_admvs"},
+      {"fixmedins length", [](auto& j) { set_string(j, "fixmedins_code", "H310104"); },
+       "malformed_message", "fixmedins_code"},
+      {"input not object", [](auto& j) { set_string(j, "input", "x"); }, "malformed_message",
+       "input"},
+      {"feedetail not array", [](auto& j) { set_string(member(j, "input"), "feedetail", "x"); },
+       "malformed_message", "feedetail"},
+      {"psn_no too long", [](auto& j) { set_string(data_of(j), "psn_no", std::string(31, '1')); },
+       "malformed_message", "psn_no"},
+      {"no psn_no", [](auto& j) { remove_member(data_of(j), "psn_no"); }, "missing_field",
+       "psn_no"},
+      {"empty mdtrt_id", [](auto& j) { set_string(data_of(j), "mdtrt_id", ""); }, "missing_field",
+       "mdtrt_id"},
+      {"no certno", [](auto& j) { remove_member(data_of(j), "certno"); }, "missing_field",
+       "certno"},
+      {"no psn_name", [](auto& j) { remove_member(data_of(j), "psn_name"); }, "missing_field",
+       "psn_name"},
+      {"no psn_cert_type", [](auto& j) { remove_member(data_of(j), "psn_cert_type"); },
+       "missing_field", "psn_cert_type"},
+      {"no psn_type", [](auto& j) { remove_member(data_of(j), "psn_type"); }, "missing_field",
+       "psn_type"},
+      {"no lines", [](auto& j) { member(member(j, "input"), "feedetail").items.clear(); },
+       "missing_field", "feedetail"},
+      {"no line amount", [](auto& j) { remove_member(line_of(j, 0), "det_item_fee_sumamt"); },
+       "missing_field", "det_item_fee_sumamt"},
+      {"three decimals", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "50000.001"); },
+       "invalid_amount", "medfee_sumamt"},
+      {"exponent", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "5e4"); },
+       "invalid_amount", "medfee_sumamt"},
+      {"negative", [](auto& j) { set_number(line_of(j, 0), "det_item_fee_sumamt", "-3000"); },
+       "invalid_amount", "det_item_fee_sumamt"},
+      {"overflow", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "123456789012345678"); },
+       "invalid_amount", "medfee_sumamt"},
+      {"above claim max", [](auto& j) { set_number(data_of(j), "medfee_sumamt", "1000000000.01"); },
+       "invalid_amount", "medfee_sumamt"},
+      {"huge price x cnt",
+       [](auto& j) {
+         set_number(line_of(j, 0), "pric", "9999999999.999999");
+         set_number(line_of(j, 0), "cnt", "999999999999.9999");
+       },
+       "amount_mismatch", "det_item_fee_sumamt"},
+      {"amount text", [](auto& j) { set_string(data_of(j), "medfee_sumamt", "fifty"); },
+       "invalid_amount", "medfee_sumamt"},
+      {"price 7 decimals", [](auto& j) { set_number(line_of(j, 0), "pric", "3000.0000001"); },
+       "invalid_amount", "pric"},
+      {"unknown med_type", [](auto& j) { set_string(data_of(j), "med_type", "77"); },
+       "unknown_code", "med_type"},
+      {"unknown insutype", [](auto& j) { set_string(data_of(j), "insutype", "999"); },
+       "unknown_code", "insutype"},
+      {"unknown psn_type", [](auto& j) { set_string(data_of(j), "psn_type", "99"); },
+       "unknown_code", "psn_type"},
+      {"bad approval", [](auto& j) { set_string(line_of(j, 0), "hosp_appr_flag", "3"); },
+       "unknown_code", "hosp_appr_flag"},
+      {"bad acct flag", [](auto& j) { set_string(data_of(j), "acct_used_flag", "2"); },
+       "unknown_code", "acct_used_flag"},
       // Several faults: the contract's precedence decides.
-      {"msgid and amount", [](auto& j) { set_string(j, "msgid", "x"); set_number(data_of(j), "medfee_sumamt", "1e3"); }, "invalid_msgid", "msgid"},
-      {"missing and code", [](auto& j) { remove_member(data_of(j), "psn_no"); set_string(data_of(j), "med_type", "77"); }, "missing_field", "psn_no"},
+      {"msgid and amount",
+       [](auto& j) {
+         set_string(j, "msgid", "x");
+         set_number(data_of(j), "medfee_sumamt", "1e3");
+       },
+       "invalid_msgid", "msgid"},
+      {"missing and code",
+       [](auto& j) {
+         remove_member(data_of(j), "psn_no");
+         set_string(data_of(j), "med_type", "77");
+       },
+       "missing_field", "psn_no"},
   };
   return cases;
 }
@@ -82,7 +127,8 @@ TEST(NhsaBadInput, EachGivesItsCodeNamesTheFieldAndChangesNothing) {
 
 TEST(NhsaBadInput, NotJsonIsMalformed) {
   const clearing::CodeTables codes;
-  for (const char* body : {"", "{", "[1,2]", "\"text\"", "{\"infno\":\"2207\",\"infno\":\"2207\"}"}) {
+  for (const char* body :
+       {"", "{", "[1,2]", "\"text\"", "{\"infno\":\"2207\",\"infno\":\"2207\"}"}) {
     const adapters::NhsaParse parse = adapters::parse_nhsa_request(body, codes);
     EXPECT_FALSE(parse.request) << body;
     EXPECT_EQ(parse.rejection.reason, clearing::Reject::kMalformedMessage) << body;
@@ -116,8 +162,7 @@ TEST(Nhsa, LocalCodesAreAccepted) {
 TEST(Nhsa, RejectionEnvelope) {
   const adapters::ResponseStamp stamp = adapters::stamp_now("310104", 42);
   const std::string text = adapters::build_nhsa_rejection(
-      stamp, "H31010400001202603151000000001",
-      {clearing::Reject::kNoValidFiling, "no filing"});
+      stamp, "H31010400001202603151000000001", {clearing::Reject::kNoValidFiling, "no filing"});
   const adapters::JsonParse parse = adapters::parse_json(text);
   ASSERT_TRUE(parse.value);
   EXPECT_EQ(parse.value->find("infcode")->text, "-1");
@@ -148,11 +193,13 @@ TEST(Nhsa, AnswersParseBackToTheirAmounts) {
     r.med_type = "11";
     clearing::SettlementAmounts& a = r.amounts;
     std::vector<clearing::Money*> fields = {
-        &a.medfee_sumamt, &a.fulamt_ownpay_amt, &a.overlmt_selfpay, &a.preselfpay_amt,
-        &a.inscp_scp_amt, &a.act_pay_dedc, &a.hifp_pay, &a.cvlserv_pay, &a.hifes_pay,
-        &a.hifmi_pay, &a.hifob_pay, &a.maf_pay, &a.hosp_part_amt, &a.oth_pay,
-        &a.fund_pay_sumamt, &a.psn_part_amt, &a.acct_pay, &a.psn_cash_pay, &a.balc,
-        &a.acct_mulaid_pay};
+        &a.medfee_sumamt,  &a.fulamt_ownpay_amt, &a.overlmt_selfpay,
+        &a.preselfpay_amt, &a.inscp_scp_amt,     &a.act_pay_dedc,
+        &a.hifp_pay,       &a.cvlserv_pay,       &a.hifes_pay,
+        &a.hifmi_pay,      &a.hifob_pay,         &a.maf_pay,
+        &a.hosp_part_amt,  &a.oth_pay,           &a.fund_pay_sumamt,
+        &a.psn_part_amt,   &a.acct_pay,          &a.psn_cash_pay,
+        &a.balc,           &a.acct_mulaid_pay};
     const int64_t sign = i % 3 == 0 ? -1 : 1;  // a cancel's amounts are negative
     for (clearing::Money* m : fields) {
       *m = clearing::Money::from_fen(sign * static_cast<int64_t>(random() % 100'000'000));
@@ -166,11 +213,13 @@ TEST(Nhsa, AnswersParseBackToTheirAmounts) {
     EXPECT_EQ(answer->record->msgid, r.msgid);
     const clearing::SettlementAmounts& b = answer->record->amounts;
     const std::vector<const clearing::Money*> back = {
-        &b.medfee_sumamt, &b.fulamt_ownpay_amt, &b.overlmt_selfpay, &b.preselfpay_amt,
-        &b.inscp_scp_amt, &b.act_pay_dedc, &b.hifp_pay, &b.cvlserv_pay, &b.hifes_pay,
-        &b.hifmi_pay, &b.hifob_pay, &b.maf_pay, &b.hosp_part_amt, &b.oth_pay,
-        &b.fund_pay_sumamt, &b.psn_part_amt, &b.acct_pay, &b.psn_cash_pay, &b.balc,
-        &b.acct_mulaid_pay};
+        &b.medfee_sumamt,  &b.fulamt_ownpay_amt, &b.overlmt_selfpay,
+        &b.preselfpay_amt, &b.inscp_scp_amt,     &b.act_pay_dedc,
+        &b.hifp_pay,       &b.cvlserv_pay,       &b.hifes_pay,
+        &b.hifmi_pay,      &b.hifob_pay,         &b.maf_pay,
+        &b.hosp_part_amt,  &b.oth_pay,           &b.fund_pay_sumamt,
+        &b.psn_part_amt,   &b.acct_pay,          &b.psn_cash_pay,
+        &b.balc,           &b.acct_mulaid_pay};
     for (size_t f = 0; f < fields.size(); ++f) EXPECT_EQ(*back[f], *fields[f]) << "field " << f;
   }
   const std::optional<adapters::NhsaAnswer> refused = adapters::parse_nhsa_answer(
@@ -180,8 +229,9 @@ TEST(Nhsa, AnswersParseBackToTheirAmounts) {
   EXPECT_EQ(refused->err_code, "no_valid_filing");
   EXPECT_EQ(refused->err_msg, "no filing");
   EXPECT_FALSE(refused->record.has_value());
-  for (const char* text : {"", "[]", "{}", "{\"infcode\":0,\"err_code\":\"\"}",
-                           "{\"infcode\":0,\"err_code\":\"\",\"output\":{\"setlinfo\":{\"hifp_pay\":1.005}}}"}) {
+  for (const char* text :
+       {"", "[]", "{}", "{\"infcode\":0,\"err_code\":\"\"}",
+        "{\"infcode\":0,\"err_code\":\"\",\"output\":{\"setlinfo\":{\"hifp_pay\":1.005}}}"}) {
     EXPECT_FALSE(adapters::parse_nhsa_answer(text).has_value()) << text;
   }
 }

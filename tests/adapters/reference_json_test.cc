@@ -14,8 +14,8 @@ std::string load_error(const std::string& document) {
 }
 
 std::string with_policy_edit(const std::function<void(adapters::Json&)>& edit) {
-  adapters::JsonParse parse = adapters::parse_json(
-      read_file(source_path("tests/scenarios/worked_examples.json")));
+  adapters::JsonParse parse =
+      adapters::parse_json(read_file(source_path("tests/scenarios/worked_examples.json")));
   adapters::Json& policy = member(*parse.value, "policies").items.at(0);
   edit(policy);
   return to_text(*parse.value);
@@ -34,13 +34,17 @@ TEST(ReferenceJson, FaultsNameTheirPath) {
       {[](auto& p) { set_number(p, "bogus", "1"); }, "policies[0].bogus: unknown key"},
       {[](auto& p) { set_string(p, "format", "v2"); }, "policies[0].format"},
       {[](auto& p) { set_string(p, "admdvs", "61"); }, "policies[0].admdvs"},
-      {[](auto& p) { set_string(p, "effective_from", "2026-13-01"); }, "policies[0].effective_from"},
+      {[](auto& p) { set_string(p, "effective_from", "2026-13-01"); },
+       "policies[0].effective_from"},
       {[](auto& p) { set_string(member(member(p, "inpatient"), "ratio"), "3", "1.5"); },
        "policies[0].inpatient.ratio.3"},
       {[](auto& p) { remove_member(member(member(p, "inpatient"), "ratio"), "2"); },
        "policies[0].inpatient.ratio.2: is missing"},
-      {[](auto& p) { set_string(p, "pool_annual_limit", "1.234"); }, "policies[0].pool_annual_limit"},
-      {[](auto& p) { set_string(member(member(p, "layer"), "bands").items.at(1), "upto", "20000.00"); },
+      {[](auto& p) { set_string(p, "pool_annual_limit", "1.234"); },
+       "policies[0].pool_annual_limit"},
+      {[](auto& p) {
+         set_string(member(member(p, "layer"), "bands").items.at(1), "upto", "20000.00");
+       },
        "policies[0].layer.bands[1].upto"},
       {[](auto& p) { set_string(p, "unfiled", "pay"); }, "policies[0].unfiled"},
       {[](auto& p) { set_string(member(p, "filing_cut"), "other", "0.1"); },
@@ -75,28 +79,36 @@ TEST(ReferenceJson, PoliciesOnlyForEmployeeAndResidentSchemes) {
 }
 
 TEST(ReferenceJson, DuplicatesAndOtherSections) {
-  EXPECT_NE(load_error(R"({"facilities":[{"fixmedins_code":"H31010400001","admdvs":"310104","level":3,"cross_province":true},
+  EXPECT_NE(
+      load_error(
+          R"({"facilities":[{"fixmedins_code":"H31010400001","admdvs":"310104","level":3,"cross_province":true},
                                           {"fixmedins_code":"H31010400001","admdvs":"310104","level":2,"cross_province":true}]})")
-                .find("facilities[1]: duplicate"),
-            std::string::npos);
-  EXPECT_NE(load_error(R"({"facilities":[{"fixmedins_code":"H31010400001","admdvs":"310104","level":4}]})")
+          .find("facilities[1]: duplicate"),
+      std::string::npos);
+  EXPECT_NE(load_error(
+                R"({"facilities":[{"fixmedins_code":"H31010400001","admdvs":"310104","level":4}]})")
                 .find("facilities[0].level"),
             std::string::npos);
-  EXPECT_NE(load_error(R"({"persons":[{"psn_no":"1","insuplc_admdvs":"610100","insutype":"390","psn_type":"1701",
+  EXPECT_NE(
+      load_error(
+          R"({"persons":[{"psn_no":"1","insuplc_admdvs":"610100","insutype":"390","psn_type":"1701",
                                        "filings":[{"kind":"forever","area":"310000","from":"2026-01-01","to":"2026-12-31"}]}]})")
-                .find("persons[0].filings[0].kind"),
-            std::string::npos);
-  EXPECT_NE(load_error(R"({"catalogues":[{"format":"medclear.catalogue.v1","admdvs":"310000","effective_from":"2026-01-01",
+          .find("persons[0].filings[0].kind"),
+      std::string::npos);
+  EXPECT_NE(
+      load_error(
+          R"({"catalogues":[{"format":"medclear.catalogue.v1","admdvs":"310000","effective_from":"2026-01-01",
                                           "items":[{"code":"A","class":"04"}]}]})")
-                .find("catalogues[0].items[0].class"),
+          .find("catalogues[0].items[0].class"),
+      std::string::npos);
+  EXPECT_NE(load_error(R"({"surprise":[]})").find("scenario.surprise: unknown key"),
             std::string::npos);
-  EXPECT_NE(load_error(R"({"surprise":[]})").find("scenario.surprise: unknown key"), std::string::npos);
   EXPECT_NE(load_error("{").find("not valid JSON"), std::string::npos);
 }
 
 TEST(ReferenceJson, LocalCodesExtendTheTables) {
-  const adapters::ScenarioLoad load = adapters::load_scenario(
-      R"({"local_codes":{"med_type":["2101","9901"]},"persons":[]})");
+  const adapters::ScenarioLoad load =
+      adapters::load_scenario(R"({"local_codes":{"med_type":["2101","9901"]},"persons":[]})");
   ASSERT_TRUE(load.scenario) << load.error;
   EXPECT_TRUE(load.scenario->reference.codes.knows_med_type("2101"));
   EXPECT_TRUE(load.scenario->reference.codes.knows_med_type("21"));

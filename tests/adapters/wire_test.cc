@@ -35,8 +35,8 @@ Corpus corpus() {
     c.claims.push_back(adapters::encode_claim({*parse.request}));
     clearing::Decision decision = engine.decide(*parse.request, state);
     if (decision.append) state.apply(decision.result);
-    adapters::SettlementMessage message{parse.request->envelope.msgid, decision.rejection, {},
-                                        decision.replayed};
+    adapters::SettlementMessage message{
+        parse.request->envelope.msgid, decision.rejection, {}, decision.replayed};
     if (decision.accepted()) message.record = decision.result;
     c.settlements.push_back(adapters::encode_settlement(message));
   }
@@ -121,7 +121,8 @@ TEST(Wire, DamagedMessagesAreRefusedNotCrashed) {
 // parts were each within Money's range decoded, and the treating side's legs (fund + account)
 // stopped the node on Money's range check; the message now goes to the dead letters.
 TEST(Wire, SettlementAmountsBeyondAnyRecordAreRefusedNotAborted) {
-  Result<adapters::SettlementMessage> decoded = adapters::decode_settlement(corpus().settlements[0]);
+  Result<adapters::SettlementMessage> decoded =
+      adapters::decode_settlement(corpus().settlements[0]);
   ASSERT_TRUE(decoded.is_ok() && decoded->record);
   adapters::SettlementMessage message = *decoded;
   message.record->amounts.fund_pay_sumamt = clearing::Money::from_fen(9'000'000'000'000'000);
@@ -135,7 +136,8 @@ TEST(Wire, SettlementAmountsBeyondAnyRecordAreRefusedNotAborted) {
 // A settlement that breaks the identities is refused too: the treating side would book it and its
 // `ledger verify` would then fail on that entry.
 TEST(Wire, SettlementBreakingTheIdentitiesIsRefused) {
-  Result<adapters::SettlementMessage> decoded = adapters::decode_settlement(corpus().settlements[0]);
+  Result<adapters::SettlementMessage> decoded =
+      adapters::decode_settlement(corpus().settlements[0]);
   ASSERT_TRUE(decoded.is_ok() && decoded->record);
   adapters::SettlementMessage message = *decoded;
   message.record->amounts.hifp_pay += clearing::Money::from_fen(1);

@@ -18,8 +18,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "adapters/json.h"
@@ -27,8 +27,8 @@
 #include "adapters/reference_json.h"
 #include "gateway/pki.h"
 #include "gateway/region_set.h"
-#include "tests/support/nation.h"
 #include "ledger/entry.h"
+#include "tests/support/nation.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -76,7 +76,8 @@ asio::awaitable<void> connection(asio::ssl::context& tls, uint16_t port, std::st
     co_await http::async_write(stream, request, asio::use_awaitable);
     http::response<http::string_body> response;
     co_await http::async_read(stream, buffer, response, asio::use_awaitable);
-    load.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+    load.latency_ms.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
     ++load.statuses[response.result_int()];
     if (response.result_int() == 200 &&
         (load.healthz || response.body().find("\"infcode\":0") != std::string::npos)) {
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
   const int seconds = argc > 1 ? std::atoi(argv[1]) : 20;
   const int connections = argc > 2 ? std::atoi(argv[2]) : 64;
   const int gateway_threads = argc > 3 ? std::atoi(argv[3]) : 1;
-  const std::string root = std::filesystem::temp_directory_path().string() + "/medclear-bench-gateway";
+  const std::string root =
+      std::filesystem::temp_directory_path().string() + "/medclear-bench-gateway";
   std::filesystem::remove_all(root);
   Load load;
   load.healthz = argc > 4 && std::string(argv[4]) == "healthz";
@@ -152,8 +154,9 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return load.latency_ms.empty()
                ? 0.0
-               : load.latency_ms[std::min(load.latency_ms.size() - 1,
-                                          static_cast<size_t>(p * static_cast<double>(load.latency_ms.size())))];
+               : load.latency_ms[std::min(
+                     load.latency_ms.size() - 1,
+                     static_cast<size_t>(p * static_cast<double>(load.latency_ms.size())))];
   };
   std::printf("connections=%d gateway_threads=%d seconds=%.1f requests=%zu settled=%lu\n",
               connections, gateway_threads, elapsed, load.latency_ms.size(),

@@ -54,7 +54,8 @@ void plain_puts(rocksdb::WriteBatch& batch, std::map<std::string, std::string>& 
   batch.Put(lg::keys::text(lg::keys::kBySetlId, r.setl_id), eight);
   batch.Put(lg::keys::text(lg::keys::kByMsgid, r.msgid), eight);
   batch.Put(lg::keys::accumulator(r.psn_no, r.insutype, r.year), std::string(40, 'x'));
-  for (const lg::Leg& leg : e.legs) once_per_batch[lg::keys::text(lg::keys::kBalance, leg.account)] = eight;
+  for (const lg::Leg& leg : e.legs)
+    once_per_batch[lg::keys::text(lg::keys::kBalance, leg.account)] = eight;
   once_per_batch[lg::keys::text(lg::keys::kRegionCount, r.insuplc_admdvs)] = eight;
   once_per_batch[lg::keys::prefix(lg::keys::kHead)] = std::string(61, 'x');
 }
@@ -105,8 +106,9 @@ double ledger_rate(const std::string& dir, const cl::SettlementRecord& base, uin
 
 int main(int argc, char** argv) {
   const uint64_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200'000;
-  const std::string root = argc > 2 ? argv[2] : std::filesystem::temp_directory_path().string() +
-                                                    "/medclear-bench-ledger";
+  const std::string root =
+      argc > 2 ? argv[2]
+               : std::filesystem::temp_directory_path().string() + "/medclear-bench-ledger";
   std::filesystem::create_directories(root);
   const cl::SettlementRecord base = medclear::testing::scenario_records().front();
   std::printf("settlements per run: %llu, synced batches, one writer thread\n",
@@ -127,9 +129,9 @@ int main(int argc, char** argv) {
     }
     const auto start = Clock::now();
     const lg::VerifyReport report = lg::verify_ledger(**ledger, nullptr);
-    std::printf("verify: %s, %llu entries in %.2f s (%.0f entries/s)\n", report.ok ? "ok" : "FAILED",
-                static_cast<unsigned long long>(report.entries), seconds_since(start),
-                static_cast<double>(report.entries) / seconds_since(start));
+    std::printf("verify: %s, %llu entries in %.2f s (%.0f entries/s)\n",
+                report.ok ? "ok" : "FAILED", static_cast<unsigned long long>(report.entries),
+                seconds_since(start), static_cast<double>(report.entries) / seconds_since(start));
   }
   std::filesystem::remove_all(root);
   return 0;

@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < claims; ++i) {
       while (!futures[i].valid()) std::this_thread::yield();
       futures[i].wait();
-      latency_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - submitted[i]).count();
+      latency_ms[i] =
+          std::chrono::duration<double, std::milli>(Clock::now() - submitted[i]).count();
     }
   });
   for (int i = 0; i < claims; ++i) {
@@ -70,13 +71,14 @@ int main(int argc, char** argv) {
   auto percentile = [&](double p) { return latency_ms[static_cast<size_t>(p * (claims - 1))]; };
   std::printf("claims %d settled %zu in %.2f s: %.0f claims/s end to end (3 regions, 1 process)\n",
               claims, settled, seconds, claims / seconds);
-  std::printf("latency submit → durable on both sides: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
-              "max %.1f ms (in-flight bound %zu)\n",
-              percentile(0.5), percentile(0.9), percentile(0.99), latency_ms.back(), pending_max);
+  std::printf(
+      "latency submit → durable on both sides: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
+      "max %.1f ms (in-flight bound %zu)\n",
+      percentile(0.5), percentile(0.9), percentile(0.99), latency_ms.back(), pending_max);
   for (const auto& [region, node] : nodes) {
     const gw::NodeCounters& c = node->counters();
-    std::printf("region %s: %llu steps (ledger batches), %.2f ms commit per step\n",
-                region.c_str(), static_cast<unsigned long long>(c.steps.load()),
+    std::printf("region %s: %llu steps (ledger batches), %.2f ms commit per step\n", region.c_str(),
+                static_cast<unsigned long long>(c.steps.load()),
                 static_cast<double>(c.step_micros_commit) / 1000.0 /
                     static_cast<double>(std::max<uint64_t>(1, c.steps)));
   }

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -39,8 +39,12 @@ int main(int argc, char** argv) {
     }
     ++expected;
     switch (random() % 4) {
-      case 0: insured.push_back(std::move(item)); break;
-      case 1: treating.push_back(std::move(item)); break;
+      case 0:
+        insured.push_back(std::move(item));
+        break;
+      case 1:
+        treating.push_back(std::move(item));
+        break;
       case 2: {
         cl::ReconItem changed = item;
         changed.amount = changed.amount + cl::Money::from_fen(1);
@@ -56,8 +60,10 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const cl::ReconHash hash_a = medclear::ledger::digest_function(medclear::ledger::HashAlgorithm::kSha256);
-  const cl::ReconHash hash_b = medclear::ledger::digest_function(medclear::ledger::HashAlgorithm::kSha256);
+  const cl::ReconHash hash_a =
+      medclear::ledger::digest_function(medclear::ledger::HashAlgorithm::kSha256);
+  const cl::ReconHash hash_b =
+      medclear::ledger::digest_function(medclear::ledger::HashAlgorithm::kSha256);
   // Each region indexes its own day (on its own machine): here the two sides in two threads.
   const auto t0 = Clock::now();
   const int depth = cl::recon_depth(std::max(insured.size(), treating.size()));
@@ -84,8 +90,10 @@ int main(int argc, char** argv) {
   const double protocol_s = std::chrono::duration<double>(t2 - t1).count();
   std::printf("entries=%zu differences=%zu found=%zu depth=%d rounds=%d\n", n, expected,
               result.differences.size(), depth, result.rounds);
-  std::printf("index insured side: %.2f s, treating side: %.2f s (in parallel: %.2f s)   "
-              "protocol: %.3f s   total: %.2f s\n", a_s, b_s, index_s, protocol_s, index_s + protocol_s);
+  std::printf(
+      "index insured side: %.2f s, treating side: %.2f s (in parallel: %.2f s)   "
+      "protocol: %.3f s   total: %.2f s\n",
+      a_s, b_s, index_s, protocol_s, index_s + protocol_s);
   std::printf("bytes exchanged=%llu full transfer=%llu ratio=%.4f%%\n",
               static_cast<unsigned long long>(result.bytes_exchanged),
               static_cast<unsigned long long>(result.bytes_full_transfer),

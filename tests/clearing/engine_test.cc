@@ -83,8 +83,9 @@ TEST_F(Lifecycle, CancelNegatesExactlyAndReturnsAccumulatorsToZero) {
   }
   EXPECT_EQ(state_.account_used("44000000000000000005"), Money::zero());
   // A second cancel with a new msgid is refused; a retry of the first returns the same answer.
-  const Outcome again = submit(
-      engine_, state_, cancel_of(claim_d(), settled.result.setl_id, "H31010400001202603151100000002"));
+  const Outcome again =
+      submit(engine_, state_,
+             cancel_of(claim_d(), settled.result.setl_id, "H31010400001202603151100000002"));
   EXPECT_EQ(again.err_code(), "already_cancelled");
   const Outcome retry = submit(engine_, state_, cancel);
   ASSERT_TRUE(retry.accepted());
@@ -95,10 +96,11 @@ TEST_F(Lifecycle, CancelNegatesExactlyAndReturnsAccumulatorsToZero) {
 TEST_F(Lifecycle, CancelOfAnUnknownOrForeignSettlementIsRefused) {
   const Outcome settled = submit(engine_, state_, claim_a());
   ASSERT_TRUE(settled.accepted());
-  EXPECT_EQ(submit(engine_, state_,
-                   cancel_of(claim_a(), "610100202603150000009999", "H31010400001202603151100000003"))
-                .err_code(),
-            "unknown_settlement");
+  EXPECT_EQ(
+      submit(engine_, state_,
+             cancel_of(claim_a(), "610100202603150000009999", "H31010400001202603151100000003"))
+          .err_code(),
+      "unknown_settlement");
   adapters::Json wrong_person =
       cancel_of(claim_a(), settled.result.setl_id, "H31010400001202603151100000004");
   set_string(data_of(wrong_person), "psn_no", "61000000000000000002");
@@ -132,9 +134,9 @@ TEST_F(Lifecycle, ReversalOfASettlementAndOfACancel) {
   for (const auto& [key, accumulators] : state_.all_accumulators()) {
     EXPECT_TRUE(accumulators.is_zero()) << key;
   }
-  EXPECT_EQ(submit(engine_, state_, reversal_of(claim_a(), "H31010400001202603151200000004"))
-                .err_code(),
-            "already_cancelled");
+  EXPECT_EQ(
+      submit(engine_, state_, reversal_of(claim_a(), "H31010400001202603151200000004")).err_code(),
+      "already_cancelled");
   EXPECT_EQ(state_.size(), 4u);
 }
 
@@ -159,8 +161,8 @@ TEST_F(Lifecycle, BusinessChecksGiveTheirCodeAndChangeNothing) {
   const std::vector<LadderCase> cases = {
       {"sum differs", [](auto& j, auto&) { set_number(data_of(j), "medfee_sumamt", "50000.01"); },
        "amount_mismatch"},
-      {"price x cnt differs",
-       [](auto& j, auto&) { set_number(line_of(j, 0), "pric", "2999.00"); }, "amount_mismatch"},
+      {"price x cnt differs", [](auto& j, auto&) { set_number(line_of(j, 0), "pric", "2999.00"); },
+       "amount_mismatch"},
       {"duplicate line", [](auto& j, auto&) { set_string(line_of(j, 1), "feedetl_sn", "1"); },
        "duplicate_fee_line"},
       {"unknown person",
@@ -327,8 +329,8 @@ TEST_F(Lifecycle, EmergencyWithoutFilingSettlesWithTheEmergencyCut) {
   adapters::Json claim = scenario.requests[0];
   set_string(claim, "inf_time", "2027-01-02 10:00:00");  // after the filing ended
   // A 2027 policy so only the filing is missing.
-  clearing::Policy policy = *scenario.reference.policy_for(
-      "610100", "390", *clearing::parse_date("2026-06-01"));
+  clearing::Policy policy =
+      *scenario.reference.policy_for("610100", "390", *clearing::parse_date("2026-06-01"));
   policy.effective_from = *clearing::parse_date("2027-01-01");
   scenario.reference.add_policy(policy);
   set_string(data_of(claim), "med_type", "24");
@@ -341,11 +343,11 @@ TEST_F(Lifecycle, EmergencyWithoutFilingSettlesWithTheEmergencyCut) {
 
 TEST_F(Lifecycle, UnfiledTermsReplaceRatioAndDeductible) {
   adapters::Scenario scenario = worked_examples();
-  clearing::Policy policy = *scenario.reference.policy_for(
-      "610100", "390", *clearing::parse_date("2026-06-01"));
+  clearing::Policy policy =
+      *scenario.reference.policy_for("610100", "390", *clearing::parse_date("2026-06-01"));
   policy.effective_from = *clearing::parse_date("2027-01-01");
-  policy.unfiled = clearing::UnfiledTerms{clearing::Ratio::from_basis_points(3500),
-                                          Money::from_fen(100000)};
+  policy.unfiled =
+      clearing::UnfiledTerms{clearing::Ratio::from_basis_points(3500), Money::from_fen(100000)};
   scenario.reference.add_policy(policy);
   adapters::Json claim = scenario.requests[0];
   set_string(claim, "inf_time", "2027-01-02 10:00:00");

@@ -111,8 +111,8 @@ TEST(Money, PriceTimesQuantityIsExact) {
   // 12.345678 yuan × 2.5 = 30.864195 → 30.86
   EXPECT_EQ(price_times_quantity_fen(*parse_price("12.345678"), *parse_quantity("2.5")), 3086);
   // 16-digit price × 16-digit quantity: exact, far beyond any amount, and no overflow.
-  const WideInt huge =
-      price_times_quantity_fen(*parse_price("9999999999.999999"), *parse_quantity("999999999999.9999"));
+  const WideInt huge = price_times_quantity_fen(*parse_price("9999999999.999999"),
+                                                *parse_quantity("999999999999.9999"));
   EXPECT_GT(huge, static_cast<WideInt>(Money::kMaxFen));
   EXPECT_FALSE(parse_price("1.1234567"));
   EXPECT_FALSE(parse_quantity("1.12345"));

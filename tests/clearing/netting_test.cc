@@ -114,7 +114,8 @@ TEST(Netting, RandomMonthsKeepTheIdentities) {
     std::vector<std::string> codes;
     for (int r = 0; r < regions; ++r) codes.push_back(std::to_string(11 + r) + "0000");
     ClearingInput input;
-    input.period = "2026-" + std::string(month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1);
+    input.period =
+        "2026-" + std::string(month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1);
     std::map<std::string, Money> expected_net;
     for (const std::string& insured : codes) {
       for (const std::string& treating : codes) {
@@ -127,15 +128,17 @@ TEST(Netting, RandomMonthsKeepTheIdentities) {
         expected_net[insured] -= Money::from_fen(fen);
       }
       if (random() % 2 == 0) {
-        input.prepayments[insured] = {Money::from_fen(static_cast<int64_t>(random() % 80'000'000'000ULL)),
-                                      Money::from_fen(static_cast<int64_t>(random() % 20'000'000'000ULL))};
+        input.prepayments[insured] = {
+            Money::from_fen(static_cast<int64_t>(random() % 80'000'000'000ULL)),
+            Money::from_fen(static_cast<int64_t>(random() % 20'000'000'000ULL))};
       }
     }
     Result<ClearingResult> result = net_positions(input);
     ASSERT_TRUE(result.is_ok()) << "seed " << seed << ": " << result.status().message();
     Money sum, pay_in, pay_out;
     for (const RegionPosition& p : result->positions) {
-      SCOPED_TRACE("seed " + std::to_string(seed) + " month " + std::to_string(month) + " region " + p.region);
+      SCOPED_TRACE("seed " + std::to_string(seed) + " month " + std::to_string(month) + " region " +
+                   p.region);
       sum += p.net;
       pay_in += p.pay_in;
       pay_out += p.pay_out;

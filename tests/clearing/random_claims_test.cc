@@ -40,7 +40,8 @@ class Generator {
     p.insutype = std::move(insutype);
     p.effective_from = from;
     for (CareTerms* care : {&p.inpatient, &p.outpatient}) {
-      care->deductible_basis = chance(50) ? DeductibleBasis::kPerYear : DeductibleBasis::kPerAdmission;
+      care->deductible_basis =
+          chance(50) ? DeductibleBasis::kPerYear : DeductibleBasis::kPerAdmission;
       for (int level = 0; level < 3; ++level) {
         care->deductible_by_level[level] = fen(0, 200'000);
         care->ratio_by_level[level] = ratio(3000, 10000);
@@ -66,7 +67,8 @@ class Generator {
       layer.annual_limit = fen(0, 50'000'000);
       p.layer = layer;
     }
-    if (chance(40)) p.assistance = AssistanceTerms{{"1701", "12", "11"}, ratio(0, 10000), fen(0, 1'000'000)};
+    if (chance(40))
+      p.assistance = AssistanceTerms{{"1701", "12", "11"}, ratio(0, 10000), fen(0, 1'000'000)};
     p.personal_account = p.insutype == "310";
     return p;
   }
@@ -95,9 +97,11 @@ class Generator {
     p.account_balance = employee ? fen(0, 500'000) : Money::zero();
     const int filings = static_cast<int>(between(0, 2));
     for (int f = 0; f < filings; ++f) {
-      const int32_t start = Date::from_ymd(2026, 1, 1)->days() + static_cast<int32_t>(between(0, 300));
+      const int32_t start =
+          Date::from_ymd(2026, 1, 1)->days() + static_cast<int32_t>(between(0, 300));
       p.filings.push_back({static_cast<FilingKind>(between(0, 3)), chance(80) ? "310000" : "310100",
-                           Date::from_days(start), Date::from_days(start + static_cast<int32_t>(between(0, 200)))});
+                           Date::from_days(start),
+                           Date::from_days(start + static_cast<int32_t>(between(0, 200)))});
     }
     return p;
   }
@@ -113,8 +117,9 @@ class Generator {
     e.mdtrtarea_admvs = "310104";
     e.insuplc_admdvs = person.insuplc_admdvs;
     e.fixmedins_code = "H3101040000" + std::to_string(between(1, 3));
-    e.inf_time = {Date::from_days(Date::from_ymd(2026, 1, 1)->days() + static_cast<int32_t>(between(0, 364))),
-                  static_cast<int32_t>(between(0, 86399))};
+    e.inf_time = {
+        Date::from_days(Date::from_ymd(2026, 1, 1)->days() + static_cast<int32_t>(between(0, 364))),
+        static_cast<int32_t>(between(0, 86399))};
     SettlementInput in;
     in.psn_no = person.psn_no;
     in.insutype = person.insutype;
@@ -130,7 +135,8 @@ class Generator {
       line.med_list_codg = "C" + std::to_string(between(0, 219));  // some not in the catalogue
       line.pric = Price{between(1, scale) * 10'000 + (chance(20) ? between(0, 9'999) : 0)};
       line.cnt = Quantity{between(1, 40) * 2'500};
-      line.amount = Money::from_fen(static_cast<int64_t>(price_times_quantity_fen(line.pric, line.cnt)));
+      line.amount =
+          Money::from_fen(static_cast<int64_t>(price_times_quantity_fen(line.pric, line.cnt)));
       line.hosp_appr_flag = static_cast<Approval>(between(0, 2));
       in.medfee_sumamt += line.amount;
       in.lines.push_back(std::move(line));
@@ -217,10 +223,8 @@ class DeductibleOracle {
     const Accumulators year = state.accumulators(psn_no, insutype, 2026);
     const int64_t inpatient = used_[std::pair{psn_no, true}];
     const int64_t outpatient = used_[std::pair{psn_no, false}];
-    ASSERT_EQ(year.inpatient_deductible_paid.fen(), inpatient)
-        << psn_no << " seed " << seed;
-    ASSERT_EQ(year.outpatient_deductible_paid.fen(), outpatient)
-        << psn_no << " seed " << seed;
+    ASSERT_EQ(year.inpatient_deductible_paid.fen(), inpatient) << psn_no << " seed " << seed;
+    ASSERT_EQ(year.outpatient_deductible_paid.fen(), outpatient) << psn_no << " seed " << seed;
   }
 
  private:

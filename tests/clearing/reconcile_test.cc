@@ -26,8 +26,8 @@ std::vector<ReconItem> day_of(std::mt19937_64& random, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     char id[48];
     std::snprintf(id, sizeof id, "610100202603%02zu%010zu", i % 28 + 1, i);
-    items.push_back({id, Money::from_fen(static_cast<int64_t>(random() % 10'000'000) + 1),
-                     random() % 50 == 0});
+    items.push_back(
+        {id, Money::from_fen(static_cast<int64_t>(random() % 10'000'000) + 1), random() % 50 == 0});
   }
   return items;
 }
@@ -53,11 +53,16 @@ Injected inject(std::mt19937_64& random, const std::vector<ReconItem>& day, size
     const auto kind = static_cast<DiffKind>(1 + random() % 4);
     out.expected[item.setl_id] = kind;
     switch (kind) {
-      case DiffKind::kMissingOnInsured: out.treating.push_back(item); break;
-      case DiffKind::kMissingOnTreating: out.insured.push_back(item); break;
+      case DiffKind::kMissingOnInsured:
+        out.treating.push_back(item);
+        break;
+      case DiffKind::kMissingOnTreating:
+        out.insured.push_back(item);
+        break;
       case DiffKind::kAmountDiffers: {
         ReconItem changed = item;
-        changed.amount = changed.amount + Money::from_fen(1 + static_cast<int64_t>(random() % 1000));
+        changed.amount =
+            changed.amount + Money::from_fen(1 + static_cast<int64_t>(random() % 1000));
         out.insured.push_back(item);
         out.treating.push_back(changed);
         break;
@@ -80,8 +85,8 @@ TEST(Reconcile, FindsExactlyTheInjectedDifferences) {
   std::mt19937_64 random(seed);
   const ReconHash hash = ledger::digest_function(ledger::HashAlgorithm::kSha256);
   const std::vector<ReconItem> day = day_of(random, 100'000);
-  for (const size_t k : {size_t{0}, size_t{1}, size_t{2}, size_t{7}, size_t{100}, size_t{1000},
-                         size_t{10'000}}) {
+  for (const size_t k :
+       {size_t{0}, size_t{1}, size_t{2}, size_t{7}, size_t{100}, size_t{1000}, size_t{10'000}}) {
     Injected sides = inject(random, day, k);
     ReconSide insured(sides.insured, hash);
     ReconSide treating(sides.treating, hash);
@@ -93,8 +98,8 @@ TEST(Reconcile, FindsExactlyTheInjectedDifferences) {
       ASSERT_NE(it, sides.expected.end()) << d.setl_id;
       EXPECT_EQ(d.kind, it->second) << d.setl_id;
     }
-    std::cout << "k=" << k << " bytes=" << result.bytes_exchanged << " full=" << result.bytes_full_transfer
-              << " rounds=" << result.rounds << "\n";
+    std::cout << "k=" << k << " bytes=" << result.bytes_exchanged
+              << " full=" << result.bytes_full_transfer << " rounds=" << result.rounds << "\n";
     // A few differences in a day cost under 1 % of sending the day; many still less than all.
     if (k <= 7) {
       EXPECT_LT(result.bytes_exchanged * 100, result.bytes_full_transfer) << "k=" << k;

@@ -64,7 +64,7 @@ TEST(Split, LayerIsCumulativeOverTheYear) {
   const SplitResult first = split_claim(in_scope(yuan(100000)), inpatient(p), year, {});
   year = apply(year, first.delta);
   const SplitResult second = split_claim(in_scope(yuan(150000)), inpatient(p), year, {});
-  EXPECT_EQ(first.amounts.hifp_pay, yuan(69650));  // (100,000 − 500) × 70%
+  EXPECT_EQ(first.amounts.hifp_pay, yuan(69650));            // (100,000 − 500) × 70%
   EXPECT_EQ(second.amounts.hifp_pay, yuan(130000 - 69650));  // capped by the pool's limit
   EXPECT_EQ(year.layer_base, yuan(100000 - 69650));
   EXPECT_TRUE(check_identities(first.amounts, false).empty());
@@ -298,8 +298,10 @@ TEST(Classify, OverCapBeforePreSelfPay) {
 
 TEST(Classify, CatalogueVersionInForceAtTheFeeDate) {
   ReferenceData reference;
-  Catalogue old_version{"310000", *parse_date("2026-01-01"), {{"X", {ItemClass::kA, {}, {}, false}}}};
-  Catalogue new_version{"310000", *parse_date("2026-07-01"), {{"X", {ItemClass::kC, {}, {}, false}}}};
+  Catalogue old_version{
+      "310000", *parse_date("2026-01-01"), {{"X", {ItemClass::kA, {}, {}, false}}}};
+  Catalogue new_version{
+      "310000", *parse_date("2026-07-01"), {{"X", {ItemClass::kC, {}, {}, false}}}};
   reference.add_catalogue(new_version);
   reference.add_catalogue(old_version);
   FeeLine june = line("X", 1000);

@@ -2,10 +2,10 @@
 // gateway/server.cpp) under the gateway's default limits (GatewayLimits: body 1 MiB, header
 // 16 KiB): any bytes, arriving in chunks of any size, give a request, a need for more, or an
 // error — never a crash — and a parsed request stays within the limits.
+#include <algorithm>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -16,7 +16,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr size_t kBodyBytesMax = 1 << 20;    // GatewayLimits::body_bytes_max
+constexpr size_t kBodyBytesMax = 1 << 20;       // GatewayLimits::body_bytes_max
 constexpr uint32_t kHeaderBytesMax = 16 << 10;  // GatewayLimits::header_bytes_max
 
 [[noreturn]] void fail(const char* what) {

@@ -42,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string literal;
   ad::append_json_string(literal, input);
   const ad::JsonParse string_parse = ad::parse_json(literal, limits);
-  if (string_parse.value && (!string_parse.value->is_string() || string_parse.value->text != input)) {
+  if (string_parse.value &&
+      (!string_parse.value->is_string() || string_parse.value->text != input)) {
     fail("a string literal does not read back as itself");
   }
   return 0;

@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ad::NhsaParse parsed = ad::parse_nhsa_request(body, reference.codes);
   const ad::ResponseStamp stamp{"310000", "20260315100000", "20260315100000000", 1};
   if (!parsed.request) {
-    if (parsed.rejection.reason == cl::Reject::kOk) fail(kTarget, "neither a request nor a rejection");
+    if (parsed.rejection.reason == cl::Reject::kOk)
+      fail(kTarget, "neither a request nor a rejection");
     (void)ad::build_nhsa_rejection(stamp, parsed.msgid, parsed.rejection);
   } else {
     const cl::Request& request = *parsed.request;

@@ -47,7 +47,8 @@ const cl::ReconHash kHash = sha256;
 cl::ReconItem item_from(FuzzedDataProvider& in, int64_t amount_max_fen) {
   cl::ReconItem item;
   item.setl_id = in.ConsumeRandomLengthString(24);
-  item.amount = cl::Money::from_fen(in.ConsumeIntegralInRange<int64_t>(-amount_max_fen, amount_max_fen));
+  item.amount =
+      cl::Money::from_fen(in.ConsumeIntegralInRange<int64_t>(-amount_max_fen, amount_max_fen));
   item.cancelled = in.ConsumeBool();
   return item;
 }
@@ -66,7 +67,8 @@ std::vector<cl::ReconItem> side_from(FuzzedDataProvider& in) {
 std::vector<uint64_t> node_ids(FuzzedDataProvider& in) {
   std::vector<uint64_t> nodes(in.ConsumeIntegralInRange<size_t>(0, 40));
   for (uint64_t& node : nodes) {
-    node = in.ConsumeBool() ? in.ConsumeIntegralInRange<uint64_t>(0, 300) : in.ConsumeIntegral<uint64_t>();
+    node = in.ConsumeBool() ? in.ConsumeIntegralInRange<uint64_t>(0, 300)
+                            : in.ConsumeIntegral<uint64_t>();
   }
   return nodes;
 }
@@ -120,14 +122,17 @@ class HostilePeer final : public cl::ReconPeer {
     if (in_.ConsumeIntegralInRange<int>(0, 15) == 0) return std::nullopt;
     cl::ReconSide::Totals totals;
     totals.count = in_.ConsumeIntegral<uint64_t>();
-    totals.amount = cl::Money::from_fen(in_.ConsumeIntegralInRange<int64_t>(-cl::Money::kMaxFen, cl::Money::kMaxFen));
+    totals.amount = cl::Money::from_fen(
+        in_.ConsumeIntegralInRange<int64_t>(-cl::Money::kMaxFen, cl::Money::kMaxFen));
     totals.root = digest();
     totals.depth = in_.ConsumeBool() ? depth : in_.ConsumeIntegral<int>();
     return totals;
   }
-  std::optional<std::vector<cl::ReconDigest>> children(int, const std::vector<uint64_t>& nodes) override {
+  std::optional<std::vector<cl::ReconDigest>> children(
+      int, const std::vector<uint64_t>& nodes) override {
     if (in_.ConsumeIntegralInRange<int>(0, 15) == 0) return std::nullopt;
-    const size_t count = in_.ConsumeBool() ? 16 * nodes.size() : in_.ConsumeIntegralInRange<size_t>(0, 64);
+    const size_t count =
+        in_.ConsumeBool() ? 16 * nodes.size() : in_.ConsumeIntegralInRange<size_t>(0, 64);
     std::vector<cl::ReconDigest> out(count);
     for (cl::ReconDigest& d : out) d = digest();
     return out;
@@ -150,7 +155,8 @@ class HostilePeer final : public cl::ReconPeer {
 
 void check_sorted(const cl::ReconResult& result) {
   for (size_t i = 1; i < result.differences.size(); ++i) {
-    if (result.differences[i - 1].setl_id > result.differences[i].setl_id) fail("differences unsorted");
+    if (result.differences[i - 1].setl_id > result.differences[i].setl_id)
+      fail("differences unsorted");
   }
 }
 
@@ -194,9 +200,15 @@ void honest_sides(FuzzedDataProvider& in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   switch (in.ConsumeIntegralInRange<int>(0, 2)) {
-    case 0: serve_rounds(in); break;
-    case 1: against_hostile_peer(in); break;
-    default: honest_sides(in); break;
+    case 0:
+      serve_rounds(in);
+      break;
+    case 1:
+      against_hostile_peer(in);
+      break;
+    default:
+      honest_sides(in);
+      break;
   }
   return 0;
 }

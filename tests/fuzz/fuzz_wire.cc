@@ -26,7 +26,8 @@ constexpr const char* kTarget = "fuzz_wire";
 void claim(std::string_view bytes) {
   medclear::Result<ad::ClaimMessage> decoded = ad::decode_claim(bytes);
   if (!decoded.is_ok()) return;
-  if (ad::encode_claim(*decoded) != bytes) fail(kTarget, "a claim does not encode back to its bytes");
+  if (ad::encode_claim(*decoded) != bytes)
+    fail(kTarget, "a claim does not encode back to its bytes");
   const cl::Engine engine(medclear::fuzz::worked_examples().reference);
   cl::MemoryState state;
   const cl::Decision decision = engine.decide(decoded->request, state);

@@ -110,7 +110,8 @@ TEST(AuditReport, TotalsStatusesStatementsAnomaliesIntegrity) {
 
   // A changed byte in a derived key: the report says the ledger is not intact.
   lg::Ledger& altered = *f.dirs.begin()->second.ledger;
-  ASSERT_TRUE(altered.db()->Put(rocksdb::WriteOptions(), "Bpayable:999999", std::string(8, '\1')).ok());
+  ASSERT_TRUE(
+      altered.db()->Put(rocksdb::WriteOptions(), "Bpayable:999999", std::string(8, '\1')).ok());
   Result<AuditReport> after = build_audit_report(f.ledgers, from, to, nullptr);
   ASSERT_TRUE(after.is_ok());
   EXPECT_FALSE(after->intact());
@@ -153,7 +154,8 @@ TEST(AuditReport, PageRendersInHeadlessChromium) {
   const std::string chromium =
       "chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=" + f.root +
       "/chromium ";
-  run(chromium + "--window-size=1000,1400 --screenshot=" + shot + " file://" + page + " 2>/dev/null");
+  run(chromium + "--window-size=1000,1400 --screenshot=" + shot + " file://" + page +
+      " 2>/dev/null");
   const std::string png = testing::read_file(shot);
   const auto [width, height] = png_size(png);
   EXPECT_EQ(width, 1000u) << "no screenshot from chromium at " << shot;
@@ -166,7 +168,8 @@ TEST(AuditReport, PageRendersInHeadlessChromium) {
   const size_t chart = dom.find("<svg id=\"positions\"");
   const std::string svg = dom.substr(chart, dom.find("</svg>", chart) - chart);
   size_t bars = 0;
-  for (size_t at = svg.find("<rect"); at != std::string::npos; at = svg.find("<rect", at + 1)) ++bars;
+  for (size_t at = svg.find("<rect"); at != std::string::npos; at = svg.find("<rect", at + 1))
+    ++bars;
   EXPECT_EQ(bars, report->positions.size());
   EXPECT_NE(dom.find("<table id=\"flows\">"), std::string::npos);
 }

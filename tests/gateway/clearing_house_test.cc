@@ -15,12 +15,14 @@ namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
 // Each region's receivables − payables between regions, straight from its balances.
-std::map<std::string, cl::Money> nets_from_balances(std::map<std::string, lg::LedgerDirectory>& dirs) {
+std::map<std::string, cl::Money> nets_from_balances(
+    std::map<std::string, lg::LedgerDirectory>& dirs) {
   std::map<std::string, cl::Money> out;
   for (auto& [region, directory] : dirs) {
     const auto balances = directory.ledger->balances();
     for (const auto& [account, balance] : balances.value()) {
-      if (account.starts_with("receivable:") || account.starts_with("payable:")) out[region] += balance;
+      if (account.starts_with("receivable:") || account.starts_with("payable:"))
+        out[region] += balance;
     }
   }
   return out;
@@ -51,9 +53,11 @@ TEST(ClearingHouse, PositionsAreTheLedgersBalances) {
   ASSERT_TRUE(april.is_ok());
   EXPECT_EQ(april->result.pairs, 0u);
   // An earlier period after a later one is refused, and changes nothing.
-  Result<PeriodClearing> february = clear_period(testing::ledger_pointers(dirs), "2026-02", {}, true);
+  Result<PeriodClearing> february =
+      clear_period(testing::ledger_pointers(dirs), "2026-02", {}, true);
   ASSERT_FALSE(february.is_ok());
-  EXPECT_NE(february.status().message().find("already cleared the later period"), std::string::npos);
+  EXPECT_NE(february.status().message().find("already cleared the later period"),
+            std::string::npos);
   for (const char* bad : {"2026-13", "2026/03", "26-03"}) {
     EXPECT_FALSE(clear_period(testing::ledger_pointers(dirs), bad, {}, true).is_ok()) << bad;
   }
@@ -125,7 +129,8 @@ TEST(ClearingHouse, PairsThatDisagreeAreHeldAndClearedLater) {
   // The statements say so, in both formats, and the ledger keeps its statement.
   const std::string out = root + "/statements";
   ASSERT_TRUE(write_clearing_files(*march, out).is_ok());
-  EXPECT_NE(testing::read_file(out + "/statement-" + treating + ".csv").find("held_receivable," + insured),
+  EXPECT_NE(testing::read_file(out + "/statement-" + treating + ".csv")
+                .find("held_receivable," + insured),
             std::string::npos);
   EXPECT_NE(testing::read_file(out + "/clearing.json").find("\"held\":[{"), std::string::npos);
   EXPECT_EQ(*dirs.at(insured).ledger->document("statement/clearing/2026-03"),
@@ -158,11 +163,12 @@ TEST(ClearingHouse, PrepaymentFileIsStrict) {
   ASSERT_TRUE(good.is_ok()) << good.status().message();
   EXPECT_EQ(good->at("110000").balance, cl::Money::from_fen(10050));
   EXPECT_EQ(good->at("110000").floor, cl::Money::from_fen(2000));
-  for (const char* bad :
-       {R"({"regions":{}})", R"({"format":"medclear.prepayments.v1","regions":[]})",
-        R"({"format":"medclear.prepayments.v1","regions":{"110000":{"balance":100,"floor":"1"}}})",
-        R"({"format":"medclear.prepayments.v1","regions":{"110000":{"balance":"1.001","floor":"1"}}})",
-        "not json"}) {
+  for (
+      const char* bad :
+      {R"({"regions":{}})", R"({"format":"medclear.prepayments.v1","regions":[]})",
+       R"({"format":"medclear.prepayments.v1","regions":{"110000":{"balance":100,"floor":"1"}}})",
+       R"({"format":"medclear.prepayments.v1","regions":{"110000":{"balance":"1.001","floor":"1"}}})",
+       "not json"}) {
     EXPECT_FALSE(parse_prepayments(bad).is_ok()) << bad;
   }
 }

@@ -76,26 +76,34 @@ TEST_F(CliArgs, DemoRefusesBeforeWritingAnything) {
        {"demo --colour red" + o, "--colour"},
        {"demo stray" + o, "'stray'"},
        {"demo" + o + " --days", "--days"},
-       {"demo --scenario " + dir_ + "/file.txt" + o, "--scenario " + dir_ + "/file.txt: only with --serve"},
+       {"demo --scenario " + dir_ + "/file.txt" + o,
+        "--scenario " + dir_ + "/file.txt: only with --serve"},
        {"demo --pki-dir " + dir_ + o, "--pki-dir " + dir_ + ": only with --serve"},
        {"demo --serve --days 2" + o, "--days 2: not with --serve"},
        {"demo --bench --faults" + o, "--faults: not with --bench"},
-       {"demo --serve --scenario " + dir_ + "/missing.json" + o, "--scenario " + dir_ + "/missing.json: no such file"},
-       {"demo --serve --scenario " + dir_ + "/file.txt --regions 2" + o, "--regions 2: not with --scenario"},
-       {"demo --out " + dir_ + "/file.txt", "--out " + dir_ + "/file.txt: exists and is not a directory"}});
+       {"demo --serve --scenario " + dir_ + "/missing.json" + o,
+        "--scenario " + dir_ + "/missing.json: no such file"},
+       {"demo --serve --scenario " + dir_ + "/file.txt --regions 2" + o,
+        "--regions 2: not with --scenario"},
+       {"demo --out " + dir_ + "/file.txt",
+        "--out " + dir_ + "/file.txt: exists and is not a directory"}});
   EXPECT_FALSE(fs::exists(out)) << "a refused demo wrote to --out";
 }
 
 TEST_F(CliArgs, AdjudicateRefusesBadArguments) {
   const std::string scenario = source_path("tests/scenarios/worked_examples.json");
-  expect_refused("medclear adjudicate",
-                 {{"adjudicate", "--scenario"},
-                  {"adjudicate --scenario " + dir_ + "/missing.json", "--scenario " + dir_ + "/missing.json: no such file"},
-                  {"adjudicate --scenario " + dir_, "--scenario " + dir_ + ": not a regular file"},
-                  {"adjudicate --scenario " + scenario + " --hash md5 --ledger " + dir_ + "/l", "--hash md5: one of sha256 or sm3"},
-                  {"adjudicate --scenario " + scenario + " --hash sm3", "--hash sm3: only with --ledger"},
-                  {"adjudicate --scenario " + scenario + " --ledger " + dir_ + "/file.txt", "--ledger " + dir_ + "/file.txt: exists"},
-                  {"adjudicate --scenario " + scenario + " extra", "'extra'"}});
+  expect_refused(
+      "medclear adjudicate",
+      {{"adjudicate", "--scenario"},
+       {"adjudicate --scenario " + dir_ + "/missing.json",
+        "--scenario " + dir_ + "/missing.json: no such file"},
+       {"adjudicate --scenario " + dir_, "--scenario " + dir_ + ": not a regular file"},
+       {"adjudicate --scenario " + scenario + " --hash md5 --ledger " + dir_ + "/l",
+        "--hash md5: one of sha256 or sm3"},
+       {"adjudicate --scenario " + scenario + " --hash sm3", "--hash sm3: only with --ledger"},
+       {"adjudicate --scenario " + scenario + " --ledger " + dir_ + "/file.txt",
+        "--ledger " + dir_ + "/file.txt: exists"},
+       {"adjudicate --scenario " + scenario + " extra", "'extra'"}});
   EXPECT_FALSE(fs::exists(dir_ + "/l"));
 }
 
@@ -103,71 +111,96 @@ TEST_F(CliArgs, LedgerRefusesBadArguments) {
   const std::string d = " --dir " + dir_ + "/ledger";
   expect_refused("medclear ledger", {{"ledger", "a verb is required"}, {"ledger sign", "'sign'"}});
   expect_refused("medclear ledger verify",
-                 {{"ledger verify --dir " + dir_ + "/nowhere", "--dir " + dir_ + "/nowhere: no such directory"},
+                 {{"ledger verify --dir " + dir_ + "/nowhere",
+                   "--dir " + dir_ + "/nowhere: no such directory"},
                   {"ledger verify --dir " + dir_, "--dir " + dir_ + ": not a ledger directory"},
-                  {"ledger verify" + d + " --pubkey " + dir_ + "/none.pem", "--pubkey " + dir_ + "/none.pem: no such file"},
+                  {"ledger verify" + d + " --pubkey " + dir_ + "/none.pem",
+                   "--pubkey " + dir_ + "/none.pem: no such file"},
                   {"ledger verify" + d + " now", "'now'"}});
-  expect_refused("medclear ledger dump", {{"ledger dump" + d + " --from 0", "--from 0: a whole number from 1"},
-                                          {"ledger dump" + d + " --limit -1", "--limit -1:"},
-                                          {"ledger dump" + d + " --from ten", "--from ten:"}});
-  expect_refused("medclear ledger seal", {{"ledger seal" + d + " --day 2026-02-30", "--day 2026-02-30: a calendar day as YYYY-MM-DD"},
-                                          {"ledger seal" + d + " --day 2026-3-1", "--day 2026-3-1:"},
-                                          {"ledger seal" + d, "--day"},
-                                          {"ledger seal" + d + " --day 2026-03-01 --key " + dir_ + "/k.pem", "--key " + dir_ + "/k.pem: no such file"}});
-  expect_refused("medclear ledger proof",
-                 {{"ledger proof" + d, "--settlement: required"},
-                  {"ledger proof" + d + " --settlement 1 --from-seal 2026-03-01 --to-seal 2026-03-02", "--settlement 1: not with --from-seal"},
-                  {"ledger proof" + d + " --from-seal 2026-03-01", "--from-seal 2026-03-01: only with --to-seal"},
-                  {"ledger proof" + d + " --from-seal 2026-03-02 --to-seal 2026-03-01", "--to-seal 2026-03-01: must not be before --from-seal 2026-03-02"}});
+  expect_refused("medclear ledger dump",
+                 {{"ledger dump" + d + " --from 0", "--from 0: a whole number from 1"},
+                  {"ledger dump" + d + " --limit -1", "--limit -1:"},
+                  {"ledger dump" + d + " --from ten", "--from ten:"}});
+  expect_refused(
+      "medclear ledger seal",
+      {{"ledger seal" + d + " --day 2026-02-30", "--day 2026-02-30: a calendar day as YYYY-MM-DD"},
+       {"ledger seal" + d + " --day 2026-3-1", "--day 2026-3-1:"},
+       {"ledger seal" + d, "--day"},
+       {"ledger seal" + d + " --day 2026-03-01 --key " + dir_ + "/k.pem",
+        "--key " + dir_ + "/k.pem: no such file"}});
+  expect_refused(
+      "medclear ledger proof",
+      {{"ledger proof" + d, "--settlement: required"},
+       {"ledger proof" + d + " --settlement 1 --from-seal 2026-03-01 --to-seal 2026-03-02",
+        "--settlement 1: not with --from-seal"},
+       {"ledger proof" + d + " --from-seal 2026-03-01",
+        "--from-seal 2026-03-01: only with --to-seal"},
+       {"ledger proof" + d + " --from-seal 2026-03-02 --to-seal 2026-03-01",
+        "--to-seal 2026-03-01: must not be before --from-seal 2026-03-02"}});
   expect_refused("medclear ledger verify-proof",
-                 {{"ledger verify-proof --proof " + dir_ + "/p.json", "--proof " + dir_ + "/p.json: no such file"},
-                  {"ledger verify-proof --proof " + dir_ + "/file.txt --pubkey " + dir_, "--pubkey " + dir_ + ": not a regular file"}});
+                 {{"ledger verify-proof --proof " + dir_ + "/p.json",
+                   "--proof " + dir_ + "/p.json: no such file"},
+                  {"ledger verify-proof --proof " + dir_ + "/file.txt --pubkey " + dir_,
+                   "--pubkey " + dir_ + ": not a regular file"}});
 }
 
 TEST_F(CliArgs, ReconcileClearAndAuditRefuseBadArguments) {
   const std::string l = " --ledgers " + dir_;
-  expect_refused("medclear reconcile",
-                 {{"reconcile --day 2026-13-01" + l, "--day 2026-13-01: a calendar day"},
-                  {"reconcile" + l, "--day"},
-                  {"reconcile --day 2026-03-01 --pair 110000" + l, "--pair 110000: 2 distinct province codes"},
-                  {"reconcile --day 2026-03-01 --pair 110000,999999" + l, "--pair 110000,999999:"},
-                  {"reconcile --day 2026-03-01 --pair 110000,110000" + l, "--pair 110000,110000:"},
-                  {"reconcile --day 2026-03-01 --ledgers " + dir_ + "/nowhere", "--ledgers " + dir_ + "/nowhere: no such directory"}});
+  expect_refused(
+      "medclear reconcile",
+      {{"reconcile --day 2026-13-01" + l, "--day 2026-13-01: a calendar day"},
+       {"reconcile" + l, "--day"},
+       {"reconcile --day 2026-03-01 --pair 110000" + l, "--pair 110000: 2 distinct province codes"},
+       {"reconcile --day 2026-03-01 --pair 110000,999999" + l, "--pair 110000,999999:"},
+       {"reconcile --day 2026-03-01 --pair 110000,110000" + l, "--pair 110000,110000:"},
+       {"reconcile --day 2026-03-01 --ledgers " + dir_ + "/nowhere",
+        "--ledgers " + dir_ + "/nowhere: no such directory"}});
   expect_refused("medclear clear",
                  {{"clear --period 2026-13" + l, "--period 2026-13: a month as YYYY-MM"},
                   {"clear --period 2026-3" + l, "--period 2026-3:"},
                   {"clear --period 2026-03-01" + l, "--period 2026-03-01:"},
-                  {"clear --period 2026-03 --ledgers " + dir_ + "/file.txt", "--ledgers " + dir_ + "/file.txt: not a directory"},
-                  {"clear --period 2026-03 --prepayments " + dir_ + "/pre.json" + l, "--prepayments " + dir_ + "/pre.json: no such file"},
-                  {"clear --period 2026-03 --out " + dir_ + "/file.txt" + l, "--out " + dir_ + "/file.txt: exists and is not a directory"}});
-  expect_refused("medclear audit", {{"audit", "a report is required"}, {"audit summary", "'summary'"}});
+                  {"clear --period 2026-03 --ledgers " + dir_ + "/file.txt",
+                   "--ledgers " + dir_ + "/file.txt: not a directory"},
+                  {"clear --period 2026-03 --prepayments " + dir_ + "/pre.json" + l,
+                   "--prepayments " + dir_ + "/pre.json: no such file"},
+                  {"clear --period 2026-03 --out " + dir_ + "/file.txt" + l,
+                   "--out " + dir_ + "/file.txt: exists and is not a directory"}});
+  expect_refused("medclear audit",
+                 {{"audit", "a report is required"}, {"audit summary", "'summary'"}});
   const std::string r = "audit report --from 2026-03-01 --to 2026-03-31" + l;
-  expect_refused("medclear audit report",
-                 {{"audit report --from 2026-03-05 --to 2026-03-01" + l, "--to 2026-03-01: must not be before --from 2026-03-05"},
-                  {"audit report --from 2026-03-32 --to 2026-04-01" + l, "--from 2026-03-32: a calendar day"},
-                  {r + " --format pdf", "--format pdf: one of json, csv or html"},
-                  {r + " --out " + dir_ + "/nowhere/report.json", "--out " + dir_ + "/nowhere/report.json: its directory"},
-                  {r + " --out " + dir_, "--out " + dir_ + ": is a directory"},
-                  {r + " --scenario " + dir_ + "/s.json", "--scenario " + dir_ + "/s.json: no such file"},
-                  {"audit report --to 2026-03-31" + l, "--from"}});
+  expect_refused(
+      "medclear audit report",
+      {{"audit report --from 2026-03-05 --to 2026-03-01" + l,
+        "--to 2026-03-01: must not be before --from 2026-03-05"},
+       {"audit report --from 2026-03-32 --to 2026-04-01" + l, "--from 2026-03-32: a calendar day"},
+       {r + " --format pdf", "--format pdf: one of json, csv or html"},
+       {r + " --out " + dir_ + "/nowhere/report.json",
+        "--out " + dir_ + "/nowhere/report.json: its directory"},
+       {r + " --out " + dir_, "--out " + dir_ + ": is a directory"},
+       {r + " --scenario " + dir_ + "/s.json", "--scenario " + dir_ + "/s.json: no such file"},
+       {"audit report --to 2026-03-31" + l, "--from"}});
 }
 
 TEST_F(CliArgs, BrokerAndNodeRefuseBadArguments) {
-  expect_refused("medclear broker", {{"broker --regions 999999", "--regions 999999: all, or 1 to 31 distinct province codes"},
-                                     {"broker --regions 110000,", "--regions 110000,:"},
-                                     {"broker --partitions 0", "--partitions 0: a whole number from 1 to 256"},
-                                     {"broker --brokers -1", "--brokers -1: a whole number from 1 to 16"},
-                                     {"broker now", "'now'"}});
+  expect_refused(
+      "medclear broker",
+      {{"broker --regions 999999", "--regions 999999: all, or 1 to 31 distinct province codes"},
+       {"broker --regions 110000,", "--regions 110000,:"},
+       {"broker --partitions 0", "--partitions 0: a whole number from 1 to 256"},
+       {"broker --brokers -1", "--brokers -1: a whole number from 1 to 16"},
+       {"broker now", "'now'"}});
   expect_refused("medclear node", {{"node", "--config"},
-                                   {"node --config " + dir_ + "/node.json", "--config " + dir_ + "/node.json: no such file"},
+                                   {"node --config " + dir_ + "/node.json",
+                                    "--config " + dir_ + "/node.json: no such file"},
                                    {"node --config " + dir_ + "/file.txt extra", "'extra'"}});
 }
 
 // What the refusals must not touch: valid invocations run as before.
 TEST_F(CliArgs, ValidInvocationsStillRun) {
   const std::string out = dir_ + "/demo";
-  const auto [demo_status, demo_output] = run_medclear(
-      "demo --regions 2 --days 1 --claims-per-day 20 --persons 1000 --seed 3 --out " + out + " 2>&1");
+  const auto [demo_status, demo_output] =
+      run_medclear("demo --regions 2 --days 1 --claims-per-day 20 --persons 1000 --seed 3 --out " +
+                   out + " 2>&1");
   EXPECT_EQ(demo_status, 0) << demo_output;
   EXPECT_TRUE(fs::exists(out + "/summary.json")) << demo_output;
   const std::string ledgers = dir_ + "/ledgers";
@@ -175,11 +208,12 @@ TEST_F(CliArgs, ValidInvocationsStillRun) {
       run_medclear("adjudicate --scenario " + source_path("tests/scenarios/worked_examples.json") +
                    " --ledger " + ledgers + " --hash sm3");
   EXPECT_EQ(adjudicated, 0) << answers;
-  const auto [dumped, entries] = run_medclear("ledger dump --dir " + ledgers + "/310000 --from 1 --limit 2");
+  const auto [dumped, entries] =
+      run_medclear("ledger dump --dir " + ledgers + "/310000 --from 1 --limit 2");
   EXPECT_EQ(dumped, 0) << entries;
   EXPECT_EQ(std::count(entries.begin(), entries.end(), '\n'), 2) << entries;
-  const auto [audited, report] =
-      run_medclear("audit report --from 2026-03-01 --to 2026-03-31 --format csv --ledgers " + ledgers);
+  const auto [audited, report] = run_medclear(
+      "audit report --from 2026-03-01 --to 2026-03-31 --format csv --ledgers " + ledgers);
   EXPECT_EQ(audited, 0) << report;
 }
 

@@ -30,8 +30,7 @@ constexpr const char* kInsured = "610000";  // worked example A's insured region
 
 // Drops the parts of a response envelope that differ between runs (the answering stamp).
 std::string without_stamp(std::string envelope) {
-  static const std::regex stamp(
-      R"re("(inf_refmsgid|refmsg_time|respond_time)":"[^"]*")re");
+  static const std::regex stamp(R"re("(inf_refmsgid|refmsg_time|respond_time)":"[^"]*")re");
   return std::regex_replace(envelope, stamp, "\"$1\":\"\"");
 }
 
@@ -87,7 +86,8 @@ class Gateways : public ::testing::Test {
   // The ledger's last sequence number of a region, read on its worker.
   uint64_t last_seq(const std::string& region) {
     std::promise<uint64_t> seq;
-    set_->node(region)->read([&](const ledger::Ledger* l) { seq.set_value(l ? l->last_seq() : 0); });
+    set_->node(region)->read(
+        [&](const ledger::Ledger* l) { seq.set_value(l ? l->last_seq() : 0); });
     return seq.get_future().get();
   }
 
@@ -147,8 +147,8 @@ TEST_F(Gateways, SettleCancelAndReadTheTimelineAcrossTwoRegions) {
   ASSERT_EQ(settled.status, 200) << settled.body;
   const std::string setl_id = json_field(settled.body, "setl_id");
   const std::string msgid = scenario_->requests[0].find("msgid")->text;
-  const adapters::Json cancel = testing::cancel_of(scenario_->requests[0], setl_id,
-                                                   msgid.substr(0, 26) + "9999");
+  const adapters::Json cancel =
+      testing::cancel_of(scenario_->requests[0], setl_id, msgid.substr(0, 26) + "9999");
   const HttpAnswer cancelled = hospital.post("/v1/nhsa", testing::to_text(cancel));
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
   EXPECT_NE(cancelled.body.find("\"infcode\":0"), std::string::npos) << cancelled.body;
@@ -156,8 +156,8 @@ TEST_F(Gateways, SettleCancelAndReadTheTimelineAcrossTwoRegions) {
   const HttpAnswer timeline = hospital.get("/v1/claims/" + msgid);
   ASSERT_EQ(timeline.status, 200) << timeline.body;
   size_t at = 0;
-  for (const char* step : {"received", "validated", "sent", "settled", "written", "answered",
-                           "cancelled"}) {
+  for (const char* step :
+       {"received", "validated", "sent", "settled", "written", "answered", "cancelled"}) {
     const size_t found = timeline.body.find(std::string("\"step\":\"") + step + "\"", at);
     ASSERT_NE(found, std::string::npos) << step << " missing or out of order: " << timeline.body;
     at = found;
@@ -278,8 +278,8 @@ TEST_F(Gateways, RegulatorReadsTheAuditReport) {
   EXPECT_EQ(pairs->items[0].find("treating")->text, kTreating);
   EXPECT_EQ(pairs->items[0].find("entries")->text, "1");
   EXPECT_EQ(report.value->find("claims_by_status")->find("settled")->text, "1");
-  const HttpAnswer page = regulator.request(boost::beast::http::verb::get,
-                                            "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=html");
+  const HttpAnswer page = regulator.request(
+      boost::beast::http::verb::get, "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=html");
   EXPECT_NE(page.body.find("<svg id=\"positions\""), std::string::npos);
 }
 
@@ -361,8 +361,9 @@ TEST_F(LimitedGateways, PerClientRateIsLimitedWith429) {
   std::vector<int> statuses;
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 8; ++i) statuses.push_back(bureau.get("/v1/balances").status);
-  const auto elapsed_s = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::steady_clock::now() - started).count();
+  const auto elapsed_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
   // The burst passes; beyond it, one more request per second of elapsed time at most.
   EXPECT_EQ(statuses[0], 200);
   EXPECT_EQ(statuses[1], 200);

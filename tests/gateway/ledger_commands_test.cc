@@ -42,8 +42,8 @@ TEST_P(LedgerCommands, VerifySealProveAndDetectTampering) {
   EXPECT_EQ(run("ledger verify --dir " + shanghai + pubkey).first, 0);
 
   const std::string proof_path = dir_ + "/proof.json";
-  auto [proved, proof] = run("ledger proof --dir " + shanghai +
-                             " --settlement 610100202603150000000002");
+  auto [proved, proof] =
+      run("ledger proof --dir " + shanghai + " --settlement 610100202603150000000002");
   ASSERT_EQ(proved, 0) << proof;
   std::ofstream(proof_path) << proof;
   auto [checked, check_output] = run("ledger verify-proof --proof " + proof_path + pubkey);

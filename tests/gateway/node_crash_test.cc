@@ -41,9 +41,9 @@ TEST(NodeCrash, InsuredNodeKilledMidStreamLosesAndDoublesNothing) {
   auto broker = adapters::EmbeddedBroker::start(3);
   ASSERT_TRUE(broker.is_ok());
   for (const char* region : {"310000", "440000"}) {
-    for (const std::string& topic : {gateway::claims_topic(region),
-                                     gateway::settlements_topic(region),
-                                     gateway::dead_letters_topic(region)}) {
+    for (const std::string& topic :
+         {gateway::claims_topic(region), gateway::settlements_topic(region),
+          gateway::dead_letters_topic(region)}) {
       ASSERT_TRUE((*broker)->create_topic(topic, 4).is_ok());
     }
   }

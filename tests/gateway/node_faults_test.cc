@@ -80,7 +80,8 @@ class NodeFaults : public ::testing::Test {
       entries += opened->ledger->last_seq();
       EXPECT_TRUE(opened->ledger->intakes()->empty()) << region;
     }
-    EXPECT_EQ(entries, 2 * claims) << "each claim once on the insured and once on the treating side";
+    EXPECT_EQ(entries, 2 * claims)
+        << "each claim once on the insured and once on the treating side";
   }
 
   std::string root_;
@@ -102,18 +103,15 @@ TEST_F(NodeFaults, BrokerDownAndBack) {
 }
 
 TEST_F(NodeFaults, ProduceAndFetchErrors) {
-  rd_kafka_mock_push_request_errors(broker_->mock(), kProduceApi, 6,
-                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
-  rd_kafka_mock_push_request_errors(broker_->mock(), kFetchApi, 4,
-                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
-                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  rd_kafka_mock_push_request_errors(
+      broker_->mock(), kProduceApi, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+  rd_kafka_mock_push_request_errors(
+      broker_->mock(), kFetchApi, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
   const auto msgids = settle_all(0, 600, 22);
   expect_exactly_once(msgids.size());
 }

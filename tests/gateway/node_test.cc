@@ -73,7 +73,6 @@ class Nodes : public ::testing::Test {
     return answers;
   }
 
-
   std::string root_;
   clearing::ReferenceData reference_;
   std::unique_ptr<adapters::EmbeddedBroker> broker_;
@@ -145,7 +144,8 @@ TEST_F(Nodes, PoisonGoesToTheDeadLetterTopicAndTheStreamGoesOn) {
   for (const auto& answer : answers) EXPECT_EQ(answer.rejection.reason, clearing::Reject::kOk);
   EXPECT_EQ(nodes_.at("310000")->counters().dead_letters.load(), 1u);
   auto consumer = adapters::Consumer::create({broker_->bootstrap_servers(), {}}, "dlq-reader");
-  ASSERT_TRUE((*consumer)->assign({{gateway::dead_letters_topic("310000"), 0, std::nullopt}}).is_ok());
+  ASSERT_TRUE(
+      (*consumer)->assign({{gateway::dead_letters_topic("310000"), 0, std::nullopt}}).is_ok());
   std::vector<adapters::KafkaMessage> dead;
   for (int i = 0; i < 100 && dead.empty(); ++i) dead = (*consumer)->poll(10, 100);
   ASSERT_EQ(dead.size(), 1u);

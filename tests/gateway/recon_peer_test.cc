@@ -84,8 +84,13 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
 
   const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
   cl::ReconSide mine(items_of(**set, insured, day, {insured, treating}), hash);
-  ReconPeerOptions peer_options{"127.0.0.1", (*set)->gateway(treating)->port(), pki + "/ca.pem",
-                                pki + "/node-" + insured + ".pem", pki + "/node-" + insured + ".key", 30'000, treating};
+  ReconPeerOptions peer_options{"127.0.0.1",
+                                (*set)->gateway(treating)->port(),
+                                pki + "/ca.pem",
+                                pki + "/node-" + insured + ".pem",
+                                pki + "/node-" + insured + ".key",
+                                30'000,
+                                treating};
   HttpsReconPeer peer(peer_options, day, insured, treating);
   const std::optional<cl::ReconResult> remote = cl::reconcile(mine, peer);
   ASSERT_TRUE(remote.has_value()) << peer.error();
@@ -98,9 +103,9 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
   const cl::ReconResult local = cl::reconcile(mine_again, theirs);
   EXPECT_EQ(local.bytes_exchanged, remote->bytes_exchanged);
   EXPECT_EQ(local.differences.size(), remote->differences.size());
-  std::cout << "[ recon over https ] " << peer.requests() << " requests, " << remote->bytes_exchanged
-            << " protocol bytes, " << peer.http_bytes() << " HTTP body bytes, full transfer "
-            << remote->bytes_full_transfer << std::endl;
+  std::cout << "[ recon over https ] " << peer.requests() << " requests, "
+            << remote->bytes_exchanged << " protocol bytes, " << peer.http_bytes()
+            << " HTTP body bytes, full transfer " << remote->bytes_full_transfer << std::endl;
 
   // Only the insured region's node asks: the treating node's own certificate, a bureau's, and a
   // node asking for another region's pair are refused, and the protocol has no result.
@@ -146,16 +151,18 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
   EXPECT_EQ(outcomes[0].differences, injected.size());
   std::map<std::string, std::string> keys;
   for (const std::string& region : {insured, treating}) {
-    const Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(root + "/ledgers/" + region + "/seal-key.pem");
+    const Result<lg::SigningKey> key =
+        lg::SigningKey::load_private_pem(root + "/ledgers/" + region + "/seal-key.pem");
     ASSERT_TRUE(key.is_ok());
     keys[region] = key->public_key_raw();
   }
   std::string kept;
   for (const std::string& region : {insured, treating}) {
-    testing::HttpsClient bureau((*set)->gateway(region)->port(), pki + "/ca.pem",
-                                {pki + "/bureau-" + region + ".pem", pki + "/bureau-" + region + ".key"});
-    const testing::HttpAnswer listed = bureau.request(boost::beast::http::verb::get,
-                                                      "/v1/reconciliations?day=" + day.to_string());
+    testing::HttpsClient bureau(
+        (*set)->gateway(region)->port(), pki + "/ca.pem",
+        {pki + "/bureau-" + region + ".pem", pki + "/bureau-" + region + ".key"});
+    const testing::HttpAnswer listed =
+        bureau.request(boost::beast::http::verb::get, "/v1/reconciliations?day=" + day.to_string());
     ASSERT_EQ(listed.status, 200) << listed.body;
     adapters::JsonParse parsed = adapters::parse_json(listed.body);
     ASSERT_TRUE(parsed.value) << parsed.error;
@@ -164,24 +171,32 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
     EXPECT_EQ(statements[0].find("statement")->find("differences")->items.size(), injected.size());
     adapters::JsonWriter w;
     w.value(statements[0]);
-    EXPECT_TRUE(verify_statement(w.str(), keys).is_ok()) << region << ": " << verify_statement(w.str(), keys).message();
+    EXPECT_TRUE(verify_statement(w.str(), keys).is_ok())
+        << region << ": " << verify_statement(w.str(), keys).message();
     if (kept.empty()) kept = w.str();
     EXPECT_EQ(w.str(), kept) << "both ledgers keep the same statement";
   }
   // The adjustments: the treating side now books what the insured side did.
   std::promise<cl::Money> receivable, payable;
-  (*set)->node(treating)->read([&](const lg::Ledger* l) { receivable.set_value(l->balance("receivable:" + insured)); });
-  (*set)->node(insured)->read([&](const lg::Ledger* l) { payable.set_value(l->balance("payable:" + treating)); });
+  (*set)->node(treating)->read(
+      [&](const lg::Ledger* l) { receivable.set_value(l->balance("receivable:" + insured)); });
+  (*set)->node(insured)->read(
+      [&](const lg::Ledger* l) { payable.set_value(l->balance("payable:" + treating)); });
   EXPECT_EQ(receivable.get_future().get(), -payable.get_future().get());
   // A statement that misstates the treating side is refused (409) and changes nothing.
   {
     PairStatement wrong{insured, treating, day, {}, 1, 999};
     const std::string body = recon_statement_json(wrong);
-    const Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(root + "/ledgers/" + insured + "/seal-key.pem");
+    const Result<lg::SigningKey> key =
+        lg::SigningKey::load_private_pem(root + "/ledgers/" + insured + "/seal-key.pem");
     HttpsReconPeer asker(peer_options, day, insured, treating);
     ASSERT_TRUE(asker.summary().has_value());
-    EXPECT_FALSE(asker.countersign(body, {insured, lg::to_hex(key->public_key_raw()), lg::to_hex(*key->sign(body))}, {})
-                     .has_value());
+    EXPECT_FALSE(
+        asker
+            .countersign(body,
+                         {insured, lg::to_hex(key->public_key_raw()), lg::to_hex(*key->sign(body))},
+                         {})
+            .has_value());
     EXPECT_NE(asker.error().find("409"), std::string::npos) << asker.error();
   }
   EXPECT_EQ(parse_time_of_day("02:30"), 9000);

@@ -27,7 +27,9 @@ TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   lg::Ledger& trt = *dirs.at(treating).ledger;
   const cl::SettlementRecord* other = nullptr;  // another settlement, for a different amount
   for (const cl::SettlementRecord& r : records) {
-    if (r.kind == cl::RecordKind::kSettlement && r.amounts.medfee_sumamt != base.amounts.medfee_sumamt) other = &r;
+    if (r.kind == cl::RecordKind::kSettlement &&
+        r.amounts.medfee_sumamt != base.amounts.medfee_sumamt)
+      other = &r;
   }
   ASSERT_NE(other, nullptr);
   // missing on the insured side, missing on the treating side, amount differs, cancel on one side.
@@ -69,20 +71,23 @@ TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   EXPECT_EQ(found, injected);
 
   size_t adjustments = 0;
-  Result<std::string> recorded =
-      record_statement(dirs.at(insured), dirs.at(treating), statement, base.setl_time.date, &adjustments);
+  Result<std::string> recorded = record_statement(dirs.at(insured), dirs.at(treating), statement,
+                                                  base.setl_time.date, &adjustments);
   ASSERT_TRUE(recorded.is_ok()) << recorded.status().message();
   // Take back, book, replace (two), take back the cancelled one.
   EXPECT_EQ(adjustments, 5u);
   EXPECT_NE(recorded->find("\"adjustments\":5"), std::string::npos);
   // Both ledgers keep the same signed statement, both signatures verify, a changed byte does not.
-  EXPECT_EQ(*recorded_statements(ins, base.setl_time.date.to_string()), std::vector<std::string>{*recorded});
-  EXPECT_EQ(*recorded_statements(trt, base.setl_time.date.to_string()), std::vector<std::string>{*recorded});
+  EXPECT_EQ(*recorded_statements(ins, base.setl_time.date.to_string()),
+            std::vector<std::string>{*recorded});
+  EXPECT_EQ(*recorded_statements(trt, base.setl_time.date.to_string()),
+            std::vector<std::string>{*recorded});
   std::map<std::string, std::string> keys;
   for (const std::string& region : {insured, treating}) {
     keys[region] = dirs.at(region).seal_key()->public_key_raw();
   }
-  EXPECT_TRUE(verify_statement(*recorded, keys).is_ok()) << verify_statement(*recorded, keys).message();
+  EXPECT_TRUE(verify_statement(*recorded, keys).is_ok())
+      << verify_statement(*recorded, keys).message();
   std::string tampered = *recorded;
   tampered.replace(tampered.find("\"balanced\":false"), 16, "\"balanced\":true ");
   EXPECT_FALSE(verify_statement(tampered, keys).is_ok());
@@ -97,7 +102,8 @@ TEST(ReconStatement, EveryKindFoundSignedAndResolvedByAdjustments) {
   EXPECT_EQ(trt.balance("receivable:" + insured), -ins.balance("payable:" + treating));
   // Recording it again changes nothing.
   const uint64_t seq = trt.last_seq();
-  ASSERT_TRUE(record_statement(dirs.at(insured), dirs.at(treating), statement, base.setl_time.date).is_ok());
+  ASSERT_TRUE(record_statement(dirs.at(insured), dirs.at(treating), statement, base.setl_time.date)
+                  .is_ok());
   EXPECT_EQ(trt.last_seq(), seq);
   // The month clears with no held pair.
   Result<PeriodClearing> month = clear_period(testing::ledger_pointers(dirs), "2026-03", {}, false);

@@ -3,15 +3,15 @@
 // statement or record out of bounds is a 400, never an abort; the node-to-node client refuses a
 // server whose certificate is not OU=node, CN=<the peer region>; a revoked client certificate gets
 // 401; a subject with two OUs is nobody; TLS 1.2 offers ECDHE + AEAD suites only.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -117,8 +117,13 @@ class Trust : public ::testing::Test {
   }
 
   ReconPeerOptions peer_options(uint16_t port = 0) const {
-    return {"127.0.0.1", port ? port : set_->gateway(treating_)->port(), pki_ + "/ca.pem",
-            pki_ + "/node-" + insured_ + ".pem", pki_ + "/node-" + insured_ + ".key", 30'000, treating_};
+    return {"127.0.0.1",
+            port ? port : set_->gateway(treating_)->port(),
+            pki_ + "/ca.pem",
+            pki_ + "/node-" + insured_ + ".pem",
+            pki_ + "/node-" + insured_ + ".key",
+            30'000,
+            treating_};
   }
 
   // Another gateway in front of the treating node: its own certificate, and pins as given.
@@ -145,7 +150,8 @@ class Trust : public ::testing::Test {
   }
 
   lg::SigningKey insured_key() const {
-    Result<lg::SigningKey> key = lg::SigningKey::load_private_pem(root_ + "/ledgers/" + insured_ + "/seal-key.pem");
+    Result<lg::SigningKey> key =
+        lg::SigningKey::load_private_pem(root_ + "/ledgers/" + insured_ + "/seal-key.pem");
     EXPECT_TRUE(key.is_ok());
     return std::move(*key);
   }
@@ -155,7 +161,8 @@ class Trust : public ::testing::Test {
     const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
     cl::ReconSide mine(items_of(*set_, insured_, day_, {insured_, treating_}), hash);
     cl::ReconSide theirs(items_of(*set_, treating_, day_, {insured_, treating_}), hash);
-    PairStatement s{insured_, treating_, day_, cl::reconcile(mine, theirs), mine.size(), theirs.size()};
+    PairStatement s{insured_,    treating_,    day_, cl::reconcile(mine, theirs),
+                    mine.size(), theirs.size()};
     std::vector<std::string> differing;
     for (const cl::ReconDifference& d : s.result.differences) differing.push_back(d.setl_id);
     std::promise<std::vector<std::string>> hex;
@@ -174,7 +181,8 @@ class Trust : public ::testing::Test {
 
   std::array<std::string, 3> signature_by(const lg::SigningKey& key, const std::string& body,
                                           const std::string* named_key = nullptr) const {
-    return {insured_, lg::to_hex(named_key ? *named_key : key.public_key_raw()), lg::to_hex(*key.sign(body))};
+    return {insured_, lg::to_hex(named_key ? *named_key : key.public_key_raw()),
+            lg::to_hex(*key.sign(body))};
   }
 
   std::string root_, pki_, insured_, treating_;
@@ -201,7 +209,8 @@ TEST_F(Trust, CountersignVerifiesWithThePinnedKeyOnlyAndWritesNothingOtherwise) 
   }
   {  // signed with another key but naming the pinned one: the signature does not verify
     HttpsReconPeer asker(peer_options(), day_, insured_, treating_);
-    EXPECT_FALSE(asker.countersign(body, signature_by(*stranger, body, &pinned), records).has_value());
+    EXPECT_FALSE(
+        asker.countersign(body, signature_by(*stranger, body, &pinned), records).has_value());
     EXPECT_NE(asker.error().find("400"), std::string::npos) << asker.error();
   }
   {  // records that are not what the signed statement says the insured side holds
@@ -242,9 +251,10 @@ TEST_F(Trust, CountersignVerifiesWithThePinnedKeyOnlyAndWritesNothingOtherwise) 
 TEST_F(Trust, StatementsAndRecordsOutOfBoundsAre400AndTheNodeLives) {
   start();
   const lg::SigningKey key = insured_key();
-  const std::string head = "{\"format\":\"medclear.reconciliation.v1\",\"id\":\"" + day_.to_string() + "/" +
-                           insured_ + "-" + treating_ + "\",\"day\":\"" + day_.to_string() +
-                           "\",\"insured\":\"" + insured_ + "\",\"treating\":\"" + treating_ +
+  const std::string head = "{\"format\":\"medclear.reconciliation.v1\",\"id\":\"" +
+                           day_.to_string() + "/" + insured_ + "-" + treating_ + "\",\"day\":\"" +
+                           day_.to_string() + "\",\"insured\":\"" + insured_ +
+                           "\",\"treating\":\"" + treating_ +
                            "\",\"balanced\":false,\"insured_claims\":1,\"treating_claims\":1,"
                            "\"bytes_exchanged\":0,\"bytes_full_transfer\":0,\"differences\":[";
   auto difference = [](const std::string& setl_id, const std::string& kind) {
@@ -261,7 +271,8 @@ TEST_F(Trust, StatementsAndRecordsOutOfBoundsAre400AndTheNodeLives) {
   for (const std::string& body : bad_statements) {
     HttpsReconPeer asker(peer_options(), day_, insured_, treating_);
     EXPECT_FALSE(asker.countersign(body, signature_by(key, body), {}).has_value());
-    EXPECT_NE(asker.error().find("400"), std::string::npos) << body.substr(0, 300) << ": " << asker.error();
+    EXPECT_NE(asker.error().find("400"), std::string::npos)
+        << body.substr(0, 300) << ": " << asker.error();
   }
   // A record near the limits of decimal(16,2): sums over it would leave Money's range.
   const auto [body, records] = statement();
@@ -275,9 +286,10 @@ TEST_F(Trust, StatementsAndRecordsOutOfBoundsAre400AndTheNodeLives) {
   cl::encode_record(w, record);
   for (const std::vector<std::string>& bad_records :
        {std::vector<std::string>{lg::to_hex(std::string_view(w.bytes()))},
-        std::vector<std::string>{records[0], records[0]},                    // one claim twice
-        std::vector<std::string>{std::string(200 * 1024, 'a')},              // one huge record
-        std::vector<std::string>{records[0], records[1], records[0], records[1]}}) {  // > differences
+        std::vector<std::string>{records[0], records[0]},        // one claim twice
+        std::vector<std::string>{std::string(200 * 1024, 'a')},  // one huge record
+        std::vector<std::string>{records[0], records[1], records[0],
+                                 records[1]}}) {  // > differences
     HttpsReconPeer asker(peer_options(), day_, insured_, treating_);
     EXPECT_FALSE(asker.countersign(body, signature_by(key, body), bad_records).has_value());
     EXPECT_NE(asker.error().find("400"), std::string::npos) << asker.error();
@@ -292,13 +304,14 @@ TEST_F(Trust, NodeClientRefusesAServerThatIsNotThePeerNode) {
   start();
   std::optional<CertificateAuthority> ca;
   ca.emplace(std::move(*CertificateAuthority::load(testing::read_file(pki_ + "/ca.pem"),
-                                                    testing::read_file(pki_ + "/ca.key"))));
+                                                   testing::read_file(pki_ + "/ca.key"))));
   // A hospital certificate that a careless CA also made good for servers.
   Result<IssuedCertificate> hospital = ca->issue({"hospital", kHospital, -3600, 86400, true});
   ASSERT_TRUE(hospital.is_ok());
   std::ofstream(pki_ + "/posing-hospital.pem") << hospital->certificate_pem;
   std::ofstream(pki_ + "/posing-hospital.key") << hospital->key_pem;
-  const std::string other_region = insured_ != "440000" && treating_ != "440000" ? "440000" : insured_;
+  const std::string other_region =
+      insured_ != "440000" && treating_ != "440000" ? "440000" : insured_;
   ASSERT_TRUE(std::filesystem::exists(pki_ + "/node-" + other_region + ".pem")) << other_region;
   const PeerPins pins = set_->peer_pins(treating_);
   for (const auto& [stem, says] : std::vector<std::pair<std::string, std::string>>{
@@ -310,7 +323,8 @@ TEST_F(Trust, NodeClientRefusesAServerThatIsNotThePeerNode) {
     EXPECT_EQ(asker.http_bytes(), 0u) << "nothing was sent to " << stem;
   }
   // The peer node itself, on the same kind of extra gateway: answered.
-  HttpsReconPeer genuine(peer_options(extra_gateway("node-" + treating_, pins)), day_, insured_, treating_);
+  HttpsReconPeer genuine(peer_options(extra_gateway("node-" + treating_, pins)), day_, insured_,
+                         treating_);
   EXPECT_TRUE(genuine.summary().has_value()) << genuine.error();
   // The address dialled must be in the certificate: the node certificates name 127.0.0.1 and
   // localhost, not 127.0.0.2.
@@ -362,14 +376,15 @@ Identity two_ou_identity(const std::string& pki) {
 TEST_F(Trust, RevokedOrAmbiguousClientCertificatesGet401) {
   // The development PKI writes its CRL and keeps its keys private from the start.
   ASSERT_TRUE(std::filesystem::exists(pki_ + "/crl.pem"));
-  for (const std::string& stem : {std::string("ca"), std::string("regulator"), std::string("hospital-") + kHospital}) {
+  for (const std::string& stem :
+       {std::string("ca"), std::string("regulator"), std::string("hospital-") + kHospital}) {
     struct stat info {};
     ASSERT_EQ(::stat((pki_ + "/" + stem + ".key").c_str(), &info), 0) << stem;
     EXPECT_EQ(info.st_mode & 0777, 0600u) << stem;
   }
   std::optional<CertificateAuthority> ca;
   ca.emplace(std::move(*CertificateAuthority::load(testing::read_file(pki_ + "/ca.pem"),
-                                                    testing::read_file(pki_ + "/ca.key"))));
+                                                   testing::read_file(pki_ + "/ca.key"))));
   Result<IssuedCertificate> lost = ca->issue({"hospital", kHospital, -3600, 86400, false});
   ASSERT_TRUE(lost.is_ok());
   std::ofstream(pki_ + "/hospital-lost.pem") << lost->certificate_pem;
@@ -391,8 +406,9 @@ TEST_F(Trust, RevokedOrAmbiguousClientCertificatesGet401) {
   const testing::HttpAnswer nobody = ambiguous.post("/v1/nhsa", request);
   EXPECT_EQ(nobody.status, 401) << nobody.body << nobody.error;
   EXPECT_NE(nobody.body.find("exactly one OU"), std::string::npos) << nobody.body;
-  HttpsClient good(set_->gateway(kTreating)->port(), pki_ + "/ca.pem",
-                   {pki_ + "/hospital-" + kHospital + ".pem", pki_ + "/hospital-" + kHospital + ".key"});
+  HttpsClient good(
+      set_->gateway(kTreating)->port(), pki_ + "/ca.pem",
+      {pki_ + "/hospital-" + kHospital + ".pem", pki_ + "/hospital-" + kHospital + ".key"});
   const testing::HttpAnswer answered = good.post("/v1/nhsa", request);
   EXPECT_EQ(answered.status, 200) << answered.body << answered.error;
 }
@@ -441,9 +457,10 @@ TEST_F(Trust, NodeConfigAcceptsPinnedPeersOnly) {
     const std::string path = root_ + "/node.json";
     std::ofstream(path) << "{\"format\":\"medclear.node.v1\",\"region\":\"" << treating_
                         << "\",\"ledger_dir\":\"" << root_ << "/ledgers/" << treating_
-                        << "\",\"reference\":\"" << testing::source_path("tests/scenarios/worked_examples.json")
-                        << "\",\"gateway\":{\"certificate_file\":\"" << pki_ << "/node-" << treating_
-                        << ".pem\",\"key_file\":\"" << pki_ << "/node-" << treating_
+                        << "\",\"reference\":\""
+                        << testing::source_path("tests/scenarios/worked_examples.json")
+                        << "\",\"gateway\":{\"certificate_file\":\"" << pki_ << "/node-"
+                        << treating_ << ".pem\",\"key_file\":\"" << pki_ << "/node-" << treating_
                         << ".key\",\"client_ca_file\":\"" << pki_ << "/ca.pem\"" << gateway_extra
                         << "},\"reconciliation\":{\"at\":\"02:00\",\"peers\":" << peers << "}}";
     return testing::run_medclear("node --config " + path + " 2>&1");
@@ -451,16 +468,20 @@ TEST_F(Trust, NodeConfigAcceptsPinnedPeersOnly) {
   const std::string good = "{\"address\":\"127.0.0.1:8444\",\"node_cn\":\"" + insured_ +
                            "\",\"seal_public_key\":\"" + key_hex + "\"";
   for (const auto& [peers, says] : std::vector<std::pair<std::string, std::string>>{
-           {"{\"" + insured_ + "\":\"127.0.0.1:8444\"}", "must be {"},                  // the old form
+           {"{\"" + insured_ + "\":\"127.0.0.1:8444\"}", "must be {"},  // the old form
            {"{\"" + insured_ + "\":" + good + ",\"extra\":1}}", "unknown key"},
-           {"{\"" + insured_ + "\":{\"address\":\"127.0.0.1:8444\",\"node_cn\":\"" + insured_ + "\"}}",
+           {"{\"" + insured_ + "\":{\"address\":\"127.0.0.1:8444\",\"node_cn\":\"" + insured_ +
+                "\"}}",
             "needs address, node_cn and seal_public_key"},
            {"{\"" + insured_ + "\":{\"address\":\"127.0.0.1:8444\",\"node_cn\":\"" + treating_ +
-                "\",\"seal_public_key\":\"" + key_hex + "\"}}", "node_cn must be the region"},
+                "\",\"seal_public_key\":\"" + key_hex + "\"}}",
+            "node_cn must be the region"},
            {"{\"" + insured_ + "\":{\"address\":\"127.0.0.1:8444\",\"node_cn\":\"" + insured_ +
-                "\",\"seal_public_key\":\"abcd\"}}", "seal_public_key"},
+                "\",\"seal_public_key\":\"abcd\"}}",
+            "seal_public_key"},
            {"{\"" + insured_ + "\":{\"address\":\"nowhere\",\"node_cn\":\"" + insured_ +
-                "\",\"seal_public_key\":\"" + key_hex + "\"}}", "address"}}) {
+                "\",\"seal_public_key\":\"" + key_hex + "\"}}",
+            "address"}}) {
     const auto [code, output] = config(peers);
     EXPECT_EQ(code, 2) << peers << ": " << output;
     EXPECT_NE(output.find(says), std::string::npos) << peers << ": " << output;

@@ -87,7 +87,8 @@ TEST(WorkedExamples, AdjudicateCommandPrintsOneEnvelopePerRequest) {
 
 TEST(WorkedExamples, InvalidScenarioExitsTwoWithThePath) {
   const std::string path = ::testing::TempDir() + "/bad_scenario.json";
-  std::ofstream(path) << R"({"policies":[{"format":"medclear.policy.v1","admdvs":"610100","bogus":1}]})";
+  std::ofstream(path)
+      << R"({"policies":[{"format":"medclear.policy.v1","admdvs":"610100","bogus":1}]})";
   const auto [status, output] = run_medclear("adjudicate --scenario " + path + " 2>&1");
   EXPECT_EQ(status, 2);
   EXPECT_NE(output.find("policies[0]"), std::string::npos) << output;

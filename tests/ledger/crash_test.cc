@@ -1,10 +1,10 @@
 // Crash safety with a real process: a child appends under load and is killed with SIGKILL at
-// random moments (mostly while appending, sometimes while opening), MEDCLEAR_CRASH_ROUNDS times (default 50; ops/crash-loop.sh runs more). After
-// each kill the ledger verifies, holds exactly a prefix of the child's sequence, and holds every
-// entry the child had reported durable, once.
+// random moments (mostly while appending, sometimes while opening), MEDCLEAR_CRASH_ROUNDS times
+// (default 50; ops/crash-loop.sh runs more). After each kill the ledger verifies, holds exactly a
+// prefix of the child's sequence, and holds every entry the child had reported durable, once.
 #include <fcntl.h>
-#include <poll.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,8 +76,9 @@ uint64_t last_durable(const std::string& output) {
 TEST(LedgerCrash, SigkillLosesNothingAcknowledgedAndDoublesNothing) {
   const char* rounds_env = std::getenv("MEDCLEAR_CRASH_ROUNDS");
   const int rounds = rounds_env ? std::atoi(rounds_env) : 50;
-  const uint64_t seed = std::getenv("MEDCLEAR_SEED") ? std::strtoull(std::getenv("MEDCLEAR_SEED"), nullptr, 10)
-                                                     : std::random_device{}();
+  const uint64_t seed = std::getenv("MEDCLEAR_SEED")
+                            ? std::strtoull(std::getenv("MEDCLEAR_SEED"), nullptr, 10)
+                            : std::random_device{}();
   std::cout << "[ seed ] MEDCLEAR_SEED=" << seed << " rounds=" << rounds << std::endl;
   std::mt19937_64 random(seed);
   const std::string dir = fresh_directory("crash");

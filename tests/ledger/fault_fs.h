@@ -98,18 +98,21 @@ class FaultFs : public rocksdb::FileSystemWrapper {
                              rocksdb::IODebugContext* dbg) override {
       return Append(data, options, dbg);
     }
-    rocksdb::IOStatus Flush(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus Flush(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
       if (fs_->crashed) return rocksdb::IOStatus::OK();
       return target()->Flush(options, dbg);
     }
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
       if (fs_->crashed) return rocksdb::IOStatus::OK();
       if (fs_->fail_syncs) return rocksdb::IOStatus::IOError("injected sync failure");
       rocksdb::IOStatus status = target()->Sync(options, dbg);
       if (status.ok()) fs_->synced(name_);
       return status;
     }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
       return Sync(options, dbg);
     }
     rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,

@@ -92,8 +92,7 @@ TEST_F(FaultInjection, FailedSyncIsNeverAcknowledged) {
   }
   auto l = open();
   // The unacknowledged batch may have reached the disk, whole; never a part of it.
-  EXPECT_TRUE(l->last_seq() == acknowledged || l->last_seq() == acknowledged + 30)
-      << l->last_seq();
+  EXPECT_TRUE(l->last_seq() == acknowledged || l->last_seq() == acknowledged + 30) << l->last_seq();
   l.reset();
   expect_verifies();
 }

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "ledger/merkle.h"
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "ledger/proof.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
@@ -349,8 +349,9 @@ class Tamper : public LedgerTest {
   // (opening and verifying it with the trusted key) still looks intact.
   bool still_verifies(const std::function<void(rocksdb::DB&)>& change) {
     const std::string copy = fresh_directory("tamper");
-    std::filesystem::copy(original_, copy, std::filesystem::copy_options::recursive |
-                                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy(original_, copy,
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
     {
       rocksdb::DB* db = nullptr;
       EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), copy + "/db", &db).ok());
@@ -406,8 +407,8 @@ TEST_F(Tamper, OneChangedByteOfAnyValueIsFound) {
 
 TEST_F(Tamper, EveryByteOfTheHeadAndMetaIsCovered) {
   // The head and meta are small, structured and not hashed: change each of their bytes in turn.
-  for (const std::string& key : {ledger::keys::prefix(ledger::keys::kHead),
-                                ledger::keys::prefix(ledger::keys::kMeta)}) {
+  for (const std::string& key :
+       {ledger::keys::prefix(ledger::keys::kHead), ledger::keys::prefix(ledger::keys::kMeta)}) {
     std::string original;
     {
       auto opened = ledger::open_directory(original_, {}, false);
@@ -441,15 +442,16 @@ TEST_F(Tamper, ReorderedEntriesAreFound) {
       ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), ledger::keys::journal(seq + 1), &b).ok());
       ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), ledger::keys::journal(seq), b).ok());
       ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), ledger::keys::journal(seq + 1), a).ok());
-    })) << "swapping entries " << seq << " and " << seq + 1;
+    })) << "swapping entries "
+        << seq << " and " << seq + 1;
   }
 }
 
 TEST_F(Tamper, ASealReSignedWithAnotherKeyIsFound) {
   EXPECT_FALSE(still_verifies([&](rocksdb::DB& db) {
     auto forger = ledger::SigningKey::generate();
-    const std::string key = ledger::keys::day(ledger::keys::kSeal,
-                                              clearing::parse_date("2026-03-16")->days());
+    const std::string key =
+        ledger::keys::day(ledger::keys::kSeal, clearing::parse_date("2026-03-16")->days());
     std::string value;
     ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), key, &value).ok());
     auto seal = ledger::decode_seal(value);

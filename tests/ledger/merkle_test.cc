@@ -9,7 +9,8 @@ namespace {
 
 std::vector<Digest> leaves_of(HashAlgorithm algorithm, size_t n) {
   std::vector<Digest> leaves;
-  for (size_t i = 0; i < n; ++i) leaves.push_back(merkle_leaf(algorithm, "entry " + std::to_string(i)));
+  for (size_t i = 0; i < n; ++i)
+    leaves.push_back(merkle_leaf(algorithm, "entry " + std::to_string(i)));
   return leaves;
 }
 

@@ -34,8 +34,7 @@ TEST(LedgerState, SameAnswersAsMemoryAcrossRestarts) {
     auto directory = ledger::open_directory(dir, options, true);  // a restart before each request
     ASSERT_TRUE(directory.is_ok());
     ledger::LedgerState state(*directory->ledger);
-    const auto parse =
-        adapters::parse_nhsa_request(to_text(requests[i]), scenario.reference.codes);
+    const auto parse = adapters::parse_nhsa_request(to_text(requests[i]), scenario.reference.codes);
     ASSERT_TRUE(parse.request);
     const clearing::Decision decision = engine.decide(*parse.request, state);
     ASSERT_EQ(decision.rejection.reason, expected[i].rejection.reason) << i;

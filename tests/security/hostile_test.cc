@@ -38,9 +38,9 @@ using testing::HttpsClient;
 using testing::Identity;
 using Json = adapters::Json;
 
-constexpr const char* kHospitalA = "H31010400001";  // the scenario's hospital, in 310000
-constexpr const char* kHospitalB = "H31010400002";  // another hospital of 310000
-constexpr const char* kElsewhere = "H61010000009";  // a hospital of 610000
+constexpr const char* kHospitalA = "H31010400001";     // the scenario's hospital, in 310000
+constexpr const char* kHospitalB = "H31010400002";     // another hospital of 310000
+constexpr const char* kElsewhere = "H61010000009";     // a hospital of 610000
 constexpr const char* kNotNetworked = "H31010400003";  // a facility of 310000, not networked
 constexpr const char* kNoFacility = "H31010499999";    // a certificate, but no facility
 constexpr const char* kTreating = "310000";
@@ -84,8 +84,10 @@ class Hostile : public ::testing::Test {
     reference.add_person({"31000000000000000008", "310100", "390", "1701", {}, {}});
     reference.add_person({"61000000000000000009", "610100", "390", "1701", {}, {}});  // no filing
     reference.add_facility({kNotNetworked, "310104", 2, false});
-    std::vector<DevHospital> hospitals{{kHospitalA, "310000", 3},   {kHospitalB, "310000", 3},
-                                       {kElsewhere, "610000", 2},   {kNotNetworked, "310000", 2},
+    std::vector<DevHospital> hospitals{{kHospitalA, "310000", 3},
+                                       {kHospitalB, "310000", 3},
+                                       {kElsewhere, "610000", 2},
+                                       {kNotNetworked, "310000", 2},
                                        {kNoFacility, "310000", 3}};
     ASSERT_TRUE(write_dev_pki(pki_, kRegions, hospitals).is_ok());
     RegionSetOptions options;
@@ -107,7 +109,8 @@ class Hostile : public ::testing::Test {
 
   HttpsClient client(const std::string& stem, const std::string& region = kTreating) const {
     const Identity identity =
-        stem.empty() ? Identity{} : Identity{pki_ + "/" + stem + ".pem", pki_ + "/" + stem + ".key"};
+        stem.empty() ? Identity{}
+                     : Identity{pki_ + "/" + stem + ".pem", pki_ + "/" + stem + ".key"};
     return HttpsClient(set_->gateway(region)->port(), pki_ + "/ca.pem", identity);
   }
   HttpAnswer post(const std::string& hospital, const Json& envelope,
@@ -167,22 +170,22 @@ TEST_F(Hostile, NumbersPastEveryRangeAreInvalidAmountsAndChangeNothing) {
     bool as_number;
   };
   const std::vector<Case> cases{
-      {"data", "medfee_sumamt", "100000000000000", false},   // 15 digits: 10^16 fen, past money
+      {"data", "medfee_sumamt", "100000000000000", false},  // 15 digits: 10^16 fen, past money
       {"data", "medfee_sumamt", "100000000000000", true},
       {"data", "medfee_sumamt", "99999999999999.99", false},  // fits numeric(16,2), past a claim
       {"data", "medfee_sumamt", "1e15", true},
       {"data", "medfee_sumamt", "-5", false},
-      {"line", "pric", "10000000000000", false},   // would overflow int64 at scale 6
-      {"line", "pric", "10000000000", true},       // 11 digits: past numeric(16,6)
-      {"line", "cnt", "1000000000000", false},     // 13 digits: past numeric(16,4)
+      {"line", "pric", "10000000000000", false},  // would overflow int64 at scale 6
+      {"line", "pric", "10000000000", true},      // 11 digits: past numeric(16,6)
+      {"line", "cnt", "1000000000000", false},    // 13 digits: past numeric(16,4)
       {"line", "det_item_fee_sumamt", "12345678901234567", false},
       {"line", "det_item_fee_sumamt", "0.001", false},
   };
   int serial = 1;
   for (const Case& c : cases) {
     Json envelope = claim(msgid_of(kHospitalA, serial++));
-    Json& target = std::string(c.where) == "data" ? testing::data_of(envelope)
-                                                  : testing::line_of(envelope, 0);
+    Json& target =
+        std::string(c.where) == "data" ? testing::data_of(envelope) : testing::line_of(envelope, 0);
     if (c.as_number) {
       testing::set_number(target, c.key, c.value);
     } else {
@@ -190,8 +193,8 @@ TEST_F(Hostile, NumbersPastEveryRangeAreInvalidAmountsAndChangeNothing) {
     }
     const HttpAnswer answer = post(kHospitalA, envelope);
     ASSERT_EQ(answer.status, 200) << c.key << "=" << c.value << ": " << answer.error;
-    EXPECT_EQ(field_of(answer.body, "err_code"), "invalid_amount") << c.key << "=" << c.value
-                                                                   << ": " << answer.body;
+    EXPECT_EQ(field_of(answer.body, "err_code"), "invalid_amount")
+        << c.key << "=" << c.value << ": " << answer.body;
   }
   // The same body from another region's hospital never reaches the parser.
   Json envelope = claim(msgid_of(kElsewhere, 1));
@@ -225,7 +228,8 @@ TEST_F(Hostile, AMsgidBelongsToItsHospital) {
   EXPECT_EQ(after.body.find("MD0001"), std::string::npos) << after.body;
   // A's timeline is A's: B gets 403, A reads it with its own hospital code.
   EXPECT_EQ(client("hospital-" + std::string(kHospitalB)).get("/v1/claims/" + a_msgid).status, 403);
-  const HttpAnswer timeline = client("hospital-" + std::string(kHospitalA)).get("/v1/claims/" + a_msgid);
+  const HttpAnswer timeline =
+      client("hospital-" + std::string(kHospitalA)).get("/v1/claims/" + a_msgid);
   ASSERT_EQ(timeline.status, 200);
   EXPECT_EQ(field_of(timeline.body, "fixmedins_code"), kHospitalA);
   EXPECT_EQ(field_of(timeline.body, "setl_id"), setl_id);
@@ -491,7 +495,9 @@ TEST_F(Hostile, MultiFaultRequestsAnswerAlikeOnEveryPath) {
     const char* expected;
   };
   auto same_province = [](Json& j) { testing::set_string(j, "insuplc_admdvs", "310100"); };
-  auto mismatch = [](Json& j) { testing::set_string(testing::data_of(j), "medfee_sumamt", "1.00"); };
+  auto mismatch = [](Json& j) {
+    testing::set_string(testing::data_of(j), "medfee_sumamt", "1.00");
+  };
   auto stranger = [](Json& j) {
     testing::set_string(testing::data_of(j), "psn_no", "61000000000000009999");
   };
@@ -500,9 +506,17 @@ TEST_F(Hostile, MultiFaultRequestsAnswerAlikeOnEveryPath) {
   };
   const std::vector<Case> cases{
       {"amount_mismatch + same province", kHospitalA,
-       [&](Json& j) { mismatch(j); same_province(j); }, false, "amount_mismatch"},
+       [&](Json& j) {
+         mismatch(j);
+         same_province(j);
+       },
+       false, "amount_mismatch"},
       {"unknown person + same province", kHospitalA,
-       [&](Json& j) { stranger(j); same_province(j); }, false, "unknown_person"},
+       [&](Json& j) {
+         stranger(j);
+         same_province(j);
+       },
+       false, "unknown_person"},
       {"duplicate line + unknown person", kHospitalA,
        [&](Json& j) {
          stranger(j);
@@ -510,7 +524,11 @@ TEST_F(Hostile, MultiFaultRequestsAnswerAlikeOnEveryPath) {
        },
        false, "duplicate_fee_line"},
       {"same province + no such facility", kNoFacility,
-       [&](Json& j) { local_person(j); same_province(j); }, false, "not_cross_province"},
+       [&](Json& j) {
+         local_person(j);
+         same_province(j);
+       },
+       false, "not_cross_province"},
       {"insutype mismatch + not networked", kNotNetworked,
        [&](Json& j) { testing::set_string(testing::data_of(j), "insutype", "310"); }, false,
        "insutype_mismatch"},
@@ -546,12 +564,14 @@ TEST_F(Hostile, MultiFaultRequestsAnswerAlikeOnEveryPath) {
       c.edit(edited);
       auto answer = [&](const Json& request) -> std::string {
         const std::string body = testing::to_text(request);
-        if (std::string(path) == "adjudicate") return testing::submit(engine, state, body).err_code();
+        if (std::string(path) == "adjudicate")
+          return testing::submit(engine, state, body).err_code();
         if (std::string(path) == "node") {
           const adapters::NhsaParse parse =
               adapters::parse_nhsa_request(body, scenario_->reference.codes);
           if (!parse.request) return std::string(cl::name(parse.rejection.reason));
-          return std::string(cl::name(set_->node(kTreating)->submit(*parse.request).get().rejection.reason));
+          return std::string(
+              cl::name(set_->node(kTreating)->submit(*parse.request).get().rejection.reason));
         }
         const HttpAnswer http = post(c.hospital, request);
         EXPECT_EQ(http.status, 200) << c.name << ": " << http.body;

@@ -69,7 +69,8 @@ TEST(Simulator, SameSeedSameNation) {
       ASSERT_NE(pb, nullptr);
       EXPECT_EQ(pa->filings.size(), pb->filings.size());
       EXPECT_EQ(pa->insutype, pb->insutype);
-      if (pc != nullptr && pa->filings.size() == pc->filings.size() && pa->insutype == pc->insutype) {
+      if (pc != nullptr && pa->filings.size() == pc->filings.size() &&
+          pa->insutype == pc->insutype) {
         ++same_filings;
       }
     }
@@ -97,11 +98,12 @@ TEST(Simulator, SeedsWithFaultsAuditClean) {
 // kind and amounts, sorted (setl_id numbers follow the order in which an insured node received
 // its claims from the other regions, which timing decides), the count of adjustment entries
 // (their ids name setl_ids) and every account balance.
-std::map<std::string, std::vector<std::string>> ledger_contents(const std::string& out,
-                                                                 const std::vector<std::string>& regions) {
+std::map<std::string, std::vector<std::string>> ledger_contents(
+    const std::string& out, const std::vector<std::string>& regions) {
   std::map<std::string, std::vector<std::string>> contents;
   for (const std::string& region : regions) {
-    Result<ledger::LedgerDirectory> directory = ledger::open_directory(out + "/ledgers/" + region, {}, false);
+    Result<ledger::LedgerDirectory> directory =
+        ledger::open_directory(out + "/ledgers/" + region, {}, false);
     EXPECT_TRUE(directory.is_ok()) << region;
     if (!directory.is_ok()) continue;
     const ledger::Ledger& l = *directory->ledger;
@@ -117,14 +119,16 @@ std::map<std::string, std::vector<std::string>> ledger_contents(const std::strin
         continue;
       }
       lines.push_back(std::to_string(static_cast<int>(entry->entry.side)) + " " + r.msgid + " " +
-                      std::to_string(static_cast<int>(r.kind)) + " " + r.amounts.medfee_sumamt.to_string() +
-                      " " + r.amounts.fund_pay_sumamt.to_string() + " " + r.amounts.psn_cash_pay.to_string() +
-                      " " + r.amounts.acct_pay.to_string());
+                      std::to_string(static_cast<int>(r.kind)) + " " +
+                      r.amounts.medfee_sumamt.to_string() + " " +
+                      r.amounts.fund_pay_sumamt.to_string() + " " +
+                      r.amounts.psn_cash_pay.to_string() + " " + r.amounts.acct_pay.to_string());
     }
     std::sort(lines.begin(), lines.end());
     lines.push_back("adjustments " + std::to_string(adjustments));
     const auto balances = l.balances();
-    for (const auto& [account, balance] : balances.value()) lines.push_back(account + " " + balance.to_string());
+    for (const auto& [account, balance] : balances.value())
+      lines.push_back(account + " " + balance.to_string());
   }
   return contents;
 }
@@ -142,10 +146,12 @@ TEST(Simulator, SameSeedSameRunAndLedgers) {
     return boost::json::parse(testing::read_file(out + "/summary.json")).as_object();
   };
   const boost::json::object sa = summary_of(a), sb = summary_of(b), sc = summary_of(c);
-  for (const char* key : {"claims_settled", "claims_refused", "amounts", "node_restarts", "redelivered"}) {
+  for (const char* key :
+       {"claims_settled", "claims_refused", "amounts", "node_restarts", "redelivered"}) {
     EXPECT_EQ(sa.at(key), sb.at(key)) << key;
   }
-  EXPECT_EQ(sa.at("clearing").as_object().at("positions"), sb.at("clearing").as_object().at("positions"));
+  EXPECT_EQ(sa.at("clearing").as_object().at("positions"),
+            sb.at("clearing").as_object().at("positions"));
   EXPECT_EQ(sa.at("reconciliation").as_object().at("differences_injected"),
             sb.at("reconciliation").as_object().at("differences_injected"));
   EXPECT_NE(sa.at("amounts"), sc.at("amounts"));
@@ -202,13 +208,15 @@ TEST(Simulator, OverHttpsWithFaultsAuditClean) {
 TEST(Simulator, DemoCommandWritesItsOutputs) {
   const std::string out = testing::fresh_directory("demo-command");
   const auto [code, output] = testing::run_medclear(
-      "demo --regions 110000,310000,440000 --days 1 --claims-per-day 400 --seed 5 --faults --out " + out);
+      "demo --regions 110000,310000,440000 --days 1 --claims-per-day 400 --seed 5 --faults --out " +
+      out);
   ASSERT_EQ(code, 0) << output;
   const std::string summary = testing::read_file(out + "/summary.json");
-  for (const char* key : {"\"claims_settled\"", "\"claims_refused\"", "\"amounts\"", "\"reconciliation\"",
-                          "\"pairs\"", "\"balanced\"", "\"differences_injected\"", "\"differences_found\"",
-                          "\"clearing\"", "\"period\"", "\"positions\"", "\"throughput_claims_per_s\"",
-                          "\"auditor_mismatches\"", "\"seed\":5"}) {
+  for (const char* key :
+       {"\"claims_settled\"", "\"claims_refused\"", "\"amounts\"", "\"reconciliation\"",
+        "\"pairs\"", "\"balanced\"", "\"differences_injected\"", "\"differences_found\"",
+        "\"clearing\"", "\"period\"", "\"positions\"", "\"throughput_claims_per_s\"",
+        "\"auditor_mismatches\"", "\"seed\":5"}) {
     EXPECT_NE(summary.find(key), std::string::npos) << key << " missing: " << summary;
   }
   EXPECT_NE(testing::read_file(out + "/report.html").find("<svg"), std::string::npos);
@@ -216,11 +224,14 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
   // region's statement in both formats.
   EXPECT_NE(summary.find("\"held_pairs\":0"), std::string::npos) << summary;
   for (const char* region : {"110000", "310000", "440000"}) {
-    EXPECT_NE(testing::read_file(out + "/clearing/statement-" + std::string(region) + ".csv").find("net"),
-              std::string::npos) << region;
+    EXPECT_NE(
+        testing::read_file(out + "/clearing/statement-" + std::string(region) + ".csv").find("net"),
+        std::string::npos)
+        << region;
     EXPECT_NE(testing::read_file(out + "/clearing/statement-" + std::string(region) + ".json")
                   .find("\"format\":\"medclear.clearing-statement.v1\""),
-              std::string::npos) << region;
+              std::string::npos)
+        << region;
   }
   EXPECT_FALSE(testing::read_file(out + "/report.json").empty());
   for (const char* region : {"110000", "310000", "440000"}) {
@@ -231,7 +242,8 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
   EXPECT_NE(output.find("auditor: 0 mismatches"), std::string::npos) << output;
   // The injected divergences are found, no more and no fewer.
   std::smatch injected, found;
-  ASSERT_TRUE(std::regex_search(summary, injected, std::regex("\"differences_injected\":([0-9]+)")));
+  ASSERT_TRUE(
+      std::regex_search(summary, injected, std::regex("\"differences_injected\":([0-9]+)")));
   ASSERT_TRUE(std::regex_search(summary, found, std::regex("\"differences_found\":([0-9]+)")));
   EXPECT_EQ(injected[1].str(), found[1].str()) << summary;
   // `medclear reconcile` over the same ledgers finds them too (they are on the last day).
@@ -322,26 +334,28 @@ TEST(Simulator, ServesASimulatedNationOverHttps) {
   testing::HttpsClient hospital_client(
       ports.at("310000"), pki + "/ca.pem",
       {pki + "/hospital-" + hospital.code + ".pem", pki + "/hospital-" + hospital.code + ".key"});
-  const testing::HttpAnswer answer =
-      hospital_client.request(boost::beast::http::verb::post, "/v1/nhsa",
-                              adapters::build_nhsa_request(request));
+  const testing::HttpAnswer answer = hospital_client.request(
+      boost::beast::http::verb::post, "/v1/nhsa", adapters::build_nhsa_request(request));
   ASSERT_EQ(answer.status, 200) << answer.error << answer.body;
   const boost::json::value got = boost::json::parse(answer.body);
   const boost::json::value want = boost::json::parse(expected_envelope);
   EXPECT_EQ(got.at("infcode"), want.at("infcode")) << answer.body;
   EXPECT_EQ(got.at("err_code"), want.at("err_code")) << answer.body;
-  EXPECT_EQ(got.at("output"), want.at("output")) << answer.body << "\nexpected " << expected_envelope;
+  EXPECT_EQ(got.at("output"), want.at("output"))
+      << answer.body << "\nexpected " << expected_envelope;
 
   testing::HttpsClient bureau(ports.at("110000"), pki + "/ca.pem",
                               {pki + "/bureau-110000.pem", pki + "/bureau-110000.key"});
   EXPECT_EQ(bureau.request(boost::beast::http::verb::get, "/v1/balances").status, 200);
 
   // Each region's node configuration: the other region pinned with its seal key, the CRL named.
-  const boost::json::value config = boost::json::parse(testing::read_file(out + "/nodes/node-310000.json"));
+  const boost::json::value config =
+      boost::json::parse(testing::read_file(out + "/nodes/node-310000.json"));
   const boost::json::value& peer = config.at("reconciliation").at("peers").at("110000");
   EXPECT_EQ(peer.at("node_cn"), "110000");
   EXPECT_EQ(peer.at("address").as_string(), "127.0.0.1:" + std::to_string(ports.at("110000")));
-  const Result<ledger::SigningKey> key = ledger::SigningKey::load_private_pem(out + "/ledgers/110000/seal-key.pem");
+  const Result<ledger::SigningKey> key =
+      ledger::SigningKey::load_private_pem(out + "/ledgers/110000/seal-key.pem");
   ASSERT_TRUE(key.is_ok());
   EXPECT_EQ(peer.at("seal_public_key").as_string(), ledger::to_hex(key->public_key_raw()));
   EXPECT_EQ(config.at("gateway").at("crl_file").as_string(), pki + "/crl.pem");

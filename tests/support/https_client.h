@@ -74,7 +74,9 @@ class HttpsClient {
     return answer;
   }
 
-  HttpAnswer get(const std::string& target) { return request(boost::beast::http::verb::get, target); }
+  HttpAnswer get(const std::string& target) {
+    return request(boost::beast::http::verb::get, target);
+  }
   HttpAnswer post(const std::string& target, const std::string& body) {
     return request(boost::beast::http::verb::post, target, body);
   }

@@ -2,10 +2,10 @@
 // and a reversal), in a fresh temporary directory per test.
 #pragma once
 
-#include <filesystem>
-#include <map>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <filesystem>
+#include <map>
 
 #include <random>
 
@@ -54,7 +54,8 @@ inline std::map<std::string, ledger::Ledger*> ledger_pointers(
 }
 
 // The same claim under another settlement id and msgid (serial: five digits), for divergences.
-inline clearing::SettlementRecord renamed(const clearing::SettlementRecord& r, const std::string& serial) {
+inline clearing::SettlementRecord renamed(const clearing::SettlementRecord& r,
+                                          const std::string& serial) {
   clearing::SettlementRecord out = r;
   out.setl_id = r.setl_id.substr(0, 14) + "99999" + serial;
   out.msgid = r.msgid.substr(0, 26) + "9" + serial.substr(2);
@@ -70,7 +71,8 @@ inline std::map<std::string, ledger::LedgerDirectory> write_ledgers(
     if (!ledgers.contains(region)) {
       ledger::LedgerOptions options;
       options.region = region;
-      ledgers.emplace(region, std::move(*ledger::open_directory(root + "/" + region, options, true)));
+      ledgers.emplace(region,
+                      std::move(*ledger::open_directory(root + "/" + region, options, true)));
     }
     return *ledgers.at(region).ledger;
   };

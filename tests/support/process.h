@@ -1,11 +1,11 @@
 // Runs the medclear binary as a person would, for command tests.
 #pragma once
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 

@@ -136,8 +136,7 @@ struct Outcome {
 // Parses the envelope text, decides, applies — exactly as `medclear adjudicate` does.
 inline Outcome submit(const clearing::Engine& engine, clearing::MemoryState& state,
                       const std::string& body) {
-  const adapters::NhsaParse parse =
-      adapters::parse_nhsa_request(body, engine.reference().codes);
+  const adapters::NhsaParse parse = adapters::parse_nhsa_request(body, engine.reference().codes);
   if (!parse.request) {
     return {parse.rejection, {}};
   }
