@@ -60,6 +60,14 @@ std::string_view to_string(DiffKind kind) {
   return "unknown";
 }
 
+std::optional<DiffKind> parse_diff_kind(std::string_view name) {
+  for (DiffKind kind : {DiffKind::kMissingOnInsured, DiffKind::kMissingOnTreating,
+                        DiffKind::kAmountDiffers, DiffKind::kCancelOnOneSide}) {
+    if (to_string(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
 uint64_t recon_item_bytes(const ReconItem& item) { return item.setl_id.size() + 1 + 8 + 1; }
 
 int recon_depth(uint64_t items) {

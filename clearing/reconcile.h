@@ -39,6 +39,8 @@ enum class DiffKind : uint8_t {
   kCancelOnOneSide = 4,
 };
 std::string_view to_string(DiffKind kind);
+// The kind a name of to_string names; nullopt for any other text.
+std::optional<DiffKind> parse_diff_kind(std::string_view name);
 
 struct ReconDifference {
   std::string setl_id;
@@ -102,8 +104,9 @@ int recon_depth(uint64_t items);
 int recon_depth_allowed(uint64_t own_items);
 
 // The treating side as the insured side asks it during the protocol: a ReconSide in process
-// (LocalReconPeer), the treating region's node over HTTPS (gateway/recon_peer.h). Each call is one
-// round trip; nullopt when the peer could not answer (the reconciliation then has no result).
+// (LocalReconPeer), the treating region's node over HTTPS (gateway/recon/recon_peer.h). Each call
+// is one round trip; nullopt when the peer could not answer (the reconciliation then has no
+// result).
 class ReconPeer {
  public:
   virtual ~ReconPeer() = default;

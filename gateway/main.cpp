@@ -1,16 +1,17 @@
 // medclear: one binary, one subcommand per job. main() only dispatches; each command parses its
-// own options and prints its own --help.
+// own options and prints its own --help. The composition root: the only file that sees both the
+// gateway's command room (gateway/cli/) and the simulator's `demo`, so no library depends on both.
 #include <cstring>
 #include <iostream>
 #include <string_view>
 
-#include "gateway/adjudicate.h"
-#include "gateway/audit_report.h"
-#include "gateway/clearing_house.h"
-#include "gateway/ledger_commands.h"
-#include "gateway/node_command.h"
-#include "gateway/pki_command.h"
-#include "gateway/reconcile_command.h"
+#include "gateway/cli/adjudicate_command.h"
+#include "gateway/cli/audit_command.h"
+#include "gateway/cli/clear_command.h"
+#include "gateway/cli/ledger_commands.h"
+#include "gateway/cli/node_command.h"
+#include "gateway/cli/pki_command.h"
+#include "gateway/cli/reconcile_command.h"
 #include "simulator/demo_command.h"
 
 namespace {

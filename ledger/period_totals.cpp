@@ -2,6 +2,7 @@
 
 #include "clearing/codec.h"
 #include "clearing/settlement.h"
+#include "ledger/documents.h"
 #include "ledger/entry.h"
 
 namespace medclear::ledger {
@@ -12,7 +13,6 @@ namespace {
 
 constexpr char kMarkMagic[] = "CM";
 constexpr uint8_t kMarkVersion = 1;
-constexpr std::string_view kMarkPrefix = "clearing/";
 
 // Whether an earlier clearing took this entry (of `day`, booked on `account`).
 bool taken(const std::vector<ClearingMark>& earlier, uint64_t seq, cl::Date day,
@@ -64,16 +64,12 @@ Result<ClearingMark> decode_clearing_mark(std::string_view bytes) {
   return mark;
 }
 
-std::string clearing_mark_name(std::string_view period) {
-  return std::string(kMarkPrefix) + std::string(period);
-}
-
 Result<std::vector<ClearingMark>> clearing_marks(const Ledger& ledger) {
   std::vector<ClearingMark> marks;
-  Result<std::vector<std::pair<std::string, std::string>>> documents =
-      ledger.documents(kMarkPrefix);
-  if (!documents.is_ok()) return documents.status();
-  for (const auto& [name, bytes] : *documents) {
+  Result<std::vector<std::pair<std::string, std::string>>> kept =
+      ledger.documents(std::string(documents::kClearingMarkPrefix));
+  if (!kept.is_ok()) return kept.status();
+  for (const auto& [name, bytes] : *kept) {
     Result<ClearingMark> mark = decode_clearing_mark(bytes);
     if (!mark.is_ok()) return Status::error(name + ": " + mark.status().message());
     marks.push_back(std::move(*mark));

@@ -32,8 +32,7 @@ struct ClearingMark {
 
 std::string encode_clearing_mark(const ClearingMark& mark);
 Result<ClearingMark> decode_clearing_mark(std::string_view bytes);
-// The document name of a period's mark, and every mark of a ledger in period order.
-std::string clearing_mark_name(std::string_view period);
+// Every mark of a ledger in period order (the name of one: ledger/documents.h clearing_mark).
 Result<std::vector<ClearingMark>> clearing_marks(const Ledger& ledger);
 
 // "YYYY-MM" → its last day; nullopt when malformed.

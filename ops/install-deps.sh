@@ -4,7 +4,8 @@
 #   ops/install-deps.sh          what building and running need
 #   ops/install-deps.sh --tests  also what the tests need: headless Chromium renders the audit
 #                                report page to a screenshot (with a font for its text);
-#                                clang-format checks the sources' format (ops/format.sh --check)
+#                                clang-format checks the sources' format (ops/format.sh --check),
+#                                universal-ctags measures function lengths (tests/)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
 #                                for the libFuzzer targets (ops/fuzz.sh)
 set -euo pipefail
@@ -18,7 +19,7 @@ packages=(
 )
 for mode in "$@"; do
   case "$mode" in
-    --tests) packages+=(chromium fonts-dejavu-core clang-format-14) ;;
+    --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags) ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
     *) echo "usage: ops/install-deps.sh [--tests] [--fuzz]" >&2; exit 2 ;;

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "adapters/nhsa.h"
-#include "gateway/region_set.h"
+#include "gateway/app/region_set.h"
 
 namespace medclear::simulator {
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "clearing/settlement.h"
-#include "gateway/https_client.h"
+#include "gateway/tls/https_client.h"
 
 namespace medclear::gateway {
 class RegionSet;

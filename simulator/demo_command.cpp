@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "adapters/reference_json.h"
-#include "gateway/cli.h"
-#include "gateway/pki.h"
-#include "gateway/region_set.h"
+#include "gateway/app/region_set.h"
+#include "gateway/cli/cli.h"
+#include "gateway/tls/pki.h"
 #include "ledger/entry.h"
 #include "simulator/nation.h"
 #include "simulator/run.h"

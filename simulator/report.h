@@ -49,8 +49,8 @@ struct Report {
   double elapsed_s = 0;
 };
 
-// Writes summary.json, and the regulators' audit report (gateway/audit_report.h) as report.json
-// and report.html, into `dir`.
+// Writes summary.json, and the regulators' audit report (gateway/backoffice/audit_report.h) as
+// report.json and report.html, into `dir`.
 Status write_reports(const Report& report, const std::string& dir, const std::string& audit_json,
                      const std::string& audit_html);
 // What the demo adds at the top of the audit report page: its seed, its auditor, refusals.

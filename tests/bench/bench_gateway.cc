@@ -25,8 +25,8 @@
 #include "adapters/json.h"
 #include "adapters/nhsa.h"
 #include "adapters/reference_json.h"
-#include "gateway/pki.h"
-#include "gateway/region_set.h"
+#include "gateway/app/region_set.h"
+#include "gateway/tls/pki.h"
 #include "ledger/entry.h"
 #include "tests/support/nation.h"
 

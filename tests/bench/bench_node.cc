@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "gateway/node.h"
+#include "gateway/node/node.h"
 #include "tests/support/nation.h"
 
 namespace cl = medclear::clearing;

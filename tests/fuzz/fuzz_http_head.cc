@@ -1,5 +1,5 @@
 // Fuzzes the HTTP/1.1 request parser the gateway reads with (Beast's request_parser<string_body>,
-// gateway/server.cpp) under the gateway's default limits (GatewayLimits: body 1 MiB, header
+// gateway/http/server.cpp) under the gateway's default limits (GatewayLimits: body 1 MiB, header
 // 16 KiB): any bytes, arriving in chunks of any size, give a request, a need for more, or an
 // error — never a crash — and a parsed request stays within the limits.
 #include <algorithm>

@@ -1,7 +1,7 @@
 // Fuzzes the reconciliation protocol (clearing/reconcile.h) from both ends of a hostile peer.
 //   mode 0  the treating side serving an insured node's rounds: totals at any depth the gateway
 //           accepts, children and bucket items for node ids it lets through (the same checks as
-//           gateway/server.cpp: level below the depth built, valid_nodes) — answers must be
+//           gateway/http/server.cpp: level below the depth built, valid_nodes) — answers must be
 //           consistent (16 digests per node, each bucket's items in that bucket, all buckets
 //           together give every item once);
 //   mode 1  the insured side running reconcile() against a peer that answers anything: sizes,

@@ -2,7 +2,7 @@
 // sums, statuses are counted, the statements and the clearing appear, an injected duplicate
 // claim is flagged, an altered ledger shows as not intact; and the HTML page renders in headless
 // Chromium (Debian's `chromium`) to a screenshot of the expected size with its charts in the DOM.
-#include "gateway/audit_report.h"
+#include "gateway/backoffice/audit_report.h"
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -12,8 +12,8 @@
 #include <iostream>
 
 #include "adapters/json.h"
-#include "gateway/clearing_house.h"
-#include "gateway/recon_statement.h"
+#include "gateway/backoffice/clearing_house.h"
+#include "gateway/recon/recon_statement.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/scenario.h"
 

@@ -1,7 +1,7 @@
 // The monthly clearing over real ledgers: positions equal what the ledgers' balances say, late
 // entries land in the next period and are never cleared twice, pairs whose sides differ are held,
 // a period is recorded once, and the statements are written.
-#include "gateway/clearing_house.h"
+#include "gateway/backoffice/clearing_house.h"
 
 #include <gtest/gtest.h>
 

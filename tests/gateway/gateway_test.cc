@@ -8,9 +8,9 @@
 #include <regex>
 #include <thread>
 
-#include "gateway/adjudicate.h"
-#include "gateway/pki.h"
-#include "gateway/region_set.h"
+#include "gateway/app/region_set.h"
+#include "gateway/backoffice/adjudicate.h"
+#include "gateway/tls/pki.h"
 #include "ledger/ledger.h"
 #include "tests/support/https_client.h"
 #include "tests/support/ledger_fixture.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "gateway/node.h"
+#include "gateway/node/node.h"
 #include "tests/support/nation.h"
 
 int main(int argc, char** argv) {

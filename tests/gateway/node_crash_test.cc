@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "gateway/node.h"
+#include "gateway/node/node.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/nation.h"

@@ -3,7 +3,7 @@
 // receivables agree; every ledger verifies; a retried msgid is answered again without a second
 // entry; a poison message goes to the dead-letter topic while the stream goes on; nodes restarted
 // on their ledgers resume from the offsets kept there.
-#include "gateway/node.h"
+#include "gateway/node/node.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // each round over the network. It finds exactly the injected differences of every kind, with the
 // same protocol bytes as in process; only the insured region's node may ask; malformed rounds get
 // a 400 and change nothing.
-#include "gateway/recon_peer.h"
+#include "gateway/recon/recon_peer.h"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 #include <iostream>
 
 #include "adapters/json.h"
-#include "gateway/nightly.h"
-#include "gateway/pki.h"
-#include "gateway/recon_statement.h"
-#include "gateway/region_set.h"
+#include "gateway/app/region_set.h"
+#include "gateway/recon/nightly.h"
+#include "gateway/recon/recon_statement.h"
+#include "gateway/tls/pki.h"
 #include "ledger/crypto.h"
 #include "ledger/recon_items.h"
 #include "tests/support/https_client.h"

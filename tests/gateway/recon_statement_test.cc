@@ -2,11 +2,11 @@
 // exactly, the statement is signed by both regions and kept in both ledgers, its differences are
 // resolved by adjustment entries that reference it (never by editing), both ledgers still verify,
 // the money then agrees, and the month clears without a held pair.
-#include "gateway/recon_statement.h"
+#include "gateway/recon/recon_statement.h"
 
 #include <gtest/gtest.h>
 
-#include "gateway/clearing_house.h"
+#include "gateway/backoffice/clearing_house.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
 

@@ -2,7 +2,7 @@
 // adapter → engine), with the expected amounts typed in from DOMAIN.md, not from the program.
 #include <gtest/gtest.h>
 
-#include "gateway/adjudicate.h"
+#include "gateway/backoffice/adjudicate.h"
 #include "tests/support/process.h"
 #include "tests/support/scenario.h"
 

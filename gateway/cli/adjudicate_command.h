@@ -1,0 +1,8 @@
+// `medclear adjudicate`: the subcommand's entry point (its own --help).
+#pragma once
+
+namespace medclear::gateway {
+
+int adjudicate_main(int argc, char** argv);
+
+}  // namespace medclear::gateway

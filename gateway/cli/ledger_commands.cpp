@@ -1,0 +1,412 @@
+#include "gateway/cli/ledger_commands.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "adapters/json.h"
+#include "gateway/backoffice/ledger_json.h"
+#include "gateway/cli/cli.h"
+#include "ledger/directory.h"
+#include "ledger/merkle.h"
+#include "ledger/proof.h"
+#include "ledger/verify.h"
+
+namespace medclear::gateway {
+
+namespace po = boost::program_options;
+namespace lg = medclear::ledger;
+namespace cl = medclear::clearing;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: medclear ledger <verify|dump|seal|proof|verify-proof> [options]\n\n"
+    "  verify --dir D [--pubkey K]      check hash chain, double entry, indexes, balances,\n"
+    "                                   accumulators and every seal; exit 1 naming the first "
+    "fault\n"
+    "  dump --dir D [--from SEQ] [--limit N] [--balances]\n"
+    "                                   one JSON line per entry (and the balances)\n"
+    "  seal --dir D --day YYYY-MM-DD [--key K]\n"
+    "                                   seal every unsealed business day through DAY\n"
+    "  proof --dir D --settlement SETL_ID\n"
+    "                                   inclusion proof of a settlement in its day's seal\n"
+    "  proof --dir D --from-seal DAY --to-seal DAY\n"
+    "                                   consistency proof: the later ledger extends the earlier\n"
+    "  verify-proof --proof FILE [--pubkey K]\n"
+    "                                   check a proof without the ledger\n";
+
+// `verb` names the command in its messages ("medclear ledger seal").
+std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
+                                       int* exit_code) {
+  return parse_options(argc, argv, options, kUsage, "medclear ledger " + std::string(argv[0]),
+                       exit_code);
+}
+
+std::optional<lg::LedgerDirectory> open_existing(const std::string& dir) {
+  Result<lg::LedgerDirectory> directory = lg::open_directory(dir, {}, false);
+  if (!directory.is_ok()) {
+    std::cerr << "medclear ledger: " << directory.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*directory);
+}
+
+std::optional<lg::SigningKey> load_public(const po::variables_map& vm) {
+  if (!vm.count("pubkey")) return std::nullopt;
+  Result<lg::SigningKey> key = lg::SigningKey::load_public_pem(vm["pubkey"].as<std::string>());
+  if (!key.is_ok()) {
+    std::cerr << "medclear ledger: " << key.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*key);
+}
+
+int verify_command(int argc, char** argv) {
+  po::options_description options("medclear ledger verify");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "pubkey", po::value<std::string>(), "the region's public key (PEM) to check seals with");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger verify", *vm);
+  check.ledger_directory("dir");
+  check.existing_file("pubkey");
+  if (!check.ok()) return check.refuse();
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  std::optional<lg::SigningKey> key = load_public(*vm);
+  if (vm->count("pubkey") && !key) return 2;
+  const lg::VerifyReport report = lg::verify_ledger(*directory->ledger, key ? &*key : nullptr);
+  if (!report.ok) {
+    std::cout << "FAILED region=" << directory->ledger->region() << " " << report.problem << "\n";
+    return 1;
+  }
+  std::cout << "ok region=" << directory->ledger->region() << " entries=" << report.entries
+            << " index_keys=" << report.index_keys << " seals=" << report.seals
+            << (key ? " key=trusted" : " key=as-named-in-seals") << "\n";
+  return 0;
+}
+
+void write_entry(adapters::JsonWriter& w, const lg::DecodedEntry& d) {
+  const lg::Entry& e = d.entry;
+  const cl::SettlementRecord& r = e.record;
+  static const char* kKinds[] = {"settlement", "cancel", "reversal", "adjustment"};
+  w.begin_object();
+  w.key("seq").integer(static_cast<int64_t>(e.seq));
+  w.key("day").string(e.day.to_string());
+  w.key("side").string(e.side == lg::Side::kInsured ? "insured" : "treating");
+  w.key("kind").string(kKinds[static_cast<int>(r.kind)]);
+  w.key("infno").string(cl::to_string(r.infno));
+  w.key("setl_id").string(r.setl_id);
+  w.key("msgid").string(r.msgid);
+  w.key("compensates").string(r.compensates);
+  w.key("insuplc_admdvs").string(r.insuplc_admdvs);
+  w.key("mdtrtarea_admvs").string(r.mdtrtarea_admvs);
+  w.key("fixmedins_code").string(r.fixmedins_code);
+  w.key("setl_time").string(r.setl_time.to_string());
+  w.key("medfee_sumamt").number_text(r.amounts.medfee_sumamt.to_string());
+  w.key("fund_pay_sumamt").number_text(r.amounts.fund_pay_sumamt.to_string());
+  w.key("acct_pay").number_text(r.amounts.acct_pay.to_string());
+  w.key("legs").begin_array();
+  for (const lg::Leg& leg : e.legs) {
+    w.begin_object();
+    w.key(leg.direction == lg::Direction::kDebit ? "debit" : "credit").string(leg.account);
+    w.key("amount").number_text(leg.amount.to_string());
+    w.end_object();
+  }
+  w.end_array();
+  w.key("prev_hash").string(lg::to_hex(e.prev_hash));
+  w.key("hash").string(lg::to_hex(d.hash));
+  w.end_object();
+}
+
+int dump_command(int argc, char** argv) {
+  po::options_description options("medclear ledger dump");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "from", po::value<std::string>()->default_value("1"),
+      "first entry (sequence number, from 1)")("limit", po::value<std::string>(),
+                                               "most entries, from 1 (default: all)")(
+      "balances", "print the balances too");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger dump", *vm);
+  check.ledger_directory("dir");
+  const uint64_t from = check.unsigned_integer("from", 1);
+  const uint64_t limit = vm->count("limit") ? check.unsigned_integer("limit", 1) : UINT64_MAX;
+  if (!check.ok()) return check.refuse();
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  lg::Ledger& ledger = *directory->ledger;
+  for (uint64_t seq = from; seq <= ledger.last_seq() && seq - from < limit; ++seq) {
+    Result<lg::DecodedEntry> entry = ledger.entry(seq);
+    if (!entry.is_ok()) {
+      std::cerr << "entry " << seq << ": " << entry.status().message() << "\n";
+      return 1;
+    }
+    adapters::JsonWriter w;
+    write_entry(w, *entry);
+    std::cout << w.str() << "\n";
+  }
+  if (vm->count("balances")) {
+    adapters::JsonWriter w;
+    w.begin_object().key("balances").begin_object();
+    Result<std::map<std::string, cl::Money>> balances = ledger.balances();
+    if (!balances.is_ok()) {
+      std::cerr << "medclear ledger dump: " << balances.status().message() << "\n";
+      return 2;
+    }
+    for (const auto& [account, amount] : *balances) {
+      w.key(account).number_text(amount.to_string());
+    }
+    w.end_object().end_object();
+    std::cout << w.str() << "\n";
+  }
+  return 0;
+}
+
+int seal_command(int argc, char** argv) {
+  po::options_description options("medclear ledger seal");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "day", po::value<std::string>()->required(), "seal every unsealed day through this one")(
+      "key", po::value<std::string>(), "private key (PEM); default DIR/seal-key.pem");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger seal", *vm);
+  check.ledger_directory("dir");
+  const cl::Date day = check.date("day");
+  check.existing_file("key");
+  if (!check.ok()) return check.refuse();
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  Result<lg::SigningKey> key =
+      vm->count("key") ? lg::SigningKey::load_private_pem((*vm)["key"].as<std::string>())
+                       : directory->seal_key();
+  if (!key.is_ok()) {
+    std::cerr << "medclear ledger seal: " << key.status().message() << "\n";
+    return 2;
+  }
+  Result<lg::Seal> seal = directory->ledger->seal_through(day, *key);
+  if (!seal.is_ok()) {
+    std::cerr << "medclear ledger seal: " << seal.status().message() << "\n";
+    return 1;
+  }
+  adapters::JsonWriter w;
+  write_seal(w, *seal);
+  std::cout << w.str() << "\n";
+  return 0;
+}
+
+int inclusion_proof(lg::Ledger& ledger, const std::string& setl_id) {
+  Result<std::string> proof = inclusion_proof_json(ledger, setl_id);
+  if (!proof.is_ok()) {
+    std::cerr << "medclear ledger proof: " << proof.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *proof << "\n";
+  return 0;
+}
+
+int consistency_proof(lg::Ledger& ledger, cl::Date from, cl::Date to) {
+  Result<std::vector<lg::Seal>> seals = ledger.seals();
+  const lg::Seal* old_seal = nullptr;
+  const lg::Seal* new_seal = nullptr;
+  for (const lg::Seal& seal : *seals) {
+    if (seal.day == from) old_seal = &seal;
+    if (seal.day == to) new_seal = &seal;
+  }
+  if (old_seal == nullptr || new_seal == nullptr || old_seal->ledger_size > new_seal->ledger_size) {
+    std::cerr << "medclear ledger proof: need two seals, the first no later than the second\n";
+    return 1;
+  }
+  Result<std::vector<lg::Digest>> leaves = ledger.prefix_leaves(new_seal->ledger_size);
+  adapters::JsonWriter w;
+  w.begin_object();
+  w.key("format").string("medclear.proof.v1");
+  w.key("type").string("consistency");
+  w.key("region").string(ledger.region());
+  w.key("path");
+  write_hexes(w, lg::consistency_proof(ledger.algorithm(), *leaves, old_seal->ledger_size));
+  w.key("old_seal");
+  write_seal(w, *old_seal);
+  w.key("new_seal");
+  write_seal(w, *new_seal);
+  w.end_object();
+  std::cout << w.str() << "\n";
+  return 0;
+}
+
+int proof_command(int argc, char** argv) {
+  po::options_description options("medclear ledger proof");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "settlement", po::value<std::string>(), "setl_id to prove")(
+      "from-seal", po::value<std::string>(), "older seal day")("to-seal", po::value<std::string>(),
+                                                               "newer seal day");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger proof", *vm);
+  check.ledger_directory("dir");
+  check.not_with("settlement", "from-seal", "an inclusion proof or a consistency proof, not both");
+  check.not_with("settlement", "to-seal", "an inclusion proof or a consistency proof, not both");
+  check.only_with("from-seal", "to-seal");
+  check.only_with("to-seal", "from-seal");
+  check.non_empty("settlement");
+  const cl::Date from = check.date("from-seal");
+  const cl::Date to = check.date("to-seal");
+  check.ordered("from-seal", from, "to-seal", to);
+  if (check.ok() && !vm->count("settlement") && !vm->count("from-seal")) {
+    check.fail("settlement",
+               "required: give --settlement SETL_ID, or --from-seal DAY and --to-seal DAY");
+  }
+  if (!check.ok()) return check.refuse();
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  if (vm->count("settlement")) {
+    return inclusion_proof(*directory->ledger, (*vm)["settlement"].as<std::string>());
+  }
+  return consistency_proof(*directory->ledger, from, to);
+}
+
+// Reads the fields of a proof file written by `ledger proof`.
+struct ProofReader {
+  const adapters::Json& json;
+  bool ok = true;
+  std::string text(std::string_view key) {
+    const adapters::Json* value = json.find(key);
+    if (value == nullptr || !value->is_string()) {
+      ok = false;
+      return {};
+    }
+    return value->text;
+  }
+  std::string bytes(std::string_view key) {
+    Result<std::string> decoded = lg::bytes_from_hex(text(key));
+    if (!decoded.is_ok()) ok = false;
+    return decoded.is_ok() ? *decoded : std::string();
+  }
+  std::vector<lg::Digest> path() {
+    std::vector<lg::Digest> out;
+    const adapters::Json* list = json.find("path");
+    if (list == nullptr || !list->is_array()) {
+      ok = false;
+      return out;
+    }
+    for (const adapters::Json& item : list->items) {
+      Result<lg::Digest> digest = lg::digest_from_hex(item.text);
+      if (!digest.is_ok()) ok = false;
+      out.push_back(digest.is_ok() ? *digest : lg::Digest{});
+    }
+    return out;
+  }
+  lg::Seal seal(std::string_view key) {
+    const adapters::Json* object = json.find(key);
+    if (object == nullptr || !object->is_object()) {
+      ok = false;
+      return {};
+    }
+    ProofReader inner{*object};
+    Result<lg::Seal> seal = lg::decode_seal(inner.bytes("encoded"));
+    if (!inner.ok || !seal.is_ok()) {
+      ok = false;
+      return {};
+    }
+    return *seal;
+  }
+};
+
+int verify_proof_main(int argc, char** argv) {
+  po::options_description options("medclear ledger verify-proof");
+  options.add_options()("proof", po::value<std::string>()->required(), "proof file (JSON)")(
+      "pubkey", po::value<std::string>(), "the region's public key (PEM)");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger verify-proof", *vm);
+  check.existing_file("proof");
+  check.existing_file("pubkey");
+  if (!check.ok()) return check.refuse();
+  std::optional<lg::SigningKey> key = load_public(*vm);
+  if (vm->count("pubkey") && !key) return 2;
+  std::ifstream file((*vm)["proof"].as<std::string>());
+  std::stringstream content;
+  content << file.rdbuf();
+  const adapters::JsonParse json = adapters::parse_json(content.str());
+  if (!file || !json.value || !json.value->is_object()) {
+    std::cerr << "medclear ledger verify-proof: cannot read the proof\n";
+    return 2;
+  }
+  ProofReader reader{*json.value};
+  const std::string type = reader.text("type");
+  const char* signer = key ? "trusted key" : "the key named in the seal";
+  if (type == "inclusion") {
+    lg::InclusionProof proof;
+    proof.entry_bytes = reader.bytes("entry");
+    const adapters::Json* index = json.value->find("leaf_index");
+    proof.leaf_index = index != nullptr && index->is_number() ? std::stoull(index->text) : 0;
+    proof.path = reader.path();
+    proof.seal = reader.seal("seal");
+    if (!reader.ok) {
+      std::cerr << "medclear ledger verify-proof: malformed inclusion proof\n";
+      return 2;
+    }
+    Result<lg::DecodedEntry> entry = lg::verify_inclusion_proof(proof, key ? &*key : nullptr);
+    if (!entry.is_ok()) {
+      std::cout << "FAILED " << entry.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "ok setl_id=" << entry->entry.record.setl_id << " seq=" << entry->entry.seq
+              << " in seal " << proof.seal.day.to_string() << " signed by " << signer << "\n";
+    return 0;
+  }
+  if (type == "consistency") {
+    lg::ConsistencyProof proof;
+    proof.path = reader.path();
+    proof.old_seal = reader.seal("old_seal");
+    proof.new_seal = reader.seal("new_seal");
+    if (!reader.ok) {
+      std::cerr << "medclear ledger verify-proof: malformed consistency proof\n";
+      return 2;
+    }
+    const Status status = lg::verify_consistency_proof(proof, key ? &*key : nullptr);
+    if (!status.is_ok()) {
+      std::cout << "FAILED " << status.message() << "\n";
+      return 1;
+    }
+    std::cout << "ok ledger of " << proof.new_seal.day.to_string() << " ("
+              << proof.new_seal.ledger_size << " entries) extends ledger of "
+              << proof.old_seal.day.to_string() << " (" << proof.old_seal.ledger_size
+              << " entries), signed by " << signer << "\n";
+    return 0;
+  }
+  std::cerr << "medclear ledger verify-proof: unknown proof type\n";
+  return 2;
+}
+
+}  // namespace
+
+int ledger_main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "medclear ledger: a verb is required: one of verify, dump, seal, proof or "
+                 "verify-proof (medclear ledger --help)\n";
+    return 2;
+  }
+  const std::string verb = argv[1];
+  if (verb == "--help" || verb == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (verb == "verify") return verify_command(argc - 1, argv + 1);
+  if (verb == "dump") return dump_command(argc - 1, argv + 1);
+  if (verb == "seal") return seal_command(argc - 1, argv + 1);
+  if (verb == "proof") return proof_command(argc - 1, argv + 1);
+  if (verb == "verify-proof") return verify_proof_main(argc - 1, argv + 1);
+  std::cerr << "medclear ledger: unknown verb '" << verb
+            << "': one of verify, dump, seal, proof or verify-proof (medclear ledger --help)\n";
+  return 2;
+}
+
+}  // namespace medclear::gateway

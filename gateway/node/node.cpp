@@ -1,0 +1,796 @@
+#include "gateway/node/node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "adapters/wire.h"
+#include "clearing/admission.h"
+#include "ledger/adjust.h"
+#include "ledger/directory.h"
+#include "ledger/state.h"
+
+namespace medclear::gateway {
+
+namespace cl = medclear::clearing;
+namespace lg = medclear::ledger;
+using Clock = std::chrono::steady_clock;
+
+std::string claims_topic(std::string_view region) { return "claims." + std::string(region); }
+std::string settlements_topic(std::string_view region) {
+  return "settlements." + std::string(region);
+}
+std::string dead_letters_topic(std::string_view region) {
+  return "dead-letters." + std::string(region);
+}
+
+namespace {
+
+// An outbox message names where it goes: topic NUL key NUL message.
+std::string outbox_payload(const std::string& topic, const std::string& key,
+                           const std::string& message) {
+  return topic + '\0' + key + '\0' + message;
+}
+
+struct OutboxMessage {
+  std::string topic;
+  std::string key;
+  std::string_view message;
+};
+
+std::optional<OutboxMessage> split_outbox(std::string_view payload) {
+  const size_t first = payload.find('\0');
+  if (first == std::string_view::npos) return std::nullopt;
+  const size_t second = payload.find('\0', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  return OutboxMessage{std::string(payload.substr(0, first)),
+                       std::string(payload.substr(first + 1, second - first - 1)),
+                       payload.substr(second + 1)};
+}
+
+// An intake record (ledger/FORMAT.md): the claim's deadline in Unix milliseconds, NUL, then the
+// outbox form of the claim message. A record without the leading deadline (written before the
+// deadline existed) gets one counted from when it is read again.
+std::string intake_payload(int64_t deadline_ms, const std::string& outbox) {
+  return std::to_string(deadline_ms) + '\0' + outbox;
+}
+
+struct IntakeRecord {
+  std::optional<int64_t> deadline_ms;
+  std::string_view outbox;
+};
+
+IntakeRecord split_intake(std::string_view payload) {
+  const size_t nul = payload.find('\0');
+  const std::string_view head = payload.substr(0, nul);
+  if (nul == std::string_view::npos || head.empty() || head.size() > 18 ||
+      head.find_first_not_of("0123456789") != std::string_view::npos) {
+    return {std::nullopt, payload};
+  }
+  int64_t deadline = 0;
+  for (char c : head) deadline = deadline * 10 + (c - '0');
+  return {deadline, payload.substr(nul + 1)};
+}
+
+int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Dead-letter messages carry delivery tokens of their own, apart from the outbox's sequence.
+constexpr uint64_t kDeadLetterToken = uint64_t{1} << 63;
+
+std::string psn_no_of(const cl::Request& request) {
+  if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) return c->psn_no;
+  if (const auto* c = std::get_if<cl::CancelInput>(&request.input)) return c->psn_no;
+  return std::get<cl::ReversalInput>(request.input).psn_no;
+}
+
+}  // namespace
+
+// The claim as it leaves the treating region: the identity fields of the national interface
+// (ID number, name, the certificate number of the visit) are dropped, so neither Kafka nor the
+// intake ever holds them at rest. The insured region identifies its person by psn_no, the
+// fingerprint (computed from the whole request at parsing) still binds a retry to its content.
+namespace {
+cl::Request without_identity(cl::Request request) {
+  if (auto* claim = std::get_if<cl::SettlementInput>(&request.input)) {
+    claim->certno.clear();
+    claim->psn_name.clear();
+    claim->mdtrt_cert_no.clear();
+  }
+  return request;
+}
+}  // namespace
+
+struct RegionNode::Impl {
+  NodeOptions options;
+  const cl::ReferenceData& reference;
+  cl::Engine engine;
+  lg::LedgerDirectory ledger;
+  std::unique_ptr<lg::LedgerState> state;
+  std::unique_ptr<adapters::Producer> producer;
+  std::unique_ptr<adapters::Consumer> consumer;
+  std::shared_ptr<spdlog::logger> log;
+  NodeCounters counters;
+  uint64_t relay_cursor = 0;  // every outbox message up to here was acknowledged by the broker
+  uint64_t relay_next = 1;    // the next outbox message to publish
+  std::set<uint64_t> acknowledged;  // acknowledged beyond a gap
+
+  struct Pending {
+    std::vector<AnswerCallback> waiters;
+    std::string topic;
+    std::string key;
+    std::string message;
+    std::string fingerprint;  // of the request: a settlement must answer this very claim
+    int64_t deadline_ms = 0;  // Unix ms: unanswered by then, it leaves the intake
+    bool durable = false;     // committed in the intake
+    std::vector<std::function<void(bool)>> until_durable;  // when_kept callers
+  };
+  // Dead letters sent and not yet acknowledged by the broker: the consumed offset of their
+  // partition stays at the first of them, so a crash before the acknowledgement reads the message
+  // again (every consumer de-duplicates) instead of losing it.
+  struct DeadLetter {
+    std::string topic;  // where the message was consumed
+    int32_t partition = 0;
+    int64_t offset = 0;
+    std::string key;
+    std::string value;  // reason NL message
+  };
+  using Partition = std::pair<std::string, int32_t>;
+  std::map<uint64_t, DeadLetter> dead_letters_unacked;         // by token
+  std::map<Partition, std::set<int64_t>> dead_letter_offsets;  // unacknowledged, per partition
+  std::map<Partition, int64_t> consumed_through;  // next offset after the last message handled
+  uint64_t dead_letter_serial = 0;
+  std::set<std::string, std::less<>> served;  // empty: every region
+  std::mutex mutex;                           // guards pending, fresh and failure
+  std::vector<std::string> fresh;             // submitted, not yet in the intake
+  // Worker only: claims in the intake to send now, and those sent, oldest first, for resending.
+  std::vector<std::string> to_send;
+  std::deque<std::pair<Clock::time_point, std::string>> sent;
+  std::deque<std::pair<int64_t, std::string>> deadlines;  // (Unix ms, msgid), soonest first (mutex)
+  std::condition_variable room;                           // signalled when pending shrinks
+  std::map<std::string, Pending> pending;
+  std::vector<std::function<void(const lg::Ledger*)>> readers;
+  std::vector<std::function<void(const lg::Ledger*)>> snapshot_readers;  // (mutex)
+  // The reader thread and its queue of (snapshot view, reader), fed by the worker.
+  std::mutex snapshot_mutex;
+  std::condition_variable snapshot_ready;
+  std::deque<std::pair<std::shared_ptr<const lg::Ledger>, std::function<void(const lg::Ledger*)>>>
+      snapshot_queue;
+  bool snapshot_stop = false;
+  std::thread snapshot_thread;
+  std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> writers;
+  std::optional<std::string> failure;
+  std::atomic<bool> stopping{false};
+  bool stopped = false;  // the worker has ended (guarded by mutex)
+  std::thread worker;
+
+  Impl(const NodeOptions& o, const cl::ReferenceData& r)
+      : options(o),
+        reference(r),
+        engine(r),
+        served(o.served_regions.begin(), o.served_regions.end()) {}
+
+  Status open() {
+    log = spdlog::get("node");
+    if (!log) log = spdlog::default_logger();
+    lg::LedgerOptions ledger_options;
+    ledger_options.region = options.region;
+    Result<lg::LedgerDirectory> opened =
+        lg::open_directory(options.ledger_dir, ledger_options, true);
+    if (!opened.is_ok()) return opened.status();
+    ledger = std::move(*opened);
+    state = std::make_unique<lg::LedgerState>(*ledger.ledger);
+    relay_cursor = ledger.ledger->outbox_cursor();
+    relay_next = relay_cursor + 1;
+    const int64_t reloaded_at = now_unix_ms();
+    Result<std::vector<std::pair<std::string, std::string>>> intakes = ledger.ledger->intakes();
+    if (!intakes.is_ok()) return intakes.status();
+    for (auto& [msgid, payload] : *intakes) {  // sent before a restart
+      const IntakeRecord intake = split_intake(payload);
+      const std::optional<OutboxMessage> out = split_outbox(intake.outbox);
+      if (!out) return Status::error("corrupt intake of msgid " + msgid);
+      Result<adapters::ClaimMessage> claim = adapters::decode_claim(out->message);
+      if (!claim.is_ok()) return Status::error("corrupt intake of msgid " + msgid);
+      Pending& p = pending[msgid];
+      p.topic = out->topic;
+      p.key = out->key;
+      p.message = std::string(out->message);
+      p.fingerprint = claim->request.fingerprint;
+      p.deadline_ms = intake.deadline_ms.value_or(reloaded_at + options.pending_deadline_ms);
+      p.durable = true;
+      deadlines.emplace_back(p.deadline_ms, msgid);
+      to_send.push_back(msgid);
+    }
+    std::sort(deadlines.begin(), deadlines.end());
+    Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
+    if (!p.is_ok()) return p.status();
+    producer = std::move(*p);
+    // Every region's claims and settlements topics known before the first claim goes out.
+    if (Result<size_t> prepared = producer->prepare({"claims.", "settlements."}, 10'000);
+        !prepared.is_ok()) {
+      log->warn("kafka_prepare region={} reason=\"{}\"", options.region,
+                prepared.status().message());
+    }
+    Result<std::unique_ptr<adapters::Consumer>> c =
+        adapters::Consumer::create(options.kafka, "medclear-node-" + options.region);
+    if (!c.is_ok()) return c.status();
+    consumer = std::move(*c);
+    std::vector<adapters::Consumer::Start> starts;
+    for (const std::string& topic :
+         {claims_topic(options.region), settlements_topic(options.region)}) {
+      Result<int> partitions = consumer->partitions(topic, 10'000);
+      if (!partitions.is_ok()) return partitions.status();
+      for (int partition = 0; partition < *partitions; ++partition) {
+        starts.push_back({topic, partition, ledger.ledger->offset(topic, partition)});
+      }
+    }
+    return consumer->assign(starts);
+  }
+
+  // The message is handled: its partition's consumed offset moves past it, unless a dead letter
+  // of that partition still waits for the broker's acknowledgement.
+  void consumed(const adapters::KafkaMessage& message) {
+    const Partition partition{message.topic, message.partition};
+    consumed_through[partition] = message.offset + 1;
+    stage_consumed(partition);
+  }
+
+  void stage_consumed(const Partition& partition) {
+    const auto waiting = dead_letter_offsets.find(partition);
+    const int64_t next =
+        waiting == dead_letter_offsets.end() || waiting->second.empty()
+            ? consumed_through[partition]
+            : *waiting->second.begin();  // read again from the first unacknowledged
+    ledger.ledger->stage_offset(partition.first, partition.second, next);
+  }
+
+  void dead_letter(const adapters::KafkaMessage& message, const std::string& reason) {
+    ++counters.dead_letters;
+    log->warn("dead_letter region={} topic={} partition={} offset={} reason=\"{}\"", options.region,
+              message.topic, message.partition, message.offset, reason);
+    const uint64_t token = kDeadLetterToken | ++dead_letter_serial;
+    DeadLetter& letter = dead_letters_unacked[token];
+    letter = {message.topic, message.partition, message.offset, message.key,
+              reason + '\n' + message.value};
+    dead_letter_offsets[{message.topic, message.partition}].insert(message.offset);
+    send_dead_letter(token, letter);
+    consumed(message);
+  }
+
+  void send_dead_letter(uint64_t token, const DeadLetter& letter) {
+    // A refused produce (queue full) is retried with the next failed delivery report or restart.
+    if (Status produced =
+            producer->produce(dead_letters_topic(options.region), letter.key, letter.value, token);
+        !produced.is_ok()) {
+      log->warn("dead_letter_produce region={} reason=\"{}\"", options.region, produced.message());
+    }
+  }
+
+  // A dead letter's delivery report: acknowledged, its partition's offset may move past it;
+  // failed, it is sent again.
+  void dead_letter_delivered(uint64_t token, bool ok) {
+    const auto it = dead_letters_unacked.find(token);
+    if (it == dead_letters_unacked.end()) return;
+    if (!ok) {
+      send_dead_letter(token, it->second);
+      return;
+    }
+    const Partition partition{it->second.topic, it->second.partition};
+    dead_letter_offsets[partition].erase(it->second.offset);
+    dead_letters_unacked.erase(it);
+    stage_consumed(partition);
+  }
+
+  // Insured side: decide one claim and stage its entry, its settlement message and its offset.
+  Status clear(const adapters::KafkaMessage& message) {
+    Result<adapters::ClaimMessage> claim = adapters::decode_claim(message.value);
+    if (!claim.is_ok()) {
+      dead_letter(message, claim.status().message());
+      return Status::ok();
+    }
+    const cl::Envelope& envelope = claim->request.envelope;
+    if (lg::region_of(envelope.insuplc_admdvs) != options.region) {
+      dead_letter(message, "claim for insured region " + envelope.insuplc_admdvs +
+                               " on the topic of " + options.region);
+      return Status::ok();
+    }
+    const cl::Decision decision = engine.decide(claim->request, *state);
+    if (decision.append) {
+      if (Status applied = state->apply(decision.result); !applied.is_ok()) return applied;
+    }
+    adapters::SettlementMessage answer{envelope.msgid, decision.rejection, std::nullopt,
+                                       decision.replayed};
+    if (decision.accepted()) answer.record = decision.result;
+    ledger.ledger->stage_outbox(
+        outbox_payload(settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
+                       adapters::encode_settlement(answer)));
+    consumed(message);
+    ++counters.claims_decided;
+    return Status::ok();
+  }
+
+  // Treating side: write a returned settlement; its waiter is answered after the commit. Only a
+  // settlement of a claim in this node's intake is booked, and only when it answers that very
+  // request (same msgid, hospital, treating region and fingerprint); a repeat of one already
+  // booked is skipped; anything else is dead-lettered with the reason.
+  Status record(const adapters::KafkaMessage& message,
+                std::vector<std::pair<std::string, NodeAnswer>>& answers) {
+    Result<adapters::SettlementMessage> settlement = adapters::decode_settlement(message.value);
+    if (!settlement.is_ok()) {
+      dead_letter(message, settlement.status().message());
+      return Status::ok();
+    }
+    std::optional<std::string> fingerprint;
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = pending.find(settlement->msgid); it != pending.end()) {
+        fingerprint = it->second.fingerprint;
+      }
+    }
+    if (!fingerprint) {
+      if (!ledger.ledger->seq_by_msgid(settlement->msgid)) {
+        ++counters.settlements_unsolicited;
+        dead_letter(message, "settlement of msgid " + settlement->msgid.substr(0, 40) +
+                                 ", which is not in the intake of " + options.region +
+                                 " (never sent, or expired)");
+        return Status::ok();
+      }
+      consumed(message);  // a repeat of a settlement already booked
+      return Status::ok();
+    }
+    if (const std::optional<cl::SettlementRecord>& r = settlement->record) {
+      if (r->msgid != settlement->msgid || r->fingerprint != *fingerprint ||
+          lg::region_of(r->mdtrtarea_admvs) != options.region ||
+          r->msgid.substr(0, 12) != r->fixmedins_code) {
+        ++counters.settlements_unsolicited;
+        dead_letter(message, "settlement of msgid " + settlement->msgid.substr(0, 40) +
+                                 " does not answer the claim in the intake");
+        return Status::ok();
+      }
+    }
+    if (settlement->record && !settlement->record->setl_id.empty() &&
+        !lg::booked_by_adjustment(*ledger.ledger, *settlement->record)) {
+      Result<lg::Ledger::Staged> staged =
+          ledger.ledger->stage(*settlement->record, lg::Side::kTreating);
+      if (!staged.is_ok()) {
+        dead_letter(message, "conflicting settlement: " + staged.status().message());
+        return Status::ok();
+      }
+      if (*staged == lg::Ledger::Staged::kAppended) ++counters.settlements_recorded;
+    }
+    consumed(message);
+    ledger.ledger->stage_intake_done(settlement->msgid);
+    answers.emplace_back(settlement->msgid,
+                         NodeAnswer{settlement->rejection, settlement->record, false});
+    return Status::ok();
+  }
+
+  // Stages every new claim in the intake; they are sent once the step's batch is durable.
+  std::vector<std::string> stage_intakes() {
+    std::vector<std::string> staged;
+    std::lock_guard lock(mutex);
+    for (std::string& msgid : fresh) {
+      // A retried msgid may be answered by a late duplicate settlement before it is staged.
+      const auto it = pending.find(msgid);
+      if (it == pending.end()) continue;
+      ledger.ledger->stage_intake(
+          msgid,
+          intake_payload(it->second.deadline_ms,
+                         outbox_payload(it->second.topic, it->second.key, it->second.message)));
+      staged.push_back(std::move(msgid));
+    }
+    fresh.clear();
+    return staged;
+  }
+
+  // Sends the claims now in the intake, and again those unanswered for resend_after_ms.
+  void send_claims() {
+    const auto now = Clock::now();
+    const auto overdue = now - std::chrono::milliseconds(options.resend_after_ms);
+    std::lock_guard lock(mutex);
+    for (const std::string& msgid : to_send) {
+      auto it = pending.find(msgid);
+      if (it == pending.end()) continue;
+      producer->produce(it->second.topic, it->second.key, it->second.message).ignore();
+      ++counters.claims_sent;  // a failed produce is retried by the resend below
+      sent.emplace_back(now, msgid);
+    }
+    to_send.clear();
+    while (!sent.empty() && sent.front().first < overdue) {
+      const std::string msgid = std::move(sent.front().second);
+      sent.pop_front();
+      auto it = pending.find(msgid);
+      if (it == pending.end()) continue;  // answered
+      producer->produce(it->second.topic, it->second.key, it->second.message).ignore();
+      ++counters.claims_resent;
+      sent.emplace_back(now, msgid);
+    }
+  }
+
+  // Publishes the outbox from relay_next on, each message tokened with its outbox seq.
+  Status relay_produce() {
+    const uint64_t in_flight_max = 4 * options.batch_claims_max;
+    if (relay_next - 1 - relay_cursor >= in_flight_max) return Status::ok();
+    for (const auto& [seq, payload] :
+         ledger.ledger->outbox_after(relay_next - 1, options.batch_claims_max)) {
+      const std::optional<OutboxMessage> out = split_outbox(payload);
+      MC_CHECK(out.has_value(), "corrupt outbox message");
+      if (Status produced = producer->produce(out->topic, out->key, out->message, seq);
+          !produced.is_ok()) {
+        return produced;
+      }
+      relay_next = seq + 1;
+    }
+    return Status::ok();
+  }
+
+  // Moves the relay cursor over every outbox message the broker acknowledged without a gap; on a
+  // failed delivery, sends everything after the cursor again (the consumers de-duplicate).
+  void relay_acknowledge() {
+    bool failed = false;
+    for (const adapters::Producer::Delivery& delivery : producer->deliveries()) {
+      if ((delivery.token & kDeadLetterToken) != 0) {
+        dead_letter_delivered(delivery.token, delivery.ok);
+      } else if (delivery.ok) {
+        acknowledged.insert(delivery.token);
+      } else {
+        failed = true;
+      }
+    }
+    const uint64_t before = relay_cursor;
+    while (!acknowledged.empty() && *acknowledged.begin() <= relay_cursor + 1) {
+      relay_cursor = std::max(relay_cursor, *acknowledged.begin());
+      acknowledged.erase(acknowledged.begin());
+    }
+    if (relay_cursor != before) {
+      counters.settlements_relayed += relay_cursor - before;
+      ledger.ledger->stage_outbox_cursor(relay_cursor);  // durable with the next batch
+    }
+    if (failed) {
+      log->warn("relay_resend region={} from={}", options.region, relay_cursor + 1);
+      relay_next = relay_cursor + 1;
+      acknowledged.clear();
+    }
+  }
+
+  // One step: everything it stages goes into ONE synced batch — new intakes, decided claims with
+  // their outgoing settlements and offsets, written settlements, and relay progress. Then it
+  // answers, sends new claims and the outbox; acknowledgements are collected on later steps.
+  Status step() {
+    const std::vector<std::string> intakes = stage_intakes();
+    std::vector<AnswerCallback> expired = expire_overdue();
+    std::vector<std::pair<std::string, NodeAnswer>> answers;
+    for (const adapters::KafkaMessage& message :
+         consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
+      const Status handled =
+          message.topic == claims_topic(options.region) ? clear(message) : record(message, answers);
+      if (!handled.is_ok()) return handled;
+    }
+    relay_acknowledge();
+    ++counters.steps;
+    const auto commit_start = Clock::now();
+    if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
+    counters.step_micros_commit +=
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit_start).count();
+    to_send.insert(to_send.end(), intakes.begin(), intakes.end());
+    mark_durable(intakes);
+    for (AnswerCallback& waiter : expired) waiter(NodeAnswer{{}, std::nullopt, false, true});
+    answer(answers);
+    if (Status written = run_writers(); !written.is_ok()) return written;
+    run_readers(ledger.ledger.get());
+    take_snapshots();
+    send_claims();
+    return relay_produce();
+  }
+
+  // Claims past their deadline leave the intake (staged with this step's batch); their waiters
+  // are told once that is durable.
+  std::vector<AnswerCallback> expire_overdue() {
+    std::vector<AnswerCallback> waiters;
+    const int64_t now = now_unix_ms();
+    std::lock_guard lock(mutex);
+    while (!deadlines.empty() && deadlines.front().first <= now) {
+      auto [deadline, msgid] = std::move(deadlines.front());
+      deadlines.pop_front();
+      const auto it = pending.find(msgid);
+      if (it == pending.end() || it->second.deadline_ms != deadline) continue;  // answered
+      log->warn("claim_expired region={} msgid={} topic={}", options.region, msgid,
+                it->second.topic);
+      ++counters.claims_expired;
+      for (AnswerCallback& waiter : it->second.waiters) waiters.push_back(std::move(waiter));
+      for (auto& told : it->second.until_durable) told(false);
+      ledger.ledger->stage_intake_done(msgid);
+      pending.erase(it);
+    }
+    if (!waiters.empty()) room.notify_all();
+    return waiters;
+  }
+
+  void mark_durable(const std::vector<std::string>& intakes) {
+    if (intakes.empty()) return;
+    std::lock_guard lock(mutex);
+    for (const std::string& msgid : intakes) {
+      if (auto it = pending.find(msgid); it != pending.end()) {
+        it->second.durable = true;
+        for (auto& told : it->second.until_durable) told(true);
+        it->second.until_durable.clear();
+      }
+    }
+  }
+
+  // Each writer stages and its batch is committed on its own; a failed commit stops the node.
+  Status run_writers() {
+    std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> now;
+    {
+      std::lock_guard lock(mutex);
+      now.swap(writers);
+    }
+    for (auto& [write, done] : now) {
+      Status staged = write(*ledger.ledger);
+      if (staged.is_ok()) {
+        if (Status committed = ledger.ledger->commit(); !committed.is_ok()) {
+          done(committed);
+          return committed;
+        }
+      } else {
+        ledger.ledger->discard_staged();  // a writer refused halfway changes nothing
+      }
+      done(staged);
+    }
+    return Status::ok();
+  }
+
+  // Queues `item` for the worker unless it has stopped: false then, and `item` is left to the
+  // caller to answer.
+  template <class T>
+  bool enqueue(std::vector<T>& queue, T& item) {
+    std::lock_guard lock(mutex);
+    if (stopped) return false;
+    queue.push_back(std::move(item));
+    return true;
+  }
+
+  // Hands this step's snapshot readers one view of the committed ledger, on the reader thread.
+  void take_snapshots() {
+    std::vector<std::function<void(const lg::Ledger*)>> now;
+    {
+      std::lock_guard lock(mutex);
+      now.swap(snapshot_readers);
+    }
+    if (now.empty()) return;
+    Result<std::unique_ptr<lg::Ledger>> view = ledger.ledger->snapshot();
+    std::shared_ptr<const lg::Ledger> shared;
+    if (view.is_ok()) shared = std::move(*view);
+    std::lock_guard lock(snapshot_mutex);
+    for (auto& reader : now) snapshot_queue.emplace_back(shared, std::move(reader));
+    snapshot_ready.notify_one();
+  }
+
+  // The reader thread: runs each reader over its view, then lets the view go; after stop, drains.
+  void run_snapshot_readers() {
+    for (;;) {
+      std::unique_lock lock(snapshot_mutex);
+      snapshot_ready.wait(lock, [&] { return snapshot_stop || !snapshot_queue.empty(); });
+      if (snapshot_queue.empty()) return;  // stopping, nothing left
+      auto [view, reader] = std::move(snapshot_queue.front());
+      snapshot_queue.pop_front();
+      lock.unlock();
+      reader(view.get());
+    }
+  }
+
+  void run_readers(const lg::Ledger* ledger_or_null) {
+    std::vector<std::function<void(const lg::Ledger*)>> now;
+    {
+      std::lock_guard lock(mutex);
+      now.swap(readers);
+    }
+    for (auto& reader : now) reader(ledger_or_null);
+  }
+
+  void answer(std::vector<std::pair<std::string, NodeAnswer>>& answers) {
+    std::lock_guard lock(mutex);
+    for (auto& [msgid, answer] : answers) {
+      auto it = pending.find(msgid);
+      if (it == pending.end()) continue;  // a duplicate, or sent before a restart
+      for (auto& waiter : it->second.waiters) waiter(answer);
+      for (auto& told : it->second.until_durable) told(false);
+      pending.erase(it);
+    }
+    room.notify_all();
+  }
+
+  void run() {
+    while (!stopping) {
+      const Status status = step();
+      if (!status.is_ok()) {
+        log->error("node_stopped region={} reason=\"{}\"", options.region, status.message());
+        std::lock_guard lock(mutex);
+        failure = status.message();
+        break;
+      }
+    }
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [msgid, p] : pending) {
+        for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
+        for (auto& told : p.until_durable) told(false);
+      }
+      pending.clear();
+      stopped = true;
+      room.notify_all();
+    }
+    std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>>
+        unwritten;
+    {
+      std::lock_guard lock(mutex);
+      unwritten.swap(writers);
+    }
+    for (auto& [write, done] : unwritten) done(Status::error("node stopped"));
+    run_readers(nullptr);
+    std::vector<std::function<void(const lg::Ledger*)>> unread;
+    {
+      std::lock_guard lock(mutex);
+      unread.swap(snapshot_readers);
+    }
+    for (auto& reader : unread) reader(nullptr);
+    std::lock_guard lock(snapshot_mutex);
+    snapshot_stop = true;
+    snapshot_ready.notify_one();
+  }
+};
+
+RegionNode::RegionNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<RegionNode>> RegionNode::start(const NodeOptions& options,
+                                                      const cl::ReferenceData& reference) {
+  auto impl = std::make_unique<Impl>(options, reference);
+  if (Status opened = impl->open(); !opened.is_ok()) return opened;
+  std::unique_ptr<RegionNode> node(new RegionNode(std::move(impl)));
+  Impl* raw = node->impl_.get();
+  raw->worker = std::thread([raw] { raw->run(); });
+  raw->snapshot_thread = std::thread([raw] { raw->run_snapshot_readers(); });
+  return node;
+}
+
+RegionNode::~RegionNode() { stop(); }
+
+void RegionNode::stop() {
+  impl_->stopping = true;
+  if (impl_->worker.joinable()) impl_->worker.join();
+  if (impl_->snapshot_thread.joinable()) impl_->snapshot_thread.join();  // views gone before close
+}
+
+std::future<NodeAnswer> RegionNode::submit(const cl::Request& request) {
+  auto promise = std::make_shared<std::promise<NodeAnswer>>();
+  std::future<NodeAnswer> future = promise->get_future();
+  submit(
+      request, [promise](NodeAnswer answer) { promise->set_value(std::move(answer)); },
+      std::chrono::milliseconds(impl_->options.submit_wait_ms));
+  return future;
+}
+
+void RegionNode::submit(const cl::Request& request, AnswerCallback done,
+                        std::chrono::milliseconds wait_for_room, std::function<void()> accepted) {
+  const cl::Envelope& envelope = request.envelope;
+  // The checks every path shares, in the contract's order (clearing/admission.h): what fails
+  // them is answered at once and nothing is kept or sent.
+  std::optional<cl::Rejection> refused =
+      cl::check_msgid_form(envelope.msgid, envelope.fixmedins_code);
+  if (!refused && lg::region_of(envelope.mdtrtarea_admvs) != impl_->options.region) {
+    refused = cl::Rejection{cl::Reject::kMalformedMessage,
+                            "mdtrtarea_admvs " + envelope.mdtrtarea_admvs + " is not in region " +
+                                impl_->options.region};
+  }
+  if (refused) {
+    done({std::move(*refused), std::nullopt, false});
+    return;
+  }
+  const auto& served = impl_->served;
+  cl::Admission admission = cl::admit(
+      request, impl_->reference,
+      served.empty() ? cl::RegionServed{} : cl::RegionServed([&served](std::string_view region) {
+        return served.contains(region);
+      }));
+  if (!admission.admitted()) {
+    // msgid reuse outranks these faults (contracts/adjudicate.md): a msgid this region already
+    // booked with other content is answered as the engine would, from the ledger, on the worker.
+    read([done = std::move(done), rejection = std::move(*admission.rejection),
+          msgid = envelope.msgid,
+          fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
+      if (ledger != nullptr) {
+        if (const std::optional<uint64_t> seq = ledger->seq_by_msgid(msgid)) {
+          Result<lg::DecodedEntry> booked = ledger->entry(*seq);
+          if (booked.is_ok() && booked->entry.record.fingerprint != fingerprint) {
+            rejection = cl::Rejection{
+                cl::Reject::kMsgidReusedWithDifferentPayload,
+                "msgid " + msgid + " was already used for a different request (infno " +
+                    std::string(cl::to_string(booked->entry.record.infno)) + ")"};
+          }
+        }
+      }
+      done({std::move(rejection), std::nullopt, false});
+    });
+    return;
+  }
+  std::unique_lock lock(impl_->mutex);
+  const bool room = impl_->room.wait_for(lock, wait_for_room, [&] {
+    return impl_->pending.size() < impl_->options.pending_claims_max ||
+           impl_->pending.contains(envelope.msgid) || impl_->failure || impl_->stopping;
+  });
+  if (!room || impl_->failure || impl_->stopping) {  // overloaded or stopped: ask again later
+    lock.unlock();
+    done({{}, std::nullopt, true});
+    return;
+  }
+  auto [it, first] = impl_->pending.try_emplace(envelope.msgid);
+  Impl::Pending& pending = it->second;
+  if (first) {  // the first submission of this msgid: kept, then sent
+    pending.topic = claims_topic(lg::region_of(envelope.insuplc_admdvs));
+    pending.key = psn_no_of(request);
+    pending.message = adapters::encode_claim({without_identity(request)});
+    pending.fingerprint = request.fingerprint;
+    pending.deadline_ms = now_unix_ms() + impl_->options.pending_deadline_ms;
+    impl_->deadlines.emplace_back(pending.deadline_ms, envelope.msgid);
+    impl_->fresh.push_back(envelope.msgid);
+  } else if (pending.fingerprint != request.fingerprint) {
+    // The same msgid with other content while the first is in flight: its answer decides
+    // whether this one is a reuse, so this one waits for it (ask again later).
+    lock.unlock();
+    done({{}, std::nullopt, true});
+    return;
+  }
+  pending.waiters.push_back(std::move(done));
+  if (accepted) accepted();  // under the lock: before any answer to it can run
+}
+
+void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
+  if (!impl_->enqueue(impl_->readers, reader)) reader(nullptr);
+}
+
+void RegionNode::read_snapshot(std::function<void(const lg::Ledger*)> reader) {
+  if (!impl_->enqueue(impl_->snapshot_readers, reader)) reader(nullptr);
+}
+
+void RegionNode::write(std::function<Status(lg::Ledger&)> writer,
+                       std::function<void(Status)> done) {
+  auto item = std::make_pair(std::move(writer), std::move(done));
+  if (!impl_->enqueue(impl_->writers, item)) item.second(Status::error("node stopped"));
+}
+
+void RegionNode::when_kept(const std::string& msgid, std::function<void(bool)> done) {
+  std::unique_lock lock(impl_->mutex);
+  const auto it = impl_->pending.find(msgid);
+  if (it == impl_->pending.end() || impl_->stopped || it->second.durable) {
+    const bool kept = it != impl_->pending.end() && it->second.durable;
+    lock.unlock();
+    done(kept);
+    return;
+  }
+  it->second.until_durable.push_back(std::move(done));
+}
+
+size_t RegionNode::claims_in_flight() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->pending.size();
+}
+
+std::optional<std::string> RegionNode::failure() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failure;
+}
+
+const NodeCounters& RegionNode::counters() const { return impl_->counters; }
+const std::string& RegionNode::region() const { return impl_->options.region; }
+
+}  // namespace medclear::gateway
