@@ -400,6 +400,10 @@ struct Gateway::Impl {
     bool released_ = false;
   };
 
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using Parser = http::request_parser<http::string_body>;
+
+  // One connection: limits, TLS, the client's identity, then its requests until it closes.
   asio::awaitable<void> session(tcp::socket socket) {
     struct Count {
       std::atomic<size_t>& n;
@@ -419,20 +423,8 @@ struct Gateway::Impl {
     stream.expires_after(Millis(options.limits.handshake_timeout_ms));
     auto [detect_ec, is_tls] = co_await beast::async_detect_ssl(stream, buffer, kAwait);
     if (detect_ec) co_return;
-    if (!is_tls) {  // plain HTTP on the HTTPS port: say so, in plain HTTP, and close
-      refused("plain_http");
-      static const std::string kBody = "{\"error\":\"this port speaks HTTPS only\"}";
-      static const std::string kPlain =
-          "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
-          "Content-Length: " +
-          std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
-      stream.expires_after(Millis(options.limits.write_timeout_ms));
-      co_await asio::async_write(stream, asio::buffer(kPlain), kAwait);
-      boost::system::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);  // the peer may be gone
-      co_return;
-    }
-    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), tls);
+    if (!is_tls) co_return co_await refuse_plain_http(stream);
+    TlsStream tls_stream(std::move(stream), tls);
     auto [handshake_ec, used] =
         co_await tls_stream.async_handshake(ssl::stream_base::server, buffer.data(), kAwait);
     if (handshake_ec) {
@@ -442,124 +434,181 @@ struct Gateway::Impl {
     buffer.consume(used);
     const Client client = identify(tls_stream.native_handle());
     if (client.verified) unverified.release();
+    if (!co_await serve_requests(tls_stream, buffer, client, anonymous_until, over_limit)) {
+      co_return;  // the connection broke while answering
+    }
+    beast::get_lowest_layer(tls_stream).expires_after(Millis(1000));
+    co_await tls_stream.async_shutdown(kAwait);
+  }
+
+  // Plain HTTP on the HTTPS port: say so, in plain HTTP, and close.
+  asio::awaitable<void> refuse_plain_http(beast::tcp_stream& stream) {
+    refused("plain_http");
+    static const std::string kBody = "{\"error\":\"this port speaks HTTPS only\"}";
+    static const std::string kPlain =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: " +
+        std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    stream.expires_after(Millis(options.limits.write_timeout_ms));
+    co_await asio::async_write(stream, asio::buffer(kPlain), kAwait);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);  // the peer may be gone
+  }
+
+  // Reads and answers requests until the client closes, a limit closes the connection, or the
+  // gateway stops. False when a write failed (the connection is gone: no TLS shutdown).
+  asio::awaitable<bool> serve_requests(TlsStream& tls_stream, beast::flat_buffer& buffer,
+                                       const Client& client, Clock::time_point anonymous_until,
+                                       bool over_limit) {
     bool keep_alive = true;
     while (keep_alive && !stopped) {
       // Without a trusted certificate a connection gets its 401s until handshake_timeout_ms
       // after it opened, then it is closed.
       if (!client.verified && Clock::now() >= anonymous_until) break;
-      http::request_parser<http::string_body> parser;
+      Parser parser;
       parser.body_limit(options.limits.body_bytes_max);
       parser.header_limit(static_cast<uint32_t>(options.limits.header_bytes_max));
-      // Idle until a request's first byte, then read_timeout_ms for the whole request.
-      size_t first_n = buffer.size();
-      boost::system::error_code read_ec;
-      if (first_n == 0) {
-        if (client.verified) {
-          beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.idle_timeout_ms));
-        } else {
-          beast::get_lowest_layer(tls_stream).expires_at(anonymous_until);
-        }
-        auto [idle_ec, n] = co_await tls_stream.async_read_some(buffer.prepare(16 * 1024), kAwait);
-        buffer.commit(n);
-        first_n = n;
-        read_ec = idle_ec;
-      }
-      if (!read_ec) {
-        // Not the stream's own timeout: that closes the socket, and a slow client should still
-        // read its 408. A timer cancels the read instead.
-        beast::get_lowest_layer(tls_stream).expires_never();
-        auto armed = std::make_shared<bool>(true);
-        auto timed_out = std::make_shared<bool>(false);
-        asio::steady_timer deadline(tls_stream.get_executor(),
-                                    Millis(options.limits.read_timeout_ms));
-        deadline.async_wait(
-            [armed, timed_out,
-             socket = &beast::get_lowest_layer(tls_stream).socket()](boost::system::error_code ec) {
-              if (ec || !*armed) return;
-              *timed_out = true;
-              socket->cancel(ec);
-            });
-        auto [rest_ec, rest_n] = co_await http::async_read(tls_stream, buffer, parser, kAwait);
-        *armed = false;
-        deadline.cancel();
-        read_ec = *timed_out ? beast::error::timeout : rest_ec;
-      }
-      Reply reply;
-      std::string label = "other";
+      size_t first_n = 0;
+      const boost::system::error_code read_ec = co_await read_request(
+          tls_stream, buffer, parser,
+          client.verified ? std::nullopt : std::optional(anonymous_until), first_n);
+      if (closes_quietly(read_ec, first_n)) break;
       const auto started = Clock::now();
-      if (read_ec == http::error::end_of_stream || read_ec == asio::error::eof ||
-          read_ec == ssl::error::stream_truncated) {
-        break;
-      } else if (read_ec == beast::error::timeout) {
-        if (first_n == 0) break;  // idle keep-alive connection: just close
-        refused("read_timeout");
-        reply = error_reply(http::status::request_timeout,
-                            "request not received within read_timeout_ms");
-        reply.close = true;
-      } else if (read_ec == http::error::body_limit) {
-        refused("body_too_large");
-        reply = error_reply(
-            http::status::payload_too_large,
-            "body larger than body_bytes_max=" + std::to_string(options.limits.body_bytes_max));
-        reply.close = true;
-      } else if (read_ec == http::error::header_limit) {
-        refused("header_too_large");
-        reply = error_reply(http::status::request_header_fields_too_large,
-                            "header larger than header_bytes_max=" +
-                                std::to_string(options.limits.header_bytes_max));
-        reply.close = true;
-      } else if (read_ec) {
-        if (read_ec.category() != http::make_error_code(http::error::bad_target).category())
-          break;  // connection error
-        refused("malformed_http");
-        reply =
-            error_reply(http::status::bad_request, "malformed HTTP request: " + read_ec.message());
-        reply.close = true;
+      std::string label = "other";
+      Reply reply;
+      if (read_ec) {
+        reply = refusal_of(read_ec);
       } else {
         const auto& request = parser.get();
         keep_alive = request.keep_alive();
         const std::string_view target(request.target().data(), request.target().size());
         label = route_label(target.substr(0, target.find('?')));
-        if (over_limit) {
-          refused("connections");
-          reply = error_reply(http::status::service_unavailable,
-                              "too many connections (connections_max=" +
-                                  std::to_string(options.limits.connections_max) + ")");
-          reply.close = true;
-        } else {
-          reply = co_await handle(request, client);
-        }
+        reply = over_limit ? too_many_connections() : co_await handle(request, client);
       }
       if (reply.close) keep_alive = false;
-      http::response<http::string_body> response{reply.status, 11};
-      response.set(http::field::server, "medclear");
-      response.set(http::field::content_type, reply.content_type);
-      if (!reply.allow.empty()) response.set(http::field::allow, reply.allow);
-      response.keep_alive(keep_alive);
-      response.body() = std::move(reply.body);
-      response.prepare_payload();
-      requests.Add({{"route", label}, {"code", std::to_string(static_cast<int>(reply.status))}})
-          .Increment();
-      latency
-          .Add({{"route", label}},
-               prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
-                                                       0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10})
-          .Observe(std::chrono::duration<double>(Clock::now() - started).count());
-      if (static_cast<int>(reply.status) >= 500) {
-        log->warn("http_answer route={} status={} client={}", label, static_cast<int>(reply.status),
-                  client.key());
+      const bool close_after = reply.close;
+      if (!co_await send_reply(tls_stream, std::move(reply), keep_alive, label, started, client)) {
+        co_return false;
       }
-      beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.write_timeout_ms));
-      auto [write_ec, written] = co_await http::async_write(tls_stream, response, kAwait);
-      if (write_ec) co_return;
-      if (reply.close && !parser.is_done()) {
+      if (close_after && !parser.is_done()) {
         // The client may still be sending the rest of a refused request: read and drop it for a
         // moment, so closing does not reset the connection before it has read the answer.
         co_await linger(tls_stream);
       }
     }
-    beast::get_lowest_layer(tls_stream).expires_after(Millis(1000));
-    co_await tls_stream.async_shutdown(kAwait);
+    co_return true;
+  }
+
+  // Reads one request: idle until its first byte (idle_timeout_ms, or until `anonymous_until`
+  // for a client without a trusted certificate), then read_timeout_ms for the whole of it.
+  // `first_n` is what the first read brought (0: the connection was idle).
+  asio::awaitable<boost::system::error_code> read_request(
+      TlsStream& tls_stream, beast::flat_buffer& buffer, Parser& parser,
+      std::optional<Clock::time_point> anonymous_until, size_t& first_n) {
+    first_n = buffer.size();
+    if (first_n == 0) {
+      if (anonymous_until) {
+        beast::get_lowest_layer(tls_stream).expires_at(*anonymous_until);
+      } else {
+        beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.idle_timeout_ms));
+      }
+      auto [idle_ec, n] = co_await tls_stream.async_read_some(buffer.prepare(16 * 1024), kAwait);
+      buffer.commit(n);
+      first_n = n;
+      if (idle_ec) co_return idle_ec;
+    }
+    // Not the stream's own timeout: that closes the socket, and a slow client should still read
+    // its 408. A timer cancels the read instead.
+    beast::get_lowest_layer(tls_stream).expires_never();
+    auto armed = std::make_shared<bool>(true);
+    auto timed_out = std::make_shared<bool>(false);
+    asio::steady_timer deadline(tls_stream.get_executor(), Millis(options.limits.read_timeout_ms));
+    deadline.async_wait([armed, timed_out, socket = &beast::get_lowest_layer(tls_stream).socket()](
+                            boost::system::error_code ec) {
+      if (ec || !*armed) return;
+      *timed_out = true;
+      socket->cancel(ec);
+    });
+    auto [rest_ec, rest_n] = co_await http::async_read(tls_stream, buffer, parser, kAwait);
+    *armed = false;
+    deadline.cancel();
+    co_return *timed_out ? beast::error::timeout : rest_ec;
+  }
+
+  // A read that ends the connection without an answer: the client closed, an idle keep-alive
+  // connection timed out, or the connection broke.
+  static bool closes_quietly(const boost::system::error_code& read_ec, size_t first_n) {
+    if (read_ec == http::error::end_of_stream || read_ec == asio::error::eof ||
+        read_ec == ssl::error::stream_truncated) {
+      return true;
+    }
+    if (read_ec == beast::error::timeout) return first_n == 0;
+    if (read_ec == http::error::body_limit || read_ec == http::error::header_limit) return false;
+    return read_ec &&
+           read_ec.category() != http::make_error_code(http::error::bad_target).category();
+  }
+
+  // The answer to a request that could not be read whole; the connection closes after it.
+  Reply refusal_of(const boost::system::error_code& read_ec) {
+    Reply reply;
+    if (read_ec == beast::error::timeout) {
+      refused("read_timeout");
+      reply =
+          error_reply(http::status::request_timeout, "request not received within read_timeout_ms");
+    } else if (read_ec == http::error::body_limit) {
+      refused("body_too_large");
+      reply = error_reply(
+          http::status::payload_too_large,
+          "body larger than body_bytes_max=" + std::to_string(options.limits.body_bytes_max));
+    } else if (read_ec == http::error::header_limit) {
+      refused("header_too_large");
+      reply = error_reply(
+          http::status::request_header_fields_too_large,
+          "header larger than header_bytes_max=" + std::to_string(options.limits.header_bytes_max));
+    } else {
+      refused("malformed_http");
+      reply =
+          error_reply(http::status::bad_request, "malformed HTTP request: " + read_ec.message());
+    }
+    reply.close = true;
+    return reply;
+  }
+
+  Reply too_many_connections() {
+    refused("connections");
+    Reply reply = error_reply(http::status::service_unavailable,
+                              "too many connections (connections_max=" +
+                                  std::to_string(options.limits.connections_max) + ")");
+    reply.close = true;
+    return reply;
+  }
+
+  // Writes the answer and counts it (requests by route and code, latency by route). False when
+  // the write failed.
+  asio::awaitable<bool> send_reply(TlsStream& tls_stream, Reply reply, bool keep_alive,
+                                   const std::string& label, Clock::time_point started,
+                                   const Client& client) {
+    http::response<http::string_body> response{reply.status, 11};
+    response.set(http::field::server, "medclear");
+    response.set(http::field::content_type, reply.content_type);
+    if (!reply.allow.empty()) response.set(http::field::allow, reply.allow);
+    response.keep_alive(keep_alive);
+    response.body() = std::move(reply.body);
+    response.prepare_payload();
+    requests.Add({{"route", label}, {"code", std::to_string(static_cast<int>(reply.status))}})
+        .Increment();
+    latency
+        .Add({{"route", label}},
+             prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                                     0.1, 0.2, 0.5, 1, 2, 5, 10})
+        .Observe(std::chrono::duration<double>(Clock::now() - started).count());
+    if (static_cast<int>(reply.status) >= 500) {
+      log->warn("http_answer route={} status={} client={}", label, static_cast<int>(reply.status),
+                client.key());
+    }
+    beast::get_lowest_layer(tls_stream).expires_after(Millis(options.limits.write_timeout_ms));
+    auto [write_ec, written] = co_await http::async_write(tls_stream, response, kAwait);
+    co_return !write_ec;
   }
 
   asio::awaitable<void> linger(beast::ssl_stream<beast::tcp_stream>& stream) {
@@ -889,29 +938,15 @@ struct Gateway::Impl {
     limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
     const adapters::JsonParse json = adapters::parse_json(body, limits);
-    if (!json.value)
+    if (!json.value) {
       co_return error_reply(http::status::bad_request, "malformed JSON: " + json.error);
+    }
     if (!json.value->is_object()) {
       co_return error_reply(http::status::bad_request,
                             "the body must be one request envelope (an object)");
     }
-    // Whose and where, before any other field is read: a value that is not provably this
-    // hospital's and this region's — whatever its JSON type — is refused.
-    if (const adapters::Json* code = json.value->find("fixmedins_code");
-        code != nullptr && !code->is_null() &&
-        (!code->is_string() || code->text != client.organisation)) {
-      refused("organisation");
-      co_return error_reply(http::status::forbidden,
-                            "fixmedins_code is not the institution of the client certificate");
-    }
-    if (const adapters::Json* area = json.value->find("mdtrtarea_admvs");
-        area != nullptr && !area->is_null() &&
-        (!area->is_string() || !cl::is_division_code(area->text) ||
-         cl::region_of(area->text) != options.region)) {
-      refused("region");
-      co_return error_reply(
-          http::status::forbidden,
-          "mdtrtarea_admvs is not a division of this node's region " + options.region);
+    if (std::optional<Reply> refusal = refuse_foreign(*json.value, client)) {
+      co_return std::move(*refusal);
     }
     const adapters::NhsaParse parse =
         adapters::parse_nhsa_request(*json.value, services.reference->codes);
@@ -919,8 +954,7 @@ struct Gateway::Impl {
     if (!parse.request) {
       co_return json_reply(adapters::build_nhsa_rejection(stamp, parse.msgid, parse.rejection));
     }
-    const cl::Request& request = *parse.request;
-    const cl::Envelope& envelope = request.envelope;
+    const cl::Envelope& envelope = parse.request->envelope;
     if (envelope.fixmedins_code != client.organisation) {  // required by the parse: present now
       co_return error_reply(http::status::forbidden,
                             "fixmedins_code is not the institution of the client certificate");
@@ -931,10 +965,8 @@ struct Gateway::Impl {
                             "too many settlements in flight (settlements_in_flight_max=" +
                                 std::to_string(options.limits.settlements_in_flight_max) + ")");
     }
-    Timeline* timeline = services.timeline;
-    const std::string msgid = envelope.msgid;
-    timeline->received(
-        {msgid,
+    services.timeline->received(
+        {envelope.msgid,
          std::string(cl::to_string(envelope.infno)),
          envelope.fixmedins_code,
          options.region,
@@ -942,11 +974,43 @@ struct Gateway::Impl {
          "",
          {}});
     ++in_flight;
+    const std::optional<NodeAnswer> answer = co_await submit_to_node(*parse.request);
+    --in_flight;
+    if (!answer) co_return co_await accept_when_kept(envelope.msgid);
+    co_return answer_reply(stamp, envelope.msgid, *answer);
+  }
+
+  // Whose and where, before any other field is read: a value that is not provably this
+  // hospital's and this region's — whatever its JSON type — is refused.
+  std::optional<Reply> refuse_foreign(const adapters::Json& envelope, const Client& client) {
+    if (const adapters::Json* code = envelope.find("fixmedins_code");
+        code != nullptr && !code->is_null() &&
+        (!code->is_string() || code->text != client.organisation)) {
+      refused("organisation");
+      return error_reply(http::status::forbidden,
+                         "fixmedins_code is not the institution of the client certificate");
+    }
+    if (const adapters::Json* area = envelope.find("mdtrtarea_admvs");
+        area != nullptr && !area->is_null() &&
+        (!area->is_string() || !cl::is_division_code(area->text) ||
+         cl::region_of(area->text) != options.region)) {
+      refused("region");
+      return error_reply(
+          http::status::forbidden,
+          "mdtrtarea_admvs is not a division of this node's region " + options.region);
+    }
+    return std::nullopt;
+  }
+
+  // Submits the claim to the node and waits up to answer_timeout_ms. The node's answer is
+  // written to the timeline where it arrives (the worker), so a claim answered or expired after
+  // this request gave up waiting still shows it.
+  asio::awaitable<std::optional<NodeAnswer>> submit_to_node(const cl::Request& request) {
     RegionNode* node = services.node;
+    Timeline* timeline = services.timeline;
+    const std::string msgid = request.envelope.msgid;
     const std::string region = options.region;
-    // The node's answer is written to the timeline where it arrives (the worker), so a claim
-    // answered or expired after this request gave up waiting still shows it.
-    const std::string topic = claims_topic(cl::region_of(envelope.insuplc_admdvs));
+    const std::string topic = claims_topic(cl::region_of(request.envelope.insuplc_admdvs));
     const auto start = [node, &request, timeline, msgid, region, topic](auto done) {
       node->submit(
           request,
@@ -960,40 +1024,46 @@ struct Gateway::Impl {
             timeline->add(msgid, "sent", topic);
           });
     };
-    const auto answer =
-        co_await await_from_worker<NodeAnswer>(start, Millis(options.limits.answer_timeout_ms));
-    --in_flight;
-    if (!answer) {
-      // 202 promises the claim will be settled once: only when it is durable in the intake.
-      const auto until_kept = [node, msgid](auto done) { node->when_kept(msgid, std::move(done)); };
-      const auto kept = co_await await_from_worker<bool>(until_kept, Millis(kKeptTimeoutMs));
-      if (!kept || !*kept) {
-        refused("not_kept");
-        co_return error_reply(http::status::service_unavailable,
-                              "the claim is not kept; send the same request again");
-      }
-      timeline->add(msgid, "pending", "no answer within answer_timeout_ms");
-      adapters::JsonWriter w;
-      w.begin_object().key("status").string("pending").key("msgid").string(msgid);
-      w.key("message").string(
-          "the insured region has not answered yet; the claim is kept and will be settled once. "
-          "Ask GET /v1/claims/" +
-          msgid + " or send the same request again.");
-      w.end_object();
-      co_return make_reply(http::status::accepted, w.take());
+    co_return co_await await_from_worker<NodeAnswer>(start,
+                                                     Millis(options.limits.answer_timeout_ms));
+  }
+
+  // No answer in time: 202 promises the claim will be settled once, so only when it is durable
+  // in the intake; otherwise 503 (send the same request again).
+  asio::awaitable<Reply> accept_when_kept(const std::string& msgid) {
+    RegionNode* node = services.node;
+    const auto until_kept = [node, msgid](auto done) { node->when_kept(msgid, std::move(done)); };
+    const auto kept = co_await await_from_worker<bool>(until_kept, Millis(kKeptTimeoutMs));
+    if (!kept || !*kept) {
+      refused("not_kept");
+      co_return error_reply(http::status::service_unavailable,
+                            "the claim is not kept; send the same request again");
     }
-    if (answer->pending || answer->expired) {
-      refused(answer->expired ? "expired" : "node_busy");
-      co_return error_reply(
+    services.timeline->add(msgid, "pending", "no answer within answer_timeout_ms");
+    adapters::JsonWriter w;
+    w.begin_object().key("status").string("pending").key("msgid").string(msgid);
+    w.key("message").string(
+        "the insured region has not answered yet; the claim is kept and will be settled once. "
+        "Ask GET /v1/claims/" +
+        msgid + " or send the same request again.");
+    w.end_object();
+    co_return make_reply(http::status::accepted, w.take());
+  }
+
+  Reply answer_reply(const adapters::ResponseStamp& stamp, const std::string& msgid,
+                     const NodeAnswer& answer) {
+    if (answer.pending || answer.expired) {
+      refused(answer.expired ? "expired" : "node_busy");
+      return error_reply(
           http::status::service_unavailable,
-          answer->expired ? "the insured region did not answer in time; send the same request again"
-                          : "the node cannot take the claim now; send the same request again");
+          answer.expired ? "the insured region did not answer in time; send the same request again"
+                         : "the node cannot take the claim now; send the same request again");
     }
     cl::Decision decision;
-    decision.rejection = answer->rejection;
-    if (answer->record) decision.result = *answer->record;
-    timeline->add(msgid, "answered", "200");
-    co_return json_reply(adapters::build_nhsa_response(stamp, msgid, decision));
+    decision.rejection = answer.rejection;
+    if (answer.record) decision.result = *answer.record;
+    services.timeline->add(msgid, "answered", "200");
+    return json_reply(adapters::build_nhsa_response(stamp, msgid, decision));
   }
 
   // What the node answered, as steps of the claim's timeline.
