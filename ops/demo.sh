@@ -4,5 +4,5 @@
 # netted, with a summary at the end. Extra arguments go to the demo (medclear demo --help).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-"$root/ops/build.sh" release >&2
+"$root/ops/build.sh" release medclear >&2  # only what the demo runs: no tests, no benchmarks
 exec "$root/build/release/gateway/medclear" demo "$@"

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "adapters/json.h"
+#include "adapters/log.h"
 #include "adapters/nhsa.h"
 #include "gateway/backoffice/audit_report.h"
 #include "gateway/backoffice/ledger_json.h"
@@ -1129,8 +1130,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayOptions& options,
     setrlimit(RLIMIT_NOFILE, &files);
   }
   auto impl = std::make_unique<Impl>(options, services);
-  impl->log = spdlog::get("gateway");
-  if (!impl->log) impl->log = spdlog::default_logger();
+  impl->log = adapters::logger("gateway");
   impl->recon_responder = ReconResponder::create(
       services.node, {options.region, services.seal_key_file, services.peers});
   if (Status s = impl->configure_tls(); !s.is_ok()) return s;

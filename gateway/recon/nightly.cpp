@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/json.h"
+#include "adapters/log.h"
 #include "clearing/record_codec.h"
 #include "gateway/recon/recon_statement.h"
 #include "gateway/recon/responder.h"
@@ -63,10 +64,12 @@ void NightlyReconciler::loop() {
     const cl::Date yesterday = cl::Date::from_days(static_cast<int32_t>(next / 86400) - 1);
     for (const NightlyOutcome& outcome : run_day(yesterday)) {
       if (outcome.ok) {
-        spdlog::info("reconciliation {}: {} ({} differences)", outcome.pair,
-                     outcome.balanced ? "balanced" : "differs", outcome.differences);
+        adapters::logger("recon")->info("reconciliation pair={} result={} differences={}",
+                                        outcome.pair, outcome.balanced ? "balanced" : "differs",
+                                        outcome.differences);
       } else {
-        spdlog::error("reconciliation {}: {}", outcome.pair, outcome.error);
+        adapters::logger("recon")->error("reconciliation pair={} error=\"{}\"", outcome.pair,
+                                         outcome.error);
       }
     }
   }

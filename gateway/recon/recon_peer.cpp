@@ -13,7 +13,10 @@ namespace {
 
 std::string list_of(const std::vector<uint64_t>& values) {
   std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(values[i]);
+  }
   return out + "]";
 }
 
@@ -81,9 +84,12 @@ std::optional<std::string> HttpsReconPeer::countersign(
   w.begin_object().key("region").string(signature[0]).key("public_key").string(signature[1]);
   w.key("signature").string(signature[2]).end_object();
   std::string records = "[";
-  for (size_t i = 0; i < records_hex.size(); ++i)
-    records += (i ? ",\"" : "\"") + records_hex[i] + "\"";
-  records += "]";
+  for (size_t i = 0; i < records_hex.size(); ++i) {
+    records += i > 0 ? ",\"" : "\"";
+    records += records_hex[i];
+    records += '"';
+  }
+  records += ']';
   return call("countersign", "\"statement\":" + statement + ",\"signature\":" + w.str() +
                                  ",\"records\":" + records);
 }

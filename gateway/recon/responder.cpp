@@ -1,6 +1,7 @@
 #include "gateway/recon/responder.h"
 
 #include <array>
+#include <cstdint>
 
 #include "adapters/json.h"
 #include "clearing/codes.h"
@@ -34,9 +35,9 @@ struct ReconResponder::Side {
 
 namespace {
 
-constexpr int kLevelMax = 6;            // the deepest tree level a "children" round may name
-constexpr size_t kNodesMax = 65'536;    // nodes or buckets named in one round
-constexpr size_t kDigitsMax = 19;       // a whole number below 10^19 fits in uint64_t
+constexpr int kLevelMax = 6;          // the deepest tree level a "children" round may name
+constexpr size_t kNodesMax = 65'536;  // nodes or buckets named in one round
+constexpr size_t kDigitsMax = 19;     // a whole number below 10^19 fits in uint64_t
 
 std::string text_of(const adapters::Json& json, const char* key) {
   const adapters::Json* value = json.find(key);
@@ -252,8 +253,7 @@ Result<cl::SettlementRecord> read_booking(const adapters::Json& hex, const Recon
                                           const Countersigning& c) {
   if (!hex.is_string() || hex.text.size() > CountersignBounds::record_hex_chars_max) {
     return Status::invalid("a record must be hex of at most " +
-                           std::to_string(CountersignBounds::record_hex_chars_max) +
-                           " characters");
+                           std::to_string(CountersignBounds::record_hex_chars_max) + " characters");
   }
   Result<std::string> bytes = lg::bytes_from_hex(hex.text);
   cl::SettlementRecord record;
@@ -271,8 +271,7 @@ Result<cl::SettlementRecord> read_booking(const adapters::Json& hex, const Recon
   const Difference& difference = c.differences.at(record.setl_id);
   if (difference.kind == cl::DiffKind::kMissingOnInsured ||
       record.amounts.fund_pay_sumamt + record.amounts.acct_pay != difference.insured_amount) {
-    return Status::invalid("record " + record.setl_id +
-                           " is not the booking the statement states");
+    return Status::invalid("record " + record.setl_id + " is not the booking the statement states");
   }
   return record;
 }
@@ -326,7 +325,8 @@ std::shared_ptr<ReconResponder::Side> ReconResponder::side_of(const std::string&
   if (!slot) slot = std::make_shared<Side>();
   std::shared_ptr<Side> side = slot;
   while (sides_.size() > options_.sides_kept_max) {  // forget the oldest other runs
-    auto victim = sides_.begin()->first == statement_id ? std::next(sides_.begin()) : sides_.begin();
+    auto victim =
+        sides_.begin()->first == statement_id ? std::next(sides_.begin()) : sides_.begin();
     sides_.erase(victim);
   }
   return side;
@@ -344,17 +344,17 @@ void ReconResponder::answer(std::string_view body, const std::string& caller, Do
   }
   if (!read_afresh) return respond(side, *request, done);
   // A protocol run starts: this side of the day is read afresh.
-  read_pair_side(*node_, request->day, request->insured, request->treating,
-                 [self = shared_from_this(), side, request,
-                  done](Result<std::vector<cl::ReconItem>> items) {
-                   if (!items.is_ok()) return done(items.status());
-                   {
-                     std::lock_guard lock(side->mutex);
-                     side->items = std::make_unique<cl::ReconSide>(
-                         std::move(*items), lg::digest_function(lg::HashAlgorithm::kSha256));
-                   }
-                   self->respond(side, *request, done);
-                 });
+  read_pair_side(
+      *node_, request->day, request->insured, request->treating,
+      [self = shared_from_this(), side, request, done](Result<std::vector<cl::ReconItem>> items) {
+        if (!items.is_ok()) return done(items.status());
+        {
+          std::lock_guard lock(side->mutex);
+          side->items = std::make_unique<cl::ReconSide>(
+              std::move(*items), lg::digest_function(lg::HashAlgorithm::kSha256));
+        }
+        self->respond(side, *request, done);
+      });
 }
 
 void ReconResponder::respond(const std::shared_ptr<Side>& side, const ReconRequest& request,
@@ -393,16 +393,16 @@ void ReconResponder::countersign(const std::shared_ptr<Side>& side, const ReconR
   for (const auto& [setl_id, difference] : asked->differences) ids.push_back(setl_id);
   auto document = std::make_shared<std::string>();
   node_->write(
-      [document, body = asked->body, signatures, ids, bookings = std::move(*bookings),
+      [document, statement = asked->body, signatures, ids, records = std::move(*bookings),
        id = request.statement_id, day = request.day](lg::Ledger& ledger) -> Status {
         const std::string name = lg::documents::recon_statement(id);
         if (auto kept = ledger.document(name)) {  // countersigned before: the same, once
           *document = *kept;
           return Status::ok();
         }
-        Result<size_t> staged = lg::stage_adjustments(ledger, bookings, id, ids, day);
+        Result<size_t> staged = lg::stage_adjustments(ledger, records, id, ids, day);
         if (!staged.is_ok()) return staged.status();
-        *document = signed_statement_json(body, signatures, *staged);
+        *document = signed_statement_json(statement, signatures, *staged);
         return ledger.stage_document(name, *document);
       },
       [done, document](Status status) {
