@@ -9,6 +9,7 @@
 
 #include "tests/support/nation.h"
 #include "tests/support/scenario.h"
+#include "tests/support/seed.h"
 
 namespace medclear::testing {
 namespace {
@@ -178,9 +179,7 @@ TEST(Nhsa, RejectionEnvelope) {
 // What a hospital reads back: parse_nhsa_answer gives every setlinfo amount to the fen, for
 // random amounts of either sign, and a rejection's err_code; anything else is not an answer.
 TEST(Nhsa, AnswersParseBackToTheirAmounts) {
-  const uint64_t seed = std::random_device{}();
-  std::cout << "seed=" << seed << "\n";
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(test_seed("Nhsa.AnswersParseBackToTheirAmounts"));
   const adapters::ResponseStamp stamp = adapters::stamp_now("310104", 7);
   for (int i = 0; i < 300; ++i) {
     clearing::Decision decision;
@@ -247,9 +246,7 @@ TEST(Nhsa, BuiltRequestsParseBackToTheSameRequest) {
     if (parse.request) requests.push_back(*parse.request);
   }
   ASSERT_GE(requests.size(), 5u);
-  const uint64_t seed = std::random_device{}();
-  std::cout << "seed=" << seed << "\n";
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(test_seed("Nhsa.BuiltRequestsParseBackToTheSameRequest"));
   const clearing::ReferenceData nation = make_nation({"110000", "310000"}, 100);
   for (int i = 0; i < 2000; ++i) {
     // A synthetic claim gets its fingerprint from its first parse.

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "tests/support/scenario.h"
+#include "tests/support/seed.h"
 
 namespace medclear::testing {
 namespace {
@@ -94,9 +95,7 @@ TEST(Wire, DeltaKeepsBothDeductiblesAndVersionOneIsRefused) {
 }
 
 TEST(Wire, DamagedMessagesAreRefusedNotCrashed) {
-  const uint64_t seed = std::random_device{}();
-  std::cout << "[ seed ] " << seed << std::endl;
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(test_seed("Wire.DamagedMessagesAreRefusedNotCrashed"));
   const Corpus c = corpus();
   size_t refused = 0, total = 0;
   for (const auto* list : {&c.claims, &c.settlements}) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "tests/support/seed.h"
+
 namespace medclear::clearing {
 namespace {
 
@@ -52,10 +54,7 @@ TEST(Money, EveryScaleRefusesTextPastItsNumericRange) {
 
 // Every text of digits, point and sign either fails or gives a value below 10^16 at its scale.
 TEST(Money, NoTextEscapesTheRange) {
-  const uint64_t seed = std::random_device{}();
-  std::printf("seed %llu (MEDCLEAR_SEED replays)\n", static_cast<unsigned long long>(seed));
-  const char* env = std::getenv("MEDCLEAR_SEED");
-  std::mt19937_64 random(env != nullptr ? std::strtoull(env, nullptr, 10) : seed);
+  std::mt19937_64 random(medclear::testing::test_seed("Money.NoTextEscapesTheRange"));
   for (int i = 0; i < 200'000; ++i) {
     std::string text = random() % 5 == 0 ? "-" : "";
     const int length = 1 + static_cast<int>(random() % 24);

@@ -8,15 +8,12 @@
 #include <iostream>
 #include <random>
 
+#include "tests/support/seed.h"
+
 namespace medclear::clearing {
 namespace {
 
 Money yuan(int64_t y) { return Money::from_fen(y * 100); }
-
-uint64_t seed_for_test() {
-  if (const char* seed = std::getenv("MEDCLEAR_SEED")) return std::strtoull(seed, nullptr, 10);
-  return std::random_device{}();
-}
 
 const RegionPosition& position_of(const ClearingResult& result, const std::string& region) {
   for (const RegionPosition& p : result.positions) {
@@ -106,8 +103,7 @@ TEST(Netting, BadInputIsRefusedWithAReason) {
 // independently), one payment per region, prepayment draws never negative and every shortfall
 // and floor breach flagged.
 TEST(Netting, RandomMonthsKeepTheIdentities) {
-  const uint64_t seed = seed_for_test();
-  std::cout << "[ seed ] MEDCLEAR_SEED=" << seed << std::endl;
+  const uint64_t seed = medclear::testing::test_seed("Netting.RandomMonthsKeepTheIdentities");
   std::mt19937_64 random(seed);
   for (int month = 0; month < 500; ++month) {
     const int regions = 2 + static_cast<int>(random() % 30);

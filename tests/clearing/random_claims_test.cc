@@ -12,14 +12,10 @@
 
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
+#include "tests/support/seed.h"
 
 namespace medclear::clearing {
 namespace {
-
-uint64_t test_seed() {
-  if (const char* env = std::getenv("MEDCLEAR_SEED")) return std::strtoull(env, nullptr, 10);
-  return std::random_device{}();
-}
 
 class Generator {
  public:
@@ -246,8 +242,8 @@ class DeductibleOracle {
 };
 
 TEST(RandomClaims, IdentitiesCapsAndFullCancellation) {
-  const uint64_t seed = test_seed();
-  std::cout << "[ seed ] MEDCLEAR_SEED=" << seed << std::endl;
+  const uint64_t seed =
+      medclear::testing::test_seed("RandomClaims.IdentitiesCapsAndFullCancellation");
   Generator gen(seed);
   ReferenceData reference;
   const Date jan = *Date::from_ymd(2026, 1, 1);

@@ -11,14 +11,10 @@
 #include <set>
 
 #include "ledger/crypto.h"
+#include "tests/support/seed.h"
 
 namespace medclear::clearing {
 namespace {
-
-uint64_t seed_for_test() {
-  if (const char* seed = std::getenv("MEDCLEAR_SEED")) return std::strtoull(seed, nullptr, 10);
-  return std::random_device{}();
-}
 
 std::vector<ReconItem> day_of(std::mt19937_64& random, size_t n) {
   std::vector<ReconItem> items;
@@ -80,9 +76,8 @@ Injected inject(std::mt19937_64& random, const std::vector<ReconItem>& day, size
 }
 
 TEST(Reconcile, FindsExactlyTheInjectedDifferences) {
-  const uint64_t seed = seed_for_test();
-  std::cout << "[ seed ] " << seed << "\n";
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(
+      medclear::testing::test_seed("Reconcile.FindsExactlyTheInjectedDifferences"));
   const ReconHash hash = ledger::digest_function(ledger::HashAlgorithm::kSha256);
   const std::vector<ReconItem> day = day_of(random, 100'000);
   for (const size_t k :

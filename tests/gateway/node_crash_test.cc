@@ -12,6 +12,7 @@
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/nation.h"
+#include "tests/support/seed.h"
 
 namespace medclear::testing {
 namespace {
@@ -33,9 +34,7 @@ void kill_child(pid_t child) {
 }
 
 TEST(NodeCrash, InsuredNodeKilledMidStreamLosesAndDoublesNothing) {
-  const uint64_t seed = std::random_device{}();
-  std::cout << "[ seed ] " << seed << std::endl;
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(test_seed("NodeCrash.InsuredNodeKilledMidStreamLosesAndDoublesNothing"));
   const std::string root = fresh_directory("node-crash");
   const clearing::ReferenceData reference = make_nation({"310000", "440000"}, 100);
   auto broker = adapters::EmbeddedBroker::start(3);

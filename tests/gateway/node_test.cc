@@ -12,6 +12,7 @@
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/nation.h"
+#include "tests/support/seed.h"
 
 namespace medclear::testing {
 namespace {
@@ -80,8 +81,7 @@ class Nodes : public ::testing::Test {
 };
 
 TEST_F(Nodes, ClaimsInEveryDirectionSettleExactlyOnce) {
-  const uint64_t seed = std::random_device{}();
-  std::cout << "[ seed ] " << seed << std::endl;
+  const uint64_t seed = test_seed("Nodes.ClaimsInEveryDirectionSettleExactlyOnce");
   std::vector<clearing::Request> sent;
   const auto answers = settle(0, 3000, seed, &sent);
   // A retry of the first hundred claims: the same answers, no new entries.

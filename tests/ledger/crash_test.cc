@@ -14,6 +14,7 @@
 
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
+#include "tests/support/seed.h"
 
 namespace medclear::testing {
 namespace {
@@ -76,11 +77,8 @@ uint64_t last_durable(const std::string& output) {
 TEST(LedgerCrash, SigkillLosesNothingAcknowledgedAndDoublesNothing) {
   const char* rounds_env = std::getenv("MEDCLEAR_CRASH_ROUNDS");
   const int rounds = rounds_env ? std::atoi(rounds_env) : 50;
-  const uint64_t seed = std::getenv("MEDCLEAR_SEED")
-                            ? std::strtoull(std::getenv("MEDCLEAR_SEED"), nullptr, 10)
-                            : std::random_device{}();
-  std::cout << "[ seed ] MEDCLEAR_SEED=" << seed << " rounds=" << rounds << std::endl;
-  std::mt19937_64 random(seed);
+  std::cout << "[ info ] rounds=" << rounds << std::endl;
+  std::mt19937_64 random(test_seed("LedgerCrash.SigkillLosesNothingAcknowledgedAndDoublesNothing"));
   const std::string dir = fresh_directory("crash");
   uint64_t promised = 0;
   for (int round = 0; round < rounds; ++round) {

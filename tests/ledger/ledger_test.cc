@@ -12,6 +12,7 @@
 #include "ledger/proof.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
+#include "tests/support/seed.h"
 
 namespace medclear::testing {
 namespace {
@@ -384,9 +385,7 @@ TEST_F(Tamper, UntouchedCopyVerifies) {
 }
 
 TEST_F(Tamper, OneChangedByteOfAnyValueIsFound) {
-  const uint64_t seed = std::random_device{}();
-  std::cout << "[ seed ] " << seed << std::endl;
-  std::mt19937_64 random(seed);
+  std::mt19937_64 random(test_seed("Tamper.OneChangedByteOfAnyValueIsFound"));
   for (const std::string& key : keys_) {
     const bool found = !still_verifies([&](rocksdb::DB& db) {
       std::string value;

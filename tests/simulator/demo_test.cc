@@ -24,14 +24,10 @@
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/scenario.h"
+#include "tests/support/seed.h"
 
 namespace medclear::simulator {
 namespace {
-
-uint64_t random_seed() {
-  if (const char* seed = std::getenv("MEDCLEAR_SEED")) return std::strtoull(seed, nullptr, 10);
-  return std::random_device{}();
-}
 
 // A small nation with every fault on.
 RunOptions faulty_run(uint64_t seed, const std::string& out) {
@@ -82,9 +78,7 @@ TEST(Simulator, SameSeedSameNation) {
 
 TEST(Simulator, SeedsWithFaultsAuditClean) {
   std::vector<uint64_t> seeds = {1, 2, 3};
-  const uint64_t extra = random_seed();
-  std::cout << "[ seed ] " << extra << "\n";
-  seeds.push_back(extra);
+  seeds.push_back(testing::test_seed("Simulator.SeedsWithFaultsAuditClean"));
   for (const uint64_t seed : seeds) {
     const std::string out = testing::fresh_directory("simulator-" + std::to_string(seed));
     EXPECT_EQ(simulate(seed, out), 0) << "replay: MEDCLEAR_SEED=" << seed;
@@ -189,8 +183,7 @@ TEST(Simulator, SmallRegionRestartedWhileItsHospitalsWait) {
 // certificate), with every fault: the node restarted with its gateway, the broker down,
 // redelivered messages, divergences; the auditor agrees answer by answer.
 TEST(Simulator, OverHttpsWithFaultsAuditClean) {
-  const uint64_t seed = random_seed();
-  std::cout << "[ seed ] " << seed << "\n";
+  const uint64_t seed = testing::test_seed("Simulator.OverHttpsWithFaultsAuditClean");
   const std::string out = testing::fresh_directory("simulator-https");
   EXPECT_EQ(simulate(seed, out, "https"), 0) << "replay: MEDCLEAR_SEED=" << seed;
   const boost::json::object summary =
