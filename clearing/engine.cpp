@@ -190,10 +190,6 @@ Decision Engine::decide_reversal(const Request& request, const ReversalInput& in
 
 Decision Engine::compensate(const Request& request, const SettlementRecord& original,
                             RecordKind kind, const StateView& state) const {
-  if (!state.in_effect(original)) {
-    return reject(Reject::kAlreadyCancelled,
-                  "setl_id " + original.setl_id + " is already cancelled or reversed");
-  }
   const Person* person = reference_.person(original.psn_no);
   MC_CHECK(person != nullptr, "a settled person vanished from the reference data");
   const Envelope& envelope = request.envelope;
@@ -210,11 +206,15 @@ Decision Engine::compensate(const Request& request, const SettlementRecord& orig
   record.delta = original.delta.negated();
   const Money balance_before = person->account_balance - state.account_used(original.psn_no);
   record.amounts.balc = balance_before - record.delta.account_used;
-  if (record.amounts.balc
-          .is_negative()) {  // reinstating a cancelled payment the account lost since
+  // In the order of the precedence table: reversal_not_allowed (18) before already_cancelled (20).
+  if (record.amounts.balc.is_negative()) {  // reinstating a payment the account lost since
     return reject(Reject::kReversalNotAllowed, "the personal account no longer holds the " +
                                                    record.delta.account_used.to_string() +
                                                    " this reversal would take back");
+  }
+  if (!state.in_effect(original)) {
+    return reject(Reject::kAlreadyCancelled,
+                  "setl_id " + original.setl_id + " is already cancelled or reversed");
   }
   record.setl_id = make_setl_id(original.insuplc_admdvs, envelope.inf_time.date,
                                 state.record_count(original.insuplc_admdvs) + 1);

@@ -89,10 +89,12 @@ std::optional<cl::Date> last_day_of_period(std::string_view period) {
     month = month * 10 + (period[i] - '0');
   }
   if (month < 1 || month > 12) return std::nullopt;
-  const std::optional<cl::Date> next_first =
-      month == 12 ? cl::Date::from_ymd(year + 1, 1, 1) : cl::Date::from_ymd(year, month + 1, 1);
-  if (!next_first) return std::nullopt;
-  return cl::Date::from_days(next_first->days() - 1);
+  // The month's last day is the first of 28..31 past which from_ymd refuses: no day after it,
+  // so December 2999, the last month of the date range, has one too.
+  for (int day = 31; day >= 28; --day) {
+    if (const std::optional<cl::Date> last = cl::Date::from_ymd(year, month, day)) return last;
+  }
+  return std::nullopt;
 }
 
 Result<SideTotals> period_side_totals(const Ledger& ledger, cl::Date last_day,

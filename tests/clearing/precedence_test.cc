@@ -307,5 +307,32 @@ TEST_F(CompensationPrecedence, ReversalOfWhatCannotBeReversed) {
   EXPECT_EQ(answer(as_pre), "msgid_reused_with_different_payload");
 }
 
+// A reversal that both finds its original no longer in effect (20) and would take back money the
+// account no longer holds (18) gets the table's first: 18.
+TEST_F(CompensationPrecedence, AccountShortAndAlreadyReversedGivesTheTablesFirst) {
+  ASSERT_LT(clearing::precedence(Reject::kReversalNotAllowed),
+            clearing::precedence(Reject::kAlreadyCancelled));
+  const adapters::Json cancel = cancel_settlement();  // the account holds its 1,500.00 again
+  // Alone, 18: a second settlement of the same person spends the 1,500.00; reversing the cancel
+  // would take it back from an empty account.
+  {
+    clearing::MemoryState spent = state_;
+    adapters::Json second = claim_d();
+    set_string(second, "msgid", "H31010400001202603151000000099");
+    set_string(data_of(second), "mdtrt_id", "MD0099");
+    const Outcome settled = submit(engine_, spent, second);
+    ASSERT_TRUE(settled.accepted()) << settled.rejection.message;
+    ASSERT_EQ(settled.result.amounts.acct_pay, clearing::Money::from_fen(150000));
+    EXPECT_EQ(submit(engine_, spent, reversal_of(cancel, msgid(5))).err_code(),
+              "reversal_not_allowed");
+  }
+  // Reversing the cancel reinstates the settlement and takes the 1,500.00 again (balance 0).
+  const Outcome reinstated = submit(engine_, state_, reversal_of(cancel, msgid(4)));
+  ASSERT_TRUE(reinstated.accepted()) << reinstated.rejection.message;
+  // 18 + 20: the cancel again: no longer in effect (20), and its reversal would take 1,500.00
+  // from an account holding 0 (18): balance 1,500.00 − used 1,500.00 − 1,500.00 = −1,500.00.
+  EXPECT_EQ(answer(reversal_of(cancel, msgid(5))), "reversal_not_allowed");
+}
+
 }  // namespace
 }  // namespace medclear::testing

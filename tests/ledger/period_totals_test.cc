@@ -206,5 +206,10 @@ TEST(PeriodDays, ClearingMarksRoundTripAndRefuseDamage) {
   EXPECT_FALSE(ledger::decode_clearing_mark(bytes + "x").is_ok());
 }
 
+// December 2999, the last month of the date range, has its last day.
+TEST(PeriodDays, TheLastPeriodOfTheDateRangeHasALastDay) {
+  EXPECT_EQ(ledger::last_day_of_period("2999-12"), day(2999, 12, 31));
+}
+
 }  // namespace
 }  // namespace medclear::testing
