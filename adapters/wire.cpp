@@ -198,14 +198,15 @@ Result<SettlementMessage> decode_settlement(std::string_view bytes) {
   message.replayed = replayed == 1;
   if (has_record == 1) {
     cl::SettlementRecord record;
-    if (std::string problem = cl::decode_record(in, record); !problem.empty()) {
-      return malformed(problem);
+    if (Status decoded = cl::decode_record(in, record); !decoded.is_ok()) {
+      return malformed(decoded.message());
     }
     // Every record an engine answers holds the identities; one that does not would be booked
     // by the treating side and fail `ledger verify` there, so it goes to the dead letters.
     const bool compensating = record.amounts.medfee_sumamt.is_negative();
-    if (std::string broken = cl::check_identities(record.amounts, compensating); !broken.empty()) {
-      return malformed("settlement amounts: " + broken);
+    if (Status identities = cl::check_identities(record.amounts, compensating);
+        !identities.is_ok()) {
+      return malformed("settlement amounts: " + identities.message());
     }
     message.record = std::move(record);
   }

@@ -129,8 +129,8 @@ Decision Engine::decide_claim(const Request& request, const SettlementInput& inp
   const Accumulators before = state.accumulators(input.psn_no, input.insutype, date.year());
   const Money balance = person->account_balance - state.account_used(input.psn_no);
   SplitResult split = split_claim(totals, terms, before, balance);
-  const std::string broken = check_identities(split.amounts, false);
-  MC_CHECK(broken.empty(), broken.c_str());
+  const Status identities = check_identities(split.amounts, false);
+  MC_CHECK(identities.is_ok(), identities.message().c_str());
 
   Decision decision;
   decision.result = base_record(request, input, *person);
@@ -219,8 +219,8 @@ Decision Engine::compensate(const Request& request, const SettlementRecord& orig
   record.setl_id = make_setl_id(original.insuplc_admdvs, envelope.inf_time.date,
                                 state.record_count(original.insuplc_admdvs) + 1);
   const bool compensating = record.amounts.medfee_sumamt.is_negative();
-  const std::string broken = check_identities(record.amounts, compensating);
-  MC_CHECK(broken.empty(), broken.c_str());
+  const Status identities = check_identities(record.amounts, compensating);
+  MC_CHECK(identities.is_ok(), identities.message().c_str());
   decision.append = true;
   return decision;
 }

@@ -69,28 +69,29 @@ void encode_record(ByteWriter& out, const SettlementRecord& original) {
   for (Money* field : delta_fields(record.delta)) out.i64(field->fen());
 }
 
-std::string decode_record(ByteReader& in, SettlementRecord& r) {
+Status decode_record(ByteReader& in, SettlementRecord& r) {
   uint8_t kind = 0;
   uint16_t infno = 0;
-  if (!in.u8(kind) || kind > 3 || !in.u16(infno)) return "bad kind or infno";
+  if (!in.u8(kind) || kind > 3 || !in.u16(infno)) return Status::invalid("bad kind or infno");
   const auto transaction = parse_transaction(std::to_string(infno));
-  if (!transaction) return "unknown infno";
+  if (!transaction) return Status::invalid("unknown infno");
   r.kind = static_cast<RecordKind>(kind);
   r.infno = *transaction;
   for (std::string* field : string_fields(r)) {
-    if (!in.str(*field)) return "short string";
+    if (!in.str(*field)) return Status::invalid("short string");
   }
   int32_t setl_days = 0;
   if (!in.i32(r.year) || !in.i32(setl_days) || !in.i32(r.setl_time.seconds_of_day)) {
-    return "short time";
+    return Status::invalid("short time");
   }
   r.setl_time.date = Date::from_days(setl_days);
   for (Money* field : amount_fields(r.amounts)) {
-    if (!decode_record_money(in, *field)) return "bad amount";
+    if (!decode_record_money(in, *field)) return Status::invalid("bad amount");
   }
   int64_t ratio = 0;
   uint8_t details = 0;
-  if (!in.i64(ratio) || ratio < 0 || ratio > Ratio::kOne || !in.u8(details)) return "bad ratio";
+  if (!in.i64(ratio) || ratio < 0 || ratio > Ratio::kOne || !in.u8(details))
+    return Status::invalid("bad ratio");
   r.amounts.pool_prop_selfpay = Ratio::from_basis_points(static_cast<int32_t>(ratio));
   r.amounts.details.clear();
   for (int i = 0; i < details; ++i) {
@@ -98,15 +99,15 @@ std::string decode_record(ByteReader& in, SettlementRecord& r) {
     uint8_t fund = 0;
     if (!in.u8(fund) || fund > 5 || !decode_record_money(in, d.inscp_scp_amt) ||
         !decode_record_money(in, d.crt_payb_lmt_amt) || !decode_record_money(in, d.fund_payamt)) {
-      return "bad fund detail";
+      return Status::invalid("bad fund detail");
     }
     d.fund = static_cast<Fund>(fund);
     r.amounts.details.push_back(d);
   }
   for (Money* field : delta_fields(r.delta)) {
-    if (!decode_record_money(in, *field)) return "bad accumulator delta";
+    if (!decode_record_money(in, *field)) return Status::invalid("bad accumulator delta");
   }
-  return {};
+  return Status::ok();
 }
 
 }  // namespace medclear::clearing

@@ -8,6 +8,7 @@
 
 #include "clearing/codec.h"
 #include "clearing/settlement.h"
+#include "clearing/status.h"
 
 namespace medclear::clearing {
 
@@ -20,8 +21,8 @@ inline constexpr int64_t kRecordAmountMaxFen = Money::kMaxFen / 256;
 void encode_record(ByteWriter& out, const SettlementRecord& record);
 // An i64 of fen within Money's range; false on a short or out-of-range value.
 bool decode_money(ByteReader& in, Money& out);
-// Returns an empty string on success, else what is wrong (also for an amount beyond
-// ±kRecordAmountMaxFen).
-std::string decode_record(ByteReader& in, SettlementRecord& record);
+// kInvalid naming what is wrong (also an amount beyond ±kRecordAmountMaxFen); the caller says
+// whether that is corruption (its own disk) or bad input (a peer's bytes).
+Status decode_record(ByteReader& in, SettlementRecord& record);
 
 }  // namespace medclear::clearing

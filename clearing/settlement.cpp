@@ -33,7 +33,7 @@ AccumulatorDelta AccumulatorDelta::negated() const {
   return n;
 }
 
-std::string check_identities(const SettlementAmounts& a, bool compensating) {
+Status check_identities(const SettlementAmounts& a, bool compensating) {
   const SettlementAmounts positive = compensating ? a.negated() : a;
   const SettlementAmounts& p = positive;
   for (Money field : {p.medfee_sumamt, p.fulamt_ownpay_amt, p.overlmt_selfpay, p.preselfpay_amt,
@@ -41,35 +41,36 @@ std::string check_identities(const SettlementAmounts& a, bool compensating) {
                       p.hifmi_pay, p.hifob_pay, p.maf_pay, p.hosp_part_amt, p.oth_pay,
                       p.fund_pay_sumamt, p.psn_part_amt, p.acct_pay, p.psn_cash_pay, p.balc}) {
     if (field.is_negative()) {
-      return compensating ? "an amount of a compensating entry is positive"
-                          : "an amount is negative";
+      return Status::invalid(compensating ? "an amount of a compensating entry is positive"
+                                          : "an amount is negative");
     }
   }
   if (p.medfee_sumamt !=
       p.fulamt_ownpay_amt + p.overlmt_selfpay + p.preselfpay_amt + p.inscp_scp_amt) {
-    return "medfee_sumamt != fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt";
+    return Status::invalid(
+        "medfee_sumamt != fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt");
   }
   if (p.medfee_sumamt != p.fund_pay_sumamt + p.psn_part_amt + p.hosp_part_amt) {
-    return "medfee_sumamt != fund_pay_sumamt + psn_part_amt + hosp_part_amt";
+    return Status::invalid("medfee_sumamt != fund_pay_sumamt + psn_part_amt + hosp_part_amt");
   }
   if (p.psn_part_amt != p.acct_pay + p.psn_cash_pay) {
-    return "psn_part_amt != acct_pay + psn_cash_pay";
+    return Status::invalid("psn_part_amt != acct_pay + psn_cash_pay");
   }
   if (p.fund_pay_sumamt != p.hifp_pay + p.cvlserv_pay + p.hifes_pay + p.hifmi_pay + p.hifob_pay +
                                p.maf_pay + p.oth_pay) {
-    return "fund_pay_sumamt != sum of the seven fund fields";
+    return Status::invalid("fund_pay_sumamt != sum of the seven fund fields");
   }
   Money detail_sum;
   for (const FundPayment& detail : p.details) {
     detail_sum += detail.fund_payamt;
   }
   if (detail_sum != p.fund_pay_sumamt) {
-    return "fund_pay_sumamt != sum of setldetail.fund_payamt";
+    return Status::invalid("fund_pay_sumamt != sum of setldetail.fund_payamt");
   }
   if (p.act_pay_dedc > p.inscp_scp_amt || p.hifp_pay > p.inscp_scp_amt - p.act_pay_dedc) {
-    return "deductible or pool payment exceeds the in-scope amount";
+    return Status::invalid("deductible or pool payment exceeds the in-scope amount");
   }
-  return {};
+  return Status::ok();
 }
 
 }  // namespace medclear::clearing

@@ -10,6 +10,7 @@
 
 #include "clearing/codes.h"
 #include "clearing/money.h"
+#include "clearing/status.h"
 #include "clearing/time.h"
 
 namespace medclear::clearing {
@@ -129,7 +130,7 @@ struct SettlementRecord {
 };
 
 // The identities of DOMAIN.md §3, for a settlement (all amounts ≥ 0) or a compensating record
-// (all amounts ≤ 0). Returns an empty string when they hold, else which one fails.
-std::string check_identities(const SettlementAmounts& amounts, bool compensating);
+// (all amounts ≤ 0). kInvalid naming the identity that fails, when one does.
+Status check_identities(const SettlementAmounts& amounts, bool compensating);
 
 }  // namespace medclear::clearing

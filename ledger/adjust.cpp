@@ -76,9 +76,11 @@ Result<size_t> stage_adjustments(
         record.amounts = booked.amounts.negated();
         record.delta = booked.delta.negated();
       }
-      const std::string broken =
+      const Status identities =
           cl::check_identities(record.amounts, record.amounts.medfee_sumamt.is_negative());
-      if (!broken.empty()) return Status::error("adjustment of " + setl_id + ": " + broken);
+      if (!identities.is_ok()) {
+        return Status::invalid("adjustment of " + setl_id + ": " + identities.message());
+      }
       if (region_of(record.mdtrtarea_admvs) != treating.region()) {
         return Status::error("adjustment of " + setl_id + ": not treated in " + treating.region());
       }

@@ -99,7 +99,9 @@ Result<DecodedEntry> decode_entry(std::string_view bytes) {
   e.day = cl::Date::from_days(day);
   e.side = static_cast<Side>(side);
   std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
-  if (std::string problem = cl::decode_record(in, r); !problem.empty()) return corrupt(problem);
+  if (Status decoded = cl::decode_record(in, r); !decoded.is_ok()) {
+    return corrupt(decoded.message());
+  }
   uint16_t legs = 0;
   if (!in.u16(legs)) return corrupt("short legs");
   for (int i = 0; i < legs; ++i) {

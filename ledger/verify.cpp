@@ -48,8 +48,8 @@ std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq, cons
   if (region_of(own) != ledger.region()) return "belongs to another region than the ledger's";
   if (e.prev_hash != prev_hash) return "hash chain broken (previous hash differs)";
   const bool compensating = r.amounts.medfee_sumamt.is_negative();
-  const std::string identities = cl::check_identities(r.amounts, compensating);
-  if (!identities.empty()) return identities;
+  const Status identities = cl::check_identities(r.amounts, compensating);
+  if (!identities.is_ok()) return identities.message();
   if (e.legs != legs_for(r, e.side)) return "legs do not match the settlement amounts";
   walk.expected[keys::text(keys::kBySetlId, r.setl_id)] = seq_value(e.seq);
   if (!walk.expected.emplace(keys::text(keys::kByMsgid, r.msgid), seq_value(e.seq)).second) {

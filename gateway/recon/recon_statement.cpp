@@ -206,17 +206,17 @@ bool is_setl_id(std::string_view text) {
   return text.size() == 24 && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-std::string record_out_of_bounds(const cl::SettlementRecord& r) {
+Status check_record_bounds(const cl::SettlementRecord& r) {
   using B = CountersignBounds;
-  if (r.kind != cl::RecordKind::kSettlement) return "not a settlement";
-  if (!is_setl_id(r.setl_id)) return "setl_id is not 24 digits";
+  if (r.kind != cl::RecordKind::kSettlement) return Status::invalid("not a settlement");
+  if (!is_setl_id(r.setl_id)) return Status::invalid("setl_id is not 24 digits");
   for (const std::string* text :
        {&r.msgid, &r.fingerprint, &r.compensates, &r.insuplc_admdvs, &r.mdtrtarea_admvs,
         &r.fixmedins_code, &r.psn_no, &r.insutype, &r.psn_type, &r.med_type, &r.mdtrt_id}) {
-    if (text->size() > B::record_text_bytes_max) return "a text field is too long";
+    if (text->size() > B::record_text_bytes_max) return Status::invalid("a text field is too long");
   }
   const cl::SettlementAmounts& a = r.amounts;
-  if (a.details.size() > B::record_details_max) return "too many fund details";
+  if (a.details.size() > B::record_details_max) return Status::invalid("too many fund details");
   std::vector<cl::Money> amounts{a.medfee_sumamt,  a.fulamt_ownpay_amt, a.overlmt_selfpay,
                                  a.preselfpay_amt, a.inscp_scp_amt,     a.act_pay_dedc,
                                  a.hifp_pay,       a.cvlserv_pay,       a.hifes_pay,
@@ -230,11 +230,11 @@ std::string record_out_of_bounds(const cl::SettlementRecord& r) {
   }
   for (const cl::Money& amount : amounts) {
     if (amount.fen() > B::record_amount_fen_max || amount.fen() < -B::record_amount_fen_max) {
-      return "an amount is out of range";
+      return Status::invalid("an amount is out of range");
     }
   }
-  const std::string broken = cl::check_identities(a, false);
-  return broken.empty() ? std::string() : "identities: " + broken;
+  const Status identities = cl::check_identities(a, false);
+  return identities.is_ok() ? Status::ok() : Status::invalid("identities: " + identities.message());
 }
 
 }  // namespace medclear::gateway

@@ -96,9 +96,9 @@ struct CountersignBounds {
 // The 24-digit setl_id of clearing::make_setl_id: division, yyyyMMdd, 10-digit sequence.
 bool is_setl_id(std::string_view text);
 
-// Why a decoded record of the insured side may not be booked as an adjustment (empty: it may): a
-// settlement whose texts, details and amounts are in CountersignBounds (so no sum over it can
-// leave Money's range) and whose identities hold.
-std::string record_out_of_bounds(const clearing::SettlementRecord& record);
+// Whether a decoded record of the insured side may be booked as an adjustment: a settlement whose
+// texts, details and amounts are in CountersignBounds (so no sum over it can leave Money's range)
+// and whose identities hold; kInvalid saying why not.
+Status check_record_bounds(const clearing::SettlementRecord& record);
 
 }  // namespace medclear::gateway

@@ -96,7 +96,7 @@ Result<ReconRequest> parse_request(std::string_view body, const std::string& reg
 }
 
 // The answer of one protocol round over this side's items.
-Result<std::string> answer_round(const cl::ReconSide& side, const ReconRequest& request) {
+Result<std::string> answer_round(cl::ReconSide& side, const ReconRequest& request) {
   const adapters::Json& q = request.json;
   adapters::JsonWriter w;
   w.begin_object();
@@ -259,14 +259,14 @@ Result<cl::SettlementRecord> read_booking(const adapters::Json& hex, const Recon
   cl::SettlementRecord record;
   const std::string raw = bytes.is_ok() ? *bytes : std::string();
   cl::ByteReader in(raw);
-  if (!bytes.is_ok() || !cl::decode_record(in, record).empty() ||
+  if (!bytes.is_ok() || !cl::decode_record(in, record).is_ok() ||
       !c.differences.contains(record.setl_id) ||
       cl::region_of(record.insuplc_admdvs) != request.insured ||
       cl::region_of(record.mdtrtarea_admvs) != request.treating) {
     return Status::invalid("records must be the insured side's bookings of the differences");
   }
-  if (const std::string why = record_out_of_bounds(record); !why.empty()) {
-    return Status::invalid("record " + record.setl_id + ": " + why);
+  if (Status bounded = check_record_bounds(record); !bounded.is_ok()) {
+    return Status::invalid("record " + record.setl_id + ": " + bounded.message());
   }
   const Difference& difference = c.differences.at(record.setl_id);
   if (difference.kind == cl::DiffKind::kMissingOnInsured ||

@@ -340,8 +340,8 @@ class SeededRun {
     ASSERT_TRUE(decision.append);
     const SettlementRecord& record = decision.result;
     const Accumulators before = state_.accumulators(record.psn_no, record.insutype, record.year);
-    const std::string broken = check_identities(record.amounts, false);
-    ASSERT_TRUE(broken.empty()) << broken << " seed " << seed_;
+    const Status identities = check_identities(record.amounts, false);
+    ASSERT_TRUE(identities.is_ok()) << identities.message() << " seed " << seed_;
     const std::string differ = differences(record, expected);
     ASSERT_TRUE(differ.empty()) << request.envelope.msgid << ": " << differ << "seed " << seed_;
     state_.apply(record);
@@ -357,8 +357,8 @@ class SeededRun {
     const SettlementRecord original = *state_.by_setl_id(setl_id);
     const Decision decision = engine_.decide(cancel_of(original), state_);
     ASSERT_TRUE(decision.accepted()) << decision.rejection.message << " seed " << seed_;
-    const std::string broken = check_identities(decision.result.amounts, true);
-    ASSERT_TRUE(broken.empty()) << broken << " seed " << seed_;
+    const Status identities = check_identities(decision.result.amounts, true);
+    ASSERT_TRUE(identities.is_ok()) << identities.message() << " seed " << seed_;
     const oracle::Expected expected = model_.cancel(msgid_of_.at(setl_id));
     ASSERT_TRUE(expected.accepted()) << expected.refusal << " seed " << seed_;
     const std::string differ = differences(decision.result, expected);

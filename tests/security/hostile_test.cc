@@ -390,7 +390,7 @@ TEST_F(Hostile, ASettlementForNoClaimOfTheIntakeIsDeadLettered) {
   record.amounts.fund_pay_sumamt = record.amounts.medfee_sumamt;
   record.amounts.details.push_back({cl::Fund::kResidentPool, record.amounts.medfee_sumamt,
                                     record.amounts.medfee_sumamt, record.amounts.medfee_sumamt});
-  ASSERT_EQ(cl::check_identities(record.amounts, false), "");
+  ASSERT_TRUE(cl::check_identities(record.amounts, false).is_ok());
   adapters::KafkaConfig kafka;
   kafka.bootstrap_servers = set_->bootstrap_servers();
   auto producer = adapters::Producer::create(kafka);
