@@ -470,9 +470,10 @@ struct Gateway::Impl {
       parser.body_limit(options.limits.body_bytes_max);
       parser.header_limit(static_cast<uint32_t>(options.limits.header_bytes_max));
       size_t first_n = 0;
-      const boost::system::error_code read_ec = co_await read_request(
-          tls_stream, buffer, parser,
-          client.verified ? std::nullopt : std::optional(anonymous_until), first_n);
+      const std::optional<Clock::time_point> idle_until =
+          client.verified ? std::nullopt : std::optional(anonymous_until);
+      const boost::system::error_code read_ec =
+          co_await read_request(tls_stream, buffer, parser, idle_until, first_n);
       if (closes_quietly(read_ec, first_n)) break;
       const auto started = Clock::now();
       std::string label = "other";
@@ -487,11 +488,10 @@ struct Gateway::Impl {
         reply = over_limit ? too_many_connections() : co_await handle(request, client);
       }
       if (reply.close) keep_alive = false;
-      const bool close_after = reply.close;
-      if (!co_await send_reply(tls_stream, std::move(reply), keep_alive, label, started, client)) {
+      if (!co_await send_reply(tls_stream, reply, keep_alive, label, started, client)) {
         co_return false;
       }
-      if (close_after && !parser.is_done()) {
+      if (reply.close && !parser.is_done()) {
         // The client may still be sending the rest of a refused request: read and drop it for a
         // moment, so closing does not reset the connection before it has read the answer.
         co_await linger(tls_stream);
@@ -505,7 +505,7 @@ struct Gateway::Impl {
   // `first_n` is what the first read brought (0: the connection was idle).
   asio::awaitable<boost::system::error_code> read_request(
       TlsStream& tls_stream, beast::flat_buffer& buffer, Parser& parser,
-      std::optional<Clock::time_point> anonymous_until, size_t& first_n) {
+      const std::optional<Clock::time_point>& anonymous_until, size_t& first_n) {
     first_n = buffer.size();
     if (first_n == 0) {
       if (anonymous_until) {
@@ -586,7 +586,9 @@ struct Gateway::Impl {
 
   // Writes the answer and counts it (requests by route and code, latency by route). False when
   // the write failed.
-  asio::awaitable<bool> send_reply(TlsStream& tls_stream, Reply reply, bool keep_alive,
+  // The arguments are references to the caller's named objects: GCC 12 destroys a temporary passed
+  // by value into a coroutine twice.
+  asio::awaitable<bool> send_reply(TlsStream& tls_stream, Reply& reply, bool keep_alive,
                                    const std::string& label, Clock::time_point started,
                                    const Client& client) {
     http::response<http::string_body> response{reply.status, 11};
