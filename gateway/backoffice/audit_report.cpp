@@ -11,6 +11,7 @@
 #include "adapters/reference_json.h"
 #include "clearing/codes.h"
 #include "clearing/settlement.h"
+#include "gateway/backoffice/audit_report_html.h"
 #include "ledger/directory.h"
 #include "ledger/documents.h"
 #include "ledger/entry.h"
@@ -110,218 +111,136 @@ Status read_statements(const lg::Ledger& ledger, cl::Date from, cl::Date to,
   return Status::ok();
 }
 
-}  // namespace
-
-bool AuditReport::intact() const {
-  return std::all_of(integrity.begin(), integrity.end(),
-                     [](const LedgerIntegrity& l) { return l.ok; });
+// The page (audit_report.html, built in) with each {{name}} replaced by its value, in one pass:
+// values are not searched for placeholders. A placeholder without a value is a bug of this file.
+std::string fill_page(std::string_view page, const std::map<std::string, std::string>& values) {
+  std::string out;
+  size_t at = 0;
+  for (size_t open = page.find("{{"); open != std::string_view::npos; open = page.find("{{", at)) {
+    const size_t close = page.find("}}", open);
+    MC_CHECK(close != std::string_view::npos, "audit_report.html: an unclosed {{");
+    const auto value = values.find(std::string(page.substr(open + 2, close - open - 2)));
+    MC_CHECK(value != values.end(), "audit_report.html: a placeholder without a value");
+    out.append(page.substr(at, open - at)).append(value->second);
+    at = close + 2;
+  }
+  return out.append(page.substr(at));
 }
 
-Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Date to,
-                                 const cl::ReferenceData* reference) {
-  if (to < from) return Status::error("the report's last day is before its first");
-  AuditScan scan;
-  scan.region = ledger.region();
-  scan.filings_checked = reference != nullptr;
-  Result<std::vector<uint64_t>> seqs =
-      ledger.entries_of_days(cl::Date::from_days(from.days() - 1), to);
-  if (!seqs.is_ok()) return Status::error(scan.region + ": " + seqs.status().message());
-  for (const uint64_t seq : *seqs) {
-    Result<lg::DecodedEntry> decoded = ledger.entry(seq);
-    if (!decoded.is_ok()) return Status::error(scan.region + ": " + decoded.status().message());
-    const lg::Entry& entry = decoded->entry;
-    const cl::SettlementRecord& r = entry.record;
-    if (entry.side == lg::Side::kTreating) {
-      if (r.kind == cl::RecordKind::kAdjustment) ++scan.by_status["adjusted"];
-      continue;
-    }
-    const std::string insured = lg::region_of(r.insuplc_admdvs);
-    const std::string treating = lg::region_of(r.mdtrtarea_admvs);
-    add(scan.pairs[{insured, treating}], r.amounts);
-    switch (r.kind) {
-      case cl::RecordKind::kSettlement:
-        ++scan.by_status["settled"];
-        break;
-      case cl::RecordKind::kCancel:
-        ++scan.by_status["cancelled"];
-        break;
-      case cl::RecordKind::kReversal:
-        ++scan.by_status["reversed"];
-        break;
-      case cl::RecordKind::kAdjustment:
-        ++scan.by_status["adjusted"];
-        break;
-    }
-    if (r.kind != cl::RecordKind::kSettlement) continue;
-    scan.bills[{insured, r.insutype, r.med_type}][r.psn_no] += r.amounts.medfee_sumamt;
-    scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(
-        r.fixmedins_code);
-    if (reference != nullptr && r.amounts.fund_pay_sumamt > cl::Money::zero()) {
-      const cl::Person* person = reference->person(r.psn_no);
-      const cl::Policy* policy =
-          reference->policy_for(r.insuplc_admdvs, r.insutype, r.setl_time.date);
-      const bool filed = person != nullptr && policy != nullptr &&
-                         cl::ReferenceData::filing_for(*person, *policy, r.mdtrtarea_admvs,
-                                                       r.setl_time.date) != nullptr;
-      if (!filed && cl::is_emergency(r.med_type)) {
-        ++scan.paid_unfiled_emergency;
-      } else if (!filed && policy != nullptr && policy->unfiled) {
-        ++scan.paid_unfiled_terms;
-      } else if (!filed) {  // the policy refuses claims without a filing: it should not be paid
-        scan.anomalies.push_back({"paid_without_valid_filing", insured, r.setl_id,
-                                  "psn_no " + r.psn_no + " med_type " + r.med_type + " paid " +
-                                      r.amounts.fund_pay_sumamt.to_string() + " at " +
-                                      r.fixmedins_code});
+std::string cell(const std::string& text) { return "<td>" + text + "</td>"; }
+
+// Net positions: one bar per region, right receives, left pays.
+std::string position_bars(const AuditReport& r, int row_height) {
+  cl::Money largest = cl::Money::from_fen(1);
+  for (const auto& [region, net] : r.positions) largest = std::max(largest, magnitude(net));
+  std::ostringstream bars;
+  int y = 4;
+  for (const auto& [region, net] : r.positions) {
+    const int width = std::max(1, share(net, largest, 250));
+    const bool pays = net.is_negative();
+    bars << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\">" << escape(region)
+         << "</text><rect x=\"" << (pays ? 430 - width : 430) << "\" y=\"" << y << "\" width=\""
+         << width << "\" height=\"" << row_height - 4 << "\" fill=\""
+         << (pays ? "#d1495b" : "#2e86ab") << "\"/><text x=\"" << (pays ? 440 : 170) << "\" y=\""
+         << y + 12 << "\" font-size=\"10\">" << net.to_string() << "</text>";
+    y += row_height;
+  }
+  return bars.str();
+}
+
+std::string flow_columns(const AuditReport& r) {
+  std::string columns;
+  for (const std::string& t : r.regions) columns += "<th>" + escape(t.substr(0, 2)) + "</th>";
+  return columns;
+}
+
+// Flow matrix: what each insured region's funds paid for care in each treating region, shaded.
+std::string flow_rows(const AuditReport& r) {
+  cl::Money flow_max = cl::Money::from_fen(1);
+  for (const auto& [pair, t] : r.pairs) {
+    flow_max = std::max(flow_max, magnitude(t.funds + t.account));
+  }
+  std::ostringstream rows;
+  for (const std::string& i : r.regions) {
+    rows << "<tr><th>" << escape(i) << "</th>";
+    for (const std::string& t : r.regions) {
+      const auto it = r.pairs.find({i, t});
+      if (it == r.pairs.end()) {
+        rows << "<td></td>";
+        continue;
       }
+      const cl::Money owed = it->second.funds + it->second.account;  // the payable between them
+      const int shade = 255 - share(owed, flow_max, 200);
+      rows << "<td style=\"background:rgb(" << shade << "," << shade << ",255)\" title=\""
+           << escape(i) << "→" << escape(t) << " " << owed.to_string() << "\">" << owed.fen() / 100
+           << "</td>";
     }
+    rows << "</tr>";
   }
-  if (Status read = read_statements(ledger, from, to, scan.recon_docs, scan.clearing_docs);
-      !read.is_ok()) {
-    return read;
-  }
-  // Integrity: the whole ledger, every seal and its signature.
-  const lg::VerifyReport verified = lg::verify_ledger(ledger, nullptr);
-  scan.integrity = {scan.region,
-                    verified.ok,
-                    verified.problem,
-                    verified.entries,
-                    static_cast<size_t>(verified.seals),
-                    "",
-                    lg::to_hex(ledger.head_hash())};
-  if (ledger.last_sealed_day())
-    scan.integrity.last_sealed_day = ledger.last_sealed_day()->to_string();
-  return scan;
+  return rows.str();
 }
 
-AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to) {
-  AuditReport report;
-  report.from = from;
-  report.to = to;
-  report.filings_checked = !scans.empty();
-  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, cl::Money>>
-      bills;
-  std::map<std::tuple<std::string, int32_t, int64_t>, std::set<std::string>> same_bill;
-  std::map<std::string, std::string> recon_docs, clearing_docs;
-  std::sort(scans.begin(), scans.end(),
-            [](const AuditScan& a, const AuditScan& b) { return a.region < b.region; });
-  for (AuditScan& scan : scans) {
-    report.regions.push_back(scan.region);
-    for (const auto& [pair, t] : scan.pairs) {
-      FundTotals& into = report.pairs[pair];
-      into.entries += t.entries;
-      for (const auto& [field, member] : fund_fields()) into.*member += t.*member;
-    }
-    for (const auto& [status, count] : scan.by_status) report.by_status[status] += count;
-    for (auto& [group, people] : scan.bills) {
-      for (const auto& [psn, total] : people) bills[group][psn] += total;
-    }
-    for (auto& [key, hospitals] : scan.same_bill)
-      same_bill[key].insert(hospitals.begin(), hospitals.end());
-    for (Anomaly& a : scan.anomalies) report.anomalies.push_back(std::move(a));
-    report.filings_checked = report.filings_checked && scan.filings_checked;
-    report.paid_unfiled_terms += scan.paid_unfiled_terms;
-    report.paid_unfiled_emergency += scan.paid_unfiled_emergency;
-    recon_docs.merge(scan.recon_docs);
-    clearing_docs.merge(scan.clearing_docs);
-    report.integrity.push_back(std::move(scan.integrity));
-  }
-  for (const auto& [key, hospitals] : same_bill) {
-    if (hospitals.size() < 2) continue;
-    std::string list;
-    for (const std::string& h : hospitals) list += (list.empty() ? "" : ",") + h;
-    report.anomalies.push_back({"same_claim_two_hospitals", "", std::get<0>(key),
-                                cl::Date::from_days(std::get<1>(key)).to_string() + " bill " +
-                                    cl::Money::from_fen(std::get<2>(key)).to_string() + " at " +
-                                    list});
-  }
-  for (const auto& [group, people] : bills) {
-    std::vector<int64_t> totals;
-    for (const auto& [psn, total] : people) totals.push_back(total.fen());
-    std::nth_element(totals.begin(), totals.begin() + static_cast<long>(totals.size() / 2),
-                     totals.end());
-    const int64_t median = totals[totals.size() / 2];
-    for (const auto& [psn, total] : people) {
-      if (total.fen() > kPeerFloorFen && total.fen() > kPeerFactor * median) {
-        report.anomalies.push_back({"bills_far_above_peers", std::get<0>(group), psn,
-                                    "bills " + total.to_string() + " against a median of " +
-                                        cl::Money::from_fen(median).to_string() + " (insutype " +
-                                        std::get<1>(group) + ", med_type " + std::get<2>(group) +
-                                        ")"});
-      }
-    }
-  }
-  for (const auto& [name, text] : recon_docs) {
-    adapters::JsonParse parsed = adapters::parse_json(text);
-    const adapters::Json* statement = parsed.value ? parsed.value->find("statement") : nullptr;
-    if (statement == nullptr) continue;
-    ++report.statements;
-    const adapters::Json* balanced = statement->find("balanced");
-    if (balanced != nullptr && balanced->boolean) ++report.statements_balanced;
-    if (const adapters::Json* differences = statement->find("differences")) {
-      for (const adapters::Json& d : differences->items)
-        ++report.differences[text_of(d.find("kind"))];
-    }
-    if (const adapters::Json* adjustments = parsed.value->find("adjustments")) {
-      report.adjustments += std::strtoull(adjustments->text.c_str(), nullptr, 10);
-    }
-  }
-  std::string latest_period;
-  for (const auto& [name, text] : clearing_docs) {
-    adapters::JsonParse parsed = adapters::parse_json(text);
-    if (!parsed.value) continue;
-    const adapters::Json& s = *parsed.value;
-    ClearingLine line{text_of(s.find("period")),   text_of(s.find("region")),
-                      money_of(s.find("net")),     money_of(s.find("pay_in")),
-                      money_of(s.find("pay_out")), {}};
-    if (const adapters::Json* flags = s.find("flags")) {
-      for (const adapters::Json& flag : flags->items) {
-        line.flags.push_back(flag.text);
-        if (flag.text == "prepayment_overdrawn") {
-          report.anomalies.push_back(
-              {"prepayment_overdrawn", line.region, line.region,
-               "clearing " + line.period + " drew more than the prepayment held"});
-        }
-      }
-    }
-    latest_period = std::max(latest_period, line.period);
-    report.clearing.push_back(std::move(line));
-  }
-  if (!latest_period.empty()) {
-    report.positions_basis = "clearing " + latest_period;
-    for (const ClearingLine& line : report.clearing) {
-      if (line.period == latest_period) report.positions[line.region] = line.net;
-    }
-  } else {
-    report.positions_basis = "pair totals";
-    for (const auto& [pair, totals] : report.pairs) {
-      report.positions[pair.second] += totals.funds + totals.account;  // the payable between them
-      report.positions[pair.first] -= totals.funds + totals.account;
-    }
-  }
-  return report;
+std::string fund_columns() {
+  std::string columns;
+  for (const auto& [field, member] : fund_fields())
+    columns += "<th>" + std::string(field) + "</th>";
+  return columns;
 }
 
-Result<AuditReport> build_audit_report(const std::map<std::string, lg::Ledger*>& ledgers,
-                                       cl::Date from, cl::Date to,
-                                       const cl::ReferenceData* reference) {
-  if (to < from) return Status::error("the report's last day is before its first");
-  std::vector<AuditScan> scans;
-  for (const auto& [region, ledger] : ledgers) {
-    Result<AuditScan> scan = scan_for_audit(*ledger, from, to, reference);
-    if (!scan.is_ok()) return scan.status();
-    scans.push_back(std::move(*scan));
+std::string totals_rows(const AuditReport& r) {
+  std::string rows;
+  for (const auto& [pair, t] : r.pairs) {
+    rows += "<tr>" + cell(escape(pair.first)) + cell(escape(pair.second)) +
+            cell(std::to_string(t.entries));
+    for (const auto& [field, member] : fund_fields()) rows += cell((t.*member).to_string());
+    rows += "</tr>";
   }
-  return merge_audit(std::move(scans), from, to);
+  return rows;
 }
 
-std::string audit_json(const AuditReport& r) {
-  adapters::JsonWriter w;
-  w.begin_object();
-  w.key("format").string("medclear.audit-report.v1");
-  w.key("from").string(r.from.to_string()).key("to").string(r.to.to_string());
-  w.key("regions").begin_array();
-  for (const std::string& region : r.regions) w.string(region);
-  w.end_array();
+std::string count_rows(const std::map<std::string, uint64_t>& counts) {
+  std::string rows;
+  for (const auto& [name, count] : counts) {
+    rows += "<tr>" + cell(escape(name)) + cell(std::to_string(count)) + "</tr>";
+  }
+  return rows;
+}
+
+std::string clearing_rows(const AuditReport& r) {
+  std::string rows;
+  for (const ClearingLine& line : r.clearing) {
+    std::string flags;
+    for (const std::string& flag : line.flags) flags += (flags.empty() ? "" : " ") + flag;
+    rows += "<tr>" + cell(escape(line.period)) + cell(escape(line.region)) +
+            cell(line.net.to_string()) + cell(line.pay_in.to_string()) +
+            cell(line.pay_out.to_string()) + (flags.empty() ? "<td>" : "<td class=\"bad\">") +
+            escape(flags) + "</td></tr>";
+  }
+  return rows;
+}
+
+std::string anomaly_rows(const AuditReport& r) {
+  std::string rows;
+  for (const Anomaly& a : r.anomalies) {
+    rows += "<tr>" + cell(escape(a.kind)) + cell(escape(a.region)) + cell(escape(a.subject)) +
+            cell(escape(a.detail)) + "</tr>";
+  }
+  return rows;
+}
+
+std::string integrity_rows(const AuditReport& r) {
+  std::string rows;
+  for (const LedgerIntegrity& l : r.integrity) {
+    rows += "<tr>" + cell(escape(l.region)) +
+            (l.ok ? "<td class=\"ok\">ok" : "<td class=\"bad\">" + escape(l.problem)) + "</td>" +
+            cell(std::to_string(l.entries)) + cell(std::to_string(l.seals)) +
+            cell(escape(l.last_sealed_day)) + cell(escape(l.head_hash.substr(0, 16)) + "…") +
+            "</tr>";
+  }
+  return rows;
+}
+
+void write_pairs(adapters::JsonWriter& w, const AuditReport& r) {
   w.key("pairs").begin_array();
   for (const auto& [pair, t] : r.pairs) {
     w.begin_object().key("insured").string(pair.first).key("treating").string(pair.second);
@@ -330,17 +249,15 @@ std::string audit_json(const AuditReport& r) {
     w.end_object();
   }
   w.end_array();
-  w.key("claims_by_status").begin_object();
-  for (const auto& [status, count] : r.by_status)
-    w.key(status).integer(static_cast<int64_t>(count));
+}
+
+void write_counts(adapters::JsonWriter& w, const std::map<std::string, uint64_t>& counts) {
+  w.begin_object();
+  for (const auto& [name, count] : counts) w.key(name).integer(static_cast<int64_t>(count));
   w.end_object();
-  w.key("reconciliation").begin_object();
-  w.key("statements").integer(static_cast<int64_t>(r.statements));
-  w.key("balanced").integer(static_cast<int64_t>(r.statements_balanced));
-  w.key("differences").begin_object();
-  for (const auto& [kind, count] : r.differences) w.key(kind).integer(static_cast<int64_t>(count));
-  w.end_object();
-  w.key("adjustments").integer(static_cast<int64_t>(r.adjustments)).end_object();
+}
+
+void write_clearing(adapters::JsonWriter& w, const AuditReport& r) {
   w.key("clearing").begin_array();
   for (const ClearingLine& line : r.clearing) {
     w.begin_object().key("period").string(line.period).key("region").string(line.region);
@@ -350,10 +267,9 @@ std::string audit_json(const AuditReport& r) {
     w.end_array().end_object();
   }
   w.end_array();
-  w.key("positions_basis").string(r.positions_basis);
-  w.key("positions").begin_object();
-  for (const auto& [region, net] : r.positions) w.key(region).string(net.to_string());
-  w.end_object();
+}
+
+void write_anomalies(adapters::JsonWriter& w, const AuditReport& r) {
   w.key("filings_checked").boolean(r.filings_checked);
   w.key("paid_without_filing_under_unfiled_terms")
       .integer(static_cast<int64_t>(r.paid_unfiled_terms));
@@ -364,17 +280,313 @@ std::string audit_json(const AuditReport& r) {
     w.key("subject").string(a.subject).key("detail").string(a.detail).end_object();
   }
   w.end_array();
+}
+
+void write_integrity(adapters::JsonWriter& w, const AuditReport& r) {
   w.key("integrity").begin_object().key("intact").boolean(r.intact()).key("ledgers").begin_array();
   for (const LedgerIntegrity& l : r.integrity) {
     w.begin_object().key("region").string(l.region).key("ok").boolean(l.ok);
     w.key("problem").string(l.problem).key("entries").integer(static_cast<int64_t>(l.entries));
-    w.key("seals")
-        .integer(static_cast<int64_t>(l.seals))
-        .key("last_sealed_day")
-        .string(l.last_sealed_day);
+    w.key("seals").integer(static_cast<int64_t>(l.seals));
+    w.key("last_sealed_day").string(l.last_sealed_day);
     w.key("head_hash").string(l.head_hash).end_object();
   }
-  w.end_array().end_object().end_object();
+  w.end_array().end_object();
+}
+
+const char* status_of(cl::RecordKind kind) {
+  switch (kind) {
+    case cl::RecordKind::kSettlement:
+      return "settled";
+    case cl::RecordKind::kCancel:
+      return "cancelled";
+    case cl::RecordKind::kReversal:
+      return "reversed";
+    case cl::RecordKind::kAdjustment:
+      return "adjusted";
+  }
+  return "unknown";
+}
+
+// A settlement paid by the funds: was a filing valid for the treating division? Paid without one
+// under the policy's unfiled terms or as an emergency is counted; otherwise it is flagged.
+void check_filing(AuditScan& scan, const cl::SettlementRecord& r, const std::string& insured,
+                  const cl::ReferenceData& reference) {
+  if (r.amounts.fund_pay_sumamt <= cl::Money::zero()) return;
+  const cl::Person* person = reference.person(r.psn_no);
+  const cl::Policy* policy = reference.policy_for(r.insuplc_admdvs, r.insutype, r.setl_time.date);
+  const bool filed = person != nullptr && policy != nullptr &&
+                     cl::ReferenceData::filing_for(*person, *policy, r.mdtrtarea_admvs,
+                                                   r.setl_time.date) != nullptr;
+  if (filed) return;
+  if (cl::is_emergency(r.med_type)) {
+    ++scan.paid_unfiled_emergency;
+  } else if (policy != nullptr && policy->unfiled) {
+    ++scan.paid_unfiled_terms;
+  } else {  // the policy refuses claims without a filing: it should not be paid
+    scan.anomalies.push_back({"paid_without_valid_filing", insured, r.setl_id,
+                              "psn_no " + r.psn_no + " med_type " + r.med_type + " paid " +
+                                  r.amounts.fund_pay_sumamt.to_string() + " at " +
+                                  r.fixmedins_code});
+  }
+}
+
+// One entry of the ledger into the scan: the insured side counts (it decided), the treating side
+// only its adjustments.
+void count_entry(AuditScan& scan, const lg::Entry& entry, const cl::ReferenceData* reference) {
+  const cl::SettlementRecord& r = entry.record;
+  if (entry.side == lg::Side::kTreating) {
+    if (r.kind == cl::RecordKind::kAdjustment) ++scan.by_status["adjusted"];
+    return;
+  }
+  const std::string insured = lg::region_of(r.insuplc_admdvs);
+  const std::string treating = lg::region_of(r.mdtrtarea_admvs);
+  add(scan.pairs[{insured, treating}], r.amounts);
+  ++scan.by_status[status_of(r.kind)];
+  if (r.kind != cl::RecordKind::kSettlement) return;
+  scan.bills[{insured, r.insutype, r.med_type}][r.psn_no] += r.amounts.medfee_sumamt;
+  scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(
+      r.fixmedins_code);
+  if (reference != nullptr) check_filing(scan, r, insured, *reference);
+}
+
+// The whole ledger verified: hash chain, derived keys, every seal and its signature.
+LedgerIntegrity integrity_of(const lg::Ledger& ledger) {
+  const lg::VerifyReport verified = lg::verify_ledger(ledger, nullptr);
+  LedgerIntegrity integrity{ledger.region(),
+                            verified.ok,
+                            verified.problem,
+                            verified.entries,
+                            static_cast<size_t>(verified.seals),
+                            "",
+                            lg::to_hex(ledger.head_hash())};
+  if (ledger.last_sealed_day()) integrity.last_sealed_day = ledger.last_sealed_day()->to_string();
+  return integrity;
+}
+
+// Pools one ledger's share: its sums into the report, the evidence that needs every ledger
+// (bills, same bills, statements) into `pooled`.
+void pool_scan(AuditReport& report, AuditScan& pooled, AuditScan& scan) {
+  report.regions.push_back(scan.region);
+  for (const auto& [pair, t] : scan.pairs) {
+    FundTotals& into = report.pairs[pair];
+    into.entries += t.entries;
+    for (const auto& [field, member] : fund_fields()) into.*member += t.*member;
+  }
+  for (const auto& [status, count] : scan.by_status) report.by_status[status] += count;
+  for (auto& [group, people] : scan.bills) {
+    for (const auto& [psn, total] : people) pooled.bills[group][psn] += total;
+  }
+  for (auto& [key, hospitals] : scan.same_bill) {
+    pooled.same_bill[key].insert(hospitals.begin(), hospitals.end());
+  }
+  for (Anomaly& a : scan.anomalies) report.anomalies.push_back(std::move(a));
+  report.filings_checked = report.filings_checked && scan.filings_checked;
+  report.paid_unfiled_terms += scan.paid_unfiled_terms;
+  report.paid_unfiled_emergency += scan.paid_unfiled_emergency;
+  pooled.recon_docs.merge(scan.recon_docs);
+  pooled.clearing_docs.merge(scan.clearing_docs);
+  report.integrity.push_back(std::move(scan.integrity));
+}
+
+void flag_same_bills(const AuditScan& pooled, std::vector<Anomaly>& anomalies) {
+  for (const auto& [key, hospitals] : pooled.same_bill) {
+    if (hospitals.size() < 2) continue;
+    std::string list;
+    for (const std::string& h : hospitals) list += (list.empty() ? "" : ",") + h;
+    anomalies.push_back({"same_claim_two_hospitals", "", std::get<0>(key),
+                         cl::Date::from_days(std::get<1>(key)).to_string() + " bill " +
+                             cl::Money::from_fen(std::get<2>(key)).to_string() + " at " + list});
+  }
+}
+
+void flag_bills_far_above_peers(const AuditScan& pooled, std::vector<Anomaly>& anomalies) {
+  for (const auto& [group, people] : pooled.bills) {
+    std::vector<int64_t> totals;
+    for (const auto& [psn, total] : people) totals.push_back(total.fen());
+    std::nth_element(totals.begin(), totals.begin() + static_cast<long>(totals.size() / 2),
+                     totals.end());
+    const int64_t median = totals[totals.size() / 2];
+    for (const auto& [psn, total] : people) {
+      if (total.fen() <= kPeerFloorFen || total.fen() <= kPeerFactor * median) continue;
+      anomalies.push_back({"bills_far_above_peers", std::get<0>(group), psn,
+                           "bills " + total.to_string() + " against a median of " +
+                               cl::Money::from_fen(median).to_string() + " (insutype " +
+                               std::get<1>(group) + ", med_type " + std::get<2>(group) + ")"});
+    }
+  }
+}
+
+// The reconciliation statements: how many, how many balanced, the differences by kind.
+void count_statements(const std::map<std::string, std::string>& recon_docs, AuditReport& report) {
+  for (const auto& [name, text] : recon_docs) {
+    adapters::JsonParse parsed = adapters::parse_json(text);
+    const adapters::Json* statement = parsed.value ? parsed.value->find("statement") : nullptr;
+    if (statement == nullptr) continue;
+    ++report.statements;
+    const adapters::Json* balanced = statement->find("balanced");
+    if (balanced != nullptr && balanced->boolean) ++report.statements_balanced;
+    if (const adapters::Json* differences = statement->find("differences")) {
+      for (const adapters::Json& d : differences->items) {
+        ++report.differences[text_of(d.find("kind"))];
+      }
+    }
+    if (const adapters::Json* adjustments = parsed.value->find("adjustments")) {
+      report.adjustments += std::strtoull(adjustments->text.c_str(), nullptr, 10);
+    }
+  }
+}
+
+// One clearing statement as a line of the report (nullopt when it does not parse); an
+// overdrawn prepayment is flagged.
+std::optional<ClearingLine> clearing_line(const std::string& text, AuditReport& report) {
+  adapters::JsonParse parsed = adapters::parse_json(text);
+  if (!parsed.value) return std::nullopt;
+  const adapters::Json& s = *parsed.value;
+  ClearingLine line{text_of(s.find("period")),   text_of(s.find("region")),
+                    money_of(s.find("net")),     money_of(s.find("pay_in")),
+                    money_of(s.find("pay_out")), {}};
+  const adapters::Json* flags = s.find("flags");
+  if (flags == nullptr) return line;
+  for (const adapters::Json& flag : flags->items) {
+    line.flags.push_back(flag.text);
+    if (flag.text != "prepayment_overdrawn") continue;
+    report.anomalies.push_back({"prepayment_overdrawn", line.region, line.region,
+                                "clearing " + line.period + " drew more than the prepayment held"});
+  }
+  return line;
+}
+
+// The net positions: the latest cleared period's, or without one, the pairs' payables.
+void set_positions(AuditReport& report, const std::string& latest_period) {
+  if (!latest_period.empty()) {
+    report.positions_basis = "clearing " + latest_period;
+    for (const ClearingLine& line : report.clearing) {
+      if (line.period == latest_period) report.positions[line.region] = line.net;
+    }
+    return;
+  }
+  report.positions_basis = "pair totals";
+  for (const auto& [pair, totals] : report.pairs) {
+    report.positions[pair.second] += totals.funds + totals.account;  // the payable between them
+    report.positions[pair.first] -= totals.funds + totals.account;
+  }
+}
+
+// A scenario file's reference data (contracts/adjudicate.md), for the filing check.
+Result<adapters::Scenario> read_scenario(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  adapters::ScenarioLoad loaded = adapters::load_scenario(text.str());
+  if (!file) return Status::not_found("scenario: cannot read " + path);
+  if (!loaded.scenario) return Status::invalid("scenario: " + loaded.error);
+  return std::move(*loaded.scenario);
+}
+
+}  // namespace
+
+bool AuditReport::intact() const {
+  return std::all_of(integrity.begin(), integrity.end(),
+                     [](const LedgerIntegrity& l) { return l.ok; });
+}
+
+Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Date to,
+                                 const cl::ReferenceData* reference) {
+  if (to < from) return Status::invalid("the report's last day is before its first");
+  AuditScan scan;
+  scan.region = ledger.region();
+  scan.filings_checked = reference != nullptr;
+  Result<std::vector<uint64_t>> seqs =
+      ledger.entries_of_days(cl::Date::from_days(from.days() - 1), to);
+  if (!seqs.is_ok()) return Status::error(scan.region + ": " + seqs.status().message());
+  for (const uint64_t seq : *seqs) {
+    Result<lg::DecodedEntry> decoded = ledger.entry(seq);
+    if (!decoded.is_ok()) return Status::error(scan.region + ": " + decoded.status().message());
+    count_entry(scan, decoded->entry, reference);
+  }
+  if (Status read = read_statements(ledger, from, to, scan.recon_docs, scan.clearing_docs);
+      !read.is_ok()) {
+    return read;
+  }
+  scan.integrity = integrity_of(ledger);
+  return scan;
+}
+
+AuditReport merge_audit(std::vector<AuditScan> scans, cl::Date from, cl::Date to) {
+  AuditReport report;
+  report.from = from;
+  report.to = to;
+  report.filings_checked = !scans.empty();
+  std::sort(scans.begin(), scans.end(),
+            [](const AuditScan& a, const AuditScan& b) { return a.region < b.region; });
+  AuditScan pooled;
+  for (AuditScan& scan : scans) pool_scan(report, pooled, scan);
+  flag_same_bills(pooled, report.anomalies);
+  flag_bills_far_above_peers(pooled, report.anomalies);
+  count_statements(pooled.recon_docs, report);
+  std::string latest_period;
+  for (const auto& [name, text] : pooled.clearing_docs) {
+    std::optional<ClearingLine> line = clearing_line(text, report);
+    if (!line) continue;
+    latest_period = std::max(latest_period, line->period);
+    report.clearing.push_back(std::move(*line));
+  }
+  set_positions(report, latest_period);
+  return report;
+}
+
+Result<AuditReport> build_audit_report(const std::map<std::string, lg::Ledger*>& ledgers,
+                                       cl::Date from, cl::Date to,
+                                       const cl::ReferenceData* reference) {
+  if (to < from) return Status::invalid("the report's last day is before its first");
+  std::vector<AuditScan> scans;
+  for (const auto& [region, ledger] : ledgers) {
+    Result<AuditScan> scan = scan_for_audit(*ledger, from, to, reference);
+    if (!scan.is_ok()) return scan.status();
+    scans.push_back(std::move(*scan));
+  }
+  return merge_audit(std::move(scans), from, to);
+}
+
+Result<AuditReport> audit_ledgers_at(const std::string& ledgers_dir, cl::Date from, cl::Date to,
+                                     const std::string& scenario_path) {
+  std::optional<adapters::Scenario> scenario;
+  if (!scenario_path.empty()) {
+    Result<adapters::Scenario> read = read_scenario(scenario_path);
+    if (!read.is_ok()) return read.status();
+    scenario = std::move(*read);
+  }
+  Result<lg::LedgerSet> opened = lg::open_ledger_set(ledgers_dir);
+  if (!opened.is_ok()) return opened.status();
+  return build_audit_report(opened->ledgers, from, to, scenario ? &scenario->reference : nullptr);
+}
+
+std::string audit_json(const AuditReport& r) {
+  adapters::JsonWriter w;
+  w.begin_object();
+  w.key("format").string("medclear.audit-report.v1");
+  w.key("from").string(r.from.to_string()).key("to").string(r.to.to_string());
+  w.key("regions").begin_array();
+  for (const std::string& region : r.regions) w.string(region);
+  w.end_array();
+  write_pairs(w, r);
+  w.key("claims_by_status");
+  write_counts(w, r.by_status);
+  w.key("reconciliation").begin_object();
+  w.key("statements").integer(static_cast<int64_t>(r.statements));
+  w.key("balanced").integer(static_cast<int64_t>(r.statements_balanced));
+  w.key("differences");
+  write_counts(w, r.differences);
+  w.key("adjustments").integer(static_cast<int64_t>(r.adjustments)).end_object();
+  write_clearing(w, r);
+  w.key("positions_basis").string(r.positions_basis);
+  w.key("positions").begin_object();
+  for (const auto& [region, net] : r.positions) w.key(region).string(net.to_string());
+  w.end_object();
+  write_anomalies(w, r);
+  write_integrity(w, r);
+  w.end_object();
   return w.take();
 }
 
@@ -423,128 +635,36 @@ std::string audit_csv(const AuditReport& r) {
 }
 
 std::string audit_html(const AuditReport& r, const std::string& preface_html) {
-  std::ostringstream page;
-  const std::string span = r.from.to_string() + " to " + r.to.to_string();
-  page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>medclear audit "
-          "report "
-       << span
-       << "</title><style>body{font-family:sans-serif;margin:24px;color:#222;background:#fff}"
-       << "h1{font-size:22px}h2{font-size:17px;margin-top:28px}table{border-collapse:collapse;font-"
-          "size:11px}"
-       << "td,th{border:1px solid #ccc;padding:2px "
-          "4px;text-align:right}.ok{color:#1a7f37}.bad{color:#c00}"
-       << ".kpi{display:inline-block;margin-right:28px}.kpi "
-          "b{display:block;font-size:20px}</style></head><body>";
-  page << "<h1>Cross-province settlement — audit report, " << span << "</h1>";
   uint64_t entries = 0;
   for (const auto& [pair, t] : r.pairs) entries += t.entries;
-  page << "<div><span class=\"kpi\"><b>" << entries << "</b>insured-side entries</span>"
-       << "<span class=\"kpi\"><b>" << r.statements_balanced << " / " << r.statements
-       << "</b>statements balanced</span><span class=\"kpi\"><b>" << r.adjustments
-       << "</b>adjustments</span><span class=\"kpi\"><b>" << r.anomalies.size()
-       << "</b>anomaly flags</span><span class=\"kpi\"><b class=\""
-       << (r.intact() ? "ok\">intact" : "bad\">ALTERED") << "</b>ledgers and seals</span></div>"
-       << preface_html;
-  // Net positions: one bar per region, right receives, left pays.
-  cl::Money largest = cl::Money::from_fen(1);
-  for (const auto& [region, net] : r.positions) largest = std::max(largest, magnitude(net));
-  const int row = 18;
-  const int height = row * static_cast<int>(r.positions.size()) + 20;
-  page << "<h2>Net positions (yuan, " << escape(r.positions_basis)
-       << "; right: the region receives, left: it pays)</h2><svg id=\"positions\" width=\"760\" "
-          "height=\""
-       << height
-       << "\" role=\"img\" aria-label=\"net positions\"><line x1=\"430\" y1=\"0\" x2=\"430\" y2=\""
-       << height << "\" stroke=\"#888\"/>";
-  int y = 4;
-  for (const auto& [region, net] : r.positions) {
-    const int width = std::max(1, share(net, largest, 250));
-    const bool pays = net.is_negative();
-    page << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\">" << region
-         << "</text><rect x=\"" << (pays ? 430 - width : 430) << "\" y=\"" << y << "\" width=\""
-         << width << "\" height=\"" << row - 4 << "\" fill=\"" << (pays ? "#d1495b" : "#2e86ab")
-         << "\"/><text x=\"" << (pays ? 440 : 170) << "\" y=\"" << y + 12 << "\" font-size=\"10\">"
-         << net.to_string() << "</text>";
-    y += row;
-  }
-  page << "</svg>";
-  // Flow matrix: what each insured region's funds paid for care in each treating region.
-  cl::Money flow_max = cl::Money::from_fen(1);
-  for (const auto& [pair, t] : r.pairs)
-    flow_max = std::max(flow_max, magnitude(t.funds + t.account));
-  page << "<h2>Flow matrix (yuan the insured region, row, owes the treating region, column: funds "
-          "and "
-          "personal accounts)</h2>"
-       << "<table id=\"flows\"><tr><th>insured \\ treating</th>";
-  for (const std::string& t : r.regions) page << "<th>" << t.substr(0, 2) << "</th>";
-  page << "</tr>";
-  for (const std::string& i : r.regions) {
-    page << "<tr><th>" << i << "</th>";
-    for (const std::string& t : r.regions) {
-      const auto it = r.pairs.find({i, t});
-      if (it == r.pairs.end()) {
-        page << "<td></td>";
-        continue;
-      }
-      const cl::Money owed = it->second.funds + it->second.account;  // the payable between them
-      const int shade = 255 - share(owed, flow_max, 200);
-      page << "<td style=\"background:rgb(" << shade << "," << shade << ",255)\" title=\"" << i
-           << "→" << t << " " << owed.to_string() << "\">" << owed.fen() / 100 << "</td>";
-    }
-    page << "</tr>";
-  }
-  page << "</table><h2>Totals by region pair and fund "
-          "(yuan)</h2><table><tr><th>insured</th><th>treating</th>"
-       << "<th>entries</th>";
-  for (const auto& [field, member] : fund_fields()) page << "<th>" << field << "</th>";
-  page << "</tr>";
-  for (const auto& [pair, t] : r.pairs) {
-    page << "<tr><td>" << pair.first << "</td><td>" << pair.second << "</td><td>" << t.entries
-         << "</td>";
-    for (const auto& [field, member] : fund_fields())
-      page << "<td>" << (t.*member).to_string() << "</td>";
-    page << "</tr>";
-  }
-  page << "</table><h2>Claims by status</h2><table>";
-  for (const auto& [status, count] : r.by_status)
-    page << "<tr><td>" << status << "</td><td>" << count << "</td></tr>";
-  page << "</table><h2>Reconciliation</h2><p>" << r.statements << " statements, "
-       << r.statements_balanced << " balanced, " << r.adjustments
-       << " adjustment entries.</p><table>";
-  for (const auto& [kind, count] : r.differences)
-    page << "<tr><td>" << kind << "</td><td>" << count << "</td></tr>";
-  page << "</table><h2>Clearing</h2><table><tr><th>period</th><th>region</th><th>net</"
-          "th><th>pay-in</th>"
-       << "<th>pay-out</th><th>flags</th></tr>";
-  for (const ClearingLine& line : r.clearing) {
-    std::string flags;
-    for (const std::string& flag : line.flags) flags += (flags.empty() ? "" : " ") + flag;
-    page << "<tr><td>" << line.period << "</td><td>" << line.region << "</td><td>"
-         << line.net.to_string() << "</td><td>" << line.pay_in.to_string() << "</td><td>"
-         << line.pay_out.to_string() << "</td><td" << (flags.empty() ? "" : " class=\"bad\"") << ">"
-         << flags << "</td></tr>";
-  }
-  page << "</table><h2>Anomaly flags (" << r.anomalies.size() << ")"
-       << (r.filings_checked ? "" : " — filings not checked: no reference data")
-       << "</h2><p>Paid without a "
-       << "filing as the policies allow: " << r.paid_unfiled_terms << " under unfiled terms, "
-       << r.paid_unfiled_emergency << " as emergencies.</p><table><tr><th>kind</th>"
-       << "<th>region</th><th>subject</th><th>detail</th></tr>";
-  for (const Anomaly& a : r.anomalies) {
-    page << "<tr><td>" << escape(a.kind) << "</td><td>" << escape(a.region) << "</td><td>"
-         << escape(a.subject) << "</td><td>" << escape(a.detail) << "</td></tr>";
-  }
-  page << "</table><h2>Ledger "
-          "integrity</h2><table><tr><th>region</th><th>verified</th><th>entries</th>"
-       << "<th>seals</th><th>last sealed day</th><th>head hash</th></tr>";
-  for (const LedgerIntegrity& l : r.integrity) {
-    page << "<tr><td>" << l.region << "</td><td class=\""
-         << (l.ok ? "ok\">ok" : "bad\">" + escape(l.problem)) << "</td><td>" << l.entries
-         << "</td><td>" << l.seals << "</td><td>" << l.last_sealed_day << "</td><td>"
-         << l.head_hash.substr(0, 16) << "…</td></tr>";
-  }
-  page << "</table></body></html>\n";
-  return page.str();
+  const int row_height = 18;
+  const int positions_height = row_height * static_cast<int>(r.positions.size()) + 20;
+  const std::map<std::string, std::string> values = {
+      {"span", r.from.to_string() + " to " + r.to.to_string()},
+      {"entries", std::to_string(entries)},
+      {"statements", std::to_string(r.statements)},
+      {"statements_balanced", std::to_string(r.statements_balanced)},
+      {"adjustments", std::to_string(r.adjustments)},
+      {"anomaly_count", std::to_string(r.anomalies.size())},
+      {"integrity_class", r.intact() ? "ok" : "bad"},
+      {"integrity_word", r.intact() ? "intact" : "ALTERED"},
+      {"preface", preface_html},
+      {"positions_basis", escape(r.positions_basis)},
+      {"positions_height", std::to_string(positions_height)},
+      {"position_bars", position_bars(r, row_height)},
+      {"flow_columns", flow_columns(r)},
+      {"flow_rows", flow_rows(r)},
+      {"fund_columns", fund_columns()},
+      {"totals_rows", totals_rows(r)},
+      {"status_rows", count_rows(r.by_status)},
+      {"difference_rows", count_rows(r.differences)},
+      {"clearing_rows", clearing_rows(r)},
+      {"filings_note", r.filings_checked ? "" : " — filings not checked: no reference data"},
+      {"paid_unfiled_terms", std::to_string(r.paid_unfiled_terms)},
+      {"paid_unfiled_emergency", std::to_string(r.paid_unfiled_emergency)},
+      {"anomaly_rows", anomaly_rows(r)},
+      {"integrity_rows", integrity_rows(r)}};
+  return fill_page(kAuditReportPage, values) + "\n";
 }
 
 }  // namespace medclear::gateway

@@ -123,6 +123,11 @@ AuditReport merge_audit(std::vector<AuditScan> scans, clearing::Date from, clear
 Result<AuditReport> build_audit_report(const std::map<std::string, ledger::Ledger*>& ledgers,
                                        clearing::Date from, clearing::Date to,
                                        const clearing::ReferenceData* reference);
+// Both, over the ledgers under `ledgers_dir` (DIR/<region>, ledger/directory.h), with the
+// reference data of the scenario file at `scenario_path` for the filing check (none when empty).
+// Errors: the scenario cannot be read or parsed, a ledger cannot be opened or read, to < from.
+Result<AuditReport> audit_ledgers_at(const std::string& ledgers_dir, clearing::Date from,
+                                     clearing::Date to, const std::string& scenario_path);
 
 std::string audit_json(const AuditReport& report);
 std::string audit_csv(const AuditReport& report);

@@ -54,6 +54,15 @@ void write_held(adapters::JsonWriter& w, const HeldPair& h) {
   w.end_object();
 }
 
+// The steps of clear_period, defined after it.
+Result<std::map<std::string, lg::SideTotals>> read_sides(
+    const std::map<std::string, lg::Ledger*>& ledgers, const std::string& period,
+    cl::Date last_day);
+void compare_pairs(const std::map<std::string, lg::SideTotals>& sides,
+                   std::vector<cl::BilateralTotal>& agreed, std::vector<HeldPair>& held);
+Status record_clearing(const std::map<std::string, lg::Ledger*>& ledgers, const std::string& period,
+                       const PeriodClearing& out);
+
 }  // namespace
 
 Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& ledgers,
@@ -61,52 +70,15 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
                                     const std::map<std::string, cl::Prepayment>& prepayments,
                                     bool record) {
   const std::optional<cl::Date> last_day = lg::last_day_of_period(period);
-  if (!last_day) return Status::error("period must be YYYY-MM: " + period);
-  std::map<std::string, lg::SideTotals> sides;
-  for (const auto& [region, ledger] : ledgers) {
-    Result<std::vector<lg::ClearingMark>> marks = lg::clearing_marks(*ledger);
-    if (!marks.is_ok()) return Status::error(region + ": " + marks.status().message());
-    std::vector<lg::ClearingMark> earlier;
-    for (const lg::ClearingMark& mark : *marks) {
-      if (mark.period > period) {
-        return Status::error(region + " already cleared the later period " + mark.period);
-      }
-      if (mark.period < period) earlier.push_back(mark);
-    }
-    Result<lg::SideTotals> totals = lg::period_side_totals(*ledger, *last_day, earlier);
-    if (!totals.is_ok()) return Status::error(region + ": " + totals.status().message());
-    sides[region] = std::move(*totals);
-  }
-
-  // Every pair either ledger booked, compared side against side.
-  std::set<std::pair<std::string, std::string>> pairs;
-  for (const auto& [region, side] : sides) {
-    for (const auto& [treating, counted] : side.payable) pairs.insert({region, treating});
-    for (const auto& [insured, counted] : side.receivable) pairs.insert({insured, region});
-  }
+  if (!last_day) return Status::invalid("period must be YYYY-MM: " + period);
+  Result<std::map<std::string, lg::SideTotals>> read = read_sides(ledgers, period, *last_day);
+  if (!read.is_ok()) return read.status();
+  const std::map<std::string, lg::SideTotals>& sides = *read;
   PeriodClearing out;
   cl::ClearingInput input;
   input.period = period;
   input.prepayments = prepayments;
-  for (const auto& [insured, treating] : pairs) {
-    HeldPair pair{insured, treating, {}, {}};
-    if (auto it = sides.find(insured); it != sides.end() && it->second.payable.contains(treating)) {
-      pair.insured_side = it->second.payable.at(treating);
-    }
-    if (auto it = sides.find(treating);
-        it != sides.end() && it->second.receivable.contains(insured)) {
-      pair.treating_side = it->second.receivable.at(insured);
-    }
-    // The money must agree; entry counts are reported, not compared (an adjustment that took
-    // back a claim booked on one side only leaves the counts apart and the amounts equal).
-    if (sides.contains(insured) && sides.contains(treating) &&
-        pair.insured_side.amount == pair.treating_side.amount) {
-      input.totals.push_back(
-          {insured, treating, pair.insured_side.amount, pair.insured_side.entries});
-    } else {
-      out.held.push_back(pair);
-    }
-  }
+  compare_pairs(sides, input.totals, out.held);
   Result<cl::ClearingResult> netted = cl::net_positions(input);
   if (!netted.is_ok()) return netted.status();
   out.result = std::move(*netted);
@@ -120,6 +92,66 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
     out.marks[region] = std::move(mark);
   }
   if (!record) return out;
+  if (Status recorded = record_clearing(ledgers, period, out); !recorded.is_ok()) return recorded;
+  return out;
+}
+
+namespace {
+
+// Each ledger's payables and receivables of `period`: the entries no earlier clearing took.
+Result<std::map<std::string, lg::SideTotals>> read_sides(
+    const std::map<std::string, lg::Ledger*>& ledgers, const std::string& period,
+    cl::Date last_day) {
+  std::map<std::string, lg::SideTotals> sides;
+  for (const auto& [region, ledger] : ledgers) {
+    Result<std::vector<lg::ClearingMark>> marks = lg::clearing_marks(*ledger);
+    if (!marks.is_ok()) return Status::error(region + ": " + marks.status().message());
+    std::vector<lg::ClearingMark> earlier;
+    for (const lg::ClearingMark& mark : *marks) {
+      if (mark.period > period) {
+        return Status::conflict(region + " already cleared the later period " + mark.period);
+      }
+      if (mark.period < period) earlier.push_back(mark);
+    }
+    Result<lg::SideTotals> totals = lg::period_side_totals(*ledger, last_day, earlier);
+    if (!totals.is_ok()) return Status::error(region + ": " + totals.status().message());
+    sides[region] = std::move(*totals);
+  }
+  return sides;
+}
+
+// Every pair either ledger booked, compared side against side: the pairs whose money agrees go
+// to `agreed` for netting, the others to `held`.
+void compare_pairs(const std::map<std::string, lg::SideTotals>& sides,
+                   std::vector<cl::BilateralTotal>& agreed, std::vector<HeldPair>& held) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& [region, side] : sides) {
+    for (const auto& [treating, counted] : side.payable) pairs.insert({region, treating});
+    for (const auto& [insured, counted] : side.receivable) pairs.insert({insured, region});
+  }
+  for (const auto& [insured, treating] : pairs) {
+    HeldPair pair{insured, treating, {}, {}};
+    if (auto it = sides.find(insured); it != sides.end() && it->second.payable.contains(treating)) {
+      pair.insured_side = it->second.payable.at(treating);
+    }
+    if (auto it = sides.find(treating);
+        it != sides.end() && it->second.receivable.contains(insured)) {
+      pair.treating_side = it->second.receivable.at(insured);
+    }
+    // The money must agree; entry counts are reported, not compared (an adjustment that took
+    // back a claim booked on one side only leaves the counts apart and the amounts equal).
+    if (sides.contains(insured) && sides.contains(treating) &&
+        pair.insured_side.amount == pair.treating_side.amount) {
+      agreed.push_back({insured, treating, pair.insured_side.amount, pair.insured_side.entries});
+    } else {
+      held.push_back(pair);
+    }
+  }
+}
+
+// Stages each ledger's mark and statement and commits them, ledger by ledger.
+Status record_clearing(const std::map<std::string, lg::Ledger*>& ledgers, const std::string& period,
+                       const PeriodClearing& out) {
   for (const auto& [region, ledger] : ledgers) {
     Status staged = ledger->stage_document(lg::documents::clearing_mark(period),
                                            lg::encode_clearing_mark(out.marks.at(region)));
@@ -128,15 +160,17 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
                                       clearing_statement_json(out, region));
     }
     if (!staged.is_ok()) {
-      return Status::error(region + ": period " + period +
-                           " was cleared before with other entries: " + staged.message());
+      return Status::conflict(region + ": period " + period +
+                              " was cleared before with other entries: " + staged.message());
     }
     if (Status committed = ledger->commit(); !committed.is_ok()) {
       return Status::error(region + ": " + committed.message());
     }
   }
-  return out;
+  return Status::ok();
 }
+
+}  // namespace
 
 std::string clearing_json(const PeriodClearing& clearing) {
   adapters::JsonWriter w;
@@ -282,6 +316,27 @@ Result<std::map<std::string, cl::Prepayment>> parse_prepayments(std::string_view
     out[region] = prepayment;
   }
   return out;
+}
+
+Result<PeriodClearing> clear_ledgers_at(const std::string& ledgers_dir, const std::string& period,
+                                        const std::string& prepayments_path,
+                                        const std::string& out_dir) {
+  std::map<std::string, cl::Prepayment> prepayments;
+  if (!prepayments_path.empty()) {
+    std::ifstream file(prepayments_path);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) return Status::not_found("cannot read the prepayments " + prepayments_path);
+    Result<std::map<std::string, cl::Prepayment>> parsed = parse_prepayments(text.str());
+    if (!parsed.is_ok()) return parsed.status();
+    prepayments = std::move(*parsed);
+  }
+  Result<lg::LedgerSet> opened = lg::open_ledger_set(ledgers_dir);
+  if (!opened.is_ok()) return opened.status();
+  Result<PeriodClearing> cleared = clear_period(opened->ledgers, period, prepayments, true);
+  if (!cleared.is_ok()) return cleared;
+  if (Status written = write_clearing_files(*cleared, out_dir); !written.is_ok()) return written;
+  return cleared;
 }
 
 }  // namespace medclear::gateway

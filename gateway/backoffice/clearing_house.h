@@ -45,6 +45,14 @@ std::string clearing_statement_json(const PeriodClearing& clearing, const std::s
 std::string statement_csv(const PeriodClearing& clearing, const std::string& region);
 Status write_clearing_files(const PeriodClearing& clearing, const std::string& dir);
 
+// `medclear clear`: clears and records `period` over the ledgers under `ledgers_dir`
+// (DIR/<region>) with the prepayments of the file at `prepayments_path` (none when empty), and
+// writes the statements into `out_dir`. Errors: those of clear_period, an unreadable prepayments
+// file or ledger, statements that cannot be written.
+Result<PeriodClearing> clear_ledgers_at(const std::string& ledgers_dir, const std::string& period,
+                                        const std::string& prepayments_path,
+                                        const std::string& out_dir);
+
 // medclear.prepayments.v1: {"format": …, "regions": {"110000": {"balance": "…", "floor": "…"}}}
 Result<std::map<std::string, clearing::Prepayment>> parse_prepayments(std::string_view text);
 

@@ -3,19 +3,15 @@
 #include "gateway/cli/clear_command.h"
 
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "gateway/backoffice/clearing_house.h"
 #include "gateway/cli/cli.h"
-#include "ledger/directory.h"
 
 namespace medclear::gateway {
 
 namespace po = boost::program_options;
 namespace cl = medclear::clearing;
-namespace lg = medclear::ledger;
 
 int clear_main(int argc, char** argv) {
   po::options_description options(
@@ -39,37 +35,14 @@ int clear_main(int argc, char** argv) {
   if (!vm) return code;
   ArgumentChecks check("medclear clear", *vm);
   const std::string period = check.period("period");
-  check.existing_directory("ledgers");
-  check.existing_file("prepayments");
+  const std::string ledgers = check.existing_directory("ledgers");
+  const std::string prepayments = check.existing_file("prepayments");
   check.output_directory("out");
   if (!check.ok()) return check.refuse();
-  std::map<std::string, cl::Prepayment> prepayments;
-  if (vm->count("prepayments")) {
-    std::ifstream file((*vm)["prepayments"].as<std::string>());
-    std::stringstream text;
-    text << file.rdbuf();
-    Result<std::map<std::string, cl::Prepayment>> parsed = parse_prepayments(text.str());
-    if (!file || !parsed.is_ok()) {
-      std::cerr << "medclear clear: "
-                << (file ? parsed.status().message() : "cannot read the prepayments") << "\n";
-      return 2;
-    }
-    prepayments = std::move(*parsed);
-  }
-  Result<lg::LedgerSet> opened = lg::open_ledger_set((*vm)["ledgers"].as<std::string>());
-  if (!opened.is_ok()) {
-    std::cerr << "medclear clear: " << opened.status().message() << "\n";
-    return 2;
-  }
-  std::map<std::string, lg::Ledger*>& ledgers = opened->ledgers;
-  Result<PeriodClearing> cleared = clear_period(ledgers, period, prepayments, true);
+  const std::string out = vm->count("out") ? (*vm)["out"].as<std::string>() : "clearing-" + period;
+  Result<PeriodClearing> cleared = clear_ledgers_at(ledgers, period, prepayments, out);
   if (!cleared.is_ok()) {
     std::cerr << "medclear clear: " << cleared.status().message() << "\n";
-    return 2;
-  }
-  const std::string out = vm->count("out") ? (*vm)["out"].as<std::string>() : "clearing-" + period;
-  if (Status written = write_clearing_files(*cleared, out); !written.is_ok()) {
-    std::cerr << "medclear clear: " << written.message() << "\n";
     return 2;
   }
   std::cout << clearing_json(*cleared) << "\nstatements=" << out << "\n";

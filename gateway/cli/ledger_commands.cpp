@@ -1,6 +1,7 @@
 #include "gateway/cli/ledger_commands.h"
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -283,6 +284,19 @@ struct ProofReader {
     }
     return value->text;
   }
+  // A JSON number of decimal digits that fits 64 bits (never throws).
+  uint64_t whole_number(std::string_view key) {
+    const adapters::Json* value = json.find(key);
+    if (value == nullptr || !value->is_number()) {
+      ok = false;
+      return 0;
+    }
+    uint64_t n = 0;
+    const char* end = value->text.data() + value->text.size();
+    const auto [stop, error] = std::from_chars(value->text.data(), end, n);
+    if (error != std::errc() || stop != end) ok = false;
+    return n;
+  }
   std::string bytes(std::string_view key) {
     Result<std::string> decoded = lg::bytes_from_hex(text(key));
     if (!decoded.is_ok()) ok = false;
@@ -318,6 +332,47 @@ struct ProofReader {
   }
 };
 
+int verify_inclusion(ProofReader& reader, const lg::SigningKey* key, const char* signer) {
+  lg::InclusionProof proof;
+  proof.entry_bytes = reader.bytes("entry");
+  proof.leaf_index = reader.whole_number("leaf_index");
+  proof.path = reader.path();
+  proof.seal = reader.seal("seal");
+  if (!reader.ok) {
+    std::cerr << "medclear ledger verify-proof: malformed inclusion proof\n";
+    return 2;
+  }
+  Result<lg::DecodedEntry> entry = lg::verify_inclusion_proof(proof, key);
+  if (!entry.is_ok()) {
+    std::cout << "FAILED " << entry.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "ok setl_id=" << entry->entry.record.setl_id << " seq=" << entry->entry.seq
+            << " in seal " << proof.seal.day.to_string() << " signed by " << signer << "\n";
+  return 0;
+}
+
+int verify_consistency(ProofReader& reader, const lg::SigningKey* key, const char* signer) {
+  lg::ConsistencyProof proof;
+  proof.path = reader.path();
+  proof.old_seal = reader.seal("old_seal");
+  proof.new_seal = reader.seal("new_seal");
+  if (!reader.ok) {
+    std::cerr << "medclear ledger verify-proof: malformed consistency proof\n";
+    return 2;
+  }
+  const Status status = lg::verify_consistency_proof(proof, key);
+  if (!status.is_ok()) {
+    std::cout << "FAILED " << status.message() << "\n";
+    return 1;
+  }
+  std::cout << "ok ledger of " << proof.new_seal.day.to_string() << " ("
+            << proof.new_seal.ledger_size << " entries) extends ledger of "
+            << proof.old_seal.day.to_string() << " (" << proof.old_seal.ledger_size
+            << " entries), signed by " << signer << "\n";
+  return 0;
+}
+
 int verify_proof_main(int argc, char** argv) {
   po::options_description options("medclear ledger verify-proof");
   options.add_options()("proof", po::value<std::string>()->required(), "proof file (JSON)")(
@@ -342,46 +397,8 @@ int verify_proof_main(int argc, char** argv) {
   ProofReader reader{*json.value};
   const std::string type = reader.text("type");
   const char* signer = key ? "trusted key" : "the key named in the seal";
-  if (type == "inclusion") {
-    lg::InclusionProof proof;
-    proof.entry_bytes = reader.bytes("entry");
-    const adapters::Json* index = json.value->find("leaf_index");
-    proof.leaf_index = index != nullptr && index->is_number() ? std::stoull(index->text) : 0;
-    proof.path = reader.path();
-    proof.seal = reader.seal("seal");
-    if (!reader.ok) {
-      std::cerr << "medclear ledger verify-proof: malformed inclusion proof\n";
-      return 2;
-    }
-    Result<lg::DecodedEntry> entry = lg::verify_inclusion_proof(proof, key ? &*key : nullptr);
-    if (!entry.is_ok()) {
-      std::cout << "FAILED " << entry.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "ok setl_id=" << entry->entry.record.setl_id << " seq=" << entry->entry.seq
-              << " in seal " << proof.seal.day.to_string() << " signed by " << signer << "\n";
-    return 0;
-  }
-  if (type == "consistency") {
-    lg::ConsistencyProof proof;
-    proof.path = reader.path();
-    proof.old_seal = reader.seal("old_seal");
-    proof.new_seal = reader.seal("new_seal");
-    if (!reader.ok) {
-      std::cerr << "medclear ledger verify-proof: malformed consistency proof\n";
-      return 2;
-    }
-    const Status status = lg::verify_consistency_proof(proof, key ? &*key : nullptr);
-    if (!status.is_ok()) {
-      std::cout << "FAILED " << status.message() << "\n";
-      return 1;
-    }
-    std::cout << "ok ledger of " << proof.new_seal.day.to_string() << " ("
-              << proof.new_seal.ledger_size << " entries) extends ledger of "
-              << proof.old_seal.day.to_string() << " (" << proof.old_seal.ledger_size
-              << " entries), signed by " << signer << "\n";
-    return 0;
-  }
+  if (type == "inclusion") return verify_inclusion(reader, key ? &*key : nullptr, signer);
+  if (type == "consistency") return verify_consistency(reader, key ? &*key : nullptr, signer);
   std::cerr << "medclear ledger verify-proof: unknown proof type\n";
   return 2;
 }

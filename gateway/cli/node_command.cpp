@@ -1,8 +1,13 @@
+// `medclear broker` and `medclear node`: a development broker, and one region node run from its
+// config file (ops/node.example.json). The config is read whole before anything starts; every
+// refusal names the file and the key (a number out of its bounds, a string where a number goes)
+// and exits 2, never an exception out of main.
 #include "gateway/cli/node_command.h"
 
 #include <signal.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -42,182 +47,214 @@ struct NodeConfig {
   int partitions = 8;
 };
 
+// The bounds of one number of the config and where it goes.
+struct ConfigNumber {
+  int64_t min = 1;
+  int64_t max = 1;
+  std::function<void(int64_t)> set;
+};
+using ConfigNumbers = std::map<std::string, ConfigNumber>;
+
+// Limits and sizes: positive and below a billion (what the config ever took).
+constexpr int64_t kConfigCountMax = 999'999'999;
+constexpr int64_t kConfigDayMs = 86'400'000;
+
+template <typename Field>
+ConfigNumber number_into(Field& field, int64_t min, int64_t max) {
+  return {min, max, [&field](int64_t n) { field = static_cast<Field>(n); }};
+}
+
+// Every number of the config is read here: a JSON number of decimal digits (no fraction, no
+// exponent, no '-' unless `min` is negative) from `min` to `max`. Never throws (from_chars), so
+// "1.5", "1e3", "-1", "99999999999999999999" or "8" (a string) are refused with the key's name.
+Status read_config_number(const std::string& key, const adapters::Json& value,
+                          const ConfigNumber& number) {
+  const std::string& text = value.text;
+  int64_t n = 0;
+  const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (!value.is_number() || error != std::errc() || stop != text.data() + text.size() ||
+      n < number.min || n > number.max) {
+    return Status::invalid(key + ": a whole number from " + std::to_string(number.min) + " to " +
+                           std::to_string(number.max));
+  }
+  number.set(n);
+  return Status::ok();
+}
+
+ConfigNumbers gateway_numbers(GatewayOptions& gateway) {
+  GatewayLimits& l = gateway.limits;
+  const int64_t most = kConfigCountMax;
+  return {{"port", number_into(gateway.port, 0, 65535)},  // 0: any free port
+          {"threads", number_into(gateway.threads, 1, 1024)},
+          {"body_bytes_max", number_into(l.body_bytes_max, 1, most)},
+          {"header_bytes_max", number_into(l.header_bytes_max, 1, most)},
+          {"connections_max", number_into(l.connections_max, 1, most)},
+          {"unverified_connections_per_address_max",
+           number_into(l.unverified_connections_per_address_max, 1, most)},
+          {"client_requests_per_s", number_into(l.client_requests_per_s, 1, most)},
+          {"client_burst_requests", number_into(l.client_burst_requests, 1, most)},
+          {"settlements_in_flight_max", number_into(l.settlements_in_flight_max, 1, most)},
+          {"handshake_timeout_ms", number_into(l.handshake_timeout_ms, 1, most)},
+          {"read_timeout_ms", number_into(l.read_timeout_ms, 1, most)},
+          {"write_timeout_ms", number_into(l.write_timeout_ms, 1, most)},
+          {"idle_timeout_ms", number_into(l.idle_timeout_ms, 1, most)},
+          {"answer_timeout_ms", number_into(l.answer_timeout_ms, 1, most)}};
+}
+
+ConfigNumbers node_numbers(NodeConfig& config) {
+  return {{"partitions", number_into(config.partitions, 1, 256)},
+          {"batch_claims_max", number_into(config.node.batch_claims_max, 1, kConfigCountMax)},
+          {"pending_claims_max", number_into(config.node.pending_claims_max, 1, kConfigCountMax)},
+          {"resend_after_ms", number_into(config.node.resend_after_ms, 1, kConfigDayMs)},
+          {"pending_deadline_ms", number_into(config.node.pending_deadline_ms, 1, kConfigDayMs)}};
+}
+
 // The "gateway" object: files and listen address as strings, limits as positive numbers named
 // as in GatewayLimits (units in their names).
 Result<GatewayOptions> read_gateway(const adapters::Json& json) {
-  if (!json.is_object()) return Status::error("gateway must be an object");
+  if (!json.is_object()) return Status::invalid("gateway must be an object");
   GatewayOptions gateway;
-  GatewayLimits& l = gateway.limits;
   const std::map<std::string, std::string*> texts = {
       {"listen_address", &gateway.listen_address},
       {"certificate_file", &gateway.certificate_file},
       {"key_file", &gateway.key_file},
       {"client_ca_file", &gateway.client_ca_file},
       {"crl_file", &gateway.crl_file}};
-  const std::map<std::string, std::function<void(int64_t)>> numbers = {
-      {"port", [&](int64_t n) { gateway.port = static_cast<uint16_t>(n); }},
-      {"threads", [&](int64_t n) { gateway.threads = static_cast<int>(n); }},
-      {"body_bytes_max", [&](int64_t n) { l.body_bytes_max = static_cast<size_t>(n); }},
-      {"header_bytes_max", [&](int64_t n) { l.header_bytes_max = static_cast<size_t>(n); }},
-      {"connections_max", [&](int64_t n) { l.connections_max = static_cast<size_t>(n); }},
-      {"unverified_connections_per_address_max",
-       [&](int64_t n) { l.unverified_connections_per_address_max = static_cast<size_t>(n); }},
-      {"client_requests_per_s",
-       [&](int64_t n) { l.client_requests_per_s = static_cast<uint32_t>(n); }},
-      {"client_burst_requests",
-       [&](int64_t n) { l.client_burst_requests = static_cast<uint32_t>(n); }},
-      {"settlements_in_flight_max",
-       [&](int64_t n) { l.settlements_in_flight_max = static_cast<size_t>(n); }},
-      {"handshake_timeout_ms", [&](int64_t n) { l.handshake_timeout_ms = static_cast<int>(n); }},
-      {"read_timeout_ms", [&](int64_t n) { l.read_timeout_ms = static_cast<int>(n); }},
-      {"write_timeout_ms", [&](int64_t n) { l.write_timeout_ms = static_cast<int>(n); }},
-      {"idle_timeout_ms", [&](int64_t n) { l.idle_timeout_ms = static_cast<int>(n); }},
-      {"answer_timeout_ms", [&](int64_t n) { l.answer_timeout_ms = static_cast<int>(n); }}};
+  const ConfigNumbers numbers = gateway_numbers(gateway);
   for (const auto& [key, value] : json.members) {
     if (auto text = texts.find(key); text != texts.end()) {
-      if (!value.is_string()) return Status::error("gateway." + key + " must be a string");
+      if (!value.is_string()) return Status::invalid("gateway." + key + " must be a string");
       *text->second = value.text;
     } else if (auto number = numbers.find(key); number != numbers.end()) {
-      const bool digits = value.is_number() && !value.text.empty() && value.text.size() < 10 &&
-                          std::all_of(value.text.begin(), value.text.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits || (key != "port" && std::stoll(value.text) == 0) ||
-          (key == "port" && std::stoll(value.text) > 65535)) {
-        return Status::error("gateway." + key + " must be a positive whole number");
+      if (Status read = read_config_number("gateway." + key, value, number->second);
+          !read.is_ok()) {
+        return read;
       }
-      number->second(std::stoll(value.text));
     } else {
-      return Status::error("unknown key gateway." + key);
+      return Status::invalid("unknown key gateway." + key);
     }
   }
   if (gateway.certificate_file.empty() || gateway.key_file.empty() ||
       gateway.client_ca_file.empty()) {
-    return Status::error("gateway needs certificate_file, key_file and client_ca_file");
+    return Status::invalid("gateway needs certificate_file, key_file and client_ca_file");
   }
   return gateway;
 }
 
-// Reads the node configuration (ops/node.example.json documents every key).
-Result<NodeConfig> read_config(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  const adapters::JsonParse json = adapters::parse_json(content.str());
-  if (!file || !json.value || !json.value->is_object()) {
-    return Status::error("cannot read node config " + path);
-  }
-  NodeConfig config;
-  for (const auto& [key, value] : json.value->members) {
-    auto text = [&]() -> Result<std::string> {
-      if (!value.is_string()) return Status::error(key + " must be a string");
-      return value.text;
-    };
-    auto number = [&]() -> Result<int64_t> {
-      if (!value.is_number()) return Status::error(key + " must be a number");
-      return std::stoll(value.text);
-    };
-    Status bad = Status::ok();
-    if (key == "format") {
-      if (!value.is_string() || value.text != "medclear.node.v1")
-        bad = Status::error("format must be medclear.node.v1");
-    } else if (key == "region") {
-      Result<std::string> r = text();
-      if (r.is_ok())
-        config.node.region = *r;
-      else
-        bad = r.status();
-    } else if (key == "ledger_dir") {
-      Result<std::string> r = text();
-      if (r.is_ok())
-        config.node.ledger_dir = *r;
-      else
-        bad = r.status();
-    } else if (key == "reference") {
-      Result<std::string> r = text();
-      if (r.is_ok())
-        config.reference_path = *r;
-      else
-        bad = r.status();
-    } else if (key == "regions") {
-      Result<std::string> r = text();
-      if (r.is_ok())
-        config.regions = parse_regions(*r);
-      else
-        bad = r.status();
-    } else if (key == "partitions" || key == "batch_claims_max" || key == "pending_claims_max" ||
-               key == "resend_after_ms" || key == "pending_deadline_ms") {
-      Result<int64_t> n = number();
-      if (!n.is_ok() || *n <= 0) {
-        bad = Status::error(key + " must be a positive number");
-      } else if (key == "partitions") {
-        config.partitions = static_cast<int>(*n);
-      } else if (key == "batch_claims_max") {
-        config.node.batch_claims_max = static_cast<size_t>(*n);
-      } else if (key == "pending_claims_max") {
-        config.node.pending_claims_max = static_cast<size_t>(*n);
-      } else if (key == "pending_deadline_ms") {
-        config.node.pending_deadline_ms = static_cast<int>(std::min<int64_t>(*n, 86'400'000));
-      } else {
-        config.node.resend_after_ms = static_cast<int>(*n);
-      }
-    } else if (key == "kafka") {
-      if (!value.is_object()) bad = Status::error("kafka must be an object");
-      for (const auto& [name, setting] : value.members) {
-        if (!setting.is_string()) {
-          bad = Status::error("kafka." + name + " must be a string");
-        } else if (name == "bootstrap.servers") {
-          config.node.kafka.bootstrap_servers = setting.text;
-        } else {
-          config.node.kafka.properties[name] = setting.text;
-        }
-      }
-    } else if (key == "gateway") {
-      Result<GatewayOptions> gateway = read_gateway(value);
-      if (gateway.is_ok())
-        config.gateway = *gateway;
-      else
-        bad = gateway.status();
-    } else if (key == "reconciliation") {
-      NightlyOptions nightly;
-      const adapters::Json* at = value.find("at");
-      const adapters::Json* peers = value.find("peers");
-      if (!value.is_object() || at == nullptr || !at->is_string() || !parse_time_of_day(at->text) ||
-          peers == nullptr || !peers->is_object()) {
-        bad = Status::error("reconciliation needs \"at\": \"HH:MM\" and a \"peers\" object");
-      } else if (value.members.size() != 2) {
-        bad = Status::error("reconciliation takes \"at\" and \"peers\" only");
-      } else {
-        nightly.at = at->text;
-        Result<PeerPins> pins = read_peer_pins(*peers);
-        if (pins.is_ok()) {
-          nightly.peers = std::move(*pins);
-          config.nightly = nightly;
-        } else {
-          bad = pins.status();
-        }
-      }
+// The "kafka" object: librdkafka properties as strings, bootstrap.servers among them.
+Status read_kafka(const adapters::Json& json, adapters::KafkaConfig& kafka) {
+  if (!json.is_object()) return Status::invalid("kafka must be an object");
+  for (const auto& [name, setting] : json.members) {
+    if (!setting.is_string()) return Status::invalid("kafka." + name + " must be a string");
+    if (name == "bootstrap.servers") {
+      kafka.bootstrap_servers = setting.text;
     } else {
-      bad = Status::error("unknown key " + key);
+      kafka.properties[name] = setting.text;
     }
-    if (!bad.is_ok()) return Status::error(path + ": " + bad.message());
   }
+  return Status::ok();
+}
+
+// The "reconciliation" object (see NodeConfig::nightly).
+Result<NightlyOptions> read_nightly(const adapters::Json& json) {
+  const adapters::Json* at = json.find("at");
+  const adapters::Json* peers = json.find("peers");
+  if (!json.is_object() || at == nullptr || !at->is_string() || !parse_time_of_day(at->text) ||
+      peers == nullptr || !peers->is_object()) {
+    return Status::invalid("reconciliation needs \"at\": \"HH:MM\" and a \"peers\" object");
+  }
+  if (json.members.size() != 2) {
+    return Status::invalid("reconciliation takes \"at\" and \"peers\" only");
+  }
+  Result<PeerPins> pins = read_peer_pins(*peers);
+  if (!pins.is_ok()) return pins.status();
+  NightlyOptions nightly;
+  nightly.at = at->text;
+  nightly.peers = std::move(*pins);
+  return nightly;
+}
+
+template <typename T>
+Status keep(Result<T> read, std::optional<T>& into) {
+  if (!read.is_ok()) return read.status();
+  into = std::move(*read);
+  return Status::ok();
+}
+
+// One top-level member of the config.
+Status read_config_member(NodeConfig& config, const std::string& key, const adapters::Json& value) {
+  if (key == "format") {
+    const bool known = value.is_string() && value.text == "medclear.node.v1";
+    return known ? Status::ok() : Status::invalid("format must be medclear.node.v1");
+  }
+  if (key == "kafka") return read_kafka(value, config.node.kafka);
+  if (key == "gateway") return keep(read_gateway(value), config.gateway);
+  if (key == "reconciliation") return keep(read_nightly(value), config.nightly);
+  const std::map<std::string, std::function<void(const std::string&)>> texts = {
+      {"region", [&](const std::string& text) { config.node.region = text; }},
+      {"ledger_dir", [&](const std::string& text) { config.node.ledger_dir = text; }},
+      {"reference", [&](const std::string& text) { config.reference_path = text; }},
+      {"regions", [&](const std::string& text) { config.regions = parse_regions(text); }}};
+  if (auto text = texts.find(key); text != texts.end()) {
+    if (!value.is_string()) return Status::invalid(key + " must be a string");
+    text->second(value.text);
+    return Status::ok();
+  }
+  const ConfigNumbers numbers = node_numbers(config);
+  if (auto number = numbers.find(key); number != numbers.end()) {
+    return read_config_number(key, value, number->second);
+  }
+  return Status::invalid("unknown key " + key);
+}
+
+// What the members cannot say alone: the required keys, the defaults, the nightly's TLS files.
+Status complete_config(NodeConfig& config) {
   if (config.node.region.empty() || config.node.ledger_dir.empty() ||
       config.reference_path.empty()) {
-    return Status::error(path + ": region, ledger_dir and reference are required");
+    return Status::invalid("region, ledger_dir and reference are required");
   }
   if (config.regions.empty()) config.regions = parse_regions("all");
   config.node.served_regions = config.regions;  // a claim insured elsewhere: region_not_served
-  if (config.nightly) {
-    if (!config.gateway)
-      return Status::error(path + ": reconciliation needs a gateway (its TLS files)");
-    config.nightly->region = config.node.region;
-    config.nightly->seal_key_file = config.node.ledger_dir + "/seal-key.pem";
-    config.nightly->ca_file = config.gateway->client_ca_file;
-    config.nightly->certificate_file = config.gateway->certificate_file;
-    config.nightly->key_file = config.gateway->key_file;
-    if (config.nightly->peers.contains(config.node.region)) {
-      return Status::error(path + ": reconciliation.peers names this node's own region");
+  if (!config.nightly) return Status::ok();
+  if (!config.gateway) return Status::invalid("reconciliation needs a gateway (its TLS files)");
+  if (config.nightly->peers.contains(config.node.region)) {
+    return Status::invalid("reconciliation.peers names this node's own region");
+  }
+  NightlyOptions& nightly = *config.nightly;
+  nightly.region = config.node.region;
+  nightly.seal_key_file = config.node.ledger_dir + "/seal-key.pem";
+  nightly.ca_file = config.gateway->client_ca_file;
+  nightly.certificate_file = config.gateway->certificate_file;
+  nightly.key_file = config.gateway->key_file;
+  return Status::ok();
+}
+
+// The whole text of a file; not_found when it cannot be read.
+Result<std::string> read_text_file(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  if (!file) return Status::not_found("cannot read " + path);
+  return content.str();
+}
+
+// Reads the node configuration (ops/node.example.json documents every key). Every refusal
+// names the file and the key.
+Result<NodeConfig> read_config(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  const adapters::JsonParse json =
+      text.is_ok() ? adapters::parse_json(*text) : adapters::JsonParse{};
+  if (!json.value || !json.value->is_object()) {
+    return Status::invalid("cannot read node config " + path);
+  }
+  NodeConfig config;
+  for (const auto& [key, value] : json.value->members) {
+    if (Status read = read_config_member(config, key, value); !read.is_ok()) {
+      return Status::invalid(path + ": " + read.message());
     }
+  }
+  if (Status complete = complete_config(config); !complete.is_ok()) {
+    return Status::invalid(path + ": " + complete.message());
   }
   return config;
 }
@@ -259,6 +296,81 @@ int broker_main(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+// The reference data the node checks claims against (a scenario file, contracts/adjudicate.md).
+Result<adapters::Scenario> read_reference(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  if (!text.is_ok()) return Status::invalid("reference " + path + ": " + text.status().message());
+  adapters::ScenarioLoad loaded = adapters::load_scenario(*text);
+  if (!loaded.scenario) return Status::invalid("reference " + path + ": " + loaded.error);
+  return std::move(*loaded.scenario);
+}
+
+// Without kafka.bootstrap.servers: an embedded broker with the regions' topics, and its address
+// in the config. Null when the config names a broker.
+Result<std::unique_ptr<adapters::EmbeddedBroker>> start_embedded_broker(NodeConfig& config) {
+  if (!config.node.kafka.bootstrap_servers.empty()) {
+    return std::unique_ptr<adapters::EmbeddedBroker>();
+  }
+  auto started = adapters::EmbeddedBroker::start(3);
+  if (!started.is_ok() || !create_topics(**started, config.regions, config.partitions).is_ok()) {
+    return Status::unavailable("cannot start the embedded broker");
+  }
+  config.node.kafka.bootstrap_servers = (*started)->bootstrap_servers();
+  return std::move(*started);
+}
+
+// The node's HTTPS gateway, when the config has one (null otherwise).
+Result<std::unique_ptr<Gateway>> start_gateway(NodeConfig& config, RegionNode* node,
+                                               const adapters::Scenario& reference,
+                                               Timeline& timeline) {
+  if (!config.gateway) return std::unique_ptr<Gateway>();
+  config.gateway->region = config.node.region;
+  GatewayServices services;
+  services.node = node;
+  services.reference = &reference.reference;
+  services.timeline = &timeline;
+  services.seal_key_file = config.node.ledger_dir + "/seal-key.pem";
+  if (config.nightly) services.peers = config.nightly->peers;
+  Result<std::unique_ptr<Gateway>> started = Gateway::start(*config.gateway, services);
+  if (!started.is_ok()) return Status::unavailable("gateway: " + started.status().message());
+  return std::move(*started);
+}
+
+// Runs the started node (and its gateway, and the nightly reconciliation) until SIGINT/SIGTERM.
+int serve_until_stopped(const NodeConfig& config, RegionNode& node,
+                        std::unique_ptr<Gateway> gateway, const sigset_t& signals) {
+  if (gateway) {
+    std::cout << "region=" << config.node.region << " url=https://"
+              << config.gateway->listen_address << ":" << gateway->port() << "\n";
+  }
+  std::unique_ptr<NightlyReconciler> nightly;
+  if (config.nightly) {
+    nightly = std::make_unique<NightlyReconciler>(*config.nightly, &node);
+    nightly->start();
+  }
+  std::cout << "region=" << config.node.region
+            << " bootstrap=" << config.node.kafka.bootstrap_servers << "\nready" << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  nightly.reset();
+  if (gateway) gateway->stop();
+  node.stop();
+  const NodeCounters& c = node.counters();
+  std::cout << "stopped region=" << config.node.region << " decided=" << c.claims_decided
+            << " recorded=" << c.settlements_recorded << " dead_letters=" << c.dead_letters
+            << std::endl;
+  return node.failure() ? 1 : 0;
+}
+
+int node_failed(const Status& status, int exit_code) {
+  std::cerr << "medclear node: " << status.message() << "\n";
+  return exit_code;
+}
+
+}  // namespace
+
 int node_main(int argc, char** argv) {
   po::options_description options(
       "medclear node --config FILE\n\n"
@@ -276,73 +388,21 @@ int node_main(int argc, char** argv) {
   check.existing_file("config");
   if (!check.ok()) return check.refuse();
   Result<NodeConfig> config = read_config((*vm)["config"].as<std::string>());
-  if (!config.is_ok()) {
-    std::cerr << "medclear node: " << config.status().message() << "\n";
-    return 2;
-  }
-  std::ifstream file(config->reference_path);
-  std::stringstream content;
-  content << file.rdbuf();
-  adapters::ScenarioLoad reference = adapters::load_scenario(content.str());
-  if (!file || !reference.scenario) {
-    std::cerr << "medclear node: reference " << config->reference_path << ": " << reference.error
-              << "\n";
-    return 2;
-  }
+  if (!config.is_ok()) return node_failed(config.status(), 2);
+  Result<adapters::Scenario> reference = read_reference(config->reference_path);
+  if (!reference.is_ok()) return node_failed(reference.status(), 2);
   const sigset_t signals = block_stop_signals();
-  std::unique_ptr<adapters::EmbeddedBroker> broker;
-  if (config->node.kafka.bootstrap_servers.empty()) {
-    auto started = adapters::EmbeddedBroker::start(3);
-    if (!started.is_ok() ||
-        !create_topics(**started, config->regions, config->partitions).is_ok()) {
-      std::cerr << "medclear node: cannot start the embedded broker\n";
-      return 1;
-    }
-    broker = std::move(*started);
-    config->node.kafka.bootstrap_servers = broker->bootstrap_servers();
-  }
-  auto node = RegionNode::start(config->node, reference.scenario->reference);
-  if (!node.is_ok()) {
-    std::cerr << "medclear node: " << node.status().message() << "\n";
-    return 1;
-  }
+  auto broker = start_embedded_broker(*config);
+  if (!broker.is_ok()) return node_failed(broker.status(), 1);
+  auto node = RegionNode::start(config->node, reference->reference);
+  if (!node.is_ok()) return node_failed(node.status(), 1);
   Timeline timeline;
-  std::unique_ptr<Gateway> gateway;
-  if (config->gateway) {
-    config->gateway->region = config->node.region;
-    GatewayServices services;
-    services.node = node->get();
-    services.reference = &reference.scenario->reference;
-    services.timeline = &timeline;
-    services.seal_key_file = config->node.ledger_dir + "/seal-key.pem";
-    if (config->nightly) services.peers = config->nightly->peers;
-    Result<std::unique_ptr<Gateway>> started = Gateway::start(*config->gateway, services);
-    if (!started.is_ok()) {
-      std::cerr << "medclear node: gateway: " << started.status().message() << "\n";
-      (*node)->stop();
-      return 1;
-    }
-    gateway = std::move(*started);
-    std::cout << "region=" << config->node.region << " url=https://"
-              << config->gateway->listen_address << ":" << gateway->port() << "\n";
+  auto gateway = start_gateway(*config, node->get(), *reference, timeline);
+  if (!gateway.is_ok()) {
+    (*node)->stop();
+    return node_failed(gateway.status(), 1);
   }
-  std::unique_ptr<NightlyReconciler> nightly;
-  if (config->nightly) {
-    nightly = std::make_unique<NightlyReconciler>(*config->nightly, node->get());
-    nightly->start();
-  }
-  std::cout << "region=" << config->node.region
-            << " bootstrap=" << config->node.kafka.bootstrap_servers << "\nready" << std::endl;
-  int signal = 0;
-  sigwait(&signals, &signal);
-  nightly.reset();
-  if (gateway) gateway->stop();
-  (*node)->stop();
-  const NodeCounters& c = (*node)->counters();
-  std::cout << "stopped region=" << config->node.region << " decided=" << c.claims_decided
-            << " recorded=" << c.settlements_recorded << " dead_letters=" << c.dead_letters
-            << std::endl;
-  return (*node)->failure() ? 1 : 0;
+  return serve_until_stopped(*config, **node, std::move(*gateway), signals);
 }
 
 }  // namespace medclear::gateway

@@ -1,3 +1,5 @@
+// `medclear reconcile`: one business day reconciled claim by claim between the regions' ledgers
+// at hand (gateway/recon/recon_statement.h does the work); parsing and printing here.
 #include "gateway/cli/reconcile_command.h"
 
 #include <unistd.h>
@@ -16,6 +18,56 @@ namespace medclear::gateway {
 namespace po = boost::program_options;
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
+
+namespace {
+
+// Progress on a terminal (a long run: every pair of 31 regions, or --record writing each).
+void show_progress(cl::Date day, size_t done, size_t total, size_t differences) {
+  std::cerr << "\rreconcile " << day.to_string() << ": " << done << "/" << total << " pairs, "
+            << differences << " differences" << (done == total ? "\n" : "") << std::flush;
+}
+
+// Signs the statement with both regions' keys, keeps it in both ledgers and resolves its
+// differences (gateway/recon/recon_statement.h); the doubly signed statement.
+Result<std::string> record_in_both(std::map<std::string, lg::LedgerDirectory>& directories,
+                                   const PairStatement& statement, cl::Date day) {
+  if (!directories.contains(statement.insured) || !directories.contains(statement.treating)) {
+    return Status::not_found(statement.id() + ": both ledgers are needed to record it");
+  }
+  Result<std::string> recorded = record_statement(
+      directories.at(statement.insured), directories.at(statement.treating), statement, day);
+  if (!recorded.is_ok()) return Status::error(statement.id() + ": " + recorded.status().message());
+  return recorded;
+}
+
+// Prints each statement (recorded first with `record`): 0 when all balance, 1 when any differs,
+// 2 when one cannot be recorded.
+int print_statements(const std::vector<PairStatement>& statements,
+                     std::map<std::string, lg::LedgerDirectory>& directories, cl::Date day,
+                     bool record) {
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  bool all_balanced = true;
+  size_t done = 0, differences = 0;
+  for (const PairStatement& statement : statements) {
+    all_balanced = all_balanced && statement.result.balanced;
+    differences += statement.result.differences.size();
+    ++done;
+    if (progress) show_progress(day, done, statements.size(), differences);
+    if (!record) {
+      std::cout << recon_statement_json(statement) << "\n";
+      continue;
+    }
+    Result<std::string> recorded = record_in_both(directories, statement, day);
+    if (!recorded.is_ok()) {
+      std::cerr << "medclear reconcile: " << recorded.status().message() << "\n";
+      return 2;
+    }
+    std::cout << *recorded << "\n";
+  }
+  return all_balanced ? 0 : 1;
+}
+
+}  // namespace
 
 int reconcile_main(int argc, char** argv) {
   po::options_description options(
@@ -40,55 +92,18 @@ int reconcile_main(int argc, char** argv) {
   ArgumentChecks check("medclear reconcile", *vm);
   const cl::Date day = check.date("day");
   const std::vector<std::string> pair = check.provinces("pair", false, 2, 2);
-  check.existing_directory("ledgers");
+  const std::string ledgers = check.existing_directory("ledgers");
   if (!check.ok()) return check.refuse();
   std::optional<std::pair<std::string, std::string>> only;
   if (!pair.empty()) only = std::pair{pair[0], pair[1]};
-  const bool record = vm->count("record") > 0;
-  Result<lg::LedgerSet> opened = lg::open_ledger_set((*vm)["ledgers"].as<std::string>());
-  if (!opened.is_ok()) {
-    std::cerr << "medclear reconcile: " << opened.status().message() << "\n";
-    return 2;
-  }
-  std::map<std::string, lg::LedgerDirectory>& directories = opened->directories;
-  const std::map<std::string, lg::Ledger*>& ledgers = opened->ledgers;
-  Result<std::vector<PairStatement>> statements = reconcile_day(ledgers, day, only);
+  Result<lg::LedgerSet> opened = lg::open_ledger_set(ledgers);
+  Result<std::vector<PairStatement>> statements =
+      opened.is_ok() ? reconcile_day(opened->ledgers, day, only) : opened.status();
   if (!statements.is_ok()) {
     std::cerr << "medclear reconcile: " << statements.status().message() << "\n";
     return 2;
   }
-  bool all_balanced = true;
-  // Progress on a terminal (a long run: every pair of 31 regions, or --record writing each).
-  const bool progress = isatty(STDERR_FILENO) != 0;
-  size_t done = 0, differences = 0;
-  for (const PairStatement& statement : *statements) {
-    all_balanced = all_balanced && statement.result.balanced;
-    differences += statement.result.differences.size();
-    ++done;
-    if (progress) {
-      std::cerr << "\rreconcile " << day.to_string() << ": " << done << "/" << statements->size()
-                << " pairs, " << differences << " differences"
-                << (done == statements->size() ? "\n" : "") << std::flush;
-    }
-    if (!record) {
-      std::cout << recon_statement_json(statement) << "\n";
-      continue;
-    }
-    if (!directories.contains(statement.insured) || !directories.contains(statement.treating)) {
-      std::cerr << "medclear reconcile: " << statement.id()
-                << ": both ledgers are needed to record it\n";
-      return 2;
-    }
-    Result<std::string> recorded = record_statement(
-        directories.at(statement.insured), directories.at(statement.treating), statement, day);
-    if (!recorded.is_ok()) {
-      std::cerr << "medclear reconcile: " << statement.id() << ": " << recorded.status().message()
-                << "\n";
-      return 2;
-    }
-    std::cout << *recorded << "\n";
-  }
-  return all_balanced ? 0 : 1;
+  return print_statements(*statements, opened->directories, day, vm->count("record") > 0);
 }
 
 }  // namespace medclear::gateway

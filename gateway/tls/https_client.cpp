@@ -34,84 +34,107 @@ HttpsAnswer HttpsClient::post(const std::string& target, const std::string& body
 
 HttpsAnswer HttpsClient::get(const std::string& target) { return exchange(false, target, {}); }
 
-// Why the server's certificate is not the one expected (peer_ou, peer_cn), or empty.
-std::string HttpsClient::unexpected_peer(SSL* ssl) const {
-  if (options_.peer_ou.empty() && options_.peer_cn.empty()) return {};
+namespace {
+
+// Asks the handshake to check that the certificate names `host`: its IP SAN, or a DNS SAN for a
+// name (which also goes out as SNI). False when OpenSSL refuses the name.
+bool expect_host(SSL* ssl, const std::string& host) {
+  boost::system::error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  const int set = not_ip ? SSL_set1_host(ssl, host.c_str())
+                         : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+  if (not_ip) SSL_set_tlsext_host_name(ssl, host.c_str());
+  return set == 1;
+}
+
+}  // namespace
+
+// Forbidden when the server's certificate is not the one expected (peer_ou, peer_cn).
+Status HttpsClient::check_peer(SSL* ssl) const {
+  if (options_.peer_ou.empty() && options_.peer_cn.empty()) return Status::ok();
   X509* peer = SSL_get1_peer_certificate(ssl);
-  if (peer == nullptr) return "the server sent no certificate";
+  if (peer == nullptr) return Status::forbidden("the server sent no certificate");
   const SubjectIdentity identity = subject_identity(peer);
   X509_free(peer);
-  if (!identity.unique) return "the server certificate does not name exactly one OU and one CN";
+  if (!identity.unique) {
+    return Status::forbidden("the server certificate does not name exactly one OU and one CN");
+  }
   if ((!options_.peer_ou.empty() && identity.role != options_.peer_ou) ||
       (!options_.peer_cn.empty() && identity.organisation != options_.peer_cn)) {
-    return "the server certificate is OU=" + identity.role + ", CN=" + identity.organisation +
-           ", not OU=" + options_.peer_ou + ", CN=" + options_.peer_cn;
+    return Status::forbidden("the server certificate is OU=" + identity.role +
+                             ", CN=" + identity.organisation + ", not OU=" + options_.peer_ou +
+                             ", CN=" + options_.peer_cn);
   }
-  return {};
+  return Status::ok();
+}
+
+// Once: the TLS policy, the CA, and this client's certificate and key.
+Status HttpsClient::load_tls() {
+  Connection& c = *connection_;
+  if (c.tls_loaded) return Status::ok();
+  try {
+    if (Status policy = apply_tls_policy(c.tls.native_handle(), false); !policy.is_ok()) {
+      return Status::error("TLS: " + policy.message());
+    }
+    c.tls.load_verify_file(options_.ca_file);
+    c.tls.set_verify_mode(asio::ssl::verify_peer);
+    if (!options_.certificate_file.empty()) {
+      c.tls.use_certificate_chain_file(options_.certificate_file);
+      c.tls.use_private_key_file(options_.key_file, asio::ssl::context::pem);
+    }
+  } catch (const std::exception& e) {  // asio reports a missing or bad file by exception
+    return Status::invalid(std::string("TLS files: ") + e.what());
+  }
+  c.tls_loaded = true;
+  return Status::ok();
+}
+
+// When there is no connection: resolve, connect, the host check, the handshake, the peer check.
+Status HttpsClient::connect() {
+  Connection& c = *connection_;
+  if (c.stream) return Status::ok();
+  c.stream.emplace(c.io, c.tls);
+  c.buffer.clear();
+  beast::tcp_stream& tcp = beast::get_lowest_layer(*c.stream);
+  tcp.expires_after(std::chrono::milliseconds(options_.timeout_ms));
+  beast::error_code ec;
+  asio::ip::tcp::resolver resolver(c.io);
+  auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+  if (!ec) tcp.connect(endpoints, ec);
+  // Small requests and answers: no Nagle delay waiting for the peer's delayed ACK.
+  if (!ec) tcp.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!ec && options_.check_host && !expect_host(c.stream->native_handle(), options_.host)) {
+    ec = asio::error::invalid_argument;
+  }
+  if (!ec) c.stream->handshake(asio::ssl::stream_base::client, ec);
+  const Status peer = ec ? Status::ok() : check_peer(c.stream->native_handle());
+  if (ec || !peer.is_ok()) {
+    c.stream.reset();
+    const std::string where = "connect " + options_.host + ":" + std::to_string(options_.port);
+    return ec ? Status::unavailable(where + ": " + ec.message())
+              : Status::forbidden(where + ": " + peer.message());
+  }
+  ++connections_;
+  return Status::ok();
 }
 
 HttpsAnswer HttpsClient::exchange(bool post, const std::string& target, const std::string& body) {
-  Connection& c = *connection_;
   HttpsAnswer answer;
-  beast::error_code ec;
-  if (!c.tls_loaded) {
-    try {
-      if (Status policy = apply_tls_policy(c.tls.native_handle(), false); !policy.is_ok()) {
-        answer.error = "TLS: " + policy.message();
-        return answer;
-      }
-      c.tls.load_verify_file(options_.ca_file);
-      c.tls.set_verify_mode(asio::ssl::verify_peer);
-      if (!options_.certificate_file.empty()) {
-        c.tls.use_certificate_chain_file(options_.certificate_file);
-        c.tls.use_private_key_file(options_.key_file, asio::ssl::context::pem);
-      }
-    } catch (const std::exception& e) {
-      answer.error = std::string("TLS files: ") + e.what();
-      return answer;
-    }
-    c.tls_loaded = true;
+  Status ready = load_tls();
+  if (ready.is_ok()) ready = connect();
+  if (!ready.is_ok()) {
+    answer.error = ready.message();
+    return answer;
   }
-  const auto deadline = std::chrono::milliseconds(options_.timeout_ms);
-  if (!c.stream) {
-    c.stream.emplace(c.io, c.tls);
-    c.buffer.clear();
-    beast::get_lowest_layer(*c.stream).expires_after(deadline);
-    asio::ip::tcp::resolver resolver(c.io);
-    auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-    if (!ec) beast::get_lowest_layer(*c.stream).connect(endpoints, ec);
-    // Small requests and answers: no Nagle delay waiting for the peer's delayed ACK.
-    if (!ec)
-      beast::get_lowest_layer(*c.stream).socket().set_option(asio::ip::tcp::no_delay(true), ec);
-    if (!ec && options_.check_host) {
-      // The certificate must name the address we dialled: its IP SAN, or a DNS SAN for a name.
-      SSL* ssl = c.stream->native_handle();
-      boost::system::error_code not_ip;
-      asio::ip::make_address(options_.host, not_ip);
-      const int set =
-          not_ip ? SSL_set1_host(ssl, options_.host.c_str())
-                 : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), options_.host.c_str());
-      if (not_ip) SSL_set_tlsext_host_name(ssl, options_.host.c_str());
-      if (set != 1) ec = asio::error::invalid_argument;
-    }
-    if (!ec) c.stream->handshake(asio::ssl::stream_base::client, ec);
-    std::string refused;
-    if (!ec) refused = unexpected_peer(c.stream->native_handle());
-    if (ec || !refused.empty()) {
-      c.stream.reset();
-      answer.error = "connect " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                     (refused.empty() ? ec.message() : refused);
-      return answer;
-    }
-    ++connections_;
-  }
+  Connection& c = *connection_;
   http::request<http::string_body> request{post ? http::verb::post : http::verb::get, target, 11};
   request.set(http::field::host, options_.host);
   if (post) request.set(http::field::content_type, "application/json");
   request.keep_alive(true);
   request.body() = body;
   request.prepare_payload();
-  beast::get_lowest_layer(*c.stream).expires_after(deadline);
+  beast::get_lowest_layer(*c.stream).expires_after(std::chrono::milliseconds(options_.timeout_ms));
+  beast::error_code ec;
   http::write(*c.stream, request, ec);
   http::response<http::string_body> response;
   if (!ec) http::read(*c.stream, c.buffer, response, ec);

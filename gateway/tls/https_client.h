@@ -10,6 +10,8 @@
 
 #include <openssl/ssl.h>
 
+#include "clearing/status.h"
+
 namespace medclear::gateway {
 
 struct HttpsClientOptions {
@@ -49,7 +51,9 @@ class HttpsClient {
 
  private:
   struct Connection;
-  std::string unexpected_peer(SSL* ssl) const;
+  Status check_peer(SSL* ssl) const;
+  Status load_tls();
+  Status connect();
   HttpsAnswer exchange(bool post, const std::string& target, const std::string& body);
 
   HttpsClientOptions options_;

@@ -195,6 +195,41 @@ TEST_F(CliArgs, BrokerAndNodeRefuseBadArguments) {
                                    {"node --config " + dir_ + "/file.txt extra", "'extra'"}});
 }
 
+// A number of the node config that is no whole number in its bounds is refused naming its key,
+// exit 2 (never std::stoll's exception out of main, never "1.5" read as 1), before anything runs.
+TEST_F(CliArgs, NodeConfigRefusesBadNumbers) {
+  const std::string reference = source_path("tests/scenarios/worked_examples.json");
+  const std::string head =
+      "{\"format\":\"medclear.node.v1\",\"region\":\"310000\",\"ledger_dir\":\"" + dir_ +
+      "/node-ledger\",\"reference\":\"" + reference + "\",";
+  const std::string gateway =
+      "\"gateway\":{\"certificate_file\":\"c.pem\",\"key_file\":\"k.pem\",\"client_ca_file\":"
+      "\"ca.pem\",";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\"partitions\":1.5}", "partitions: a whole number from 1 to 256"},
+      {"\"batch_claims_max\":99999999999999999999}", "batch_claims_max: a whole number from 1"},
+      {"\"pending_claims_max\":-1}", "pending_claims_max: a whole number from 1"},
+      {"\"resend_after_ms\":\"3000\"}", "resend_after_ms: a whole number from 1 to 86400000"},
+      {"\"pending_deadline_ms\":1e3}", "pending_deadline_ms: a whole number from 1"},
+      {"\"partitions\":0}", "partitions: a whole number from 1 to 256"},
+      {gateway + "\"threads\":1.5}}", "gateway.threads: a whole number from 1 to 1024"},
+      {gateway + "\"port\":99999999999999999999}}", "gateway.port: a whole number from 0 to 65535"},
+      {gateway + "\"body_bytes_max\":-1}}", "gateway.body_bytes_max: a whole number from 1"},
+      {gateway + "\"read_timeout_ms\":\"ten\"}}", "gateway.read_timeout_ms: a whole number"}};
+  int written = 0;
+  for (const auto& [members, named] : cases) {
+    const std::string path = dir_ + "/node-" + std::to_string(written++) + ".json";
+    std::ofstream(path) << head << members;
+    SCOPED_TRACE(members);
+    const auto [status, errors] = run_for_errors("node --config " + path);
+    EXPECT_EQ(status, 2) << errors;
+    EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 1) << errors;
+    EXPECT_EQ(errors.rfind("medclear node: " + path + ": ", 0), 0u) << errors;
+    EXPECT_NE(errors.find(named), std::string::npos) << errors;
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/node-ledger")) << "a refused config opened a ledger";
+}
+
 // What the refusals must not touch: valid invocations run as before.
 TEST_F(CliArgs, ValidInvocationsStillRun) {
   const std::string out = dir_ + "/demo";

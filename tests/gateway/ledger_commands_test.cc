@@ -53,6 +53,17 @@ TEST_P(LedgerCommands, VerifySealProveAndDetectTampering) {
                 "/610000/seal-key.pub.pem")
                 .first,
             1);
+  // A leaf_index that is no 64-bit whole number is a malformed proof (exit 2), never an
+  // exception out of main (std::stoull threw on 99999999999999999999 and read 1.5 as 1).
+  const size_t index_at = proof.find("\"leaf_index\":") + 13;
+  const size_t index_end = proof.find_first_not_of("0123456789", index_at);
+  for (const std::string bad : {"99999999999999999999", "1.5", "-1", "\"1\""}) {
+    std::ofstream(proof_path) << proof.substr(0, index_at) + bad + proof.substr(index_end);
+    auto [malformed, malformed_output] = run("ledger verify-proof --proof " + proof_path + pubkey);
+    EXPECT_EQ(malformed, 2) << bad << ": " << malformed_output;
+    EXPECT_NE(malformed_output.find("malformed inclusion proof"), std::string::npos)
+        << malformed_output;
+  }
   // An amount changed inside the proven entry fails.
   std::string forged = proof;
   const size_t at = forged.find("\"entry\":\"") + 9 + 200;
