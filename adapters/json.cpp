@@ -214,11 +214,10 @@ std::string_view to_string(Json::Kind kind) {
   return "?";
 }
 
-JsonParse parse_json(std::string_view document, const JsonLimits& limits) {
-  JsonParse parse;
+Result<Json> parse_json(std::string_view document, const JsonLimits& limits) {
   if (document.size() > limits.document_bytes_max) {
-    parse.error = "document larger than " + std::to_string(limits.document_bytes_max) + " bytes";
-    return parse;
+    return Status::invalid("document larger than " + std::to_string(limits.document_bytes_max) +
+                           " bytes");
   }
   bj::parse_options options;
   options.max_depth = limits.depth_max + 1;
@@ -233,19 +232,20 @@ JsonParse parse_json(std::string_view document, const JsonLimits& limits) {
   }
   if (ec) {
     if (!parser.handler().duplicate_key_.empty()) {
-      parse.error = "duplicate key \"" + parser.handler().duplicate_key_ + "\"";
-    } else if (parser.handler().over_budget_) {
-      parse.error = "more values than a document of " + std::to_string(document.size()) +
-                    " bytes may hold (the JSON model's budget)";
-    } else if (parser.handler().too_deep_) {
-      parse.error = "nested deeper than " + std::to_string(limits.depth_max) + " levels";
-    } else {
-      parse.error = "invalid JSON at byte " + std::to_string(consumed) + ": " + ec.message();
+      return Status::invalid("duplicate key \"" + parser.handler().duplicate_key_ + "\"");
     }
-    return parse;
+    if (parser.handler().over_budget_) {
+      return Status::invalid("more values than a document of " + std::to_string(document.size()) +
+                             " bytes may hold (the JSON model's budget)");
+    }
+    if (parser.handler().too_deep_) {
+      return Status::invalid("nested deeper than " + std::to_string(limits.depth_max) + " levels");
+    }
+    return Status::invalid("invalid JSON at byte " + std::to_string(consumed) + ": " +
+                           ec.message());
   }
-  parse.value = std::move(parser.handler().result);
-  return parse;
+  if (!parser.handler().result) return Status::invalid("an empty document");
+  return std::move(*parser.handler().result);
 }
 
 void append_json_string(std::string& out, std::string_view value) {

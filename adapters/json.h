@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "clearing/status.h"
+
 namespace medclear::adapters {
 
 class Json {
@@ -55,13 +57,9 @@ struct JsonLimits {
   size_t memory_per_document_byte_max = 32;        // model bytes ≤ 32 × document bytes + 64 KiB
 };
 
-struct JsonParse {
-  std::optional<Json> value;
-  std::string error;  // when !value: what is wrong, with the byte offset
-};
-
-// Parses one complete JSON document (RFC 8259; no comments, no trailing commas).
-JsonParse parse_json(std::string_view document, const JsonLimits& limits = {});
+// Parses one complete JSON document (RFC 8259; no comments, no trailing commas); kInvalid saying
+// what is wrong, with the byte offset, otherwise.
+Result<Json> parse_json(std::string_view document, const JsonLimits& limits = {});
 
 // A streaming writer with automatic commas. Numbers are written from the caller's text.
 class JsonWriter {

@@ -266,13 +266,14 @@ std::string fingerprint_of(const cl::Request& request) {
 }  // namespace
 
 NhsaParse parse_nhsa_request(std::string_view body, const cl::CodeTables& codes) {
-  JsonParse json = parse_json(body, JsonLimits{.depth_max = 8, .document_bytes_max = 16 << 20});
-  if (!json.value) {
+  Result<Json> json = parse_json(body, JsonLimits{.depth_max = 8, .document_bytes_max = 16 << 20});
+  if (!json.is_ok()) {
     NhsaParse parse;
-    parse.rejection = {cl::Reject::kMalformedMessage, "body is not JSON: " + json.error};
+    parse.rejection = {cl::Reject::kMalformedMessage,
+                       "body is not JSON: " + json.status().message()};
     return parse;
   }
-  return parse_nhsa_request(*json.value, codes);
+  return parse_nhsa_request(*json, codes);
 }
 
 NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& codes) {
@@ -443,9 +444,9 @@ void write_output(JsonWriter& w, const cl::SettlementRecord& record) {
 }  // namespace
 
 std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body) {
-  const JsonParse parsed = parse_json(body);
-  if (!parsed.value || !parsed.value->is_object()) return std::nullopt;
-  const Json& envelope = *parsed.value;
+  const Result<Json> parsed = parse_json(body);
+  if (!parsed.is_ok() || !parsed->is_object()) return std::nullopt;
+  const Json& envelope = *parsed;
   const Json* infcode = envelope.find("infcode");
   const Json* err_code = envelope.find("err_code");
   const Json* err_msg = envelope.find("err_msg");

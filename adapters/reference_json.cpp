@@ -347,39 +347,32 @@ Scenario scenario(const Json& json) {
 
 }  // namespace
 
-ScenarioLoad load_scenario(std::string_view document) {
-  ScenarioLoad load;
-  JsonParse json = parse_json(document);
-  if (!json.value) {
-    load.error = "scenario is not valid JSON: " + json.error;
-    return load;
+Result<Scenario> load_scenario(std::string_view document) {
+  Result<Json> json = parse_json(document);
+  if (!json.is_ok()) {
+    return Status::invalid("scenario is not valid JSON: " + json.status().message());
   }
   try {
-    load.scenario = scenario(*json.value);
+    return scenario(*json);
   } catch (const LoadError& error) {
-    load.error = error.message;
+    return Status::invalid(error.message);
   }
-  return load;
 }
 
-PolicyLoad load_policy(const Json& json, const cl::CodeTables& codes, std::string path) {
-  PolicyLoad load;
+Result<cl::Policy> load_policy(const Json& json, const cl::CodeTables& codes, std::string path) {
   try {
-    load.policy = policy(json, codes, path);
+    return policy(json, codes, path);
   } catch (const LoadError& error) {
-    load.error = error.message;
+    return Status::invalid(error.message);
   }
-  return load;
 }
 
-CatalogueLoad load_catalogue(const Json& json, std::string path) {
-  CatalogueLoad load;
+Result<cl::Catalogue> load_catalogue(const Json& json, std::string path) {
   try {
-    load.catalogue = catalogue(json, path);
+    return catalogue(json, path);
   } catch (const LoadError& error) {
-    load.error = error.message;
+    return Status::invalid(error.message);
   }
-  return load;
 }
 
 }  // namespace medclear::adapters

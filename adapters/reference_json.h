@@ -19,24 +19,12 @@ struct Scenario {
   std::vector<Json> requests;  // envelopes, in order, parsed later one by one
 };
 
-struct ScenarioLoad {
-  std::optional<Scenario> scenario;
-  std::string error;  // when !scenario
-};
-
-ScenarioLoad load_scenario(std::string_view document);
+// kInvalid naming the key's path of what is wrong, when the document is not a valid scenario.
+Result<Scenario> load_scenario(std::string_view document);
 
 // One policy or catalogue object (for tools that load them from separate files).
-struct PolicyLoad {
-  std::optional<clearing::Policy> policy;
-  std::string error;
-};
-PolicyLoad load_policy(const Json& json, const clearing::CodeTables& codes, std::string path);
-
-struct CatalogueLoad {
-  std::optional<clearing::Catalogue> catalogue;
-  std::string error;
-};
-CatalogueLoad load_catalogue(const Json& json, std::string path);
+Result<clearing::Policy> load_policy(const Json& json, const clearing::CodeTables& codes,
+                                     std::string path);
+Result<clearing::Catalogue> load_catalogue(const Json& json, std::string path);
 
 }  // namespace medclear::adapters

@@ -141,12 +141,12 @@ std::optional<clearing::ReferenceData> served_reference(const DemoArguments& arg
   std::ifstream file(path);
   std::stringstream content;
   content << file.rdbuf();
-  adapters::ScenarioLoad loaded = adapters::load_scenario(content.str());
-  if (!file || !loaded.scenario) {
-    std::cerr << "medclear demo: scenario " << path << ": " << loaded.error << "\n";
+  Result<adapters::Scenario> loaded = adapters::load_scenario(content.str());
+  if (!file || !loaded.is_ok()) {
+    std::cerr << "medclear demo: scenario " << path << ": " << loaded.status().message() << "\n";
     return std::nullopt;
   }
-  return std::move(loaded.scenario->reference);
+  return std::move(loaded->reference);
 }
 
 int serve(const DemoArguments& args) {

@@ -165,8 +165,8 @@ std::string RegionSet::node_config_json(const std::string& region,
     const PeerPins pins = peer_pins(region);
     if (!pins.empty()) {
       w.key("reconciliation").begin_object().key("at").string("02:00");
-      adapters::JsonParse peers = adapters::parse_json(peer_pins_json(pins));
-      w.key("peers").value(*peers.value);
+      Result<adapters::Json> peers = adapters::parse_json(peer_pins_json(pins));
+      w.key("peers").value(*peers);
       w.end_object();
     }
   }

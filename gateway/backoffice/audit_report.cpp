@@ -420,8 +420,8 @@ void flag_bills_far_above_peers(const AuditScan& pooled, std::vector<Anomaly>& a
 // The reconciliation statements: how many, how many balanced, the differences by kind.
 void count_statements(const std::map<std::string, std::string>& recon_docs, AuditReport& report) {
   for (const auto& [name, text] : recon_docs) {
-    adapters::JsonParse parsed = adapters::parse_json(text);
-    const adapters::Json* statement = parsed.value ? parsed.value->find("statement") : nullptr;
+    Result<adapters::Json> parsed = adapters::parse_json(text);
+    const adapters::Json* statement = parsed.is_ok() ? parsed->find("statement") : nullptr;
     if (statement == nullptr) continue;
     ++report.statements;
     const adapters::Json* balanced = statement->find("balanced");
@@ -431,7 +431,7 @@ void count_statements(const std::map<std::string, std::string>& recon_docs, Audi
         ++report.differences[text_of(d.find("kind"))];
       }
     }
-    if (const adapters::Json* adjustments = parsed.value->find("adjustments")) {
+    if (const adapters::Json* adjustments = parsed->find("adjustments")) {
       report.adjustments += std::strtoull(adjustments->text.c_str(), nullptr, 10);
     }
   }
@@ -440,9 +440,9 @@ void count_statements(const std::map<std::string, std::string>& recon_docs, Audi
 // One clearing statement as a line of the report (nullopt when it does not parse); an
 // overdrawn prepayment is flagged.
 std::optional<ClearingLine> clearing_line(const std::string& text, AuditReport& report) {
-  adapters::JsonParse parsed = adapters::parse_json(text);
-  if (!parsed.value) return std::nullopt;
-  const adapters::Json& s = *parsed.value;
+  Result<adapters::Json> parsed = adapters::parse_json(text);
+  if (!parsed.is_ok()) return std::nullopt;
+  const adapters::Json& s = *parsed;
   ClearingLine line{text_of(s.find("period")),   text_of(s.find("region")),
                     money_of(s.find("net")),     money_of(s.find("pay_in")),
                     money_of(s.find("pay_out")), {}};
@@ -478,10 +478,10 @@ Result<adapters::Scenario> read_scenario(const std::string& path) {
   std::ifstream file(path);
   std::stringstream text;
   text << file.rdbuf();
-  adapters::ScenarioLoad loaded = adapters::load_scenario(text.str());
+  Result<adapters::Scenario> loaded = adapters::load_scenario(text.str());
   if (!file) return Status::not_found("scenario: cannot read " + path);
-  if (!loaded.scenario) return Status::invalid("scenario: " + loaded.error);
-  return std::move(*loaded.scenario);
+  if (!loaded.is_ok()) return Status::invalid("scenario: " + loaded.status().message());
+  return std::move(*loaded);
 }
 
 }  // namespace

@@ -289,9 +289,9 @@ Status write_clearing_files(const PeriodClearing& clearing, const std::string& d
 }
 
 Result<std::map<std::string, cl::Prepayment>> parse_prepayments(std::string_view text) {
-  adapters::JsonParse parsed = adapters::parse_json(text);
-  if (!parsed.value) return Status::error("prepayments: " + parsed.error);
-  const adapters::Json& root = *parsed.value;
+  Result<adapters::Json> parsed = adapters::parse_json(text);
+  if (!parsed.is_ok()) return Status::error("prepayments: " + parsed.status().message());
+  const adapters::Json& root = *parsed;
   const adapters::Json* format = root.find("format");
   if (!root.is_object() || format == nullptr || format->text != "medclear.prepayments.v1") {
     return Status::error("prepayments: format must be medclear.prepayments.v1");

@@ -140,9 +140,10 @@ int adjudicate_main(int argc, char** argv) {
   }
   std::stringstream content;
   content << file.rdbuf();
-  const adapters::ScenarioLoad load = adapters::load_scenario(content.str());
-  if (!load.scenario) {
-    std::cerr << "medclear adjudicate: invalid scenario " << path << ": " << load.error << "\n";
+  const Result<adapters::Scenario> load = adapters::load_scenario(content.str());
+  if (!load.is_ok()) {
+    std::cerr << "medclear adjudicate: invalid scenario " << path << ": " << load.status().message()
+              << "\n";
     return 2;
   }
   if (vm.count("ledger")) {
@@ -152,10 +153,10 @@ int adjudicate_main(int argc, char** argv) {
       std::cerr << "medclear adjudicate: " << algorithm.status().message() << "\n";
       return 2;
     }
-    return adjudicate_with_ledger(*load.scenario, vm["ledger"].as<std::string>(), *algorithm);
+    return adjudicate_with_ledger(*load, vm["ledger"].as<std::string>(), *algorithm);
   }
   clearing::MemoryState state;
-  run_adjudication(*load.scenario, state,
+  run_adjudication(*load, state,
                    [&](const std::string& response) { std::cout << response << '\n'; });
   std::cout.flush();
   return std::cout ? 0 : 2;

@@ -389,12 +389,12 @@ int verify_proof_main(int argc, char** argv) {
   std::ifstream file((*vm)["proof"].as<std::string>());
   std::stringstream content;
   content << file.rdbuf();
-  const adapters::JsonParse json = adapters::parse_json(content.str());
-  if (!file || !json.value || !json.value->is_object()) {
+  const Result<adapters::Json> json = adapters::parse_json(content.str());
+  if (!file || !json.is_ok() || !json->is_object()) {
     std::cerr << "medclear ledger verify-proof: cannot read the proof\n";
     return 2;
   }
-  ProofReader reader{*json.value};
+  ProofReader reader{*json};
   const std::string type = reader.text("type");
   const char* signer = key ? "trusted key" : "the key named in the seal";
   if (type == "inclusion") return verify_inclusion(reader, key ? &*key : nullptr, signer);

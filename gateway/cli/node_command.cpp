@@ -242,13 +242,13 @@ Result<std::string> read_text_file(const std::string& path) {
 // names the file and the key.
 Result<NodeConfig> read_config(const std::string& path) {
   Result<std::string> text = read_text_file(path);
-  const adapters::JsonParse json =
-      text.is_ok() ? adapters::parse_json(*text) : adapters::JsonParse{};
-  if (!json.value || !json.value->is_object()) {
+  const Result<adapters::Json> json =
+      text.is_ok() ? adapters::parse_json(*text) : Result<adapters::Json>{};
+  if (!json.is_ok() || !json->is_object()) {
     return Status::invalid("cannot read node config " + path);
   }
   NodeConfig config;
-  for (const auto& [key, value] : json.value->members) {
+  for (const auto& [key, value] : json->members) {
     if (Status read = read_config_member(config, key, value); !read.is_ok()) {
       return Status::invalid(path + ": " + read.message());
     }
@@ -302,9 +302,10 @@ namespace {
 Result<adapters::Scenario> read_reference(const std::string& path) {
   Result<std::string> text = read_text_file(path);
   if (!text.is_ok()) return Status::invalid("reference " + path + ": " + text.status().message());
-  adapters::ScenarioLoad loaded = adapters::load_scenario(*text);
-  if (!loaded.scenario) return Status::invalid("reference " + path + ": " + loaded.error);
-  return std::move(*loaded.scenario);
+  Result<adapters::Scenario> loaded = adapters::load_scenario(*text);
+  if (!loaded.is_ok())
+    return Status::invalid("reference " + path + ": " + loaded.status().message());
+  return std::move(*loaded);
 }
 
 // Without kafka.bootstrap.servers: an embedded broker with the regions' topics, and its address

@@ -798,8 +798,8 @@ struct Gateway::Impl {
         w.begin_object().key("day").string(wanted).key("region").string(node->region());
         w.key("statements").begin_array();
         for (const std::string& statement : *statements) {
-          adapters::JsonParse parsed = adapters::parse_json(statement);
-          if (parsed.value) w.value(*parsed.value);  // the same text: the signature still holds
+          Result<adapters::Json> parsed = adapters::parse_json(statement);
+          if (parsed.is_ok()) w.value(*parsed);  // the same text: the signature still holds
         }
         w.end_array().end_object();
         done(w.take());
@@ -940,19 +940,20 @@ struct Gateway::Impl {
     adapters::JsonLimits limits;
     limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
-    const adapters::JsonParse json = adapters::parse_json(body, limits);
-    if (!json.value) {
-      co_return error_reply(http::status::bad_request, "malformed JSON: " + json.error);
+    const Result<adapters::Json> json = adapters::parse_json(body, limits);
+    if (!json.is_ok()) {
+      co_return error_reply(http::status::bad_request,
+                            "malformed JSON: " + json.status().message());
     }
-    if (!json.value->is_object()) {
+    if (!json->is_object()) {
       co_return error_reply(http::status::bad_request,
                             "the body must be one request envelope (an object)");
     }
-    if (std::optional<Reply> refusal = refuse_foreign(*json.value, client)) {
+    if (std::optional<Reply> refusal = refuse_foreign(*json, client)) {
       co_return std::move(*refusal);
     }
     const adapters::NhsaParse parse =
-        adapters::parse_nhsa_request(*json.value, services.reference->codes);
+        adapters::parse_nhsa_request(*json, services.reference->codes);
     const adapters::ResponseStamp stamp = adapters::stamp_now(options.region, ++serial);
     if (!parse.request) {
       co_return json_reply(adapters::build_nhsa_rejection(stamp, parse.msgid, parse.rejection));

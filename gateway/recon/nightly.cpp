@@ -114,8 +114,8 @@ Result<std::vector<std::string>> bookings_hex(RegionNode& node, const cl::ReconR
 // seal key.
 Status check_countersigned(const std::string& countersigned, const std::string& body,
                            const std::map<std::string, std::string>& keys) {
-  adapters::JsonParse parsed = adapters::parse_json(countersigned);
-  const adapters::Json* kept = parsed.value ? parsed.value->find("statement") : nullptr;
+  Result<adapters::Json> parsed = adapters::parse_json(countersigned);
+  const adapters::Json* kept = parsed.is_ok() ? parsed->find("statement") : nullptr;
   adapters::JsonWriter text;
   if (kept != nullptr) text.value(*kept);
   if (kept == nullptr || text.str() != body) {

@@ -97,10 +97,10 @@ std::optional<std::string> HttpsReconPeer::countersign(
 std::optional<cl::ReconPeer::Summary> HttpsReconPeer::summary() {
   const std::optional<std::string> text = call("summary", "");
   if (!text) return std::nullopt;
-  adapters::JsonParse parsed = adapters::parse_json(*text);
-  if (!parsed.value) return std::nullopt;
-  const auto size = count_of(parsed.value->find("size"));
-  const auto wire = count_of(parsed.value->find("wire_bytes"));
+  Result<adapters::Json> parsed = adapters::parse_json(*text);
+  if (!parsed.is_ok()) return std::nullopt;
+  const auto size = count_of(parsed->find("size"));
+  const auto wire = count_of(parsed->find("wire_bytes"));
   if (!size || !wire) return std::nullopt;
   peer_size_ = *size;
   return Summary{*size, *wire};
@@ -109,9 +109,9 @@ std::optional<cl::ReconPeer::Summary> HttpsReconPeer::summary() {
 std::optional<cl::ReconSide::Totals> HttpsReconPeer::totals(int depth) {
   const std::optional<std::string> text = call("totals", "\"depth\":" + std::to_string(depth));
   if (!text) return std::nullopt;
-  adapters::JsonParse parsed = adapters::parse_json(*text);
-  if (!parsed.value) return std::nullopt;
-  const adapters::Json& j = *parsed.value;
+  Result<adapters::Json> parsed = adapters::parse_json(*text);
+  if (!parsed.is_ok()) return std::nullopt;
+  const adapters::Json& j = *parsed;
   const auto count = count_of(j.find("count"));
   const auto root = digest_of(j.find("root"));
   const adapters::Json* amount = j.find("amount");
@@ -130,8 +130,8 @@ std::optional<std::vector<cl::ReconDigest>> HttpsReconPeer::children(
   const std::optional<std::string> text =
       call("children", "\"level\":" + std::to_string(level) + ",\"nodes\":" + list_of(nodes));
   if (!text) return std::nullopt;
-  adapters::JsonParse parsed = adapters::parse_json(*text);
-  const adapters::Json* digests = parsed.value ? parsed.value->find("digests") : nullptr;
+  Result<adapters::Json> parsed = adapters::parse_json(*text);
+  const adapters::Json* digests = parsed.is_ok() ? parsed->find("digests") : nullptr;
   if (digests == nullptr || !digests->is_array()) return std::nullopt;
   std::vector<cl::ReconDigest> out;
   for (const adapters::Json& d : digests->items) {
@@ -146,8 +146,8 @@ std::optional<std::vector<cl::ReconItem>> HttpsReconPeer::bucket_items(
     const std::vector<uint64_t>& buckets) {
   const std::optional<std::string> text = call("items", "\"buckets\":" + list_of(buckets));
   if (!text) return std::nullopt;
-  adapters::JsonParse parsed = adapters::parse_json(*text);
-  const adapters::Json* items = parsed.value ? parsed.value->find("items") : nullptr;
+  Result<adapters::Json> parsed = adapters::parse_json(*text);
+  const adapters::Json* items = parsed.is_ok() ? parsed->find("items") : nullptr;
   if (items == nullptr || !items->is_array()) return std::nullopt;
   std::vector<cl::ReconItem> out;
   for (const adapters::Json& item : items->items) {

@@ -20,9 +20,9 @@ std::string signed_statement_json(const std::string& statement,
   const std::string digest_hex = lg::to_hex(lg::hash_bytes(lg::HashAlgorithm::kSha256, statement));
   adapters::JsonWriter w;
   w.begin_object();
-  adapters::JsonParse parsed = adapters::parse_json(statement);
-  MC_CHECK(parsed.value.has_value(), "a statement we wrote does not parse");
-  w.key("statement").value(*parsed.value);
+  Result<adapters::Json> parsed = adapters::parse_json(statement);
+  MC_CHECK(parsed.is_ok(), "a statement we wrote does not parse");
+  w.key("statement").value(*parsed);
   w.key("statement_sha256").string(digest_hex);
   w.key("signatures").begin_array();
   for (const auto& [region, key, signature] : signatures) {
@@ -168,10 +168,10 @@ Result<std::vector<std::string>> recorded_statements(const lg::Ledger& ledger,
 
 Status verify_statement(std::string_view signed_text,
                         const std::map<std::string, std::string>& public_keys) {
-  adapters::JsonParse parsed = adapters::parse_json(signed_text);
-  if (!parsed.value) return Status::error("statement: " + parsed.error);
-  const adapters::Json* statement = parsed.value->find("statement");
-  const adapters::Json* signatures = parsed.value->find("signatures");
+  Result<adapters::Json> parsed = adapters::parse_json(signed_text);
+  if (!parsed.is_ok()) return Status::error("statement: " + parsed.status().message());
+  const adapters::Json* statement = parsed->find("statement");
+  const adapters::Json* signatures = parsed->find("signatures");
   if (statement == nullptr || signatures == nullptr || !signatures->is_array()) {
     return Status::error("statement: not a signed statement");
   }

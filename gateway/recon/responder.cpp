@@ -71,15 +71,15 @@ std::string hex_of(const cl::ReconDigest& digest) {
 
 Result<ReconRequest> parse_request(std::string_view body, const std::string& region,
                                    const std::string& caller) {
-  adapters::JsonParse parsed = adapters::parse_json(body);
-  if (!parsed.value || !parsed.value->is_object()) {
+  Result<adapters::Json> parsed = adapters::parse_json(body);
+  if (!parsed.is_ok() || !parsed->is_object()) {
     return Status::invalid("a JSON object is required");
   }
   ReconRequest request;
-  const std::optional<cl::Date> day = cl::parse_date(text_of(*parsed.value, "day"));
-  request.insured = text_of(*parsed.value, "insured");
-  request.treating = text_of(*parsed.value, "treating");
-  request.op = text_of(*parsed.value, "op");
+  const std::optional<cl::Date> day = cl::parse_date(text_of(*parsed, "day"));
+  request.insured = text_of(*parsed, "insured");
+  request.treating = text_of(*parsed, "treating");
+  request.op = text_of(*parsed, "op");
   if (!day || !cl::is_division_code(request.insured) || !cl::is_division_code(request.treating)) {
     return Status::invalid("day, insured and treating are required");
   }
@@ -91,7 +91,7 @@ Result<ReconRequest> parse_request(std::string_view body, const std::string& reg
   }
   request.day = *day;
   request.statement_id = lg::statement_id(*day, request.insured, request.treating);
-  request.json = std::move(*parsed.value);
+  request.json = std::move(*parsed);
   return request;
 }
 

@@ -6,31 +6,32 @@ namespace medclear::adapters {
 namespace {
 
 TEST(Json, KeepsNumberTextExactly) {
-  const JsonParse parse =
+  const Result<Json> parse =
       parse_json(R"({"a": 3043.64, "b": 0.1, "c": 12345678901234567890123, "d": -0})");
-  ASSERT_TRUE(parse.value) << parse.error;
-  EXPECT_EQ(parse.value->find("a")->text, "3043.64");
-  EXPECT_EQ(parse.value->find("b")->text, "0.1");
-  EXPECT_EQ(parse.value->find("c")->text, "12345678901234567890123");
-  EXPECT_EQ(parse.value->find("d")->text, "-0");
+  ASSERT_TRUE(parse.is_ok()) << parse.status().message();
+  EXPECT_EQ(parse->find("a")->text, "3043.64");
+  EXPECT_EQ(parse->find("b")->text, "0.1");
+  EXPECT_EQ(parse->find("c")->text, "12345678901234567890123");
+  EXPECT_EQ(parse->find("d")->text, "-0");
 }
 
 TEST(Json, RefusesDuplicateKeysTrailingDataAndDepth) {
-  EXPECT_FALSE(parse_json(R"({"a":1,"a":2})").value);
-  EXPECT_NE(parse_json(R"({"a":1,"a":2})").error.find("duplicate key"), std::string::npos);
-  EXPECT_FALSE(parse_json(R"({"a":1} x)").value);
-  EXPECT_FALSE(parse_json(R"({"a":NaN})").value);
-  EXPECT_FALSE(parse_json("[[[[[1]]]]]", JsonLimits{.depth_max = 3}).value);
-  EXPECT_TRUE(parse_json("[[[1]]]", JsonLimits{.depth_max = 3}).value);
-  EXPECT_FALSE(parse_json("").value);
+  EXPECT_FALSE(parse_json(R"({"a":1,"a":2})").is_ok());
+  EXPECT_NE(parse_json(R"({"a":1,"a":2})").status().message().find("duplicate key"),
+            std::string::npos);
+  EXPECT_FALSE(parse_json(R"({"a":1} x)").is_ok());
+  EXPECT_FALSE(parse_json(R"({"a":NaN})").is_ok());
+  EXPECT_FALSE(parse_json("[[[[[1]]]]]", JsonLimits{.depth_max = 3}).is_ok());
+  EXPECT_TRUE(parse_json("[[[1]]]", JsonLimits{.depth_max = 3}).is_ok());
+  EXPECT_FALSE(parse_json("").is_ok());
 }
 
 TEST(Json, WriterRoundTrips) {
   const std::string text = R"({"s":"a\"b\\c\n","n":1.50,"t":true,"z":null,"a":[1,{"k":"中"}]})";
-  const JsonParse parse = parse_json(text);
-  ASSERT_TRUE(parse.value) << parse.error;
+  const Result<Json> parse = parse_json(text);
+  ASSERT_TRUE(parse.is_ok()) << parse.status().message();
   JsonWriter writer;
-  writer.value(*parse.value);
+  writer.value(*parse);
   EXPECT_EQ(writer.str(), R"({"s":"a\"b\\c\u000a","n":1.50,"t":true,"z":null,"a":[1,{"k":"中"}]})");
 }
 

@@ -164,16 +164,16 @@ TEST(Nhsa, RejectionEnvelope) {
   const adapters::ResponseStamp stamp = adapters::stamp_now("310104", 42);
   const std::string text = adapters::build_nhsa_rejection(
       stamp, "H31010400001202603151000000001", {clearing::Reject::kNoValidFiling, "no filing"});
-  const adapters::JsonParse parse = adapters::parse_json(text);
-  ASSERT_TRUE(parse.value);
-  EXPECT_EQ(parse.value->find("infcode")->text, "-1");
-  EXPECT_EQ(parse.value->find("err_code")->text, "no_valid_filing");
-  EXPECT_EQ(parse.value->find("err_msg")->text, "no filing");
-  const std::string& ref = parse.value->find("inf_refmsgid")->text;
+  const Result<adapters::Json> parse = adapters::parse_json(text);
+  ASSERT_TRUE(parse.is_ok());
+  EXPECT_EQ(parse->find("infcode")->text, "-1");
+  EXPECT_EQ(parse->find("err_code")->text, "no_valid_filing");
+  EXPECT_EQ(parse->find("err_msg")->text, "no filing");
+  const std::string& ref = parse->find("inf_refmsgid")->text;
   EXPECT_EQ(ref.size(), 30u);
   EXPECT_EQ(ref.substr(0, 6), "310104");
   EXPECT_EQ(ref.substr(20), "0000000042");
-  EXPECT_EQ(parse.value->find("respond_time")->text.size(), 17u);
+  EXPECT_EQ(parse->find("respond_time")->text.size(), 17u);
 }
 
 // What a hospital reads back: parse_nhsa_answer gives every setlinfo amount to the fen, for

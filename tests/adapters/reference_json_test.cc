@@ -9,16 +9,16 @@ namespace medclear::testing {
 namespace {
 
 std::string load_error(const std::string& document) {
-  const adapters::ScenarioLoad load = adapters::load_scenario(document);
-  return load.scenario ? "" : load.error;
+  const Result<adapters::Scenario> load = adapters::load_scenario(document);
+  return load.is_ok() ? "" : load.status().message();
 }
 
 std::string with_policy_edit(const std::function<void(adapters::Json&)>& edit) {
-  adapters::JsonParse parse =
+  Result<adapters::Json> parse =
       adapters::parse_json(read_file(source_path("tests/scenarios/worked_examples.json")));
-  adapters::Json& policy = member(*parse.value, "policies").items.at(0);
+  adapters::Json& policy = member(*parse, "policies").items.at(0);
   edit(policy);
-  return to_text(*parse.value);
+  return to_text(*parse);
 }
 
 TEST(ReferenceJson, WorkedExamplesLoad) {
@@ -107,12 +107,12 @@ TEST(ReferenceJson, DuplicatesAndOtherSections) {
 }
 
 TEST(ReferenceJson, LocalCodesExtendTheTables) {
-  const adapters::ScenarioLoad load =
+  const Result<adapters::Scenario> load =
       adapters::load_scenario(R"({"local_codes":{"med_type":["2101","9901"]},"persons":[]})");
-  ASSERT_TRUE(load.scenario) << load.error;
-  EXPECT_TRUE(load.scenario->reference.codes.knows_med_type("2101"));
-  EXPECT_TRUE(load.scenario->reference.codes.knows_med_type("21"));
-  EXPECT_FALSE(load.scenario->reference.codes.knows_med_type("2102"));
+  ASSERT_TRUE(load.is_ok()) << load.status().message();
+  EXPECT_TRUE(load->reference.codes.knows_med_type("2101"));
+  EXPECT_TRUE(load->reference.codes.knows_med_type("21"));
+  EXPECT_FALSE(load->reference.codes.knows_med_type("2102"));
 }
 
 }  // namespace

@@ -25,9 +25,9 @@ inline const adapters::Scenario& worked_examples() {
     std::ifstream file(MEDCLEAR_SOURCE_DIR "/tests/scenarios/worked_examples.json");
     std::stringstream text;
     text << file.rdbuf();
-    adapters::ScenarioLoad load = adapters::load_scenario(text.str());
-    if (!load.scenario) fail("fuzz", "tests/scenarios/worked_examples.json does not load");
-    return std::move(*load.scenario);
+    Result<adapters::Scenario> load = adapters::load_scenario(text.str());
+    if (!load.is_ok()) fail("fuzz", "tests/scenarios/worked_examples.json does not load");
+    return std::move(*load);
   }();
   return scenario;
 }

@@ -17,12 +17,13 @@ namespace cl = medclear::clearing;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view document(reinterpret_cast<const char*>(data), size);
-  ad::ScenarioLoad load = ad::load_scenario(document);
-  if (!load.scenario) {
-    if (load.error.empty()) medclear::fuzz::fail("fuzz_reference", "refused without a message");
+  medclear::Result<ad::Scenario> load = ad::load_scenario(document);
+  if (!load.is_ok()) {
+    if (load.status().message().empty())
+      medclear::fuzz::fail("fuzz_reference", "refused without a message");
     return 0;
   }
-  const ad::Scenario& scenario = *load.scenario;
+  const ad::Scenario& scenario = *load;
   const cl::Engine engine(scenario.reference);
   cl::MemoryState state;
   size_t run = 0;

@@ -99,10 +99,10 @@ TEST(AuditReport, TotalsStatusesStatementsAnomaliesIntegrity) {
   EXPECT_TRUE(report->intact());
 
   // The three formats.
-  adapters::JsonParse json = adapters::parse_json(audit_json(*report));
-  ASSERT_TRUE(json.value) << json.error;
-  EXPECT_EQ(json.value->find("format")->text, "medclear.audit-report.v1");
-  EXPECT_TRUE(json.value->find("integrity")->find("intact")->boolean);
+  Result<adapters::Json> json = adapters::parse_json(audit_json(*report));
+  ASSERT_TRUE(json.is_ok()) << json.status().message();
+  EXPECT_EQ(json->find("format")->text, "medclear.audit-report.v1");
+  EXPECT_TRUE(json->find("integrity")->find("intact")->boolean);
   const std::string csv = audit_csv(*report);
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "section,region,counterpart,name,value");
   EXPECT_NE(csv.find("anomaly,"), std::string::npos);

@@ -266,18 +266,18 @@ TEST_F(Gateways, RegulatorReadsTheAuditReport) {
   const HttpAnswer answer = regulator.request(boost::beast::http::verb::get,
                                               "/v1/audit/report?from=2026-03-01&to=2026-03-31");
   ASSERT_EQ(answer.status, 200) << answer.body;
-  adapters::JsonParse report = adapters::parse_json(answer.body);
-  ASSERT_TRUE(report.value) << report.error;
-  EXPECT_TRUE(report.value->find("integrity")->find("intact")->boolean) << answer.body;
-  const auto& ledgers = report.value->find("integrity")->find("ledgers")->items;
+  Result<adapters::Json> report = adapters::parse_json(answer.body);
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  EXPECT_TRUE(report->find("integrity")->find("intact")->boolean) << answer.body;
+  const auto& ledgers = report->find("integrity")->find("ledgers")->items;
   EXPECT_EQ(ledgers.size(), regions_of(scenario_->reference).size());  // every region served here
   for (const adapters::Json& ledger : ledgers) EXPECT_TRUE(ledger.find("ok")->boolean);
-  const adapters::Json* pairs = report.value->find("pairs");
+  const adapters::Json* pairs = report->find("pairs");
   ASSERT_EQ(pairs->items.size(), 1u) << answer.body;
   EXPECT_EQ(pairs->items[0].find("insured")->text, kInsured);
   EXPECT_EQ(pairs->items[0].find("treating")->text, kTreating);
   EXPECT_EQ(pairs->items[0].find("entries")->text, "1");
-  EXPECT_EQ(report.value->find("claims_by_status")->find("settled")->text, "1");
+  EXPECT_EQ(report->find("claims_by_status")->find("settled")->text, "1");
   const HttpAnswer page = regulator.request(
       boost::beast::http::verb::get, "/v1/audit/report?from=2026-03-01&to=2026-03-31&format=html");
   EXPECT_NE(page.body.find("<svg id=\"positions\""), std::string::npos);

@@ -164,9 +164,9 @@ TEST(ReconPeer, NodesReconcileOverHttpsFindingExactlyTheDifferences) {
     const testing::HttpAnswer listed =
         bureau.request(boost::beast::http::verb::get, "/v1/reconciliations?day=" + day.to_string());
     ASSERT_EQ(listed.status, 200) << listed.body;
-    adapters::JsonParse parsed = adapters::parse_json(listed.body);
-    ASSERT_TRUE(parsed.value) << parsed.error;
-    const auto& statements = parsed.value->find("statements")->items;
+    Result<adapters::Json> parsed = adapters::parse_json(listed.body);
+    ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+    const auto& statements = parsed->find("statements")->items;
     ASSERT_EQ(statements.size(), 1u) << region << ": " << listed.body;
     EXPECT_EQ(statements[0].find("statement")->find("differences")->items.size(), injected.size());
     adapters::JsonWriter w;

@@ -69,9 +69,9 @@ TEST(WorkedExamples, AdjudicateCommandPrintsOneEnvelopePerRequest) {
   std::vector<adapters::Json> lines;
   std::istringstream stream(output);
   for (std::string line; std::getline(stream, line);) {
-    adapters::JsonParse parse = adapters::parse_json(line);
-    ASSERT_TRUE(parse.value) << parse.error << ": " << line;
-    lines.push_back(std::move(*parse.value));
+    Result<adapters::Json> parse = adapters::parse_json(line);
+    ASSERT_TRUE(parse.is_ok()) << parse.status().message() << ": " << line;
+    lines.push_back(std::move(*parse));
   }
   ASSERT_EQ(lines.size(), 7u);
   const adapters::Json& a = *lines[0].find("output")->find("setlinfo");

@@ -27,15 +27,14 @@ struct Loaded {
 Loaded load_worked_examples() {
   Loaded loaded;
   const adapters::Scenario scenario = worked_examples();  // persons, facilities, code tables
-  const adapters::JsonParse parse =
+  const Result<adapters::Json> parse =
       adapters::parse_json(read_file(source_path("tests/scenarios/worked_examples.json")));
   const clearing::CodeTables& codes = scenario.reference.codes;
-  for (const adapters::Json& policy : parse.value->find("policies")->items) {
-    loaded.reference.policies.push_back(*adapters::load_policy(policy, codes, "policy").policy);
+  for (const adapters::Json& policy : parse->find("policies")->items) {
+    loaded.reference.policies.push_back(*adapters::load_policy(policy, codes, "policy"));
   }
-  for (const adapters::Json& catalogue : parse.value->find("catalogues")->items) {
-    loaded.reference.catalogues.push_back(
-        *adapters::load_catalogue(catalogue, "catalogue").catalogue);
+  for (const adapters::Json& catalogue : parse->find("catalogues")->items) {
+    loaded.reference.catalogues.push_back(*adapters::load_catalogue(catalogue, "catalogue"));
   }
   for (const auto& [code, facility] : scenario.reference.facilities()) {
     loaded.reference.facilities.push_back(facility);

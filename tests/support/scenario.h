@@ -29,26 +29,27 @@ inline std::string source_path(std::string_view relative) {
 }
 
 inline adapters::Scenario worked_examples() {
-  adapters::ScenarioLoad load =
+  Result<adapters::Scenario> load =
       adapters::load_scenario(read_file(source_path("tests/scenarios/worked_examples.json")));
-  if (!load.scenario) {
-    throw std::runtime_error("worked_examples.json: " + load.error);
+  if (!load.is_ok()) {
+    throw std::runtime_error("worked_examples.json: " + load.status().message());
   }
-  return std::move(*load.scenario);
+  return std::move(*load);
 }
 
 // The worked-example scenario after `edit` changed its JSON (policies, persons, …); throws when
 // the edited scenario does not load.
 inline adapters::Scenario worked_examples_edited(const std::function<void(adapters::Json&)>& edit) {
-  adapters::JsonParse parse =
+  Result<adapters::Json> parse =
       adapters::parse_json(read_file(source_path("tests/scenarios/worked_examples.json")));
-  if (!parse.value) throw std::runtime_error("worked_examples.json: " + parse.error);
-  edit(*parse.value);
+  if (!parse.is_ok()) throw std::runtime_error("worked_examples.json: " + parse.status().message());
+  edit(*parse);
   adapters::JsonWriter writer;
-  writer.value(*parse.value);
-  adapters::ScenarioLoad load = adapters::load_scenario(writer.take());
-  if (!load.scenario) throw std::runtime_error("edited worked_examples.json: " + load.error);
-  return std::move(*load.scenario);
+  writer.value(*parse);
+  Result<adapters::Scenario> load = adapters::load_scenario(writer.take());
+  if (!load.is_ok())
+    throw std::runtime_error("edited worked_examples.json: " + load.status().message());
+  return std::move(*load);
 }
 
 // The member `key` of an object, created (as null) when absent.
