@@ -39,23 +39,25 @@ SettlementRecord base_record(const Request& request, const SettlementInput& inpu
   return record;
 }
 
-std::optional<Rejection> check_msgid(const Request& request, const StateView& state,
-                                     const SettlementRecord** existing) {
-  *existing = state.by_msgid(request.envelope.msgid);
-  if (*existing != nullptr && (*existing)->fingerprint != request.fingerprint) {
-    return Rejection{Reject::kMsgidReusedWithDifferentPayload,
-                     "msgid " + request.envelope.msgid +
-                         " was already used for a different request (infno " +
-                         std::string(to_string((*existing)->infno)) + ")"};
-  }
-  return std::nullopt;
-}
-
 Decision replay(const SettlementRecord& existing) {
   Decision decision;
   decision.result = existing;
   decision.replayed = true;
   return decision;
+}
+
+// A msgid seen before: its answer again when the payload is the same (an idempotent retry),
+// msgid_reused_with_different_payload when not; nullopt for a new msgid.
+std::optional<Decision> seen_msgid(const Request& request, const StateView& state) {
+  const SettlementRecord* existing = state.by_msgid(request.envelope.msgid);
+  if (existing == nullptr) return std::nullopt;
+  if (existing->fingerprint != request.fingerprint) {
+    return reject(Reject::kMsgidReusedWithDifferentPayload,
+                  "msgid " + request.envelope.msgid +
+                      " was already used for a different request (infno " +
+                      std::string(to_string(existing->infno)) + ")");
+  }
+  return replay(*existing);
 }
 
 }  // namespace
@@ -80,8 +82,13 @@ bool StateView::in_effect(const SettlementRecord& record) const {
 }
 
 Decision Engine::decide(const Request& request, const StateView& state) const {
+  // Every transaction opens the same way, in the precedence table's order: a msgid seen before,
+  // then the stateless checks every path shares (admission.h).
+  if (std::optional<Decision> seen = seen_msgid(request, state)) return std::move(*seen);
+  const Admission admission = admit(request, reference_);
+  if (!admission.admitted()) return reject(*admission.rejection);
   if (const auto* claim = std::get_if<SettlementInput>(&request.input)) {
-    return decide_claim(request, *claim, state);
+    return decide_claim(request, *claim, admission, state);
   }
   if (const auto* cancel = std::get_if<CancelInput>(&request.input)) {
     return decide_cancel(request, *cancel, state);
@@ -90,14 +97,9 @@ Decision Engine::decide(const Request& request, const StateView& state) const {
 }
 
 Decision Engine::decide_claim(const Request& request, const SettlementInput& input,
-                              const StateView& state) const {
+                              const Admission& admission, const StateView& state) const {
   const Envelope& envelope = request.envelope;
   const Date date = envelope.inf_time.date;
-  const SettlementRecord* existing = nullptr;
-  if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
-  if (existing != nullptr) return replay(*existing);
-  const Admission admission = admit(request, reference_);
-  if (!admission.admitted()) return reject(*admission.rejection);
   const Person* person = admission.person;
   const Facility* facility = admission.facility;
   const Policy* policy = reference_.policy_for(person->insuplc_admdvs, input.insutype, date);
@@ -146,12 +148,6 @@ Decision Engine::decide_claim(const Request& request, const SettlementInput& inp
 
 Decision Engine::decide_cancel(const Request& request, const CancelInput& input,
                                const StateView& state) const {
-  const SettlementRecord* existing = nullptr;
-  if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
-  if (existing != nullptr) return replay(*existing);
-  if (const Admission admission = admit(request, reference_); !admission.admitted()) {
-    return reject(*admission.rejection);
-  }
   const SettlementRecord* original = state.by_setl_id(input.setl_id);
   const Transaction cancelled = settlement_cancelled_by(request.envelope.infno);
   if (original == nullptr || original->kind != RecordKind::kSettlement ||
@@ -168,12 +164,6 @@ Decision Engine::decide_cancel(const Request& request, const CancelInput& input,
 
 Decision Engine::decide_reversal(const Request& request, const ReversalInput& input,
                                  const StateView& state) const {
-  const SettlementRecord* existing = nullptr;
-  if (auto rejection = check_msgid(request, state, &existing)) return reject(*rejection);
-  if (existing != nullptr) return replay(*existing);
-  if (const Admission admission = admit(request, reference_); !admission.admitted()) {
-    return reject(*admission.rejection);
-  }
   const std::optional<Transaction> oinfno = parse_transaction(input.oinfno);
   if (!oinfno || !reversal_allowed_of(*oinfno)) {
     return reject(Reject::kReversalNotAllowed, "oinfno " + input.oinfno + " cannot be reversed");

@@ -10,6 +10,7 @@
 
 #include <string_view>
 
+#include "clearing/admission.h"
 #include "clearing/reference.h"
 #include "clearing/reject.h"
 #include "clearing/request.h"
@@ -56,7 +57,7 @@ class Engine {
 
  private:
   Decision decide_claim(const Request& request, const SettlementInput& input,
-                        const StateView& state) const;
+                        const Admission& admission, const StateView& state) const;
   Decision decide_cancel(const Request& request, const CancelInput& input,
                          const StateView& state) const;
   Decision decide_reversal(const Request& request, const ReversalInput& input,
