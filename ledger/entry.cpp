@@ -99,8 +99,8 @@ Result<DecodedEntry> decode_entry(std::string_view bytes) {
   e.day = cl::Date::from_days(day);
   e.side = static_cast<Side>(side);
   std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
-  if (Status decoded = cl::decode_record(in, r); !decoded.is_ok()) {
-    return corrupt(decoded.message());
+  if (Status record_read = cl::decode_record(in, r); !record_read.is_ok()) {
+    return corrupt(record_read.message());
   }
   uint16_t legs = 0;
   if (!in.u16(legs)) return corrupt("short legs");
