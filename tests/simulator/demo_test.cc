@@ -92,6 +92,23 @@ TEST(Simulator, ClearingPeriodIsTheMonthOfTheLastDay) {
   EXPECT_EQ(clearing_period(62), "2026-05");
 }
 
+// A run into April clears April, which takes in March: the auditor's positions are the clearing's.
+TEST(Simulator, RunLongerThanAMonthClearsThroughItsLastMonth) {
+  RunOptions options;
+  options.regions = choose_regions("2");
+  options.days = 32;
+  options.claims_per_day = 20;
+  options.persons = 3000;
+  options.seed = 11;
+  options.out_dir = testing::fresh_directory("simulator-32-days");
+  options.progress = false;
+  ASSERT_EQ(run_simulation(options), 0) << testing::read_file(options.out_dir + "/summary.json");
+  const boost::json::object summary =
+      boost::json::parse(testing::read_file(options.out_dir + "/summary.json")).as_object();
+  EXPECT_EQ(summary.at("clearing").at("period"), "2026-04");
+  EXPECT_EQ(summary.at("auditor_mismatches"), 0);
+}
+
 // Every mismatch is counted; the reasons of the first hundred are kept, the first ten printed.
 TEST(Simulator, MismatchesKeepTheirReasons) {
   Report report;
