@@ -74,6 +74,46 @@ Status EmbeddedBroker::create_topic(const std::string& topic, int partitions) {
              : Status::error("create topic " + topic + ": " + rd_kafka_err2str(err));
 }
 
+namespace {
+
+rd_kafka_resp_err_t to_librdkafka(BrokerError error) {
+  switch (error) {
+    case BrokerError::kNotLeaderForPartition:
+      return RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+    case BrokerError::kRequestTimedOut:
+      return RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+    case BrokerError::kNotEnoughReplicas:
+      return RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS;
+    case BrokerError::kUnknownTopicOrPartition:
+      return RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+  }
+  return RD_KAFKA_RESP_ERR_UNKNOWN;
+}
+
+}  // namespace
+
+Status EmbeddedBroker::set_broker_down(int32_t id) {
+  const rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_down(mock_, id);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR
+             ? Status::ok()
+             : Status::error("broker " + std::to_string(id) + " down: " + rd_kafka_err2str(err));
+}
+
+Status EmbeddedBroker::set_broker_up(int32_t id) {
+  const rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_up(mock_, id);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR
+             ? Status::ok()
+             : Status::error("broker " + std::to_string(id) + " up: " + rd_kafka_err2str(err));
+}
+
+void EmbeddedBroker::push_request_errors(KafkaRequest request,
+                                         const std::vector<BrokerError>& errors) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  for (const BrokerError error : errors) codes.push_back(to_librdkafka(error));
+  rd_kafka_mock_push_request_errors_array(mock_, static_cast<int16_t>(request), codes.size(),
+                                          codes.data());
+}
+
 Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config) {
   std::unique_ptr<Producer> producer(new Producer());
   Result<rd_kafka_conf_t*> conf =

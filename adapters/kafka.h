@@ -26,15 +26,35 @@ struct KafkaConfig {
   std::map<std::string, std::string> properties;
 };
 
+// The Kafka protocol requests a fault can target (values: their ApiKey).
+enum class KafkaRequest : int16_t { kProduce = 0, kFetch = 1 };
+
+// The errors a faulty broker answers with: each retriable, as a leader change, an overloaded or a
+// lagging cluster would send them.
+enum class BrokerError {
+  kNotLeaderForPartition,
+  kRequestTimedOut,
+  kNotEnoughReplicas,
+  kUnknownTopicOrPartition,
+};
+
 // librdkafka's in-process mock cluster (PLATFORM.md: at most 5 MiB per partition, in memory, no
 // Admin API topic creation — topics are created here).
 class EmbeddedBroker {
  public:
+  // Brokers get the ids 1..brokers.
   static Result<std::unique_ptr<EmbeddedBroker>> start(int brokers);
   ~EmbeddedBroker();
   const std::string& bootstrap_servers() const { return bootstrap_; }
   Status create_topic(const std::string& topic, int partitions);
-  rd_kafka_mock_cluster_s* mock() { return mock_; }
+
+  // Faults (tests and the demo's --faults). Safe from any thread.
+  // Takes broker `id` down: its connections close and new ones are refused until set_broker_up.
+  // Errors: no broker with that id.
+  Status set_broker_down(int32_t id);
+  Status set_broker_up(int32_t id);
+  // The next errors.size() requests of kind `request`, to any broker, fail with `errors` in order.
+  void push_request_errors(KafkaRequest request, const std::vector<BrokerError>& errors);
 
  private:
   EmbeddedBroker() = default;

@@ -77,6 +77,112 @@ cl::Policy make_policy(std::mt19937_64& random, const std::string& pool,
   return p;
 }
 
+// The national item codes the catalogues classify: XA01–XA20, XB01–XB15, XC01–XC05.
+std::vector<std::string> national_item_codes() {
+  std::vector<std::string> codes;
+  for (int i = 1; i <= 20; ++i)
+    codes.push_back("XA" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+  for (int i = 1; i <= 15; ++i)
+    codes.push_back("XB" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+  for (int i = 1; i <= 5; ++i) codes.push_back("XC0" + std::to_string(i));
+  return codes;
+}
+
+// The region's catalogue: mostly the national classes, a few items classified differently.
+cl::Catalogue make_catalogue(std::mt19937_64& random, const std::string& region,
+                             const std::vector<std::string>& item_codes, cl::Date from) {
+  cl::Catalogue catalogue{region, from, {}};
+  for (const std::string& code : item_codes) {
+    cl::CatalogueItem item;
+    item.item_class = code[1] == 'A'   ? cl::ItemClass::kA
+                      : code[1] == 'B' ? cl::ItemClass::kB
+                                       : cl::ItemClass::kC;
+    if (random() % 10 == 0) item.item_class = cl::ItemClass::kB;  // local dialect of the list
+    if (item.item_class == cl::ItemClass::kB) {
+      item.selfpay_prop = bp(between(random, 1, 3) * 500);
+    }
+    if (random() % 5 == 0) item.price_cap = cl::Price{between(random, 50, 800) * 1'000'000};
+    item.limited_use = random() % 12 == 0;
+    catalogue.items[code] = item;
+  }
+  return catalogue;
+}
+
+// Hospitals: two tier-3 (capital and second city), one tier-2, one tier-1 not networked.
+void add_hospitals(Nation& nation, const std::string& region) {
+  const std::string prefix = region.substr(0, 2);
+  const struct {
+    const char* city;
+    int level;
+    bool networked;
+  } kinds[] = {{"0101", 3, true}, {"0201", 3, true}, {"0102", 2, true}, {"0103", 1, false}};
+  int serial = 1;
+  for (const auto& kind : kinds) {
+    char code[16];
+    std::snprintf(code, sizeof code, "H%s%s%05d", prefix.c_str(), kind.city, serial++);
+    Hospital hospital{code, prefix + kind.city, region, kind.level, kind.networked};
+    nation.reference.add_facility(
+        {hospital.code, hospital.admdvs, hospital.level, hospital.networked});
+    nation.hospitals[region].push_back(hospital);
+  }
+}
+
+struct Validity {
+  cl::Date from;
+  cl::Date to;
+};
+
+// A filing of `kind` to one of `places` in the nation other than the person's region (any other
+// region when none of them is).
+void add_filing(std::mt19937_64& random, const Nation& nation, const std::string& region,
+                cl::FilingKind kind, const std::vector<std::string>& places, Validity validity,
+                cl::Person& person) {
+  std::vector<std::string> others;
+  for (const std::string& place : places) {
+    if (place != region &&
+        std::find(nation.regions.begin(), nation.regions.end(), place) != nation.regions.end()) {
+      others.push_back(place);
+    }
+  }
+  if (others.empty()) {
+    for (const std::string& other : nation.regions) {
+      if (other != region) others.push_back(other);
+    }
+  }
+  person.filings.push_back({kind, others[random() % others.size()], validity.from, validity.to});
+}
+
+// The region's `serial`-th insured person: resident or employee, and their filing, if any.
+cl::Person make_person(std::mt19937_64& random, const Nation& nation, const std::string& region,
+                       int64_t serial, Validity validity) {
+  const std::string prefix = region.substr(0, 2);
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%018lld", static_cast<long long>(serial));
+  const bool employee = random() % 5 < 2;
+  static const char* kResidentTypes[] = {"1701", "1701", "1701", "1401", "1402"};
+  static const char* kEmployeeTypes[] = {"11", "11", "11", "12", "1204"};
+  cl::Person person{prefix + digits,
+                    prefix + "0100",
+                    employee ? "310" : "390",
+                    employee ? kEmployeeTypes[random() % 5] : kResidentTypes[random() % 5],
+                    employee ? yuan(between(random, 200, 5000)) : Money{},
+                    {}};
+  // Filings: migrants and retirees to the coast, referrals to the national centres, a few
+  // temporary and emergency ones, and some people with none.
+  const uint64_t roll = random() % 100;
+  if (roll < 45)
+    add_filing(random, nation, region, cl::FilingKind::kLongTerm, kCoastal, validity, person);
+  else if (roll < 60)
+    add_filing(random, nation, region, cl::FilingKind::kReferral, kReferral, validity, person);
+  else if (roll < 70)
+    add_filing(random, nation, region, cl::FilingKind::kTemporary, nation.regions, validity,
+               person);
+  else if (roll < 75)
+    add_filing(random, nation, region, cl::FilingKind::kEmergency, nation.regions, validity,
+               person);
+  return person;
+}
+
 }  // namespace
 
 std::vector<std::string> choose_regions(const std::string& text) {
@@ -105,13 +211,8 @@ Nation make_nation(const NationOptions& options) {
   Nation nation;
   nation.regions = options.regions.empty() ? choose_regions("all") : options.regions;
   std::mt19937_64 random(options.seed);
-  const cl::Date from = *cl::Date::from_ymd(2026, 1, 1);
-  const cl::Date to = *cl::Date::from_ymd(2026, 12, 31);
-  for (int i = 1; i <= 20; ++i)
-    nation.item_codes.push_back("XA" + std::string(i < 10 ? "0" : "") + std::to_string(i));
-  for (int i = 1; i <= 15; ++i)
-    nation.item_codes.push_back("XB" + std::string(i < 10 ? "0" : "") + std::to_string(i));
-  for (int i = 1; i <= 5; ++i) nation.item_codes.push_back("XC0" + std::to_string(i));
+  const Validity validity{*cl::Date::from_ymd(2026, 1, 1), *cl::Date::from_ymd(2026, 12, 31)};
+  nation.item_codes = national_item_codes();
   int64_t total_population = 0;
   for (const std::string& region : nation.regions) {
     nation.population.push_back(population_of(region));
@@ -119,82 +220,17 @@ Nation make_nation(const NationOptions& options) {
   }
   for (size_t r = 0; r < nation.regions.size(); ++r) {
     const std::string& region = nation.regions[r];
-    const std::string prefix = region.substr(0, 2);
-    const std::string pool = prefix + "0100";
-    nation.reference.add_policy(make_policy(random, pool, "390", from));
-    nation.reference.add_policy(make_policy(random, pool, "310", from));
-    // The region's catalogue: mostly the national classes, a few items classified differently.
-    cl::Catalogue catalogue{region, from, {}};
-    for (const std::string& code : nation.item_codes) {
-      cl::CatalogueItem item;
-      item.item_class = code[1] == 'A'   ? cl::ItemClass::kA
-                        : code[1] == 'B' ? cl::ItemClass::kB
-                                         : cl::ItemClass::kC;
-      if (random() % 10 == 0) item.item_class = cl::ItemClass::kB;  // local dialect of the list
-      if (item.item_class == cl::ItemClass::kB) {
-        item.selfpay_prop = bp(between(random, 1, 3) * 500);
-      }
-      if (random() % 5 == 0) item.price_cap = cl::Price{between(random, 50, 800) * 1'000'000};
-      item.limited_use = random() % 12 == 0;
-      catalogue.items[code] = item;
-    }
-    nation.reference.add_catalogue(std::move(catalogue));
-    // Hospitals: two tier-3 (capital and second city), one tier-2, one tier-1 not networked.
-    const struct {
-      const char* city;
-      int level;
-      bool networked;
-    } kinds[] = {{"0101", 3, true}, {"0201", 3, true}, {"0102", 2, true}, {"0103", 1, false}};
-    int serial = 1;
-    for (const auto& kind : kinds) {
-      char code[16];
-      std::snprintf(code, sizeof code, "H%s%s%05d", prefix.c_str(), kind.city, serial++);
-      Hospital hospital{code, prefix + kind.city, region, kind.level, kind.networked};
-      nation.reference.add_facility(
-          {hospital.code, hospital.admdvs, hospital.level, hospital.networked});
-      nation.hospitals[region].push_back(hospital);
-    }
+    const std::string pool = region.substr(0, 2) + "0100";
+    nation.reference.add_policy(make_policy(random, pool, "390", validity.from));
+    nation.reference.add_policy(make_policy(random, pool, "310", validity.from));
+    nation.reference.add_catalogue(
+        make_catalogue(random, region, nation.item_codes, validity.from));
+    add_hospitals(nation, region);
     // Insured people in proportion to population.
     const int64_t count = std::max<int64_t>(
         20, options.persons * nation.population[r] / std::max<int64_t>(total_population, 1));
     for (int64_t i = 0; i < count; ++i) {
-      char digits[24];
-      std::snprintf(digits, sizeof digits, "%018lld", static_cast<long long>(i));
-      const bool employee = random() % 5 < 2;
-      static const char* kResidentTypes[] = {"1701", "1701", "1701", "1401", "1402"};
-      static const char* kEmployeeTypes[] = {"11", "11", "11", "12", "1204"};
-      cl::Person person{prefix + digits,
-                        pool,
-                        employee ? "310" : "390",
-                        employee ? kEmployeeTypes[random() % 5] : kResidentTypes[random() % 5],
-                        employee ? yuan(between(random, 200, 5000)) : Money{},
-                        {}};
-      // Filings: migrants and retirees to the coast, referrals to the national centres, a few
-      // temporary and emergency ones, and some people with none.
-      const uint64_t roll = random() % 100;
-      auto add_filing = [&](cl::FilingKind kind, const std::vector<std::string>& places) {
-        std::vector<std::string> others;
-        for (const std::string& place : places) {
-          if (place != region && std::find(nation.regions.begin(), nation.regions.end(), place) !=
-                                     nation.regions.end()) {
-            others.push_back(place);
-          }
-        }
-        if (others.empty()) {
-          for (const std::string& other : nation.regions) {
-            if (other != region) others.push_back(other);
-          }
-        }
-        person.filings.push_back({kind, others[random() % others.size()], from, to});
-      };
-      if (roll < 45)
-        add_filing(cl::FilingKind::kLongTerm, kCoastal);
-      else if (roll < 60)
-        add_filing(cl::FilingKind::kReferral, kReferral);
-      else if (roll < 70)
-        add_filing(cl::FilingKind::kTemporary, nation.regions);
-      else if (roll < 75)
-        add_filing(cl::FilingKind::kEmergency, nation.regions);
+      cl::Person person = make_person(random, nation, region, i, validity);
       nation.persons[region].push_back(person.psn_no);
       nation.reference.add_person(std::move(person));
     }

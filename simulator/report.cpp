@@ -58,7 +58,12 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.key("via").string(r.via);
   w.key("hospital_resends").integer(static_cast<int64_t>(r.hospital_resends));
   w.key("redelivered").integer(static_cast<int64_t>(r.redelivered));
-  w.key("auditor_mismatches").integer(static_cast<int64_t>(r.auditor_mismatches));
+  w.key("auditor_mismatches").integer(static_cast<int64_t>(r.mismatches.count));
+  if (!r.mismatches.reasons.empty()) {
+    w.key("mismatch_reasons").begin_array();
+    for (const std::string& reason : r.mismatches.reasons) w.string(reason);
+    w.end_array();
+  }
   w.key("anomalies").integer(static_cast<int64_t>(r.anomalies));
   w.key("node_restarts").begin_array();
   for (const std::string& region : r.node_restarts) w.string(region);
@@ -70,6 +75,22 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.end_array();
 }
 
+// The auditor's line of the summary, with the first reasons (all kept ones are in summary.json).
+std::string mismatches_text(const Report& r) {
+  constexpr size_t kReasonsPrinted = 10;
+  const std::vector<std::string>& reasons = r.mismatches.reasons;
+  std::string text = "  auditor: " + std::to_string(r.mismatches.count) + " mismatches";
+  for (size_t i = 0; i < reasons.size() && i < kReasonsPrinted; ++i) {
+    text += "\n    " + reasons[i];
+  }
+  if (reasons.size() > kReasonsPrinted) {
+    text += "\n    (" + std::to_string(reasons.size() - kReasonsPrinted) +
+            " more reasons in summary.json)";
+  }
+  if (r.mismatches.count > 0) text += "\n  replay with --seed " + std::to_string(r.seed);
+  return text + "\n";
+}
+
 Status write_file(const std::string& path, const std::string& text) {
   std::ofstream file(path, std::ios::trunc);
   file << text;
@@ -78,6 +99,11 @@ Status write_file(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
+
+void Mismatches::record(std::string reason) {
+  ++count;
+  if (reasons.size() < kReasonsKeptMax) reasons.push_back(std::move(reason));
+}
 
 Status write_reports(const Report& report, const std::string& dir, const std::string& audit_json,
                      const std::string& audit_html) {
@@ -97,7 +123,7 @@ std::string demo_preface_html(const Report& r) {
   page << "<p>Simulated nation, seed " << r.seed << ": " << r.claims_submitted << " requests, "
        << r.claims_settled << " entries settled, " << refused
        << " refused; the run's own auditor found <b class=\""
-       << (r.auditor_mismatches == 0 ? "ok" : "bad") << "\">" << r.auditor_mismatches
+       << (r.mismatches.count == 0 ? "ok" : "bad") << "\">" << r.mismatches.count
        << " mismatches</b>; differences injected " << r.differences_injected << ", found "
        << r.differences_found
        << ".</p><h2>Refused requests by reason</h2><table><tr><th>err_code</th><th>count</th></tr>";
@@ -166,9 +192,7 @@ std::string summary_text(const Report& r, const std::string& dir) {
       << (r.ledger_problems.empty() ? "all sealed and verified"
                                     : "PROBLEMS: " + r.ledger_problems[0])
       << "\n";
-  out << "  auditor: " << r.auditor_mismatches << " mismatches";
-  for (const std::string& line : r.mismatch_lines) out << "\n    " << line;
-  out << (r.auditor_mismatches ? "\n  replay with --seed " + std::to_string(r.seed) : "") << "\n";
+  out << mismatches_text(r);
   out << "  audit report: " << r.anomalies << " anomaly flags for review; integrity "
       << (r.ledger_problems.empty() ? "intact" : "NOT intact") << "\n";
   out << "  report: " << dir << "/report.html   summary: " << dir

@@ -11,6 +11,14 @@
 
 namespace medclear::simulator {
 
+// The auditor's mismatches: an exact count, and the reasons of the first kReasonsKeptMax.
+struct Mismatches {
+  static constexpr size_t kReasonsKeptMax = 100;
+  uint64_t count = 0;
+  std::vector<std::string> reasons;  // what, which claim or pair, what was found against expected
+  void record(std::string reason);
+};
+
 struct Report {
   uint64_t seed = 0;
   std::string period;  // YYYY-MM
@@ -25,11 +33,10 @@ struct Report {
   double settlement_seconds = 0;
   uint64_t hospital_resends = 0;  // requests a hospital sent again (HTTPS: reset, 202, 503)
   uint64_t redelivered = 0;       // claim messages produced again onto Kafka (faults)
-  uint64_t auditor_mismatches = 0;
-  std::vector<std::string> mismatch_lines;
-  uint64_t pairs = 0;           // region pairs with business
-  uint64_t pairs_balanced = 0;  // no difference on any day
-  uint64_t statements = 0;      // (pair, day) reconciliations run
+  Mismatches mismatches;          // summary.json: auditor_mismatches, and mismatch_reasons when any
+  uint64_t pairs = 0;             // region pairs with business
+  uint64_t pairs_balanced = 0;    // no difference on any day
+  uint64_t statements = 0;        // (pair, day) reconciliations run
   uint64_t differences_injected = 0;
   uint64_t differences_found = 0;
   uint64_t recon_bytes = 0;       // exchanged by the hash-tree protocol

@@ -1,23 +1,30 @@
+// One run of the simulated nation, in phases: start the nation → run the days (the workload, its
+// faults, the auditor deciding every request first) → open the ledgers → inject divergences →
+// reconcile → seal and verify → clear → audit report → check the ledgers against the auditor's
+// records → report. Each phase returns what the next needs and adds its findings to the Report;
+// every auditor mismatch is recorded with its reason.
 #include "simulator/run.h"
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
 #include "adapters/json.h"
 #include "adapters/kafka.h"
 #include "adapters/nhsa.h"
+#include "adapters/topics.h"
 #include "adapters/wire.h"
 #include "clearing/check.h"
 #include "clearing/engine.h"
@@ -44,7 +51,61 @@ namespace gw = medclear::gateway;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+cl::Date business_day(int index) {
+  static const cl::Date kFirstBusinessDay = *cl::Date::from_ymd(2026, 3, 1);
+  return cl::Date::from_days(kFirstBusinessDay.days() + index);
+}
+
+std::string clearing_period(int days) { return business_day(days - 1).to_string().substr(0, 7); }
+
 namespace {
+
+// A draw that happens `in` times out of `of`: random() % of < in.
+struct Odds {
+  uint64_t in = 0;
+  uint64_t of = 1;
+};
+
+struct FenRange {
+  int64_t low = 0;
+  int64_t high = 0;
+};
+
+// The workload's shares. Each is drawn as written here, in the order the code draws it: a seed
+// replays the same claims only while both stay as they are.
+struct WorkloadMix {
+  Odds follow_up{6, 100};           // a request is a retry, cancel or reversal of a settled claim
+  Odds unfiled_treated_away{1, 5};  // a person without a filing is treated away from home anyway
+  Odds treated_where_filed{8, 10};  // a person with a filing is treated where it says
+  Odds to_referral_centre{1, 3};    // otherwise: at the referral centre, else anywhere
+  std::string_view referral_centre = "110000";
+  Odds off_network_hospital{1, 25};  // the region's tier-1 hospital off the network
+  Odds inpatient{3, 10};
+  std::string_view account_insutype = "310";  // employees, who have a personal account
+  Odds account_used{1, 2};                    // an employee pays from their account
+  int64_t outpatient_lines_max = 4;
+  int64_t inpatient_lines_max = 8;
+  FenRange outpatient_price_fen{500, 20'000};
+  FenRange inpatient_price_fen{2'000, 300'000};
+  int64_t line_count_max = 5;
+  Odds bad_request{3, 100};  // one of four kinds, each refused with its own err_code
+  // A follow-up draws one roll of ten: below the retry bound a retry (the same bytes again),
+  // below the cancel bound a cancel, else a 2601 reversal.
+  uint64_t follow_up_roll_of = 10;
+  uint64_t retry_below = 4;
+  uint64_t retry_below_with_faults = 6;
+  uint64_t cancel_below = 8;
+};
+constexpr WorkloadMix kMix{};
+
+// Faults (--faults), placed by day and by request count.
+constexpr int32_t kOutageBrokerId = 2;
+constexpr auto kOutage = std::chrono::milliseconds(1500);
+constexpr size_t kHeldForRestartMax = 200;  // requests waiting for the restarting node
+constexpr auto kRestartPause = std::chrono::milliseconds(200);
+constexpr size_t kRedeliveredMax = 200;
+constexpr int kRedeliverFlushMs = 10'000;
+constexpr auto kRedeliveredDecided = std::chrono::seconds(30);
 
 // The amounts a hospital reads in an answer, as one comparable string.
 std::string amounts_of(const cl::SettlementAmounts& a) {
@@ -71,10 +132,51 @@ struct Settled {
 struct Item {
   std::string node_json;
   std::string oracle_json;  // differs only for a cancel (the auditor's own setl_id)
+  std::string msgid;
   std::string psn_no;
   std::string hospital;
   std::string treating;
   int settled_index = -1;  // the settled claim a cancel, reversal or retry refers to
+};
+
+// The auditor: decides every request from the workload alone, in the order the workload made
+// them, and keeps the records the ledgers must hold. Its model is the engine over its own state.
+class Auditor {
+ public:
+  explicit Auditor(const cl::ReferenceData& reference) : engine_(reference) {}
+
+  // What the answer to `request` must be; a record it appends becomes part of the auditor's state.
+  // (A second, independent model is compared here.)
+  cl::Decision decide(const cl::Request& request) {
+    cl::Decision decision = engine_.decide(request, state_);
+    if (decision.append) {
+      state_.apply(decision.result);
+      records_.push_back(decision.result);
+    }
+    return decision;
+  }
+
+  std::vector<cl::SettlementRecord>& records() { return records_; }
+
+ private:
+  cl::Engine engine_;
+  cl::MemoryState state_;
+  std::vector<cl::SettlementRecord> records_;
+};
+
+// What the days leave for the phases after them.
+struct WorkloadResult {
+  uint64_t submitted = 0;
+  uint64_t settled = 0;  // settlements, cancels and reversals written (retries not counted)
+  uint64_t redelivered = 0;
+  uint64_t hospital_resends = 0;
+  std::map<std::string, uint64_t> refused;    // err_code → count
+  std::map<std::string, cl::Money> amounts;   // fund field → Σ over answers
+  std::vector<cl::SettlementRecord> records;  // the auditor's: what the ledgers must hold
+  Mismatches mismatches;
+  std::vector<std::string> restarted;  // regions whose node was restarted (faults)
+  std::vector<double> day_seconds;
+  std::vector<uint64_t> day_requests;
 };
 
 class Simulation {
@@ -85,7 +187,7 @@ class Simulation {
         set_(set),
         channel_(channel),
         random_(options.seed ^ 0x5eed),
-        oracle_(nation.reference) {
+        auditor_(nation.reference) {
     for (int32_t p : nation.population) population_total_ += p;
   }
 
@@ -94,67 +196,31 @@ class Simulation {
   // `window` in flight, and a person's request is sent only after their previous one was
   // answered, so each insured region sees a person's claims in the order the auditor applied them.
   void day(int index) {
-    date_ = cl::Date::from_days(cl::Date::from_ymd(2026, 3, 1)->days() + index);
+    date_ = business_day(index);
     const auto day_started = Clock::now();
-    const uint64_t day_submitted = submitted_;
-    // Faults: on the second day a broker goes down at the start and comes back 1.5 s later, and
-    // produce requests fail; the claims must still settle exactly once.
-    std::thread outage;
-    if (options_.faults && index == std::min(1, options_.days - 1)) {
-      inject_broker_faults(true);
-      outage = std::thread([this] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-        inject_broker_faults(false);
-      });
-    }
+    const uint64_t day_submitted = result_.submitted;
+    std::thread outage = start_outage(index);
     // Faults: on the first day one region's node (and gateway) is stopped and started again
     // while claims insured there are in flight from the other regions.
     const int restart_at = options_.faults && index == 0 ? options_.claims_per_day / 4 : -1;
-    for (int n = 0; n < options_.claims_per_day; ++n) {
-      if (n == restart_at) restarting_ = nation_.regions[random_() % nation_.regions.size()];
-      // Back after 200 of its requests waited, or after half the spacing of a person's requests
-      // (a small region may not see 200): nobody has a second request while the first waits.
-      if (!restarting_.empty() &&
-          (held_.size() >= 200 || n >= restart_at + static_cast<int>(kSpacing / 2) ||
-           n == options_.claims_per_day - 1)) {
-        restart();
-      }
-      std::optional<Item> item;
-      if (random_() % 100 < 6) item = follow_up();
-      if (!item) item = new_claim();
-      if (!item) continue;  // nobody left to treat today
-      issue(std::move(*item));
-      if (options_.progress && submitted_ % 250 == 0) progress(index);
-    }
+    for (int n = 0; n < options_.claims_per_day; ++n) next_request(index, n, restart_at);
     if (!restarting_.empty()) restart();
     drain();
-    if (outage.joinable()) outage.join();
+    end_outage(outage);
     if (options_.progress) progress(index);
-    day_seconds_.push_back(std::chrono::duration<double>(Clock::now() - day_started).count());
-    day_requests_.push_back(submitted_ - day_submitted);
+    result_.day_seconds.push_back(
+        std::chrono::duration<double>(Clock::now() - day_started).count());
+    result_.day_requests.push_back(result_.submitted - day_submitted);
     // Faults: on the last day, claims already settled are delivered again, newest first (a
     // producer retrying, a partition replayed); they must change nothing.
     if (options_.faults && index == options_.days - 1) redeliver();
   }
 
-  uint64_t refused_total() const {
-    uint64_t n = 0;
-    for (const auto& [code, count] : refused_) n += count;
-    return n;
+  // The run's findings; the simulation is done with them.
+  WorkloadResult take_result() {
+    result_.records = std::move(auditor_.records());
+    return std::move(result_);
   }
-
-  Clock::time_point started_ = Clock::now();
-  uint64_t submitted_ = 0;
-  uint64_t settled_count_ = 0;
-  uint64_t mismatches_ = 0;
-  uint64_t redelivered_ = 0;
-  std::map<std::string, uint64_t> refused_;
-  std::map<std::string, cl::Money> amounts_;          // fund field → Σ over answers
-  std::vector<cl::SettlementRecord> oracle_records_;  // what the ledgers must hold
-  std::vector<std::string> mismatch_lines_;
-  std::vector<std::string> restarted_;  // regions whose node was restarted (faults)
-  std::vector<double> day_seconds_;
-  std::vector<uint64_t> day_requests_;
 
  private:
   struct InFlight {
@@ -165,6 +231,29 @@ class Simulation {
     bool held = false;                // waiting for its region's node to come back
   };
 
+  void next_request(int index, int n, int restart_at) {
+    if (n == restart_at) restarting_ = nation_.regions[random_() % nation_.regions.size()];
+    // Back after 200 of its requests waited, or after half the spacing of a person's requests
+    // (a small region may not see 200): nobody has a second request while the first waits.
+    if (!restarting_.empty() &&
+        (held_.size() >= kHeldForRestartMax || n >= restart_at + static_cast<int>(kSpacing / 2) ||
+         n == options_.claims_per_day - 1)) {
+      restart();
+    }
+    std::optional<Item> item;
+    if (happens(kMix.follow_up)) item = follow_up();
+    if (!item) item = new_claim();
+    if (!item) return;  // nobody left to treat today
+    issue(std::move(*item));
+    if (options_.progress && result_.submitted % 250 == 0) progress(index);
+  }
+
+  uint64_t refused_total() const {
+    uint64_t n = 0;
+    for (const auto& [code, count] : result_.refused) n += count;
+    return n;
+  }
+
   // Requests sent and not answered yet (held ones are not sent).
   size_t outstanding() const { return in_flight_.size() - held_.size(); }
 
@@ -173,21 +262,36 @@ class Simulation {
     std::fprintf(
         stderr,
         "\rday %d/%d  requests %lu  settled %lu  refused %lu  in flight %zu  %.0f requests/s   ",
-        index + 1, options_.days, static_cast<unsigned long>(submitted_),
-        static_cast<unsigned long>(settled_count_), static_cast<unsigned long>(refused_total()),
-        in_flight_.size(), static_cast<double>(submitted_) / std::max(seconds, 0.001));
+        index + 1, options_.days, static_cast<unsigned long>(result_.submitted),
+        static_cast<unsigned long>(result_.settled), static_cast<unsigned long>(refused_total()),
+        in_flight_.size(), static_cast<double>(result_.submitted) / std::max(seconds, 0.001));
   }
 
-  void inject_broker_faults(bool down) {
-    rd_kafka_mock_cluster_s* mock = set_.broker() ? set_.broker()->mock() : nullptr;
-    if (mock == nullptr) return;
-    if (down) {
-      rd_kafka_mock_broker_set_down(mock, 2);
-      rd_kafka_mock_push_request_errors(
-          mock, 0 /* Produce */, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-          RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
-    } else {
-      rd_kafka_mock_broker_set_up(mock, 2);
+  // Faults: on the second day a broker goes down at the start and comes back 1.5 s later, and
+  // produce requests fail; the claims must still settle exactly once.
+  std::thread start_outage(int index) {
+    adapters::EmbeddedBroker* broker = set_.broker();
+    if (!options_.faults || index != std::min(1, options_.days - 1) || broker == nullptr) {
+      return {};
+    }
+    if (Status down = broker->set_broker_down(kOutageBrokerId); !down.is_ok()) {
+      result_.mismatches.record("broker fault not injected: " + down.message());
+    }
+    using adapters::BrokerError;
+    broker->push_request_errors(adapters::KafkaRequest::kProduce,
+                                {BrokerError::kNotLeaderForPartition, BrokerError::kRequestTimedOut,
+                                 BrokerError::kNotEnoughReplicas});
+    return std::thread([this, broker] {
+      std::this_thread::sleep_for(kOutage);
+      broker_back_ = broker->set_broker_up(kOutageBrokerId);
+    });
+  }
+
+  void end_outage(std::thread& outage) {
+    if (!outage.joinable()) return;
+    outage.join();
+    if (!broker_back_.is_ok()) {
+      result_.mismatches.record("broker not back after the outage: " + broker_back_.message());
     }
   }
 
@@ -201,12 +305,11 @@ class Simulation {
     })) {
       collect(true);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // claims insured there pile up
+    std::this_thread::sleep_for(kRestartPause);  // claims insured there pile up
     if (Status restarted = set_.restart_node(region); !restarted.is_ok()) {
-      ++mismatches_;
-      mismatch_lines_.push_back(restarted.message());
+      result_.mismatches.record("restart of the node of " + region + ": " + restarted.message());
     } else {
-      restarted_.push_back(region);
+      result_.restarted.push_back(region);
     }
     std::vector<uint64_t> held;
     held.swap(held_);
@@ -215,6 +318,8 @@ class Simulation {
       send(ticket);
     }
   }
+
+  bool happens(Odds odds) { return random_() % odds.of < odds.in; }
 
   int64_t between(int64_t low, int64_t high) {
     return low + static_cast<int64_t>(random_() % static_cast<uint64_t>(high - low + 1));
@@ -261,7 +366,7 @@ class Simulation {
 
   const Hospital& hospital_in(const std::string& region) {
     const std::vector<Hospital>& list = nation_.hospitals.at(region);
-    if (random_() % 25 == 0) return list.back();  // the tier-1 hospital off the network
+    if (happens(kMix.off_network_hospital)) return list.back();  // the tier-1 off the network
     return list[random_() % (list.size() - 1)];
   }
 
@@ -282,95 +387,123 @@ class Simulation {
   // A new claim: an insured person by population, treated where their filing says (mostly),
   // else elsewhere — often at a referral centre.
   std::optional<Item> new_claim() {
-    const cl::Person* person = nullptr;
-    for (int attempt = 0; attempt < 20 && person == nullptr; ++attempt) {
-      const std::string& region = weighted_region();
-      const auto& people = nation_.persons.at(region);
-      const cl::Person* candidate = nation_.reference.person(people[random_() % people.size()]);
-      // Most people treated away from home have filed; some have not.
-      if (candidate->filings.empty() && random_() % 5 != 0) continue;
-      if (!recent(candidate->psn_no)) person = candidate;
-    }
+    const cl::Person* person = choose_person();
     if (person == nullptr) return std::nullopt;
-    const std::string insured = lg::region_of(person->insuplc_admdvs);
-    std::string treating;
-    if (!person->filings.empty() && random_() % 10 < 8)
-      treating = lg::region_of(person->filings[0].area);
-    while (treating.empty() || treating == insured) {
-      treating = random_() % 3 == 0 && insured != "110000"
-                     ? "110000"
-                     : nation_.regions[random_() % nation_.regions.size()];
-      if (std::find(nation_.regions.begin(), nation_.regions.end(), treating) ==
-          nation_.regions.end()) {
-        treating.clear();
-      }
-    }
+    const std::string treating = treating_region(*person);
     const Hospital& hospital = hospital_in(treating);
-    const bool inpatient = random_() % 10 < 3;
+    const bool inpatient = happens(kMix.inpatient);
     cl::Request request;
     request.envelope =
         envelope(inpatient ? cl::Transaction::kInpatientSettle : cl::Transaction::kOutpatientSettle,
                  hospital, person->insuplc_admdvs);
-    cl::SettlementInput in;
-    in.psn_no = person->psn_no;
-    in.mdtrt_cert_type = "02";
-    in.mdtrt_cert_no = "C" + person->psn_no;
-    in.med_type = inpatient ? "21" : "11";
-    in.psn_setlway = "01";
-    in.mdtrt_id = "MD" + request.envelope.msgid.substr(12);
-    in.chrg_bchno = "CB" + request.envelope.msgid.substr(12);
-    in.insutype = person->insutype;
-    in.acct_used_flag = person->insutype == "310" && random_() % 2 == 0;
-    if (inpatient) in.mid_setl_flag = "0";
-    in.psn_cert_type = "01";
-    in.certno = "C" + person->psn_no;
-    in.psn_type = person->psn_type;
-    in.psn_name = "Simulated";
-    const int lines = static_cast<int>(between(1, inpatient ? 8 : 4));
-    for (int l = 0; l < lines; ++l) {
-      cl::FeeLine line;
-      line.feedetl_sn = std::to_string(l + 1);
-      line.fee_ocur_time = request.envelope.inf_time;
-      line.med_list_codg = nation_.item_codes[random_() % nation_.item_codes.size()];
-      const int64_t price_fen = inpatient ? between(2'000, 300'000) : between(500, 20'000);
-      const int64_t count = between(1, 5);
-      line.pric = cl::Price{price_fen * 10'000};
-      line.cnt = cl::Quantity{count * 10'000};
-      line.amount = cl::Money::from_fen(price_fen * count);
-      in.medfee_sumamt = in.medfee_sumamt + line.amount;
-      in.lines.push_back(line);
-    }
-    // A share of bad requests of every kind, each refused with its own err_code.
-    if (random_() % 100 < 3) {
-      switch (random_() % 4) {
-        case 0:
-          request.envelope.msgid = "BAD" + request.envelope.msgid.substr(0, 20);
-          break;
-        case 1:
-          in.medfee_sumamt = in.medfee_sumamt + cl::Money::from_fen(1);
-          break;
-        case 2:
-          in.psn_no = person->psn_no.substr(0, 2) + "999999999999999999";
-          break;
-        default:
-          in.med_type = "99";
-          break;
-      }
-    }
+    cl::SettlementInput in = settlement_input(*person, request.envelope, inpatient);
+    if (happens(kMix.bad_request)) spoil(request.envelope, in, *person);
     request.input = std::move(in);
     Item item;
     item.node_json = item.oracle_json = adapters::build_nhsa_request(request);
+    item.msgid = request.envelope.msgid;
     item.psn_no = person->psn_no;
     item.hospital = hospital.code;
     item.treating = treating;
     return item;
   }
 
+  // An insured person by population, not seen in the last kSpacing requests; nullptr after 20
+  // tries.
+  const cl::Person* choose_person() {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      const std::string& region = weighted_region();
+      const auto& people = nation_.persons.at(region);
+      const cl::Person* candidate = nation_.reference.person(people[random_() % people.size()]);
+      // Most people treated away from home have filed; some have not.
+      if (candidate->filings.empty() && !happens(kMix.unfiled_treated_away)) continue;
+      if (!recent(candidate->psn_no)) return candidate;
+    }
+    return nullptr;
+  }
+
+  // A region of the nation other than the person's insured one.
+  std::string treating_region(const cl::Person& person) {
+    const std::string insured = lg::region_of(person.insuplc_admdvs);
+    std::string treating;
+    if (!person.filings.empty() && happens(kMix.treated_where_filed)) {
+      treating = lg::region_of(person.filings[0].area);
+    }
+    while (treating.empty() || treating == insured) {
+      treating = happens(kMix.to_referral_centre) && insured != kMix.referral_centre
+                     ? std::string(kMix.referral_centre)
+                     : nation_.regions[random_() % nation_.regions.size()];
+      if (std::find(nation_.regions.begin(), nation_.regions.end(), treating) ==
+          nation_.regions.end()) {
+        treating.clear();
+      }
+    }
+    return treating;
+  }
+
+  cl::SettlementInput settlement_input(const cl::Person& person, const cl::Envelope& head,
+                                       bool inpatient) {
+    cl::SettlementInput in;
+    in.psn_no = person.psn_no;
+    in.mdtrt_cert_type = "02";
+    in.mdtrt_cert_no = "C" + person.psn_no;
+    in.med_type = inpatient ? "21" : "11";
+    in.psn_setlway = "01";
+    in.mdtrt_id = "MD" + head.msgid.substr(12);
+    in.chrg_bchno = "CB" + head.msgid.substr(12);
+    in.insutype = person.insutype;
+    in.acct_used_flag = person.insutype == kMix.account_insutype && happens(kMix.account_used);
+    if (inpatient) in.mid_setl_flag = "0";
+    in.psn_cert_type = "01";
+    in.certno = "C" + person.psn_no;
+    in.psn_type = person.psn_type;
+    in.psn_name = "Simulated";
+    add_fee_lines(in, head.inf_time, inpatient);
+    return in;
+  }
+
+  void add_fee_lines(cl::SettlementInput& in, const cl::DateTime& time, bool inpatient) {
+    const int lines = static_cast<int>(
+        between(1, inpatient ? kMix.inpatient_lines_max : kMix.outpatient_lines_max));
+    const FenRange prices = inpatient ? kMix.inpatient_price_fen : kMix.outpatient_price_fen;
+    for (int l = 0; l < lines; ++l) {
+      cl::FeeLine line;
+      line.feedetl_sn = std::to_string(l + 1);
+      line.fee_ocur_time = time;
+      line.med_list_codg = nation_.item_codes[random_() % nation_.item_codes.size()];
+      const int64_t price_fen = between(prices.low, prices.high);
+      const int64_t count = between(1, kMix.line_count_max);
+      line.pric = cl::Price{price_fen * 10'000};
+      line.cnt = cl::Quantity{count * 10'000};
+      line.amount = cl::Money::from_fen(price_fen * count);
+      in.medfee_sumamt = in.medfee_sumamt + line.amount;
+      in.lines.push_back(line);
+    }
+  }
+
+  // A bad request of one of four kinds, each refused with its own err_code.
+  void spoil(cl::Envelope& head, cl::SettlementInput& in, const cl::Person& person) {
+    switch (random_() % 4) {
+      case 0:
+        head.msgid = "BAD" + head.msgid.substr(0, 20);
+        break;
+      case 1:
+        in.medfee_sumamt = in.medfee_sumamt + cl::Money::from_fen(1);
+        break;
+      case 2:
+        in.psn_no = person.psn_no.substr(0, 2) + "999999999999999999";
+        break;
+      default:
+        in.med_type = "99";
+        break;
+    }
+  }
+
   // A cancel (or 2601 reversal) of an earlier settled claim, or the same request again.
   std::optional<Item> follow_up() {
     if (settled_.empty()) return std::nullopt;
     const int index = static_cast<int>(random_() % settled_.size());
-    Settled& original = settled_[static_cast<size_t>(index)];
+    const Settled& original = settled_[static_cast<size_t>(index)];
     const auto& claim = std::get<cl::SettlementInput>(original.request.input);
     if (original.compensated || recent(claim.psn_no)) return std::nullopt;
     Item item;
@@ -378,63 +511,59 @@ class Simulation {
     item.hospital = original.request.envelope.fixmedins_code;
     item.treating = lg::region_of(original.request.envelope.mdtrtarea_admvs);
     item.settled_index = index;
-    const uint64_t roll = random_() % 10;
-    if (roll < 4 || (options_.faults && roll < 6)) {  // a retry: the same bytes again
-      item.node_json = item.oracle_json = original.json;
+    const uint64_t roll = random_() % kMix.follow_up_roll_of;
+    if (roll < (options_.faults ? kMix.retry_below_with_faults : kMix.retry_below)) {
+      item.node_json = item.oracle_json = original.json;  // a retry: the same bytes again
+      item.msgid = original.request.envelope.msgid;
       return item;
     }
-    const Hospital hospital{original.request.envelope.fixmedins_code,
-                            original.request.envelope.mdtrtarea_admvs, item.treating, 3, true};
-    cl::Request request;
-    if (roll < 8) {
-      const bool inpatient = original.request.envelope.infno == cl::Transaction::kInpatientSettle;
-      request.envelope = envelope(
-          inpatient ? cl::Transaction::kInpatientCancel : cl::Transaction::kOutpatientCancel,
-          hospital, original.request.envelope.insuplc_admdvs);
-      // The hospital cancels by the setl_id its node answered: wait for that answer.
-      while (original.node_setl_id.empty() && outstanding() > 0) collect(true);
-      request.input = cl::CancelInput{original.node_setl_id, claim.mdtrt_id, claim.psn_no};
-      item.node_json = adapters::build_nhsa_request(request);
-      request.input = cl::CancelInput{original.oracle_setl_id, claim.mdtrt_id, claim.psn_no};
-      item.oracle_json = adapters::build_nhsa_request(request);
+    if (roll < kMix.cancel_below) {
+      cancel(original, item);
     } else {
-      request.envelope =
-          envelope(cl::Transaction::kReversal, hospital, original.request.envelope.insuplc_admdvs);
-      request.input =
-          cl::ReversalInput{claim.psn_no, original.request.envelope.msgid,
-                            std::string(cl::to_string(original.request.envelope.infno))};
-      item.node_json = item.oracle_json = adapters::build_nhsa_request(request);
+      reverse(original, item);
     }
     return item;
   }
 
+  // The hospital cancels by the setl_id its node answered; the auditor's copy names its own.
+  void cancel(const Settled& original, Item& item) {
+    const cl::Envelope& settled = original.request.envelope;
+    const auto& claim = std::get<cl::SettlementInput>(original.request.input);
+    const bool inpatient = settled.infno == cl::Transaction::kInpatientSettle;
+    cl::Request request;
+    request.envelope =
+        envelope(inpatient ? cl::Transaction::kInpatientCancel : cl::Transaction::kOutpatientCancel,
+                 {settled.fixmedins_code, settled.mdtrtarea_admvs, item.treating, 3, true},
+                 settled.insuplc_admdvs);
+    while (original.node_setl_id.empty() && outstanding() > 0) collect(true);  // that answer
+    request.input = cl::CancelInput{original.node_setl_id, claim.mdtrt_id, claim.psn_no};
+    item.node_json = adapters::build_nhsa_request(request);
+    request.input = cl::CancelInput{original.oracle_setl_id, claim.mdtrt_id, claim.psn_no};
+    item.oracle_json = adapters::build_nhsa_request(request);
+    item.msgid = request.envelope.msgid;
+  }
+
+  void reverse(const Settled& original, Item& item) {
+    const cl::Envelope& settled = original.request.envelope;
+    const auto& claim = std::get<cl::SettlementInput>(original.request.input);
+    cl::Request request;
+    request.envelope =
+        envelope(cl::Transaction::kReversal,
+                 {settled.fixmedins_code, settled.mdtrtarea_admvs, item.treating, 3, true},
+                 settled.insuplc_admdvs);
+    request.input =
+        cl::ReversalInput{claim.psn_no, settled.msgid, std::string(cl::to_string(settled.infno))};
+    item.node_json = item.oracle_json = adapters::build_nhsa_request(request);
+    item.msgid = request.envelope.msgid;
+  }
+
   // The auditor decides the request first (in the order the workload was made), then it goes.
   void issue(Item item) {
-    ++submitted_;
+    ++result_.submitted;
     remember(item.psn_no);
     const uint64_t ticket = next_ticket_++;
     InFlight& flight = in_flight_[ticket];
-    const adapters::NhsaParse parsed =
-        adapters::parse_nhsa_request(item.oracle_json, nation_.reference.codes);
-    if (!parsed.request) {
-      flight.expected.rejection = parsed.rejection;
-    } else {
-      flight.expected = oracle_.decide(*parsed.request, oracle_state_);
-      if (flight.expected.append) {
-        oracle_state_.apply(flight.expected.result);
-        oracle_records_.push_back(flight.expected.result);
-      }
-      const cl::SettlementRecord& result = flight.expected.result;
-      if (flight.expected.accepted() && !flight.expected.replayed) {
-        if (result.kind == cl::RecordKind::kSettlement && !result.setl_id.empty()) {
-          flight.settled_index = settled_.size();
-          settled_.push_back({item.node_json, *parsed.request, {}, result.setl_id, false});
-        } else if (item.settled_index >= 0 && !result.compensates.empty()) {
-          settled_[static_cast<size_t>(item.settled_index)].compensated = true;
-        }
-      }
-    }
-    flight.expected_err_code = cl::name(flight.expected.rejection.reason);
+    expect(item, flight);
     flight.item = std::move(item);
     const std::string& psn_no = flight.item.psn_no;
     // Their previous request first.
@@ -454,6 +583,28 @@ class Simulation {
     }
     while (outstanding() >= options_.window) collect(true);
     collect(false);
+  }
+
+  // What the answer to `item` must be, from the auditor; a settlement it accepted may be followed
+  // up later, and one compensated may not.
+  void expect(const Item& item, InFlight& flight) {
+    const adapters::NhsaParse parsed =
+        adapters::parse_nhsa_request(item.oracle_json, nation_.reference.codes);
+    if (!parsed.request) {
+      flight.expected.rejection = parsed.rejection;
+    } else {
+      flight.expected = auditor_.decide(*parsed.request);
+      const cl::SettlementRecord& result = flight.expected.result;
+      if (flight.expected.accepted() && !flight.expected.replayed) {
+        if (result.kind == cl::RecordKind::kSettlement && !result.setl_id.empty()) {
+          flight.settled_index = settled_.size();
+          settled_.push_back({item.node_json, *parsed.request, {}, result.setl_id, false});
+        } else if (item.settled_index >= 0 && !result.compensates.empty()) {
+          settled_[static_cast<size_t>(item.settled_index)].compensated = true;
+        }
+      }
+    }
+    flight.expected_err_code = cl::name(flight.expected.rejection.reason);
   }
 
   void send(uint64_t ticket) {
@@ -489,28 +640,34 @@ class Simulation {
   void check(const InFlight& flight, const Reply& reply) {
     const cl::Decision& expected = flight.expected;
     const std::string err_code = reply.answered ? reply.err_code : "pending";
-    bool same = reply.answered && reply.accepted == expected.accepted() &&
-                err_code == flight.expected_err_code;
-    if (same && reply.accepted) {
-      same =
-          reply.record && amounts_of(reply.record->amounts) == amounts_of(expected.result.amounts);
-    }
-    if (!same) {
-      ++mismatches_;
-      if (mismatch_lines_.size() < 5) {
-        mismatch_lines_.push_back("request of " + flight.item.hospital + " for " +
-                                  flight.item.psn_no + ": node " + err_code +
-                                  (reply.problem.empty() ? "" : " (" + reply.problem + ")") +
-                                  ", auditor " + flight.expected_err_code);
-      }
+    const bool same_answer = reply.answered && reply.accepted == expected.accepted() &&
+                             err_code == flight.expected_err_code;
+    const bool same_amounts =
+        !same_answer || !reply.accepted ||
+        (reply.record && amounts_of(reply.record->amounts) == amounts_of(expected.result.amounts));
+    if (!same_answer) {
+      result_.mismatches.record("answer to " + flight.item.msgid + " of " + flight.item.hospital +
+                                ": node " + err_code +
+                                (reply.problem.empty() ? "" : " (" + reply.problem + ")") +
+                                ", auditor " + flight.expected_err_code);
+    } else if (!same_amounts) {
+      result_.mismatches.record(
+          "amounts of " + flight.item.msgid + ": node " +
+          (reply.record ? amounts_of(reply.record->amounts) : std::string("none")) + ", auditor " +
+          amounts_of(expected.result.amounts));
     }
     if (!reply.answered || !reply.accepted) {
-      ++refused_[err_code];
+      ++result_.refused[err_code];
       return;
     }
     if (expected.replayed) return;  // a retry: nothing new was written
-    ++settled_count_;
-    const cl::SettlementAmounts& a = reply.record->amounts;
+    ++result_.settled;
+    add_amounts(reply.record->amounts);
+    if (flight.settled_index != SIZE_MAX)
+      settled_[flight.settled_index].node_setl_id = reply.record->setl_id;
+  }
+
+  void add_amounts(const cl::SettlementAmounts& a) {
     const std::pair<const char*, cl::Money> funds[] = {{"medfee_sumamt", a.medfee_sumamt},
                                                        {"fund_pay_sumamt", a.fund_pay_sumamt},
                                                        {"hifp_pay", a.hifp_pay},
@@ -523,53 +680,57 @@ class Simulation {
                                                        {"acct_pay", a.acct_pay},
                                                        {"psn_cash_pay", a.psn_cash_pay},
                                                        {"hosp_part_amt", a.hosp_part_amt}};
-    for (const auto& [field, amount] : funds) amounts_[field] = amounts_[field] + amount;
-    if (flight.settled_index != SIZE_MAX)
-      settled_[flight.settled_index].node_setl_id = reply.record->setl_id;
+    for (const auto& [field, amount] : funds) {
+      result_.amounts[field] = result_.amounts[field] + amount;
+    }
   }
 
   // Produces settled claims again straight onto their insured regions' claims topics, newest
   // first, and waits until the insured nodes have decided them (each a replay of its answer).
   void redeliver() {
-    rd_kafka_mock_cluster_s* mock = set_.broker() ? set_.broker()->mock() : nullptr;
-    if (mock == nullptr || settled_.empty()) return;
-    adapters::KafkaConfig config;
-    config.bootstrap_servers = set_.bootstrap_servers();
-    Result<std::unique_ptr<adapters::Producer>> producer = adapters::Producer::create(config);
-    if (!producer.is_ok()) {
-      mismatch_lines_.push_back("redeliver: " + producer.status().message());
-      ++mismatches_;
-      return;
-    }
-    uint64_t decided_before = 0;
-    for (const std::string& region : nation_.regions)
-      decided_before += set_.node(region)->counters().claims_decided;
-    const size_t count = std::min<size_t>(200, settled_.size());
-    for (size_t i = 0; i < count; ++i) {
-      cl::Request request = settled_[settled_.size() - 1 - i].request;
-      const auto& claim = std::get<cl::SettlementInput>(request.input);
-      const Status produced =
-          (*producer)->produce(gw::claims_topic(lg::region_of(request.envelope.insuplc_admdvs)),
-                               claim.psn_no, adapters::encode_claim({request}));
-      if (produced.is_ok()) ++redelivered_;
-    }
-    if (Status flushed = (*producer)->flush(10'000); !flushed.is_ok()) {
-      mismatch_lines_.push_back("redeliver: " + flushed.message());
-      ++mismatches_;
-    }
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
-    for (;;) {
-      uint64_t decided = 0;
-      for (const std::string& region : nation_.regions)
-        decided += set_.node(region)->counters().claims_decided;
-      if (decided >= decided_before + redelivered_) break;
+    if (set_.broker() == nullptr || settled_.empty()) return;
+    const uint64_t decided_before = claims_decided();
+    if (!produce_again(std::min(kRedeliveredMax, settled_.size()))) return;
+    const auto deadline = Clock::now() + kRedeliveredDecided;
+    while (claims_decided() < decided_before + result_.redelivered) {
       if (Clock::now() > deadline) {
-        ++mismatches_;
-        mismatch_lines_.push_back("redelivered claims not decided within 30 s");
+        result_.mismatches.record("redelivered: " + std::to_string(result_.redelivered) +
+                                  " claims produced again, not all decided within 30 s");
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+  }
+
+  // The newest `count` settled claims onto their claims topics; false when no producer started.
+  bool produce_again(size_t count) {
+    adapters::KafkaConfig config;
+    config.bootstrap_servers = set_.bootstrap_servers();
+    Result<std::unique_ptr<adapters::Producer>> producer = adapters::Producer::create(config);
+    if (!producer.is_ok()) {
+      result_.mismatches.record("redeliver: " + producer.status().message());
+      return false;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      cl::Request request = settled_[settled_.size() - 1 - i].request;
+      const auto& claim = std::get<cl::SettlementInput>(request.input);
+      const Status produced = (*producer)->produce(
+          adapters::claims_topic(lg::region_of(request.envelope.insuplc_admdvs)), claim.psn_no,
+          adapters::encode_claim({request}));
+      if (produced.is_ok()) ++result_.redelivered;
+    }
+    if (Status flushed = (*producer)->flush(kRedeliverFlushMs); !flushed.is_ok()) {
+      result_.mismatches.record("redeliver: " + flushed.message());
+    }
+    return true;
+  }
+
+  uint64_t claims_decided() const {
+    uint64_t decided = 0;
+    for (const std::string& region : nation_.regions) {
+      decided += set_.node(region)->counters().claims_decided;
+    }
+    return decided;
   }
 
   const RunOptions& options_;
@@ -577,35 +738,35 @@ class Simulation {
   gw::RegionSet& set_;
   Channel& channel_;
   std::mt19937_64 random_;
+  Auditor auditor_;
+  WorkloadResult result_;
+  Clock::time_point started_ = Clock::now();
   int64_t population_total_ = 0;
   cl::Date date_ = cl::Date::from_days(0);
   std::map<std::string, uint64_t> msgid_serial_;
-  cl::Engine oracle_;
-  cl::MemoryState oracle_state_;
   std::vector<Settled> settled_;
   std::deque<std::string> recent_;
   std::unordered_map<std::string, int> recent_count_;
   std::unordered_map<std::string, uint64_t> last_ticket_;  // psn_no → their latest request
   std::map<uint64_t, InFlight> in_flight_;
   uint64_t next_ticket_ = 1;
-  std::string restarting_;      // the region whose node restarts (faults)
-  std::vector<uint64_t> held_;  // its hospitals' requests, sent once it is back
+  std::string restarting_;             // the region whose node restarts (faults)
+  std::vector<uint64_t> held_;         // its hospitals' requests, sent once it is back
+  Status broker_back_ = Status::ok();  // set by the outage's thread, read after it joined
   std::mutex done_mutex_;
   std::condition_variable done_ready_;
   std::vector<std::pair<uint64_t, Reply>> done_;
 };
 
-}  // namespace
+// Phase 1: the nation running — a node and a ledger per region on the embedded broker, with
+// their gateways over HTTPS — and the channel its hospitals send through.
+struct RunningNation {
+  std::unique_ptr<gw::RegionSet> set;
+  std::unique_ptr<Channel> channel;
+};
 
-int run_simulation(const RunOptions& options) {
-  const auto started = Clock::now();
-  std::cerr << "medclear demo: seed " << options.seed << ", " << options.regions.size()
-            << " regions, " << options.days << " days × " << options.claims_per_day << " claims"
-            << (options.faults ? ", faults on" : "") << "\n";
-  Nation nation = make_nation({options.regions, options.persons, options.seed});
-  const fs::path out = options.out_dir;
-  fs::remove_all(out / "ledgers");
-  fs::create_directories(out);
+Result<gw::RegionSetOptions> region_set_options(const RunOptions& options, const Nation& nation,
+                                                const fs::path& out) {
   gw::RegionSetOptions set_options;
   set_options.regions = nation.regions;
   set_options.ledgers_dir = (out / "ledgers").string();
@@ -613,77 +774,103 @@ int run_simulation(const RunOptions& options) {
   set_options.node.resend_after_ms = 2000;
   // Injected broker faults make librdkafka log every reconnect; the summary says what matters.
   set_options.kafka.properties["log_level"] = "2";
-  const bool over_https = options.via == "https";
-  if (over_https) {  // every region's gateway, and a certificate for every hospital
-    set_options.pki_dir = (out / "pki").string();
-    std::vector<gw::DevHospital> hospitals;
-    for (const auto& [region, list] : nation.hospitals) {
-      for (const Hospital& h : list) hospitals.push_back({h.code, region, h.level});
-    }
-    if (Status written = gw::write_dev_pki(set_options.pki_dir, nation.regions, hospitals);
-        !written.is_ok()) {
-      std::cerr << "medclear demo: " << written.message() << "\n";
-      return 1;
-    }
-    set_options.gateway.threads = 1;
+  if (options.via != "https") return set_options;
+  // Every region's gateway, and a certificate for every hospital.
+  set_options.pki_dir = (out / "pki").string();
+  std::vector<gw::DevHospital> hospitals;
+  for (const auto& [region, list] : nation.hospitals) {
+    for (const Hospital& h : list) hospitals.push_back({h.code, region, h.level});
   }
-  Result<std::unique_ptr<gw::RegionSet>> set = gw::RegionSet::start(set_options, nation.reference);
-  if (!set.is_ok()) {
-    std::cerr << "medclear demo: " << set.status().message() << "\n";
-    return 1;
+  if (Status written = gw::write_dev_pki(set_options.pki_dir, nation.regions, hospitals);
+      !written.is_ok()) {
+    return written;
   }
-  std::unique_ptr<Channel> channel;
-  if (over_https) {
-    HttpsChannelOptions https;
-    for (const std::string& region : nation.regions)
-      https.ports[region] = (*set)->gateway(region)->port();
-    https.pki_dir = set_options.pki_dir;
-    channel = https_channel(https);
-  } else {
-    channel = in_process_channel(**set, nation.reference.codes);
-  }
-  Simulation simulation(options, nation, **set, *channel);
-  for (int day = 0; day < options.days; ++day) simulation.day(day);
-  const uint64_t hospital_resends = channel->resent();
-  channel.reset();
-  (*set)->stop();
-  set->reset();  // closes every ledger, so they can be sealed and verified from their files
-  if (options.progress) std::cerr << "\n";
+  set_options.gateway.threads = 1;
+  return set_options;
+}
 
-  // Seal and verify every ledger; read its balances for reconciliation and clearing.
-  Report report;
-  report.seed = options.seed;
-  report.period = "2026-03";
-  report.regions = nation.regions;
-  report.claims_submitted = simulation.submitted_;
-  report.claims_settled = simulation.settled_count_;
-  report.claims_refused = simulation.refused_;
-  report.amounts = simulation.amounts_;
-  // Throughput of the settlement phase; sustained: the days after the first (warm) one.
+Result<RunningNation> start_nation(const RunOptions& options, const Nation& nation,
+                                   const fs::path& out) {
+  fs::remove_all(out / "ledgers");
+  fs::create_directories(out);
+  Result<gw::RegionSetOptions> set_options = region_set_options(options, nation, out);
+  if (!set_options.is_ok()) return set_options.status();
+  Result<std::unique_ptr<gw::RegionSet>> set = gw::RegionSet::start(*set_options, nation.reference);
+  if (!set.is_ok()) return set.status();
+  RunningNation running{std::move(*set), nullptr};
+  if (options.via == "https") {
+    HttpsChannelOptions https;
+    for (const std::string& region : nation.regions) {
+      https.ports[region] = running.set->gateway(region)->port();
+    }
+    https.pki_dir = set_options->pki_dir;
+    running.channel = https_channel(https);
+  } else {
+    running.channel = in_process_channel(*running.set, nation.reference.codes);
+  }
+  return running;
+}
+
+// Phase 2: the days of workload; then the nation stops, and its ledgers close.
+WorkloadResult run_days(const RunOptions& options, Nation& nation, RunningNation running) {
+  Simulation simulation(options, nation, *running.set, *running.channel);
+  for (int day = 0; day < options.days; ++day) simulation.day(day);
+  WorkloadResult result = simulation.take_result();
+  result.hospital_resends = running.channel->resent();
+  running.channel.reset();
+  running.set->stop();
+  running.set.reset();  // closes every ledger, so they can be sealed and verified from their files
+  if (options.progress) std::cerr << "\n";
+  return result;
+}
+
+// Throughput of the settlement phase; sustained: the days after the first (warm) one.
+void add_throughput(const WorkloadResult& workload, Report& report) {
   double seconds = 0, later_seconds = 0;
   uint64_t later_requests = 0;
-  for (size_t d = 0; d < simulation.day_seconds_.size(); ++d) {
-    seconds += simulation.day_seconds_[d];
+  for (size_t d = 0; d < workload.day_seconds.size(); ++d) {
+    seconds += workload.day_seconds[d];
     if (d > 0) {
-      later_seconds += simulation.day_seconds_[d];
-      later_requests += simulation.day_requests_[d];
+      later_seconds += workload.day_seconds[d];
+      later_requests += workload.day_requests[d];
     }
   }
-  report.via = over_https ? "https" : "kafka";
   report.throughput_claims_per_s =
-      static_cast<double>(simulation.submitted_) / std::max(seconds, 0.001);
+      static_cast<double>(workload.submitted) / std::max(seconds, 0.001);
   report.sustained_claims_per_s =
       later_requests > 0 ? static_cast<double>(later_requests) / std::max(later_seconds, 0.001)
                          : report.throughput_claims_per_s;
   report.settlement_seconds = seconds;
-  report.redelivered = simulation.redelivered_;
-  report.auditor_mismatches = simulation.mismatches_;
-  report.mismatch_lines = simulation.mismatch_lines_;
-  report.node_restarts = simulation.restarted_;
-  report.hospital_resends = hospital_resends;
-  const int32_t first_day = cl::Date::from_ymd(2026, 3, 1)->days();
-  const cl::Date last_day = cl::Date::from_days(first_day + options.days - 1);
-  std::map<std::string, lg::LedgerDirectory> ledgers;
+}
+
+// What the days found, into the report (the auditor's records stay in `workload`).
+Report settlement_report(const RunOptions& options, const Nation& nation,
+                         WorkloadResult& workload) {
+  Report report;
+  report.seed = options.seed;
+  report.period = clearing_period(options.days);
+  report.regions = nation.regions;
+  report.claims_submitted = workload.submitted;
+  report.claims_settled = workload.settled;
+  report.claims_refused = workload.refused;
+  report.amounts = workload.amounts;
+  report.via = options.via == "https" ? "https" : "kafka";
+  add_throughput(workload, report);
+  report.redelivered = workload.redelivered;
+  report.mismatches = std::move(workload.mismatches);
+  report.node_restarts = workload.restarted;
+  report.hospital_resends = workload.hospital_resends;
+  return report;
+}
+
+// Phase 3: every region's ledger, opened from its files.
+struct Ledgers {
+  std::map<std::string, lg::LedgerDirectory> directories;
+  std::map<std::string, lg::Ledger*> open;  // the same ledgers, as the back office takes them
+};
+
+Ledgers open_ledgers(const Nation& nation, const fs::path& out, Report& report) {
+  Ledgers ledgers;
   for (const std::string& region : nation.regions) {
     Result<lg::LedgerDirectory> directory =
         lg::open_directory((out / "ledgers" / region).string(), {}, false);
@@ -691,85 +878,132 @@ int run_simulation(const RunOptions& options) {
       report.ledger_problems.push_back(region + ": " + directory.status().message());
       continue;
     }
-    ledgers.emplace(region, std::move(*directory));
+    ledgers.directories.emplace(region, std::move(*directory));
   }
-  // Divergences (--faults): settlements booked on a treating side only, as a lost message or a
-  // hand-made entry would leave them; the nightly reconciliation must find exactly these.
+  for (auto& [region, directory] : ledgers.directories) {
+    ledgers.open[region] = directory.ledger.get();
+  }
+  return ledgers;
+}
+
+// Stages, on the treating side only, a copy of `candidate`'s treating entry under a new setl_id
+// and msgid (the n-th try). Returns its setl_id, or nothing when no copy was staged.
+std::optional<std::string> stage_divergence(lg::Ledger& ledger,
+                                            const cl::SettlementRecord& candidate, int n) {
+  const std::optional<uint64_t> seq = ledger.seq_by_msgid(candidate.msgid);
+  Result<lg::DecodedEntry> sample =
+      seq ? ledger.entry(*seq) : Result<lg::DecodedEntry>(Status::error("absent"));
+  if (!sample.is_ok() || sample->entry.side != lg::Side::kTreating) return std::nullopt;
+  cl::SettlementRecord record = sample->entry.record;
+  record.setl_id = record.setl_id.substr(0, 14) + "9" + record.setl_id.substr(15);
+  record.msgid = record.msgid.substr(0, 26) + std::to_string(9000 + n);
+  if (ledger.seq_by_setl_id(record.setl_id) || ledger.seq_by_msgid(record.msgid)) {
+    return std::nullopt;
+  }
+  if (!ledger.stage(record, lg::Side::kTreating).is_ok()) return std::nullopt;
+  return record.setl_id;
+}
+
+// Phase 4 (--faults): settlements booked on a treating side only, as a lost message or a
+// hand-made entry would leave them; the nightly reconciliation must find exactly these. Chosen
+// among the auditor's own records (so a seed injects the same ones): settlements treated in the
+// chosen region on the last day. Returns their setl_ids.
+std::set<std::string> inject_divergences(const RunOptions& options,
+                                         const std::vector<cl::SettlementRecord>& records,
+                                         Ledgers& ledgers, Report& report) {
   std::set<std::string> injected_ids;
-  if (options.faults) {
-    std::mt19937_64 random(options.seed ^ 0xd1ff);
-    for (int pair = 0; pair < 2 && !ledgers.empty(); ++pair) {
-      auto it = std::next(ledgers.begin(), static_cast<long>(random() % ledgers.size()));
-      lg::Ledger& ledger = *it->second.ledger;
-      // Chosen among the auditor's own records (so a seed injects the same ones): settlements
-      // treated in this region on the last day.
-      std::vector<const cl::SettlementRecord*> candidates;
-      for (const cl::SettlementRecord& record : simulation.oracle_records_) {
-        if (record.kind == cl::RecordKind::kSettlement && record.setl_time.date == last_day &&
-            lg::region_of(record.mdtrtarea_admvs) == it->first) {
-          candidates.push_back(&record);
-        }
+  if (!options.faults) return injected_ids;
+  const cl::Date last_day = business_day(options.days - 1);
+  std::mt19937_64 random(options.seed ^ 0xd1ff);
+  for (int pair = 0; pair < 2 && !ledgers.directories.empty(); ++pair) {
+    auto it = std::next(ledgers.directories.begin(),
+                        static_cast<long>(random() % ledgers.directories.size()));
+    lg::Ledger& ledger = *it->second.ledger;
+    std::vector<const cl::SettlementRecord*> candidates;
+    for (const cl::SettlementRecord& record : records) {
+      if (record.kind == cl::RecordKind::kSettlement && record.setl_time.date == last_day &&
+          lg::region_of(record.mdtrtarea_admvs) == it->first) {
+        candidates.push_back(&record);
       }
-      for (int n = 0; n < 12 && !candidates.empty() &&
-                      injected_ids.size() < 3u * static_cast<size_t>(pair + 1);
-           ++n) {
-        const std::optional<uint64_t> seq =
-            ledger.seq_by_msgid(candidates[random() % candidates.size()]->msgid);
-        Result<lg::DecodedEntry> sample =
-            seq ? ledger.entry(*seq) : Result<lg::DecodedEntry>(Status::error("absent"));
-        if (!sample.is_ok() || sample->entry.side != lg::Side::kTreating) continue;
-        cl::SettlementRecord record = sample->entry.record;
-        record.setl_id = record.setl_id.substr(0, 14) + "9" + record.setl_id.substr(15);
-        record.msgid = record.msgid.substr(0, 26) + std::to_string(9000 + n);
-        if (ledger.seq_by_setl_id(record.setl_id) || ledger.seq_by_msgid(record.msgid)) continue;
-        if (!ledger.stage(record, lg::Side::kTreating).is_ok()) continue;
-        injected_ids.insert(record.setl_id);
-      }
-      if (Status committed = ledger.commit(); !committed.is_ok()) {
-        report.ledger_problems.push_back(it->first + ": " + committed.message());
-      }
+    }
+    const size_t injected_max = 3u * static_cast<size_t>(pair + 1);
+    for (int n = 0; n < 12 && !candidates.empty() && injected_ids.size() < injected_max; ++n) {
+      const std::optional<std::string> setl_id =
+          stage_divergence(ledger, *candidates[random() % candidates.size()], n);
+      if (setl_id) injected_ids.insert(*setl_id);
+    }
+    if (Status committed = ledger.commit(); !committed.is_ok()) {
+      report.ledger_problems.push_back(it->first + ": " + committed.message());
     }
   }
   report.differences_injected = injected_ids.size();
-  // Nightly reconciliation, claim by claim, every day and every pair with business: each
-  // statement signed by both regions and kept in both ledgers, its differences resolved by
-  // adjustment entries on the treating side that reference it.
-  std::map<std::string, lg::Ledger*> open_ledgers;
-  for (auto& [region, directory] : ledgers) open_ledgers[region] = directory.ledger.get();
-  std::set<std::pair<std::string, std::string>> unbalanced_pairs;
-  for (int d = 0; d < options.days; ++d) {
-    const cl::Date day = cl::Date::from_days(first_day + d);
-    Result<std::vector<gw::PairStatement>> statements = gw::reconcile_day(open_ledgers, day);
+  return injected_ids;
+}
+
+using RegionPairs = std::set<std::pair<std::string, std::string>>;  // (insured, treating)
+
+// One pair's statement of one day: its differences counted (each must be an injected one), the
+// statement kept in both ledgers, its differences resolved by adjustments on the treating side.
+void keep_statement(const gw::PairStatement& statement, const std::set<std::string>& injected_ids,
+                    cl::Date last_day, Ledgers& ledgers, RegionPairs& unbalanced, Report& report) {
+  ++report.statements;
+  report.recon_bytes += statement.result.bytes_exchanged;
+  report.recon_full_bytes += statement.result.bytes_full_transfer;
+  for (const cl::ReconDifference& difference : statement.result.differences) {
+    ++report.differences_found;
+    if (!injected_ids.contains(difference.setl_id)) {
+      report.mismatches.record("reconciliation " + statement.id() + ": a difference on setl_id " +
+                               difference.setl_id + ", which was not injected");
+    }
+    unbalanced.insert({statement.insured, statement.treating});
+  }
+  size_t adjustments = 0;
+  Result<std::string> recorded = gw::record_statement(ledgers.directories.at(statement.insured),
+                                                      ledgers.directories.at(statement.treating),
+                                                      statement, last_day, &adjustments);
+  if (!recorded.is_ok()) {
+    report.ledger_problems.push_back(statement.id() + ": " + recorded.status().message());
+  }
+  report.adjustments += adjustments;
+}
+
+// Phase 5: nightly reconciliation, claim by claim, every day and every pair with business. Returns
+// the pairs that had a difference on some day.
+RegionPairs reconcile_days(int days, const std::set<std::string>& injected_ids, Ledgers& ledgers,
+                           Report& report) {
+  RegionPairs unbalanced;
+  for (int d = 0; d < days; ++d) {
+    const cl::Date day = business_day(d);
+    Result<std::vector<gw::PairStatement>> statements = gw::reconcile_day(ledgers.open, day);
     if (!statements.is_ok()) {
       report.ledger_problems.push_back("reconcile " + day.to_string() + ": " +
                                        statements.status().message());
       continue;
     }
     for (const gw::PairStatement& statement : *statements) {
-      ++report.statements;
-      report.recon_bytes += statement.result.bytes_exchanged;
-      report.recon_full_bytes += statement.result.bytes_full_transfer;
-      for (const cl::ReconDifference& difference : statement.result.differences) {
-        ++report.differences_found;
-        if (!injected_ids.contains(difference.setl_id)) ++report.auditor_mismatches;
-        unbalanced_pairs.insert({statement.insured, statement.treating});
-      }
-      size_t adjustments = 0;
-      Result<std::string> recorded =
-          gw::record_statement(ledgers.at(statement.insured), ledgers.at(statement.treating),
-                               statement, last_day, &adjustments);
-      if (!recorded.is_ok()) {
-        report.ledger_problems.push_back(statement.id() + ": " + recorded.status().message());
-      }
-      report.adjustments += adjustments;
+      keep_statement(statement, injected_ids, business_day(days - 1), ledgers, unbalanced, report);
     }
   }
-  if (report.differences_found != report.differences_injected) ++report.auditor_mismatches;
+  if (report.differences_found != report.differences_injected) {
+    report.mismatches.record("reconciliation found " + std::to_string(report.differences_found) +
+                             " differences, " + std::to_string(report.differences_injected) +
+                             " injected");
+  }
   // Each injected settlement is taken back by exactly one adjustment.
-  if (report.adjustments != report.differences_injected) ++report.auditor_mismatches;
-  // Seal and verify every ledger; keep its balances for the totals.
-  std::map<std::string, std::map<std::string, cl::Money>> balances;
-  for (auto& [region, directory] : ledgers) {
+  if (report.adjustments != report.differences_injected) {
+    report.mismatches.record(std::to_string(report.adjustments) + " adjustments, expected " +
+                             std::to_string(report.differences_injected) +
+                             " (one per injected difference)");
+  }
+  return unbalanced;
+}
+
+using Balances = std::map<std::string, std::map<std::string, cl::Money>>;  // region → account
+
+// Phase 6: every ledger sealed through the last day and verified; returns their balances.
+Balances seal_and_verify(cl::Date last_day, Ledgers& ledgers, Report& report) {
+  Balances balances;
+  for (auto& [region, directory] : ledgers.directories) {
     Result<lg::SigningKey> key = directory.seal_key();
     if (key.is_ok() && directory.ledger->last_seq() > 0) {
       Result<lg::Seal> seal = directory.ledger->seal_through(last_day, *key);
@@ -783,8 +1017,13 @@ int run_simulation(const RunOptions& options) {
     if (!held.is_ok()) report.ledger_problems.push_back(region + ": " + held.status().message());
     if (held.is_ok()) balances[region] = std::move(*held);
   }
-  // The monthly clearing over the reconciled ledgers, each region's prepayment sized by its
-  // population (floor a third of it), statements into OUT/clearing.
+  return balances;
+}
+
+// Phase 7: the monthly clearing over the reconciled ledgers, each region's prepayment sized by its
+// population (floor a third of it), statements into OUT/clearing.
+void clear_the_period(const RunOptions& options, const Nation& nation, const fs::path& out,
+                      Ledgers& ledgers, Report& report) {
   std::map<std::string, cl::Prepayment> prepayments;
   for (size_t i = 0; i < nation.regions.size(); ++i) {
     const int64_t fen =
@@ -792,48 +1031,61 @@ int run_simulation(const RunOptions& options) {
     prepayments[nation.regions[i]] = {cl::Money::from_fen(fen), cl::Money::from_fen(fen / 3)};
   }
   Result<gw::PeriodClearing> cleared =
-      gw::clear_period(open_ledgers, report.period, prepayments, true);
+      gw::clear_period(ledgers.open, report.period, prepayments, true);
   if (!cleared.is_ok()) {
     report.ledger_problems.push_back("clearing " + report.period + ": " +
                                      cleared.status().message());
-  } else {
-    if (Status written = gw::write_clearing_files(*cleared, (out / "clearing").string());
-        !written.is_ok()) {
-      report.ledger_problems.push_back(written.message());
-    }
-    report.held_pairs = cleared->held.size();
-    report.clearing_gross = cleared->result.gross;
-    report.clearing_pay_in = cleared->result.total_pay_in;
-    for (const cl::RegionPosition& p : cleared->result.positions) {
-      report.positions[p.region] = p.net;
-      if (p.below_floor()) report.clearing_flags.push_back(p.region + " below_floor");
-      if (p.overdrawn()) report.clearing_flags.push_back(p.region + " prepayment_overdrawn");
-    }
+    return;
   }
-  // The regulators' audit report over the same ledgers; it must agree with what the run saw.
-  std::string audit_json, audit_html;
-  Result<gw::AuditReport> audit = gw::build_audit_report(
-      open_ledgers, cl::Date::from_days(first_day), last_day, &nation.reference);
+  if (Status written = gw::write_clearing_files(*cleared, (out / "clearing").string());
+      !written.is_ok()) {
+    report.ledger_problems.push_back(written.message());
+  }
+  report.held_pairs = cleared->held.size();
+  report.clearing_gross = cleared->result.gross;
+  report.clearing_pay_in = cleared->result.total_pay_in;
+  for (const cl::RegionPosition& p : cleared->result.positions) {
+    report.positions[p.region] = p.net;
+    if (p.below_floor()) report.clearing_flags.push_back(p.region + " below_floor");
+    if (p.overdrawn()) report.clearing_flags.push_back(p.region + " prepayment_overdrawn");
+  }
+}
+
+// Phase 8: the regulators' audit report over the same ledgers; it must agree with what the run
+// saw.
+std::optional<gw::AuditReport> audit_the_run(int days, const Nation& nation, Ledgers& ledgers,
+                                             Report& report) {
+  Result<gw::AuditReport> audit = gw::build_audit_report(ledgers.open, business_day(0),
+                                                         business_day(days - 1), &nation.reference);
   if (!audit.is_ok()) {
     report.ledger_problems.push_back("audit report: " + audit.status().message());
-  } else {
-    if (!audit->intact() || audit->statements != report.statements ||
-        audit->adjustments != report.adjustments || audit->positions != report.positions) {
-      ++report.auditor_mismatches;
-      report.mismatch_lines.push_back(
-          "the audit report disagrees with the run (statements, adjustments, "
-          "positions or integrity)");
-    }
-    report.anomalies = audit->anomalies.size();
-    audit_json = gw::audit_json(*audit);
+    return std::nullopt;
   }
-  open_ledgers.clear();
-  ledgers.clear();
-  // What the ledgers must say, from the auditor's own records and the posting rules: every pair's
-  // payable and receivable (the injected divergences taken back by their adjustments), and the
-  // clearing's positions and no held pair.
-  std::map<std::pair<std::string, std::string>, cl::Money> expected;  // (insured, treating)
-  for (const cl::SettlementRecord& record : simulation.oracle_records_) {
+  std::string differs;
+  if (!audit->intact()) differs += "; integrity not intact";
+  if (audit->statements != report.statements) {
+    differs += "; statements " + std::to_string(audit->statements) + ", the run kept " +
+               std::to_string(report.statements);
+  }
+  if (audit->adjustments != report.adjustments) {
+    differs += "; adjustments " + std::to_string(audit->adjustments) + ", the run made " +
+               std::to_string(report.adjustments);
+  }
+  if (audit->positions != report.positions) differs += "; positions differ from the clearing's";
+  if (!differs.empty()) {
+    report.mismatches.record("the audit report disagrees with the run: " + differs.substr(2));
+  }
+  report.anomalies = audit->anomalies.size();
+  return std::move(*audit);
+}
+
+using PairAmounts = std::map<std::pair<std::string, std::string>, cl::Money>;
+
+// What each pair's payable must be, from the auditor's records and the posting rules (the injected
+// divergences are taken back by their adjustments, so they are not here).
+PairAmounts expected_payables(const std::vector<cl::SettlementRecord>& records) {
+  PairAmounts expected;  // (insured, treating)
+  for (const cl::SettlementRecord& record : records) {
     const std::string insured = lg::region_of(record.insuplc_admdvs);
     const std::string treating = lg::region_of(record.mdtrtarea_admvs);
     for (const lg::Leg& leg : lg::legs_for(record, lg::Side::kInsured)) {
@@ -844,35 +1096,64 @@ int run_simulation(const RunOptions& options) {
       }
     }
   }
-  auto balance = [&](const std::string& region, const std::string& account) {
-    const auto& accounts = balances[region];
-    const auto it = accounts.find(account);
-    return it == accounts.end() ? cl::Money() : it->second;
-  };
+  return expected;
+}
+
+cl::Money balance_of(const Balances& balances, const std::string& region,
+                     const std::string& account) {
+  const auto accounts = balances.find(region);
+  if (accounts == balances.end()) return cl::Money();
+  const auto it = accounts->second.find(account);
+  return it == accounts->second.end() ? cl::Money() : it->second;
+}
+
+// Phase 9: every pair's payable and receivable, the clearing's positions and no held pair, as the
+// auditor's own records say they must be.
+void check_against_auditor(const Nation& nation, const std::vector<cl::SettlementRecord>& records,
+                           const Balances& balances, const RegionPairs& unbalanced,
+                           Report& report) {
+  const PairAmounts expected = expected_payables(records);
   std::map<std::string, cl::Money> expected_positions;
   for (const std::string& insured : nation.regions) {
     for (const std::string& treating : nation.regions) {
       if (insured == treating) continue;
-      const cl::Money payable = -balance(insured, "payable:" + treating);
-      const cl::Money receivable = balance(treating, "receivable:" + insured);
-      const cl::Money want = expected[{insured, treating}];
+      const cl::Money payable = -balance_of(balances, insured, "payable:" + treating);
+      const cl::Money receivable = balance_of(balances, treating, "receivable:" + insured);
+      const auto it = expected.find({insured, treating});
+      const cl::Money want = it == expected.end() ? cl::Money() : it->second;
       if (payable.is_zero() && receivable.is_zero() && want.is_zero()) continue;
       ++report.pairs;
-      if (!unbalanced_pairs.contains({insured, treating})) ++report.pairs_balanced;
-      if (payable != want || receivable != want) ++report.auditor_mismatches;
+      if (!unbalanced.contains({insured, treating})) ++report.pairs_balanced;
+      if (payable != want || receivable != want) {
+        report.mismatches.record("pair " + insured + "→" + treating + ": payable " +
+                                 payable.to_string() + ", receivable " + receivable.to_string() +
+                                 ", auditor " + want.to_string());
+      }
       report.flows[{insured, treating}] = receivable;
       expected_positions[treating] += want;
       expected_positions[insured] -= want;
     }
   }
-  if (report.held_pairs != 0) ++report.auditor_mismatches;
+  if (report.held_pairs != 0) {
+    report.mismatches.record("the clearing held " + std::to_string(report.held_pairs) +
+                             " pairs, the auditor expects none");
+  }
   for (const auto& [region, net] : expected_positions) {
     const auto it = report.positions.find(region);
-    if (it == report.positions.end() ? !net.is_zero() : it->second != net)
-      ++report.auditor_mismatches;
+    if (it == report.positions.end() ? !net.is_zero() : it->second != net) {
+      report.mismatches.record(
+          "position of " + region + ": clearing " +
+          (it == report.positions.end() ? std::string("none") : it->second.to_string()) +
+          ", auditor " + net.to_string());
+    }
   }
-  report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
-  if (audit.is_ok()) audit_html = gw::audit_html(*audit, demo_preface_html(report));
+}
+
+// Phase 10: the reports written, the summary printed; the exit code.
+int write_and_print(const RunOptions& options, const fs::path& out,
+                    const std::optional<gw::AuditReport>& audit, Report& report) {
+  const std::string audit_json = audit ? gw::audit_json(*audit) : std::string();
+  const std::string audit_html = audit ? gw::audit_html(*audit, demo_preface_html(report)) : "";
   if (Status written = write_reports(report, out.string(), audit_json, audit_html);
       !written.is_ok()) {
     std::cerr << "medclear demo: " << written.message() << "\n";
@@ -883,11 +1164,44 @@ int run_simulation(const RunOptions& options) {
     std::printf(
         "bench: %zu regions, %d days x %d requests via %s: %.0f requests/s overall, "
         "sustained %.0f requests/s (days 2-%d), settlement phase %.1f s, mismatches %lu\n",
-        nation.regions.size(), options.days, options.claims_per_day, report.via.c_str(),
+        report.regions.size(), options.days, options.claims_per_day, report.via.c_str(),
         report.throughput_claims_per_s, report.sustained_claims_per_s, options.days,
-        report.settlement_seconds, static_cast<unsigned long>(report.auditor_mismatches));
+        report.settlement_seconds, static_cast<unsigned long>(report.mismatches.count));
   }
-  return report.auditor_mismatches == 0 && report.ledger_problems.empty() ? 0 : 1;
+  return report.mismatches.count == 0 && report.ledger_problems.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int run_simulation(const RunOptions& options) {
+  const auto started = Clock::now();
+  std::cerr << "medclear demo: seed " << options.seed << ", " << options.regions.size()
+            << " regions, " << options.days << " days × " << options.claims_per_day << " claims"
+            << (options.faults ? ", faults on" : "") << "\n";
+  Nation nation = make_nation({options.regions, options.persons, options.seed});
+  const fs::path out = options.out_dir;
+  Result<RunningNation> running = start_nation(options, nation, out);
+  if (!running.is_ok()) {
+    std::cerr << "medclear demo: " << running.status().message() << "\n";
+    return 1;
+  }
+  WorkloadResult workload = run_days(options, nation, std::move(*running));
+  Report report = settlement_report(options, nation, workload);
+  RegionPairs unbalanced;
+  Balances balances;
+  std::optional<gw::AuditReport> audit;
+  {
+    Ledgers ledgers = open_ledgers(nation, out, report);
+    const std::set<std::string> injected_ids =
+        inject_divergences(options, workload.records, ledgers, report);
+    unbalanced = reconcile_days(options.days, injected_ids, ledgers, report);
+    balances = seal_and_verify(business_day(options.days - 1), ledgers, report);
+    clear_the_period(options, nation, out, ledgers, report);
+    audit = audit_the_run(options.days, nation, ledgers, report);
+  }  // the ledgers close
+  check_against_auditor(nation, workload.records, balances, unbalanced, report);
+  report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
+  return write_and_print(options, out, audit, report);
 }
 
 }  // namespace medclear::simulator

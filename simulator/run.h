@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "clearing/time.h"
+
 namespace medclear::simulator {
 
 struct RunOptions {
@@ -28,6 +30,13 @@ struct RunOptions {
 };
 
 // Returns the process exit code: 0 when the auditor found no mismatch and every ledger verified.
+// Every mismatch is counted with its reason (Report::mismatches, summary.json).
 int run_simulation(const RunOptions& options);
+
+// The run's calendar: business day `index` of a run (0: its first, 1 March 2026).
+clearing::Date business_day(int index);
+// The period a run of `days` days clears: the month of its last day (YYYY-MM). No earlier period is
+// cleared, so this one takes in every day of the run, across months too.
+std::string clearing_period(int days);
 
 }  // namespace medclear::simulator

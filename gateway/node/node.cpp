@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "adapters/topics.h"
 #include "adapters/wire.h"
 #include "clearing/admission.h"
 #include "ledger/adjust.h"
@@ -23,12 +24,13 @@ namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 using Clock = std::chrono::steady_clock;
 
-std::string claims_topic(std::string_view region) { return "claims." + std::string(region); }
+// The names live in adapters/topics.h; these keep node.h's names for its callers.
+std::string claims_topic(std::string_view region) { return adapters::claims_topic(region); }
 std::string settlements_topic(std::string_view region) {
-  return "settlements." + std::string(region);
+  return adapters::settlements_topic(region);
 }
 std::string dead_letters_topic(std::string_view region) {
-  return "dead-letters." + std::string(region);
+  return adapters::dead_letters_topic(region);
 }
 
 namespace {
@@ -216,7 +218,8 @@ struct RegionNode::Impl {
     if (!p.is_ok()) return p.status();
     producer = std::move(*p);
     // Every region's claims and settlements topics known before the first claim goes out.
-    if (Result<size_t> prepared = producer->prepare({"claims.", "settlements."}, 10'000);
+    if (Result<size_t> prepared = producer->prepare(
+            {adapters::kClaimsTopicPrefix, adapters::kSettlementsTopicPrefix}, 10'000);
         !prepared.is_ok()) {
       log->warn("kafka_prepare region={} reason=\"{}\"", options.region,
                 prepared.status().message());

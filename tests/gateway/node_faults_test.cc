@@ -2,8 +2,6 @@
 // fetch errors injected by the mock cluster, and every message of a run delivered again in reverse
 // order. Each ends with every claim settled, nothing lost and nothing doubled.
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <thread>
 
@@ -17,8 +15,8 @@ namespace {
 
 const std::vector<std::string> kRegions = {"110000", "310000", "440000"};
 constexpr int kPersons = 100;
-constexpr int16_t kProduceApi = 0;  // Kafka protocol ApiKey of Produce
-constexpr int16_t kFetchApi = 1;    // and of Fetch
+using adapters::BrokerError;
+using adapters::KafkaRequest;
 
 class NodeFaults : public ::testing::Test {
  protected:
@@ -93,9 +91,9 @@ class NodeFaults : public ::testing::Test {
 TEST_F(NodeFaults, BrokerDownAndBack) {
   std::thread outage([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    rd_kafka_mock_broker_set_down(broker_->mock(), 2);
+    EXPECT_TRUE(broker_->set_broker_down(2).is_ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    rd_kafka_mock_broker_set_up(broker_->mock(), 2);
+    EXPECT_TRUE(broker_->set_broker_up(2).is_ok());
   });
   const auto msgids = settle_all(0, 600, 21);
   outage.join();
@@ -103,15 +101,14 @@ TEST_F(NodeFaults, BrokerDownAndBack) {
 }
 
 TEST_F(NodeFaults, ProduceAndFetchErrors) {
-  rd_kafka_mock_push_request_errors(
-      broker_->mock(), kProduceApi, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
-  rd_kafka_mock_push_request_errors(
-      broker_->mock(), kFetchApi, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  broker_->push_request_errors(
+      KafkaRequest::kProduce, {BrokerError::kNotLeaderForPartition, BrokerError::kRequestTimedOut,
+                               BrokerError::kNotEnoughReplicas, BrokerError::kNotLeaderForPartition,
+                               BrokerError::kRequestTimedOut, BrokerError::kNotEnoughReplicas});
+  broker_->push_request_errors(
+      KafkaRequest::kFetch,
+      {BrokerError::kNotLeaderForPartition, BrokerError::kUnknownTopicOrPartition,
+       BrokerError::kNotLeaderForPartition, BrokerError::kUnknownTopicOrPartition});
   const auto msgids = settle_all(0, 600, 22);
   expect_exactly_once(msgids.size());
 }

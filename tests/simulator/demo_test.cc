@@ -19,6 +19,7 @@
 #include "ledger/directory.h"
 #include "ledger/entry.h"
 #include "simulator/nation.h"
+#include "simulator/report.h"
 #include "simulator/run.h"
 #include "tests/support/https_client.h"
 #include "tests/support/ledger_fixture.h"
@@ -74,6 +75,51 @@ TEST(Simulator, SameSeedSameNation) {
   EXPECT_LT(same_filings, persons);  // another seed is another nation
   EXPECT_EQ(choose_regions("all").size(), 31u);
   EXPECT_EQ(choose_regions("3"), (std::vector<std::string>{"370000", "410000", "440000"}));
+}
+
+// The period a run clears is the month of its last day: a run longer than March clears April,
+// which takes in March too (no earlier period was cleared).
+TEST(Simulator, ClearingPeriodIsTheMonthOfTheLastDay) {
+  EXPECT_EQ(business_day(0).to_string(), "2026-03-01");
+  EXPECT_EQ(business_day(31).to_string(), "2026-04-01");
+  EXPECT_EQ(clearing_period(1), "2026-03");
+  EXPECT_EQ(clearing_period(31), "2026-03");
+  EXPECT_EQ(clearing_period(32), "2026-04");
+  EXPECT_EQ(clearing_period(62), "2026-05");
+}
+
+// A run into April clears April, which takes in March: the auditor's positions are the clearing's.
+TEST(Simulator, RunLongerThanAMonthClearsThroughItsLastMonth) {
+  RunOptions options;
+  options.regions = choose_regions("2");
+  options.days = 32;
+  options.claims_per_day = 20;
+  options.persons = 3000;
+  options.seed = 11;
+  options.out_dir = testing::fresh_directory("simulator-32-days");
+  options.progress = false;
+  ASSERT_EQ(run_simulation(options), 0) << testing::read_file(options.out_dir + "/summary.json");
+  const boost::json::object summary =
+      boost::json::parse(testing::read_file(options.out_dir + "/summary.json")).as_object();
+  EXPECT_EQ(summary.at("clearing").at("period"), "2026-04");
+  EXPECT_EQ(summary.at("auditor_mismatches"), 0);
+}
+
+// Every mismatch is counted; the reasons of the first hundred are kept, the first ten printed.
+TEST(Simulator, MismatchesKeepTheirReasons) {
+  Report report;
+  report.seed = 7;
+  for (int i = 0; i < 150; ++i) report.mismatches.record("reason " + std::to_string(i));
+  EXPECT_EQ(report.mismatches.count, 150u);
+  ASSERT_EQ(report.mismatches.reasons.size(), Mismatches::kReasonsKeptMax);
+  EXPECT_EQ(report.mismatches.reasons.front(), "reason 0");
+  EXPECT_EQ(report.mismatches.reasons.back(), "reason 99");
+  const std::string text = summary_text(report, "out");
+  EXPECT_NE(text.find("auditor: 150 mismatches\n    reason 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("reason 9\n    (90 more reasons in summary.json)"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("reason 10"), std::string::npos) << text;
+  EXPECT_NE(text.find("replay with --seed 7"), std::string::npos) << text;
 }
 
 TEST(Simulator, SeedsWithFaultsAuditClean) {
