@@ -1,4 +1,5 @@
 #include "gateway/app/region_set.h"
+#include "adapters/topics.h"
 
 #include <filesystem>
 #include <set>
@@ -12,7 +13,8 @@ Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::st
                      int partitions) {
   for (const std::string& region : regions) {
     for (const std::string& topic :
-         {claims_topic(region), settlements_topic(region), dead_letters_topic(region)}) {
+         {adapters::claims_topic(region), adapters::settlements_topic(region),
+          adapters::dead_letters_topic(region)}) {
       if (Status created = broker.create_topic(topic, partitions); !created.is_ok()) return created;
     }
   }

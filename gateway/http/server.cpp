@@ -1,4 +1,5 @@
 #include "gateway/http/server.h"
+#include "adapters/topics.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -1014,7 +1015,8 @@ struct Gateway::Impl {
     Timeline* timeline = services.timeline;
     const std::string msgid = request.envelope.msgid;
     const std::string region = options.region;
-    const std::string topic = claims_topic(cl::region_of(request.envelope.insuplc_admdvs));
+    const std::string topic =
+        adapters::claims_topic(cl::region_of(request.envelope.insuplc_admdvs));
     const auto start = [node, &request, timeline, msgid, region, topic](auto done) {
       node->submit(
           request,

@@ -24,15 +24,6 @@ namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 using Clock = std::chrono::steady_clock;
 
-// The names live in adapters/topics.h; these keep node.h's names for its callers.
-std::string claims_topic(std::string_view region) { return adapters::claims_topic(region); }
-std::string settlements_topic(std::string_view region) {
-  return adapters::settlements_topic(region);
-}
-std::string dead_letters_topic(std::string_view region) {
-  return adapters::dead_letters_topic(region);
-}
-
 namespace {
 
 // An outbox message names where it goes: topic NUL key NUL message.
@@ -230,7 +221,7 @@ struct RegionNode::Impl {
     consumer = std::move(*c);
     std::vector<adapters::Consumer::Start> starts;
     for (const std::string& topic :
-         {claims_topic(options.region), settlements_topic(options.region)}) {
+         {adapters::claims_topic(options.region), adapters::settlements_topic(options.region)}) {
       Result<int> partitions = consumer->partitions(topic, 10'000);
       if (!partitions.is_ok()) return partitions.status();
       for (int partition = 0; partition < *partitions; ++partition) {
@@ -272,8 +263,8 @@ struct RegionNode::Impl {
 
   void send_dead_letter(uint64_t token, const DeadLetter& letter) {
     // A refused produce (queue full) is retried with the next failed delivery report or restart.
-    if (Status produced =
-            producer->produce(dead_letters_topic(options.region), letter.key, letter.value, token);
+    if (Status produced = producer->produce(adapters::dead_letters_topic(options.region),
+                                            letter.key, letter.value, token);
         !produced.is_ok()) {
       log->warn("dead_letter_produce region={} reason=\"{}\"", options.region, produced.message());
     }
@@ -315,8 +306,8 @@ struct RegionNode::Impl {
                                        decision.replayed};
     if (decision.accepted()) answer.record = decision.result;
     ledger.ledger->stage_outbox(
-        outbox_payload(settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
-                       adapters::encode_settlement(answer)));
+        outbox_payload(adapters::settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)),
+                       envelope.msgid, adapters::encode_settlement(answer)));
     consumed(message);
     ++counters.claims_decided;
     return Status::ok();
@@ -475,8 +466,9 @@ struct RegionNode::Impl {
     std::vector<std::pair<std::string, NodeAnswer>> answers;
     for (const adapters::KafkaMessage& message :
          consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
-      const Status handled =
-          message.topic == claims_topic(options.region) ? clear(message) : record(message, answers);
+      const Status handled = message.topic == adapters::claims_topic(options.region)
+                                 ? clear(message)
+                                 : record(message, answers);
       if (!handled.is_ok()) return handled;
     }
     relay_acknowledge();
@@ -739,7 +731,7 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
   auto [it, first] = impl_->pending.try_emplace(envelope.msgid);
   Impl::Pending& pending = it->second;
   if (first) {  // the first submission of this msgid: kept, then sent
-    pending.topic = claims_topic(lg::region_of(envelope.insuplc_admdvs));
+    pending.topic = adapters::claims_topic(lg::region_of(envelope.insuplc_admdvs));
     pending.key = psn_no_of(request);
     pending.message = adapters::encode_claim({without_identity(request)});
     pending.fingerprint = request.fingerprint;

@@ -73,10 +73,6 @@ struct NodeCounters {
   std::atomic<uint64_t> step_micros_commit{0};       // time spent in ledger commits
 };
 
-std::string claims_topic(std::string_view region);
-std::string settlements_topic(std::string_view region);
-std::string dead_letters_topic(std::string_view region);
-
 class RegionNode {
  public:
   // Opens the ledger, connects to Kafka and starts the worker. `reference` must outlive the node.

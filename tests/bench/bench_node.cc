@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "adapters/topics.h"
 #include "gateway/node/node.h"
 #include "tests/support/nation.h"
 
@@ -24,8 +25,9 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(root);
   auto broker = medclear::adapters::EmbeddedBroker::start(3);
   for (const std::string& region : regions) {
-    for (const std::string& topic : {gw::claims_topic(region), gw::settlements_topic(region),
-                                     gw::dead_letters_topic(region)}) {
+    for (const std::string& topic :
+         {adapters::claims_topic(region), adapters::settlements_topic(region),
+          adapters::dead_letters_topic(region)}) {
       if (!(*broker)->create_topic(topic, 16).is_ok()) return 1;
     }
   }

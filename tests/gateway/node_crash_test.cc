@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "adapters/topics.h"
 #include "gateway/node/node.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
@@ -41,8 +42,8 @@ TEST(NodeCrash, InsuredNodeKilledMidStreamLosesAndDoublesNothing) {
   ASSERT_TRUE(broker.is_ok());
   for (const char* region : {"310000", "440000"}) {
     for (const std::string& topic :
-         {gateway::claims_topic(region), gateway::settlements_topic(region),
-          gateway::dead_letters_topic(region)}) {
+         {adapters::claims_topic(region), adapters::settlements_topic(region),
+          adapters::dead_letters_topic(region)}) {
       ASSERT_TRUE((*broker)->create_topic(topic, 4).is_ok());
     }
   }

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "adapters/topics.h"
 #include "gateway/node/node.h"
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
@@ -25,9 +26,9 @@ class NodeFaults : public ::testing::Test {
     reference_ = make_nation(kRegions, kPersons);
     broker_ = std::move(*adapters::EmbeddedBroker::start(3));
     for (const std::string& region : kRegions) {
-      ASSERT_TRUE(broker_->create_topic(gateway::claims_topic(region), 6).is_ok());
-      ASSERT_TRUE(broker_->create_topic(gateway::settlements_topic(region), 6).is_ok());
-      ASSERT_TRUE(broker_->create_topic(gateway::dead_letters_topic(region), 1).is_ok());
+      ASSERT_TRUE(broker_->create_topic(adapters::claims_topic(region), 6).is_ok());
+      ASSERT_TRUE(broker_->create_topic(adapters::settlements_topic(region), 6).is_ok());
+      ASSERT_TRUE(broker_->create_topic(adapters::dead_letters_topic(region), 1).is_ok());
     }
     for (const std::string& region : kRegions) {
       gateway::NodeOptions options;
@@ -120,8 +121,8 @@ TEST_F(NodeFaults, EveryMessageDeliveredAgainInReverseOrder) {
   std::vector<adapters::Consumer::Start> starts;
   for (const std::string& region : kRegions) {
     for (int p = 0; p < 6; ++p) {
-      starts.push_back({gateway::claims_topic(region), p, std::nullopt});
-      starts.push_back({gateway::settlements_topic(region), p, std::nullopt});
+      starts.push_back({adapters::claims_topic(region), p, std::nullopt});
+      starts.push_back({adapters::settlements_topic(region), p, std::nullopt});
     }
   }
   ASSERT_TRUE((*consumer)->assign(starts).is_ok());

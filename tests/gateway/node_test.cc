@@ -4,6 +4,7 @@
 // entry; a poison message goes to the dead-letter topic while the stream goes on; nodes restarted
 // on their ledgers resume from the offsets kept there.
 #include "gateway/node/node.h"
+#include "adapters/topics.h"
 
 #include <gtest/gtest.h>
 
@@ -29,9 +30,9 @@ class Nodes : public ::testing::Test {
     ASSERT_TRUE(broker.is_ok()) << broker.status().message();
     broker_ = std::move(*broker);
     for (const std::string& region : kRegions) {
-      ASSERT_TRUE(broker_->create_topic(gateway::claims_topic(region), 8).is_ok());
-      ASSERT_TRUE(broker_->create_topic(gateway::settlements_topic(region), 8).is_ok());
-      ASSERT_TRUE(broker_->create_topic(gateway::dead_letters_topic(region), 1).is_ok());
+      ASSERT_TRUE(broker_->create_topic(adapters::claims_topic(region), 8).is_ok());
+      ASSERT_TRUE(broker_->create_topic(adapters::settlements_topic(region), 8).is_ok());
+      ASSERT_TRUE(broker_->create_topic(adapters::dead_letters_topic(region), 1).is_ok());
     }
     start_nodes();
   }
@@ -138,14 +139,14 @@ TEST_F(Nodes, ClaimsInEveryDirectionSettleExactlyOnce) {
 
 TEST_F(Nodes, PoisonGoesToTheDeadLetterTopicAndTheStreamGoesOn) {
   auto producer = adapters::Producer::create({broker_->bootstrap_servers(), {}});
-  ASSERT_TRUE((*producer)->produce(gateway::claims_topic("310000"), "x", "not a claim").is_ok());
+  ASSERT_TRUE((*producer)->produce(adapters::claims_topic("310000"), "x", "not a claim").is_ok());
   ASSERT_TRUE((*producer)->flush(5000).is_ok());
   const auto answers = settle(0, 300, 7);
   for (const auto& answer : answers) EXPECT_EQ(answer.rejection.reason, clearing::Reject::kOk);
   EXPECT_EQ(nodes_.at("310000")->counters().dead_letters.load(), 1u);
   auto consumer = adapters::Consumer::create({broker_->bootstrap_servers(), {}}, "dlq-reader");
   ASSERT_TRUE(
-      (*consumer)->assign({{gateway::dead_letters_topic("310000"), 0, std::nullopt}}).is_ok());
+      (*consumer)->assign({{adapters::dead_letters_topic("310000"), 0, std::nullopt}}).is_ok());
   std::vector<adapters::KafkaMessage> dead;
   for (int i = 0; i < 100 && dead.empty(); ++i) dead = (*consumer)->poll(10, 100);
   ASSERT_EQ(dead.size(), 1u);

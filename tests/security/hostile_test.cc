@@ -16,6 +16,7 @@
 
 #include "adapters/kafka.h"
 #include "adapters/nhsa.h"
+#include "adapters/topics.h"
 #include "adapters/wire.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
@@ -396,7 +397,8 @@ TEST_F(Hostile, ASettlementForNoClaimOfTheIntakeIsDeadLettered) {
   auto producer = adapters::Producer::create(kafka);
   ASSERT_TRUE(producer.is_ok());
   const std::string message = adapters::encode_settlement({record.msgid, {}, record, false});
-  ASSERT_TRUE((*producer)->produce(settlements_topic(kTreating), record.msgid, message).is_ok());
+  ASSERT_TRUE(
+      (*producer)->produce(adapters::settlements_topic(kTreating), record.msgid, message).is_ok());
   ASSERT_TRUE((*producer)->flush(10'000).is_ok());
   const NodeCounters& counters = set_->node(kTreating)->counters();
   for (int i = 0; i < 200 && counters.settlements_unsolicited.load() == 0; ++i) {
