@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
   auto broker = medclear::adapters::EmbeddedBroker::start(3);
   for (const std::string& region : regions) {
     for (const std::string& topic :
-         {adapters::claims_topic(region), adapters::settlements_topic(region),
-          adapters::dead_letters_topic(region)}) {
+         {medclear::adapters::claims_topic(region), medclear::adapters::settlements_topic(region),
+          medclear::adapters::dead_letters_topic(region)}) {
       if (!(*broker)->create_topic(topic, 16).is_ok()) return 1;
     }
   }
