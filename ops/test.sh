@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, checks the sources' format, builds, and runs every test — the release build's
-# whole suite, then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The test command: installs what is missing, checks the sources' format (ops/format.sh --check),
+# builds, and runs every test — the release build's whole ctest suite (unit tests, the rooms'
+# arrows, function lengths), then the suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer.
 # Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one. Last, every libFuzzer target
 # (tests/fuzz, clang + ASan/UBSan) runs once over its corpus and regressions, then fuzzes for
 # MEDCLEAR_CI_FUZZ_SECONDS each (default 20; 0 skips the fuzzing).
