@@ -242,8 +242,8 @@ Result<std::string> read_text_file(const std::string& path) {
 // names the file and the key.
 Result<NodeConfig> read_config(const std::string& path) {
   Result<std::string> text = read_text_file(path);
-  const Result<adapters::Json> json =
-      text.is_ok() ? adapters::parse_json(*text) : Result<adapters::Json>{};
+  if (!text.is_ok()) return Status::invalid("cannot read node config " + path);
+  const Result<adapters::Json> json = adapters::parse_json(*text);
   if (!json.is_ok() || !json->is_object()) {
     return Status::invalid("cannot read node config " + path);
   }
