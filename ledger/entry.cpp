@@ -4,6 +4,7 @@
 
 #include "clearing/codec.h"
 #include "clearing/record_codec.h"
+#include "ledger/accounts.h"
 
 namespace medclear::ledger {
 
@@ -25,15 +26,15 @@ std::vector<Leg> legs_for(const cl::SettlementRecord& record, Side side) {
   std::vector<Leg> legs;
   if (side == Side::kInsured) {
     for (const cl::FundPayment& detail : a.details) {
-      add_leg(legs, Direction::kDebit, "fund:" + std::string(cl::fund_code(detail.fund)),
+      add_leg(legs, Direction::kDebit, accounts::fund(cl::fund_code(detail.fund)),
               detail.fund_payamt);
     }
-    add_leg(legs, Direction::kDebit,
-            "fund:" + std::string(cl::fund_code(cl::Fund::kEmployeeAccount)), a.acct_pay);
-    add_leg(legs, Direction::kCredit, "payable:" + region_of(record.mdtrtarea_admvs), total);
+    add_leg(legs, Direction::kDebit, accounts::fund(cl::fund_code(cl::Fund::kEmployeeAccount)),
+            a.acct_pay);
+    add_leg(legs, Direction::kCredit, accounts::payable(region_of(record.mdtrtarea_admvs)), total);
   } else {
-    add_leg(legs, Direction::kDebit, "receivable:" + region_of(record.insuplc_admdvs), total);
-    add_leg(legs, Direction::kCredit, "hospital:" + record.fixmedins_code, total);
+    add_leg(legs, Direction::kDebit, accounts::receivable(region_of(record.insuplc_admdvs)), total);
+    add_leg(legs, Direction::kCredit, accounts::hospital(record.fixmedins_code), total);
   }
   return legs;
 }
