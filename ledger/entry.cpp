@@ -70,16 +70,19 @@ std::string encode_entry(const Entry& entry, HashAlgorithm algorithm, Digest* ha
 }
 
 Result<DecodedEntry> decode_entry(std::string_view bytes) {
-  auto corrupt = [](const std::string& what) { return Status::error("corrupt entry: " + what); };
+  auto corrupt = [](const std::string& what) {
+    return Status::corruption("corrupt entry: " + what);
+  };
   if (bytes.size() < 2 + 2 + 32 || bytes.substr(0, 2) != std::string_view(kMagic, 2)) {
     return corrupt("bad magic");
   }
   const std::string_view body = bytes.substr(0, bytes.size() - 32);
   const std::string_view stored = bytes.substr(bytes.size() - 32);
-  if (bytes.size() < 4 || (bytes[3] != 1 && bytes[3] != 2))
-    return corrupt("unknown hash algorithm");
+  const std::optional<HashAlgorithm> algorithm_byte =
+      hash_algorithm_of_byte(static_cast<uint8_t>(bytes[kEntryAlgorithmOffset]));
+  if (!algorithm_byte) return corrupt("unknown hash algorithm");
   DecodedEntry decoded;
-  decoded.algorithm = static_cast<HashAlgorithm>(bytes[3]);
+  decoded.algorithm = *algorithm_byte;
   decoded.hash = hash_bytes(decoded.algorithm, body);
   if (std::string_view(reinterpret_cast<const char*>(decoded.hash.data()), 32) != stored) {
     return corrupt("hash does not match the bytes");

@@ -15,6 +15,7 @@
 #include "clearing/admission.h"
 #include "ledger/adjust.h"
 #include "ledger/directory.h"
+#include "ledger/outbox.h"
 #include "ledger/state.h"
 
 namespace medclear::gateway {
@@ -32,28 +33,6 @@ std::string dead_letters_topic(std::string_view region) {
 }
 
 namespace {
-
-// An outbox message names where it goes: topic NUL key NUL message.
-std::string outbox_payload(const std::string& topic, const std::string& key,
-                           const std::string& message) {
-  return topic + '\0' + key + '\0' + message;
-}
-
-struct OutboxMessage {
-  std::string topic;
-  std::string key;
-  std::string_view message;
-};
-
-std::optional<OutboxMessage> split_outbox(std::string_view payload) {
-  const size_t first = payload.find('\0');
-  if (first == std::string_view::npos) return std::nullopt;
-  const size_t second = payload.find('\0', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  return OutboxMessage{std::string(payload.substr(0, first)),
-                       std::string(payload.substr(first + 1, second - first - 1)),
-                       payload.substr(second + 1)};
-}
 
 // An intake record (ledger/FORMAT.md): the claim's deadline in Unix milliseconds, NUL, then the
 // outbox form of the claim message. A record without the leading deadline (written before the
@@ -180,6 +159,34 @@ struct RegionNode::Impl {
         engine(r),
         served(o.served_regions.begin(), o.served_regions.end()) {}
 
+  // The claims in the intake (sent before a restart): pending again, sent again. An intake that
+  // does not decode is corruption, which the node reports instead of starting.
+  Status reload_intakes() {
+    const int64_t reloaded_at = now_unix_ms();
+    Result<std::vector<std::pair<std::string, std::string>>> intakes = ledger.ledger->intakes();
+    if (!intakes.is_ok()) return intakes.status();
+    for (auto& [msgid, payload] : *intakes) {
+      const IntakeRecord intake = split_intake(payload);
+      Result<lg::OutboxMessage> out = lg::decode_outbox(intake.outbox);
+      if (!out.is_ok()) {
+        return Status::corruption("intake of msgid " + msgid + ": " + out.status().message());
+      }
+      Result<adapters::ClaimMessage> claim = adapters::decode_claim(out->message);
+      if (!claim.is_ok()) return Status::corruption("intake of msgid " + msgid + " holds no claim");
+      Pending& p = pending[msgid];
+      p.topic = out->topic;
+      p.key = out->key;
+      p.message = std::move(out->message);
+      p.fingerprint = claim->request.fingerprint;
+      p.deadline_ms = intake.deadline_ms.value_or(reloaded_at + options.pending_deadline_ms);
+      p.durable = true;
+      deadlines.emplace_back(p.deadline_ms, msgid);
+      to_send.push_back(msgid);
+    }
+    std::sort(deadlines.begin(), deadlines.end());
+    return Status::ok();
+  }
+
   Status open() {
     log = spdlog::get("node");
     if (!log) log = spdlog::default_logger();
@@ -190,28 +197,11 @@ struct RegionNode::Impl {
     if (!opened.is_ok()) return opened.status();
     ledger = std::move(*opened);
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
-    relay_cursor = ledger.ledger->outbox_cursor();
+    Result<uint64_t> cursor = ledger.ledger->outbox_cursor();
+    if (!cursor.is_ok()) return cursor.status();
+    relay_cursor = *cursor;
     relay_next = relay_cursor + 1;
-    const int64_t reloaded_at = now_unix_ms();
-    Result<std::vector<std::pair<std::string, std::string>>> intakes = ledger.ledger->intakes();
-    if (!intakes.is_ok()) return intakes.status();
-    for (auto& [msgid, payload] : *intakes) {  // sent before a restart
-      const IntakeRecord intake = split_intake(payload);
-      const std::optional<OutboxMessage> out = split_outbox(intake.outbox);
-      if (!out) return Status::error("corrupt intake of msgid " + msgid);
-      Result<adapters::ClaimMessage> claim = adapters::decode_claim(out->message);
-      if (!claim.is_ok()) return Status::error("corrupt intake of msgid " + msgid);
-      Pending& p = pending[msgid];
-      p.topic = out->topic;
-      p.key = out->key;
-      p.message = std::string(out->message);
-      p.fingerprint = claim->request.fingerprint;
-      p.deadline_ms = intake.deadline_ms.value_or(reloaded_at + options.pending_deadline_ms);
-      p.durable = true;
-      deadlines.emplace_back(p.deadline_ms, msgid);
-      to_send.push_back(msgid);
-    }
-    std::sort(deadlines.begin(), deadlines.end());
+    if (Status reloaded = reload_intakes(); !reloaded.is_ok()) return reloaded;
     Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
     if (!p.is_ok()) return p.status();
     producer = std::move(*p);
@@ -231,7 +221,9 @@ struct RegionNode::Impl {
       Result<int> partitions = consumer->partitions(topic, 10'000);
       if (!partitions.is_ok()) return partitions.status();
       for (int partition = 0; partition < *partitions; ++partition) {
-        starts.push_back({topic, partition, ledger.ledger->offset(topic, partition)});
+        Result<std::optional<int64_t>> offset = ledger.ledger->offset(topic, partition);
+        if (!offset.is_ok()) return offset.status();
+        starts.push_back({topic, partition, *offset});
       }
     }
     return consumer->assign(starts);
@@ -305,6 +297,8 @@ struct RegionNode::Impl {
       return Status::ok();
     }
     const cl::Decision decision = engine.decide(claim->request, *state);
+    // A decision made on a failed read of the ledger is not used: the node stops and reports it.
+    if (!state->read_failure().is_ok()) return state->read_failure();
     if (decision.append) {
       if (Status applied = state->apply(decision.result); !applied.is_ok()) return applied;
     }
@@ -312,8 +306,8 @@ struct RegionNode::Impl {
                                        decision.replayed};
     if (decision.accepted()) answer.record = decision.result;
     ledger.ledger->stage_outbox(
-        outbox_payload(settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)), envelope.msgid,
-                       adapters::encode_settlement(answer)));
+        lg::encode_outbox(settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)),
+                          envelope.msgid, adapters::encode_settlement(answer)));
     consumed(message);
     ++counters.claims_decided;
     return Status::ok();
@@ -338,7 +332,9 @@ struct RegionNode::Impl {
       }
     }
     if (!fingerprint) {
-      if (!ledger.ledger->seq_by_msgid(settlement->msgid)) {
+      Result<std::optional<uint64_t>> booked = ledger.ledger->find_msgid(settlement->msgid);
+      if (!booked.is_ok()) return booked.status();
+      if (!booked->has_value()) {
         ++counters.settlements_unsolicited;
         dead_letter(message, "settlement of msgid " + settlement->msgid.substr(0, 40) +
                                  ", which is not in the intake of " + options.region +
@@ -358,8 +354,11 @@ struct RegionNode::Impl {
         return Status::ok();
       }
     }
-    if (settlement->record && !settlement->record->setl_id.empty() &&
-        !lg::booked_by_adjustment(*ledger.ledger, *settlement->record)) {
+    Result<bool> adjusted = settlement->record
+                                ? lg::booked_by_adjustment(*ledger.ledger, *settlement->record)
+                                : Result<bool>(false);
+    if (!adjusted.is_ok()) return adjusted.status();
+    if (settlement->record && !settlement->record->setl_id.empty() && !*adjusted) {
       Result<lg::Ledger::Staged> staged =
           ledger.ledger->stage(*settlement->record, lg::Side::kTreating);
       if (!staged.is_ok()) {
@@ -386,7 +385,7 @@ struct RegionNode::Impl {
       ledger.ledger->stage_intake(
           msgid,
           intake_payload(it->second.deadline_ms,
-                         outbox_payload(it->second.topic, it->second.key, it->second.message)));
+                         lg::encode_outbox(it->second.topic, it->second.key, it->second.message)));
       staged.push_back(std::move(msgid));
     }
     fresh.clear();
@@ -421,10 +420,15 @@ struct RegionNode::Impl {
   Status relay_produce() {
     const uint64_t in_flight_max = 4 * options.batch_claims_max;
     if (relay_next - 1 - relay_cursor >= in_flight_max) return Status::ok();
-    for (const auto& [seq, payload] :
-         ledger.ledger->outbox_after(relay_next - 1, options.batch_claims_max)) {
-      const std::optional<OutboxMessage> out = split_outbox(payload);
-      MC_CHECK(out.has_value(), "corrupt outbox message");
+    Result<std::vector<std::pair<uint64_t, std::string>>> outbox =
+        ledger.ledger->outbox_after(relay_next - 1, options.batch_claims_max);
+    if (!outbox.is_ok()) return outbox.status();
+    for (const auto& [seq, payload] : *outbox) {
+      Result<lg::OutboxMessage> out = lg::decode_outbox(payload);
+      if (!out.is_ok()) {  // the worker stops and reports it (RegionNode::failure)
+        return Status::corruption("outbox message " + std::to_string(seq) + ": " +
+                                  out.status().message());
+      }
       if (Status produced = producer->produce(out->topic, out->key, out->message, seq);
           !produced.is_ok()) {
         return produced;
@@ -709,8 +713,10 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
           msgid = envelope.msgid,
           fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
       if (ledger != nullptr) {
-        if (const std::optional<uint64_t> seq = ledger->seq_by_msgid(msgid)) {
-          Result<lg::DecodedEntry> booked = ledger->entry(*seq);
+        // A failed read leaves the admission's rejection: the msgid cannot be told reused.
+        Result<std::optional<uint64_t>> seq = ledger->find_msgid(msgid);
+        if (seq.is_ok() && seq->has_value()) {
+          Result<lg::DecodedEntry> booked = ledger->entry(**seq);
           if (booked.is_ok() && booked->entry.record.fingerprint != fingerprint) {
             rejection = cl::Rejection{
                 cl::Reject::kMsgidReusedWithDifferentPayload,
