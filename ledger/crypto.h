@@ -69,7 +69,6 @@ class SigningKey {
   Status save_private_pem(const std::string& path) const;           // mode 0600
   Status save_public_pem(const std::string& path) const;
 
-  bool has_private() const { return has_private_; }
   Result<std::string> sign(std::string_view message) const;  // 64-byte signature
   bool verify(std::string_view message, std::string_view signature) const;
   std::string public_key_raw() const;  // 32 bytes
