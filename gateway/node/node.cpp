@@ -66,6 +66,8 @@ int64_t now_unix_ms() {
 
 // Dead-letter messages carry delivery tokens of their own, apart from the outbox's sequence.
 constexpr uint64_t kDeadLetterToken = uint64_t{1} << 63;
+// How long a dead letter the producer refused waits before it is tried again.
+constexpr std::chrono::milliseconds kDeadLetterRetryDelay{500};
 
 std::string psn_no_of(const cl::Request& request) {
   if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) return c->psn_no;
@@ -129,6 +131,8 @@ struct RegionNode::Impl {
   std::map<Partition, std::set<int64_t>> dead_letter_offsets;  // unacknowledged, per partition
   std::map<Partition, int64_t> consumed_through;  // next offset after the last message handled
   uint64_t dead_letter_serial = 0;
+  // Dead letters the producer refused, by when to try again (soonest first), with their tokens.
+  std::deque<std::pair<Clock::time_point, uint64_t>> dead_letters_refused;
   std::set<std::string, std::less<>> served;  // empty: every region
   std::mutex mutex;                           // guards pending, fresh and failure
   std::vector<std::string> fresh;             // submitted, not yet in the intake
@@ -259,12 +263,32 @@ struct RegionNode::Impl {
     consumed(message);
   }
 
+  // A dead letter the producer refused (queue full, too large) is kept and tried again on a later
+  // step; until the broker acknowledges it, its partition's consumed offset stays at it, so it is
+  // never lost — not even across a restart, which reads the message again.
   void send_dead_letter(uint64_t token, const DeadLetter& letter) {
-    // A refused produce (queue full) is retried with the next failed delivery report or restart.
     if (Status produced =
             producer->produce(dead_letters_topic(options.region), letter.key, letter.value, token);
         !produced.is_ok()) {
-      log->warn("dead_letter_produce region={} reason=\"{}\"", options.region, produced.message());
+      log->warn("dead_letter_produce region={} topic={} partition={} offset={} reason=\"{}\"",
+                options.region, letter.topic, letter.partition, letter.offset, produced.message());
+      ++counters.dead_letters_refused;
+      dead_letters_refused.emplace_back(Clock::now() + kDeadLetterRetryDelay, token);
+    }
+  }
+
+  // Tries again the dead letters the producer refused whose delay is over.
+  void resend_refused_dead_letters() {
+    const auto now = Clock::now();
+    std::vector<uint64_t> due;
+    while (!dead_letters_refused.empty() && dead_letters_refused.front().first <= now) {
+      due.push_back(dead_letters_refused.front().second);
+      dead_letters_refused.pop_front();
+    }
+    for (const uint64_t token : due) {
+      if (const auto it = dead_letters_unacked.find(token); it != dead_letters_unacked.end()) {
+        send_dead_letter(token, it->second);
+      }
     }
   }
 
@@ -481,6 +505,7 @@ struct RegionNode::Impl {
       if (!handled.is_ok()) return handled;
     }
     relay_acknowledge();
+    resend_refused_dead_letters();
     ++counters.steps;
     const auto commit_start = Clock::now();
     if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
@@ -498,11 +523,12 @@ struct RegionNode::Impl {
   }
 
   // Claims past their deadline leave the intake (staged with this step's batch); their waiters
-  // are told once that is durable.
+  // are told once that is durable. when_kept callers are told at once, outside the lock.
   std::vector<AnswerCallback> expire_overdue() {
     std::vector<AnswerCallback> waiters;
+    std::vector<std::function<void(bool)>> told;
     const int64_t now = now_unix_ms();
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     while (!deadlines.empty() && deadlines.front().first <= now) {
       auto [deadline, msgid] = std::move(deadlines.front());
       deadlines.pop_front();
@@ -512,24 +538,30 @@ struct RegionNode::Impl {
                 it->second.topic);
       ++counters.claims_expired;
       for (AnswerCallback& waiter : it->second.waiters) waiters.push_back(std::move(waiter));
-      for (auto& told : it->second.until_durable) told(false);
+      for (auto& callback : it->second.until_durable) told.push_back(std::move(callback));
       ledger.ledger->stage_intake_done(msgid);
       pending.erase(it);
     }
     if (!waiters.empty()) room.notify_all();
+    lock.unlock();
+    for (auto& callback : told) callback(false);
     return waiters;
   }
 
   void mark_durable(const std::vector<std::string>& intakes) {
     if (intakes.empty()) return;
-    std::lock_guard lock(mutex);
-    for (const std::string& msgid : intakes) {
-      if (auto it = pending.find(msgid); it != pending.end()) {
-        it->second.durable = true;
-        for (auto& told : it->second.until_durable) told(true);
-        it->second.until_durable.clear();
+    std::vector<std::function<void(bool)>> told;
+    {
+      std::lock_guard lock(mutex);
+      for (const std::string& msgid : intakes) {
+        if (auto it = pending.find(msgid); it != pending.end()) {
+          it->second.durable = true;
+          for (auto& callback : it->second.until_durable) told.push_back(std::move(callback));
+          it->second.until_durable.clear();
+        }
       }
     }
+    for (auto& callback : told) callback(true);  // outside the lock: they may call the node
   }
 
   // Each writer stages and its batch is committed on its own; a failed commit stops the node.
@@ -602,16 +634,24 @@ struct RegionNode::Impl {
     for (auto& reader : now) reader(ledger_or_null);
   }
 
+  // Answers the waiters of each claim, outside the node's mutex: a waiter may call back into
+  // the node (submit again, when_kept, claims_in_flight) without deadlocking.
   void answer(std::vector<std::pair<std::string, NodeAnswer>>& answers) {
-    std::lock_guard lock(mutex);
-    for (auto& [msgid, answer] : answers) {
-      auto it = pending.find(msgid);
-      if (it == pending.end()) continue;  // a duplicate, or sent before a restart
-      for (auto& waiter : it->second.waiters) waiter(answer);
-      for (auto& told : it->second.until_durable) told(false);
-      pending.erase(it);
+    std::vector<std::pair<Pending, const NodeAnswer*>> answered;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [msgid, answer] : answers) {
+        auto it = pending.find(msgid);
+        if (it == pending.end()) continue;  // a duplicate, or sent before a restart
+        answered.emplace_back(std::move(it->second), &answer);
+        pending.erase(it);
+      }
+      room.notify_all();
     }
-    room.notify_all();
+    for (auto& [claim, answer] : answered) {
+      for (auto& waiter : claim.waiters) waiter(*answer);
+      for (auto& told : claim.until_durable) told(false);
+    }
   }
 
   void run() {
@@ -624,15 +664,16 @@ struct RegionNode::Impl {
         break;
       }
     }
+    std::map<std::string, Pending> unanswered;
     {
       std::lock_guard lock(mutex);
-      for (auto& [msgid, p] : pending) {
-        for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
-        for (auto& told : p.until_durable) told(false);
-      }
-      pending.clear();
+      unanswered.swap(pending);
       stopped = true;
       room.notify_all();
+    }
+    for (auto& [msgid, p] : unanswered) {  // outside the lock: a waiter may call the node
+      for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
+      for (auto& told : p.until_durable) told(false);
     }
     std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>>
         unwritten;
