@@ -69,6 +69,21 @@ constexpr uint64_t kDeadLetterToken = uint64_t{1} << 63;
 // How long a dead letter the producer refused waits before it is tried again.
 constexpr std::chrono::milliseconds kDeadLetterRetryDelay{500};
 
+// A msgid this ledger already booked with another fingerprint is answered as the engine would
+// (msgid_reused_with_different_payload); otherwise `rejection` stands — also when the ledger
+// cannot be read (nullptr: the node stopped; or a failed read): reuse then cannot be told.
+cl::Rejection reuse_or(const lg::Ledger* ledger, cl::Rejection rejection, const std::string& msgid,
+                       const std::string& fingerprint) {
+  if (ledger == nullptr) return rejection;
+  Result<std::optional<uint64_t>> seq = ledger->find_msgid(msgid);
+  if (!seq.is_ok() || !seq->has_value()) return rejection;
+  Result<lg::DecodedEntry> booked = ledger->entry(**seq);
+  if (!booked.is_ok() || booked->entry.record.fingerprint == fingerprint) return rejection;
+  return cl::Rejection{cl::Reject::kMsgidReusedWithDifferentPayload,
+                       "msgid " + msgid + " was already used for a different request (infno " +
+                           std::string(cl::to_string(booked->entry.record.infno)) + ")"};
+}
+
 std::string psn_no_of(const cl::Request& request) {
   if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) return c->psn_no;
   if (const auto* c = std::get_if<cl::CancelInput>(&request.input)) return c->psn_no;
@@ -753,20 +768,7 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
     read([done = std::move(done), rejection = std::move(*admission.rejection),
           msgid = envelope.msgid,
           fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
-      if (ledger != nullptr) {
-        // A failed read leaves the admission's rejection: the msgid cannot be told reused.
-        Result<std::optional<uint64_t>> seq = ledger->find_msgid(msgid);
-        if (seq.is_ok() && seq->has_value()) {
-          Result<lg::DecodedEntry> booked = ledger->entry(**seq);
-          if (booked.is_ok() && booked->entry.record.fingerprint != fingerprint) {
-            rejection = cl::Rejection{
-                cl::Reject::kMsgidReusedWithDifferentPayload,
-                "msgid " + msgid + " was already used for a different request (infno " +
-                    std::string(cl::to_string(booked->entry.record.infno)) + ")"};
-          }
-        }
-      }
-      done({std::move(rejection), std::nullopt, false});
+      done({reuse_or(ledger, std::move(rejection), msgid, fingerprint), std::nullopt, false});
     });
     return;
   }
