@@ -506,12 +506,6 @@ std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body) {
   return answer;
 }
 
-std::string settlement_output_json(const cl::SettlementRecord& record) {
-  JsonWriter w;
-  write_output(w, record);
-  return w.take();
-}
-
 std::string build_nhsa_response(const ResponseStamp& stamp, std::string_view msgid,
                                 const cl::Decision& decision) {
   if (!decision.accepted()) {

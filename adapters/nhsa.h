@@ -65,7 +65,4 @@ struct NhsaAnswer {
 // nullopt when the body is not a response envelope, or an amount is not exact decimal text.
 std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body);
 
-// The setlinfo/setldetail output object of a record, as JSON text.
-std::string settlement_output_json(const clearing::SettlementRecord& record);
-
 }  // namespace medclear::adapters

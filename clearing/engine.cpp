@@ -76,9 +76,30 @@ std::string make_setl_id(std::string_view insuplc_admdvs, Date date, uint64_t se
   return id;
 }
 
+Result<bool> in_effect(std::string_view setl_id, const CompensatorOf& compensator_of) {
+  bool effect = true;
+  std::string current(setl_id);
+  for (int depth = 0; depth <= kCompensationChainMax; ++depth) {
+    Result<std::optional<std::string>> compensator = compensator_of(current);
+    if (!compensator.is_ok()) return compensator.status();
+    if (!compensator->has_value()) return effect;
+    effect = !effect;
+    current = std::move(**compensator);
+  }
+  return Status::corruption("the compensations of " + std::string(setl_id) + " chain beyond " +
+                            std::to_string(kCompensationChainMax) + " records");
+}
+
 bool StateView::in_effect(const SettlementRecord& record) const {
-  const SettlementRecord* compensation = compensation_of(record.setl_id);
-  return compensation == nullptr || !in_effect(*compensation);
+  const Result<bool> effect = clearing::in_effect(
+      record.setl_id, [this](std::string_view setl_id) -> Result<std::optional<std::string>> {
+        const SettlementRecord* compensation = compensation_of(setl_id);
+        if (compensation == nullptr) return std::optional<std::string>();
+        return std::optional<std::string>(compensation->setl_id);
+      });
+  // A state in memory cannot fail a read; a cycle of compensations is a bug of whoever applied it.
+  MC_CHECK(effect.is_ok(), effect.status().message().c_str());
+  return *effect;
 }
 
 Decision Engine::decide(const Request& request, const StateView& state) const {

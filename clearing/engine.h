@@ -8,6 +8,9 @@
 // negates the original exactly.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "clearing/admission.h"
@@ -15,8 +18,18 @@
 #include "clearing/reject.h"
 #include "clearing/request.h"
 #include "clearing/settlement.h"
+#include "clearing/status.h"
 
 namespace medclear::clearing {
+
+// The one rule of whether a booked settlement is in effect: a record is in effect unless a
+// compensation that is itself in effect negates it, so it is in effect exactly when the chain of
+// compensations that starts at it has even length. `compensator_of(setl_id)` names the setl_id of
+// the record that last compensated `setl_id` (nullopt: none), or fails — a ledger's read error —
+// and that failure is returned. A chain longer than kCompensationChainMax (a cycle) is corruption.
+inline constexpr int kCompensationChainMax = 64;
+using CompensatorOf = std::function<Result<std::optional<std::string>>(std::string_view setl_id)>;
+Result<bool> in_effect(std::string_view setl_id, const CompensatorOf& compensator_of);
 
 // Read access to what the engine needs of the state. Implementations: MemoryState, the ledger.
 class StateView {

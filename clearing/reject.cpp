@@ -52,15 +52,6 @@ std::string_view name(Reject reject) { return info(reject).name; }
 
 int precedence(Reject reject) { return info(reject).precedence; }
 
-std::optional<Reject> reject_from_name(std::string_view text) {
-  for (const RejectInfo& row : kRejects) {
-    if (row.reject != Reject::kOk && row.name == text) {
-      return row.reject;
-    }
-  }
-  return std::nullopt;
-}
-
 void RejectionLadder::add(Reject reason, std::string message) {
   MC_CHECK(reason != Reject::kOk, "ok is not a rejection");
   if (!best_ || precedence(reason) < precedence(best_->reason)) {

@@ -37,7 +37,6 @@ enum class Reject : uint16_t {
 
 // The stable err_code name, e.g. "no_valid_filing".
 std::string_view name(Reject reject);
-std::optional<Reject> reject_from_name(std::string_view name);
 // Lower decides first when a request has several faults.
 int precedence(Reject reject);
 inline constexpr int kRejectCount = 21;

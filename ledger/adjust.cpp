@@ -1,34 +1,41 @@
 #include "ledger/adjust.h"
 
+#include "clearing/engine.h"
 #include "clearing/settlement.h"
 
 namespace medclear::ledger {
 
 namespace cl = medclear::clearing;
 
-bool in_effect(const Ledger& ledger, const std::string& setl_id) {
-  if (!ledger.seq_by_setl_id(setl_id)) return false;
-  bool effect = true;
-  std::string current = setl_id;
-  for (int depth = 0; depth < 64; ++depth) {  // a chain of cancels and reversals is short
-    const std::optional<uint64_t> compensation = ledger.compensation_of(current);
-    if (!compensation) break;
-    Result<DecodedEntry> entry = ledger.entry(*compensation);
-    if (!entry.is_ok()) break;
-    effect = !effect;
-    current = entry->entry.record.setl_id;
-  }
-  return effect;
+Result<std::optional<cl::SettlementRecord>> booking_in_effect(const Ledger& ledger,
+                                                              const std::string& setl_id) {
+  Result<std::optional<uint64_t>> seq = ledger.find_setl_id(setl_id);
+  if (!seq.is_ok()) return seq.status();
+  if (!seq->has_value()) return std::optional<cl::SettlementRecord>();
+  // The clearing core's rule, over this ledger's compensation index.
+  Result<bool> effect = cl::in_effect(
+      setl_id, [&ledger](std::string_view current) -> Result<std::optional<std::string>> {
+        Result<std::optional<uint64_t>> compensation = ledger.compensation_of(current);
+        if (!compensation.is_ok()) return compensation.status();
+        if (!compensation->has_value()) return std::optional<std::string>();
+        Result<DecodedEntry> entry = ledger.entry(**compensation);
+        if (!entry.is_ok()) return entry.status();
+        return std::optional<std::string>(std::move(entry->entry.record.setl_id));
+      });
+  if (!effect.is_ok()) return effect.status();
+  if (!*effect) return std::optional<cl::SettlementRecord>();
+  Result<DecodedEntry> entry = ledger.entry(**seq);
+  if (!entry.is_ok()) return entry.status();
+  return std::optional<cl::SettlementRecord>(std::move(entry->entry.record));
 }
 
 Result<std::map<std::string, cl::SettlementRecord>> bookings_in_effect(
     const Ledger& ledger, const std::vector<std::string>& setl_ids) {
   std::map<std::string, cl::SettlementRecord> out;
   for (const std::string& setl_id : setl_ids) {
-    if (!in_effect(ledger, setl_id)) continue;
-    Result<DecodedEntry> entry = ledger.entry(*ledger.seq_by_setl_id(setl_id));
-    if (!entry.is_ok()) return entry.status();
-    out.emplace(setl_id, std::move(entry->entry.record));
+    Result<std::optional<cl::SettlementRecord>> booking = booking_in_effect(ledger, setl_id);
+    if (!booking.is_ok()) return booking.status();
+    if (booking->has_value()) out.emplace(setl_id, std::move(**booking));
   }
   return out;
 }
@@ -50,13 +57,16 @@ std::string adjustment_msgid(std::string_view statement_id, std::string_view set
   return "adj:" + std::string(statement_id) + ":" + std::string(setl_id) + ":" + std::to_string(n);
 }
 
-bool booked_by_adjustment(const Ledger& treating, const cl::SettlementRecord& record) {
+Result<bool> booked_by_adjustment(const Ledger& treating, const cl::SettlementRecord& record) {
   if (record.setl_id.empty()) return false;
   // The claim's statement is its business day's: what the treating side lacked was copied as
   // the first adjustment of that claim.
   const std::string id =
       statement_id(record.setl_time.date, region_of(record.insuplc_admdvs), treating.region());
-  return treating.seq_by_msgid(adjustment_msgid(id, record.setl_id, 1)).has_value();
+  Result<std::optional<uint64_t>> seq =
+      treating.find_msgid(adjustment_msgid(id, record.setl_id, 1));
+  if (!seq.is_ok()) return seq.status();
+  return seq->has_value();
 }
 
 Result<size_t> stage_adjustments(
@@ -89,10 +99,10 @@ Result<size_t> stage_adjustments(
       if (*result == Ledger::Staged::kAppended) ++staged;
       return Status::ok();
     };
-    if (in_effect(treating, setl_id)) {
-      Result<DecodedEntry> own = treating.entry(*treating.seq_by_setl_id(setl_id));
-      if (!own.is_ok()) return own.status();
-      if (Status s = append(own->entry.record, true); !s.is_ok()) return s;
+    Result<std::optional<cl::SettlementRecord>> own = booking_in_effect(treating, setl_id);
+    if (!own.is_ok()) return own.status();
+    if (own->has_value()) {
+      if (Status s = append(**own, true); !s.is_ok()) return s;
     }
     if (auto it = insured_in_effect.find(setl_id); it != insured_in_effect.end()) {
       if (it->second.setl_id != setl_id)

@@ -29,11 +29,14 @@ std::string adjustment_msgid(std::string_view statement_id, std::string_view set
 // Whether a reconciliation already booked the insured side's `record` in this treating ledger
 // (a claim that expired from the intake, was booked by the insured side, and was brought in by
 // an adjustment): the settlement itself must then not be booked again.
-bool booked_by_adjustment(const Ledger& treating, const clearing::SettlementRecord& record);
+// A failed read of the ledger is returned.
+Result<bool> booked_by_adjustment(const Ledger& treating, const clearing::SettlementRecord& record);
 
-// Whether the settlement `setl_id` is in effect in this ledger: booked and not compensated, or
-// its compensation compensated in turn.
-bool in_effect(const Ledger& ledger, const std::string& setl_id);
+// The booking of settlement `setl_id` in this ledger when it is in effect (clearing::in_effect:
+// booked and not compensated, or its compensation compensated in turn), else nullopt. A failed
+// read or a corrupt index is returned, never taken for "not in effect".
+Result<std::optional<clearing::SettlementRecord>> booking_in_effect(const Ledger& ledger,
+                                                                    const std::string& setl_id);
 
 // Stages the adjustments of `setl_ids` in `treating` (nothing is committed); returns how many
 // entries were staged. `day` is the business day of the adjustments.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,15 @@ namespace medclear::ledger {
 using Digest = std::array<uint8_t, 32>;
 
 enum class HashAlgorithm : uint8_t { kSha256 = 1, kSm3 = 2 };
+// The algorithm a stored byte names (meta, entries, seals); nullopt for a byte of no algorithm.
+inline std::optional<HashAlgorithm> hash_algorithm_of_byte(uint8_t byte) {
+  switch (static_cast<HashAlgorithm>(byte)) {
+    case HashAlgorithm::kSha256:
+    case HashAlgorithm::kSm3:
+      return static_cast<HashAlgorithm>(byte);
+  }
+  return std::nullopt;
+}
 std::string_view to_string(HashAlgorithm algorithm);
 Result<HashAlgorithm> parse_hash_algorithm(std::string_view name);
 
@@ -59,7 +69,6 @@ class SigningKey {
   Status save_private_pem(const std::string& path) const;           // mode 0600
   Status save_public_pem(const std::string& path) const;
 
-  bool has_private() const { return has_private_; }
   Result<std::string> sign(std::string_view message) const;  // 64-byte signature
   bool verify(std::string_view message, std::string_view signature) const;
   std::string public_key_raw() const;  // 32 bytes

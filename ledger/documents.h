@@ -1,5 +1,5 @@
 // The names of the documents a ledger keeps (Ledger::stage_document / document / documents; the
-// `D` key space of ledger/FORMAT.md). Every name is built here and nowhere else, so a writer and
+// `S` key space of ledger/FORMAT.md). Every name is built here and nowhere else, so a writer and
 // its readers cannot spell one differently. Documents are written once: the name is the identity.
 #pragma once
 

@@ -4,6 +4,7 @@
 
 #include "clearing/codec.h"
 #include "clearing/record_codec.h"
+#include "ledger/accounts.h"
 
 namespace medclear::ledger {
 
@@ -25,15 +26,15 @@ std::vector<Leg> legs_for(const cl::SettlementRecord& record, Side side) {
   std::vector<Leg> legs;
   if (side == Side::kInsured) {
     for (const cl::FundPayment& detail : a.details) {
-      add_leg(legs, Direction::kDebit, "fund:" + std::string(cl::fund_code(detail.fund)),
+      add_leg(legs, Direction::kDebit, accounts::fund(cl::fund_code(detail.fund)),
               detail.fund_payamt);
     }
-    add_leg(legs, Direction::kDebit,
-            "fund:" + std::string(cl::fund_code(cl::Fund::kEmployeeAccount)), a.acct_pay);
-    add_leg(legs, Direction::kCredit, "payable:" + region_of(record.mdtrtarea_admvs), total);
+    add_leg(legs, Direction::kDebit, accounts::fund(cl::fund_code(cl::Fund::kEmployeeAccount)),
+            a.acct_pay);
+    add_leg(legs, Direction::kCredit, accounts::payable(region_of(record.mdtrtarea_admvs)), total);
   } else {
-    add_leg(legs, Direction::kDebit, "receivable:" + region_of(record.insuplc_admdvs), total);
-    add_leg(legs, Direction::kCredit, "hospital:" + record.fixmedins_code, total);
+    add_leg(legs, Direction::kDebit, accounts::receivable(region_of(record.insuplc_admdvs)), total);
+    add_leg(legs, Direction::kCredit, accounts::hospital(record.fixmedins_code), total);
   }
   return legs;
 }
@@ -69,16 +70,19 @@ std::string encode_entry(const Entry& entry, HashAlgorithm algorithm, Digest* ha
 }
 
 Result<DecodedEntry> decode_entry(std::string_view bytes) {
-  auto corrupt = [](const std::string& what) { return Status::error("corrupt entry: " + what); };
+  auto corrupt = [](const std::string& what) {
+    return Status::corruption("corrupt entry: " + what);
+  };
   if (bytes.size() < 2 + 2 + 32 || bytes.substr(0, 2) != std::string_view(kMagic, 2)) {
     return corrupt("bad magic");
   }
   const std::string_view body = bytes.substr(0, bytes.size() - 32);
   const std::string_view stored = bytes.substr(bytes.size() - 32);
-  if (bytes.size() < 4 || (bytes[3] != 1 && bytes[3] != 2))
-    return corrupt("unknown hash algorithm");
+  const std::optional<HashAlgorithm> algorithm_byte =
+      hash_algorithm_of_byte(static_cast<uint8_t>(bytes[kEntryAlgorithmOffset]));
+  if (!algorithm_byte) return corrupt("unknown hash algorithm");
   DecodedEntry decoded;
-  decoded.algorithm = static_cast<HashAlgorithm>(bytes[3]);
+  decoded.algorithm = *algorithm_byte;
   decoded.hash = hash_bytes(decoded.algorithm, body);
   if (std::string_view(reinterpret_cast<const char*>(decoded.hash.data()), 32) != stored) {
     return corrupt("hash does not match the bytes");

@@ -27,6 +27,12 @@ using clearing::put_big_endian;
 // A version-1 ledger is refused on open; there is no migration (none was ever deployed).
 inline constexpr uint8_t kEntryFormatVersion = 2;
 
+// Where the fixed header's fields lie in an encoded entry (FORMAT.md "Entry"): magic (2),
+// version (1), hash algorithm (1), seq (8), business day (4), side (1), previous hash (32).
+inline constexpr size_t kEntryAlgorithmOffset = 3;
+inline constexpr size_t kEntryDayOffset = 12;
+inline constexpr size_t kEntryDaySize = 4;
+
 enum class Side : uint8_t { kInsured = 1, kTreating = 2 };
 enum class Direction : uint8_t { kDebit = 1, kCredit = 2 };
 

@@ -18,7 +18,9 @@ namespace cl = medclear::clearing;
 namespace {
 
 Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
-  return status.ok() ? Status::ok() : Status::error(what + ": " + status.ToString());
+  if (status.ok()) return Status::ok();
+  if (status.IsCorruption()) return Status::corruption(what + ": " + status.ToString());
+  return Status::error(what + ": " + status.ToString());
 }
 
 std::string encode_meta(const std::string& region, HashAlgorithm algorithm) {
@@ -39,17 +41,19 @@ std::string encode_u64(uint64_t value) {
 Result<uint64_t> decode_u64(std::string_view bytes) {
   ByteReader in(bytes);
   uint64_t value = 0;
-  if (!in.u64(value) || in.remaining() != 0) return Status::error("corrupt counter");
+  if (!in.u64(value) || in.remaining() != 0) return Status::corruption("corrupt counter");
   return value;
 }
 
 }  // namespace
 
 Result<cl::Date> entry_day(std::string_view entry_bytes) {
-  if (entry_bytes.size() < 16) return Status::error("corrupt entry: too short");
-  ByteReader in(entry_bytes.substr(12, 4));
+  if (entry_bytes.size() < kEntryDayOffset + kEntryDaySize) {
+    return Status::corruption("corrupt entry: too short");
+  }
+  ByteReader in(entry_bytes.substr(kEntryDayOffset, kEntryDaySize));
   int32_t days = 0;
-  if (!in.i32(days)) return Status::error("corrupt entry");
+  if (!in.i32(days)) return Status::corruption("corrupt entry");
   return cl::Date::from_days(days);
 }
 
@@ -62,7 +66,7 @@ std::string encode_i64(int64_t value) {
 Result<int64_t> decode_i64(std::string_view bytes) {
   ByteReader in(bytes);
   int64_t value = 0;
-  if (!in.i64(value) || in.remaining() != 0) return Status::error("corrupt amount");
+  if (!in.i64(value) || in.remaining() != 0) return Status::corruption("corrupt amount");
   return value;
 }
 
@@ -78,11 +82,11 @@ Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
   for (cl::Money* m : a.fields()) {
     int64_t fen = 0;
     if (!in.i64(fen) || fen < -cl::Money::kMaxFen || fen > cl::Money::kMaxFen) {
-      return Status::error("corrupt accumulators");
+      return Status::corruption("corrupt accumulators");
     }
     *m = cl::Money::from_fen(fen);
   }
-  if (in.remaining() != 0) return Status::error("corrupt accumulators");
+  if (in.remaining() != 0) return Status::corruption("corrupt accumulators");
   return a;
 }
 
@@ -166,10 +170,10 @@ Status Ledger::load() {
                          "branch; there is no migration from version 1, see ledger/FORMAT.md)");
   }
   if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) || version != kEntryFormatVersion ||
-      !in.u8(algorithm) || (algorithm != 1 && algorithm != 2) || !in.str(region_)) {
-    return Status::error("not a medclear ledger (format " + std::to_string(version) + ")");
+      !in.u8(algorithm) || !hash_algorithm_of_byte(algorithm) || !in.str(region_)) {
+    return Status::corruption("not a medclear ledger (format " + std::to_string(version) + ")");
   }
-  algorithm_ = static_cast<HashAlgorithm>(algorithm);
+  algorithm_ = *hash_algorithm_of_byte(algorithm);
   if (!options_.region.empty() && options_.region != region_) {
     return Status::error("ledger belongs to region " + region_ + ", not " + options_.region);
   }
@@ -183,23 +187,47 @@ Status Ledger::load() {
   int32_t sealed_day = 0;
   if (!h.u64(last_seq_) || !h.raw(32, hash) || !h.u8(sealed) || !h.i32(sealed_day) ||
       !h.u64(outbox_seq_) || !h.u64(first_unsealed_seq_) || h.remaining() != 0) {
-    return Status::error("corrupt ledger head");
+    return Status::corruption("corrupt ledger head");
   }
-  if (sealed > 1 || (sealed == 0 && sealed_day != 0)) return Status::error("corrupt ledger head");
+  if (sealed > 1 || (sealed == 0 && sealed_day != 0)) {
+    return Status::corruption("corrupt ledger head");
+  }
   std::copy(hash.begin(), hash.end(), head_hash_.begin());
   if (sealed != 0) last_sealed_day_ = cl::Date::from_days(sealed_day);
   remember_head();
   return Status::ok();
 }
 
-std::optional<std::string> Ledger::get(const std::string& key) const {
+Result<std::optional<std::string>> Ledger::read(const std::string& key) const {
   const auto staged = pending_.find(key);
   if (staged != pending_.end()) return staged->second;  // nullopt: staged for removal
   std::string value;
   const rocksdb::Status status = db_->Get(read_options(), key, &value);
-  if (status.IsNotFound()) return std::nullopt;
-  MC_CHECK(status.ok(), "ledger read failed");  // a failing disk under a live ledger: stop
-  return value;
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return from_rocksdb(status, "ledger read");
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::optional<uint64_t>> Ledger::read_seq(const std::string& key) const {
+  Result<std::optional<std::string>> value = read(key);
+  if (!value.is_ok()) return value.status();
+  if (!value->has_value()) return std::optional<uint64_t>();
+  Result<uint64_t> seq = decode_u64(**value);
+  if (!seq.is_ok())
+    return Status::corruption("index value in key space " + key.substr(0, 1) + ": " +
+                              seq.status().message());
+  return std::optional<uint64_t>(*seq);
+}
+
+Result<std::optional<int64_t>> Ledger::read_i64(const std::string& key) const {
+  Result<std::optional<std::string>> value = read(key);
+  if (!value.is_ok()) return value.status();
+  if (!value->has_value()) return std::optional<int64_t>();
+  Result<int64_t> number = decode_i64(**value);
+  if (!number.is_ok())
+    return Status::corruption("value in key space " + key.substr(0, 1) + ": " +
+                              number.status().message());
+  return std::optional<int64_t>(*number);
 }
 
 // Staged values are kept per key and written once at commit: a batch of a thousand settlements
@@ -217,33 +245,35 @@ void Ledger::put_head() {
   put(keys::prefix(keys::kHead), std::move(out.bytes()));
 }
 
-void Ledger::add_to_balance(const std::string& account, cl::Money amount) {
-  const std::string key = keys::text(keys::kBalance, account);
-  put(key, encode_i64((balance(account) + amount).fen()));
+Result<std::optional<uint64_t>> Ledger::find_setl_id(std::string_view setl_id) const {
+  return read_seq(keys::text(keys::kBySetlId, setl_id));
+}
+
+Result<std::optional<uint64_t>> Ledger::find_msgid(std::string_view msgid) const {
+  return read_seq(keys::text(keys::kByMsgid, msgid));
 }
 
 std::optional<uint64_t> Ledger::seq_by_setl_id(std::string_view setl_id) const {
-  const auto value = get(keys::text(keys::kBySetlId, setl_id));
-  if (!value) return std::nullopt;
-  return decode_u64(*value).value();
+  Result<std::optional<uint64_t>> seq = find_setl_id(setl_id);
+  MC_CHECK(seq.is_ok(), seq.status().message().c_str());
+  return *seq;
 }
 
 std::optional<uint64_t> Ledger::seq_by_msgid(std::string_view msgid) const {
-  const auto value = get(keys::text(keys::kByMsgid, msgid));
-  if (!value) return std::nullopt;
-  return decode_u64(*value).value();
+  Result<std::optional<uint64_t>> seq = find_msgid(msgid);
+  MC_CHECK(seq.is_ok(), seq.status().message().c_str());
+  return *seq;
 }
 
-std::optional<uint64_t> Ledger::compensation_of(std::string_view setl_id) const {
-  const auto value = get(keys::text(keys::kCompensation, setl_id));
-  if (!value) return std::nullopt;
-  return decode_u64(*value).value();
+Result<std::optional<uint64_t>> Ledger::compensation_of(std::string_view setl_id) const {
+  return read_seq(keys::text(keys::kCompensation, setl_id));
 }
 
 Result<std::string> Ledger::entry_bytes(uint64_t seq) const {
-  auto value = get(keys::journal(seq));
-  if (!value) return Status::error("no entry " + std::to_string(seq));
-  return std::move(*value);
+  Result<std::optional<std::string>> value = read(keys::journal(seq));
+  if (!value.is_ok()) return value.status();
+  if (!value->has_value()) return Status::not_found("no entry " + std::to_string(seq));
+  return std::move(**value);
 }
 
 Result<DecodedEntry> Ledger::entry(uint64_t seq) const {
@@ -252,20 +282,29 @@ Result<DecodedEntry> Ledger::entry(uint64_t seq) const {
   return decode_entry(*bytes);
 }
 
-cl::Accumulators Ledger::accumulators(std::string_view psn_no, std::string_view insutype,
-                                      int year) const {
-  const auto value = get(keys::accumulator(psn_no, insutype, year));
-  return value ? decode_accumulators(*value).value() : cl::Accumulators{};
+Result<cl::Accumulators> Ledger::accumulators(std::string_view psn_no, std::string_view insutype,
+                                              int year) const {
+  Result<std::optional<std::string>> value = read(keys::accumulator(psn_no, insutype, year));
+  if (!value.is_ok()) return value.status();
+  return value->has_value() ? decode_accumulators(**value) : cl::Accumulators{};
 }
 
-cl::Money Ledger::account_used(std::string_view psn_no) const {
-  const auto value = get(keys::text(keys::kAccount, psn_no));
-  return value ? cl::Money::from_fen(decode_i64(*value).value()) : cl::Money{};
+Result<cl::Money> Ledger::account_used(std::string_view psn_no) const {
+  Result<std::optional<int64_t>> fen = read_i64(keys::text(keys::kAccount, psn_no));
+  if (!fen.is_ok()) return fen.status();
+  return cl::Money::from_fen(fen->value_or(0));
+}
+
+Result<cl::Money> Ledger::find_balance(std::string_view account) const {
+  Result<std::optional<int64_t>> fen = read_i64(keys::text(keys::kBalance, account));
+  if (!fen.is_ok()) return fen.status();
+  return cl::Money::from_fen(fen->value_or(0));
 }
 
 cl::Money Ledger::balance(std::string_view account) const {
-  const auto value = get(keys::text(keys::kBalance, account));
-  return value ? cl::Money::from_fen(decode_i64(*value).value()) : cl::Money{};
+  Result<cl::Money> amount = find_balance(account);
+  MC_CHECK(amount.is_ok(), amount.status().message().c_str());
+  return *amount;
 }
 
 Result<std::map<std::string, cl::Money>> Ledger::balances() const {
@@ -273,40 +312,47 @@ Result<std::map<std::string, cl::Money>> Ledger::balances() const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
   const std::string prefix = keys::prefix(keys::kBalance);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    out[it->key().ToString().substr(1)] =
-        cl::Money::from_fen(decode_i64(it->value().ToStringView()).value());
+    Result<int64_t> fen = decode_i64(it->value().ToStringView());
+    if (!fen.is_ok()) return Status::corruption("balance: " + fen.status().message());
+    out[it->key().ToString().substr(1)] = cl::Money::from_fen(*fen);
   }
   if (!it->status().ok()) return from_rocksdb(it->status(), "balances scan");
   return out;
 }
 
-uint64_t Ledger::region_count(std::string_view insuplc_admdvs) const {
-  const auto value = get(keys::text(keys::kRegionCount, insuplc_admdvs));
-  return value ? decode_u64(*value).value() : 0;
+Result<uint64_t> Ledger::region_count(std::string_view insuplc_admdvs) const {
+  Result<std::optional<uint64_t>> count = read_seq(keys::text(keys::kRegionCount, insuplc_admdvs));
+  if (!count.is_ok()) return count.status();
+  return count->value_or(0);
 }
 
-std::optional<int64_t> Ledger::offset(std::string_view topic, int32_t partition) const {
-  const auto value = get(keys::offset(topic, partition));
-  if (!value) return std::nullopt;
-  return decode_i64(*value).value();
+Result<std::optional<int64_t>> Ledger::offset(std::string_view topic, int32_t partition) const {
+  return read_i64(keys::offset(topic, partition));
 }
 
-uint64_t Ledger::outbox_cursor() const {
-  const auto value = get(keys::prefix(keys::kOutboxCursor));
-  return value ? decode_u64(*value).value() : 0;
+Result<uint64_t> Ledger::outbox_cursor() const {
+  Result<std::optional<uint64_t>> cursor = read_seq(keys::prefix(keys::kOutboxCursor));
+  if (!cursor.is_ok()) return cursor.status();
+  return cursor->value_or(0);
 }
 
-std::vector<std::pair<uint64_t, std::string>> Ledger::outbox_after(uint64_t seq, size_t max) const {
+Result<std::vector<std::pair<uint64_t, std::string>>> Ledger::outbox_after(uint64_t seq,
+                                                                           size_t max) const {
   std::vector<std::pair<uint64_t, std::string>> out;
   for (uint64_t next = seq + 1; next <= outbox_seq_ && out.size() < max; ++next) {
-    if (auto message = get(keys::outbox(next))) out.emplace_back(next, std::move(*message));
+    Result<std::optional<std::string>> message = read(keys::outbox(next));
+    if (!message.is_ok()) return message.status();
+    if (message->has_value()) out.emplace_back(next, std::move(**message));
   }
   return out;
 }
 
-Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side side) {
-  if (failed_) return Status::error("ledger failed earlier; reopen it");
-  if (const auto existing = seq_by_msgid(record.msgid)) {
+// What is already kept under the record's msgid or setl_id: kAppended when nothing is (so the
+// record may be staged), kAlreadyPresent for the very same record, an error for other content.
+Result<Ledger::Staged> Ledger::find_existing(const cl::SettlementRecord& record, Side side) const {
+  Result<std::optional<uint64_t>> by_msgid = find_msgid(record.msgid);
+  if (!by_msgid.is_ok()) return by_msgid.status();
+  if (const std::optional<uint64_t> existing = *by_msgid) {
     Result<DecodedEntry> stored = entry(*existing);
     if (!stored.is_ok()) return stored.status();
     const cl::SettlementRecord& r = stored->entry.record;
@@ -314,13 +360,57 @@ Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side si
         r.kind == record.kind && stored->entry.side == side) {
       return Staged::kAlreadyPresent;
     }
-    return Status::error("msgid " + record.msgid + " already holds entry " +
-                         std::to_string(*existing) + " with different content");
+    return Status::conflict("msgid " + record.msgid + " already holds entry " +
+                            std::to_string(*existing) + " with different content");
   }
-  if (const auto existing = seq_by_setl_id(record.setl_id)) {
-    return Status::error("setl_id " + record.setl_id + " already holds entry " +
-                         std::to_string(*existing));
+  Result<std::optional<uint64_t>> by_setl_id = find_setl_id(record.setl_id);
+  if (!by_setl_id.is_ok()) return by_setl_id.status();
+  if (const std::optional<uint64_t> existing = *by_setl_id) {
+    return Status::conflict("setl_id " + record.setl_id + " already holds entry " +
+                            std::to_string(*existing));
   }
+  return Staged::kAppended;
+}
+
+// Stages what an entry changes besides the journal: balances, and on the insured side the
+// accumulators, the personal account and the region's record count. Every value is read before
+// anything is staged, so a failed read leaves nothing of the entry behind.
+Status Ledger::stage_derived(const cl::SettlementRecord& record, const std::vector<Leg>& legs,
+                             Side side) {
+  std::map<std::string, cl::Money> moved;  // by account: one leg's account may repeat
+  for (const Leg& leg : legs) {
+    moved[leg.account] += leg.direction == Direction::kDebit ? leg.amount : -leg.amount;
+  }
+  std::vector<std::pair<std::string, std::string>> writes;
+  for (const auto& [account, amount] : moved) {
+    Result<cl::Money> before = find_balance(account);
+    if (!before.is_ok()) return before.status();
+    writes.emplace_back(keys::text(keys::kBalance, account), encode_i64((*before + amount).fen()));
+  }
+  if (side == Side::kInsured) {
+    Result<cl::Accumulators> year = accumulators(record.psn_no, record.insutype, record.year);
+    Result<cl::Money> used = account_used(record.psn_no);
+    Result<uint64_t> count = region_count(record.insuplc_admdvs);
+    for (const Status* status : {&year.status(), &used.status(), &count.status()}) {
+      if (!status->is_ok()) return *status;
+    }
+    writes.emplace_back(keys::accumulator(record.psn_no, record.insutype, record.year),
+                        encode_accumulators(*year + record.delta.year));
+    if (!record.delta.account_used.is_zero()) {
+      writes.emplace_back(keys::text(keys::kAccount, record.psn_no),
+                          encode_i64((*used + record.delta.account_used).fen()));
+    }
+    writes.emplace_back(keys::text(keys::kRegionCount, record.insuplc_admdvs),
+                        encode_u64(*count + 1));
+  }
+  for (auto& [key, value] : writes) put(key, std::move(value));
+  return Status::ok();
+}
+
+Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side side) {
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  Result<Staged> existing = find_existing(record, side);
+  if (!existing.is_ok() || *existing == Staged::kAlreadyPresent) return existing;
   Entry e;
   e.seq = last_seq_ + 1;
   e.day = record.setl_time.date;
@@ -332,31 +422,17 @@ Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side si
   e.record = record;
   e.legs = legs_for(record, side);
   MC_CHECK(imbalance(e.legs).is_zero(), "unbalanced entry");
+  if (Status derived = stage_derived(record, e.legs, side); !derived.is_ok()) return derived;
+  batch_imbalance_ += imbalance(e.legs);
   Digest hash{};
   put(keys::journal(e.seq), encode_entry(e, algorithm_, &hash));
   const std::string seq = encode_u64(e.seq);
   put(keys::text(keys::kBySetlId, record.setl_id), seq);
   put(keys::text(keys::kByMsgid, record.msgid), seq);
   if (!record.compensates.empty()) put(keys::text(keys::kCompensation, record.compensates), seq);
-  for (const Leg& leg : e.legs) {
-    add_to_balance(leg.account, leg.direction == Direction::kDebit ? leg.amount : -leg.amount);
-    batch_imbalance_ += leg.direction == Direction::kDebit ? leg.amount : -leg.amount;
-  }
-  if (side == Side::kInsured) {
-    const cl::Accumulators year = accumulators(record.psn_no, record.insutype, record.year);
-    put(keys::accumulator(record.psn_no, record.insutype, record.year),
-        encode_accumulators(year + record.delta.year));
-    if (!record.delta.account_used.is_zero()) {
-      put(keys::text(keys::kAccount, record.psn_no),
-          encode_i64((account_used(record.psn_no) + record.delta.account_used).fen()));
-    }
-    put(keys::text(keys::kRegionCount, record.insuplc_admdvs),
-        encode_u64(region_count(record.insuplc_admdvs) + 1));
-  }
   last_seq_ = e.seq;
   head_hash_ = hash;
   put_head();
-  ++staged_entries_;
   return Staged::kAppended;
 }
 
@@ -392,7 +468,9 @@ Result<std::vector<std::pair<std::string, std::string>>> Ledger::intakes() const
 Status Ledger::stage_document(std::string_view name, std::string_view content) {
   if (name.empty()) return Status::error("a document needs a name");
   const std::string key = keys::text(keys::kDocument, name);
-  if (const auto stored = get(key)) {
+  Result<std::optional<std::string>> kept = read(key);
+  if (!kept.is_ok()) return kept.status();
+  if (const std::optional<std::string>& stored = *kept) {
     if (*stored == content) return Status::ok();
     return Status::error("document " + std::string(name) + " already holds other content");
   }
@@ -400,8 +478,14 @@ Status Ledger::stage_document(std::string_view name, std::string_view content) {
   return Status::ok();
 }
 
+Result<std::optional<std::string>> Ledger::find_document(std::string_view name) const {
+  return read(keys::text(keys::kDocument, name));
+}
+
 std::optional<std::string> Ledger::document(std::string_view name) const {
-  return get(keys::text(keys::kDocument, name));
+  Result<std::optional<std::string>> content = find_document(name);
+  MC_CHECK(content.is_ok(), content.status().message().c_str());
+  return *content;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Ledger::documents(
@@ -437,7 +521,6 @@ Status Ledger::commit() {
     return written;
   }
   pending_.clear();
-  staged_entries_ = 0;
   remember_head();
   return Status::ok();
 }
@@ -448,7 +531,6 @@ void Ledger::remember_head() {
 
 void Ledger::discard_staged() {
   pending_.clear();
-  staged_entries_ = 0;
   batch_imbalance_ = cl::Money{};
   last_seq_ = committed_.last_seq;
   head_hash_ = committed_.head_hash;
@@ -535,9 +617,11 @@ Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
   seal.ledger_size = last_seq_;
   seal.ledger_root = merkle_root(algorithm_, *all_leaves);
   if (last_sealed_day_) {
-    const auto previous = get(keys::day(keys::kSeal, last_sealed_day_->days()));
-    if (!previous) return Status::error("the previous seal is missing");
-    Result<Seal> decoded = decode_seal(*previous);
+    Result<std::optional<std::string>> previous =
+        read(keys::day(keys::kSeal, last_sealed_day_->days()));
+    if (!previous.is_ok()) return previous.status();
+    if (!previous->has_value()) return Status::corruption("the previous seal is missing");
+    Result<Seal> decoded = decode_seal(**previous);
     if (!decoded.is_ok()) return decoded.status();
     seal.prev_seal_hash = decoded->hash();
   }

@@ -69,6 +69,8 @@ class Ledger {
   // nightly reconciliation produce. Staging a name that already holds other content is an error;
   // the same content again changes nothing.
   Status stage_document(std::string_view name, std::string_view content);
+  Result<std::optional<std::string>> find_document(std::string_view name) const;
+  // find_document for callers that cannot report a failure yet: a failed read stops the process.
   std::optional<std::string> document(std::string_view name) const;
   Result<std::vector<std::pair<std::string, std::string>>> documents(
       std::string_view prefix) const;  // durable only
@@ -77,10 +79,10 @@ class Ledger {
   // Drops everything staged since the last commit, as if it had never been staged (a writer
   // whose input turned out wrong halfway: nothing of it may ride along with the next batch).
   void discard_staged();
-  size_t staged_entries() const { return staged_entries_; }
   bool has_staged() const { return !pending_.empty(); }
 
-  // Reads, staged writes included.
+  // Reads, staged writes included. A read of the disk that fails is a Status; a stored value
+  // that does not decode is Status::corruption — never an abort.
   const std::string& region() const { return region_; }
   HashAlgorithm algorithm() const { return algorithm_; }
   uint64_t last_seq() const { return last_seq_; }
@@ -88,20 +90,29 @@ class Ledger {
   std::optional<clearing::Date> last_sealed_day() const { return last_sealed_day_; }
   uint64_t first_unsealed_seq() const { return first_unsealed_seq_; }
   uint64_t outbox_seq() const { return outbox_seq_; }  // the last outbox message staged
+  // The journal seq of a setl_id or msgid, nullopt when there is none.
+  Result<std::optional<uint64_t>> find_setl_id(std::string_view setl_id) const;
+  Result<std::optional<uint64_t>> find_msgid(std::string_view msgid) const;
+  // The same for callers that cannot report a failure yet (tools, tests): a failed read or a
+  // corrupt index stops the process. New code uses find_setl_id / find_msgid.
   std::optional<uint64_t> seq_by_setl_id(std::string_view setl_id) const;
   std::optional<uint64_t> seq_by_msgid(std::string_view msgid) const;
-  std::optional<uint64_t> compensation_of(std::string_view setl_id) const;
+  // The seq of the entry that last compensated `setl_id`, nullopt when none did.
+  Result<std::optional<uint64_t>> compensation_of(std::string_view setl_id) const;
   Result<std::string> entry_bytes(uint64_t seq) const;
   Result<DecodedEntry> entry(uint64_t seq) const;
-  clearing::Accumulators accumulators(std::string_view psn_no, std::string_view insutype,
-                                      int year) const;
-  clearing::Money account_used(std::string_view psn_no) const;
+  Result<clearing::Accumulators> accumulators(std::string_view psn_no, std::string_view insutype,
+                                              int year) const;
+  Result<clearing::Money> account_used(std::string_view psn_no) const;
+  Result<clearing::Money> find_balance(std::string_view account) const;
+  // find_balance for callers that cannot report a failure yet: a failure stops the process.
   clearing::Money balance(std::string_view account) const;
   Result<std::map<std::string, clearing::Money>> balances() const;  // durable state only
-  uint64_t region_count(std::string_view insuplc_admdvs) const;
-  std::optional<int64_t> offset(std::string_view topic, int32_t partition) const;
-  uint64_t outbox_cursor() const;
-  std::vector<std::pair<uint64_t, std::string>> outbox_after(uint64_t seq, size_t max) const;
+  Result<uint64_t> region_count(std::string_view insuplc_admdvs) const;
+  Result<std::optional<int64_t>> offset(std::string_view topic, int32_t partition) const;
+  Result<uint64_t> outbox_cursor() const;
+  Result<std::vector<std::pair<uint64_t, std::string>>> outbox_after(uint64_t seq,
+                                                                     size_t max) const;
 
   // Seals every unsealed business day up to and including `day`: one Merkle root over their
   // entries, chained to the previous seal and signed. Nothing may be staged.
@@ -122,9 +133,14 @@ class Ledger {
  private:
   explicit Ledger(const LedgerOptions& options);
   Status load();
-  std::optional<std::string> get(const std::string& key) const;
+  // The value of `key`, staged writes first; nullopt when absent or staged for removal.
+  Result<std::optional<std::string>> read(const std::string& key) const;
+  Result<std::optional<uint64_t>> read_seq(const std::string& key) const;
+  Result<std::optional<int64_t>> read_i64(const std::string& key) const;
   void put(const std::string& key, std::string value);
-  void add_to_balance(const std::string& account, clearing::Money amount);
+  Result<Staged> find_existing(const clearing::SettlementRecord& record, Side side) const;
+  Status stage_derived(const clearing::SettlementRecord& record, const std::vector<Leg>& legs,
+                       Side side);
   void put_head();
 
   LedgerOptions options_;
@@ -139,7 +155,6 @@ class Ledger {
   std::optional<clearing::Date> last_sealed_day_;
   uint64_t outbox_seq_ = 0;
   uint64_t first_unsealed_seq_ = 1;  // no entry before it belongs to an unsealed day
-  size_t staged_entries_ = 0;
   // The in-memory head as of the last commit (or open): what discard_staged() goes back to.
   struct Head {
     uint64_t last_seq = 0;

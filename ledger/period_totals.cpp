@@ -2,6 +2,7 @@
 
 #include "clearing/codec.h"
 #include "clearing/settlement.h"
+#include "ledger/accounts.h"
 #include "ledger/documents.h"
 #include "ledger/entry.h"
 
@@ -110,7 +111,7 @@ Result<SideTotals> period_side_totals(const Ledger& ledger, cl::Date last_day,
     const bool insured_side = entry.side == Side::kInsured;
     const std::string counterpart =
         region_of(insured_side ? entry.record.mdtrtarea_admvs : entry.record.insuplc_admdvs);
-    const std::string account = (insured_side ? "payable:" : "receivable:") + counterpart;
+    const std::string account = accounts::between_regions(insured_side, counterpart);
     if (counterpart == ledger.region() || taken(earlier, seq, entry.day, account)) continue;
     const Direction booked = insured_side ? Direction::kCredit : Direction::kDebit;
     Counted& counted = (insured_side ? totals.payable : totals.receivable)[counterpart];

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "ledger/accounts.h"
+
 namespace medclear::ledger {
 
 namespace cl = medclear::clearing;
@@ -21,7 +23,8 @@ Result<PairItems> recon_items(const Ledger& ledger, cl::Date day) {
     const std::string treating = region_of(record.mdtrtarea_admvs);
     auto& items = pairs[{insured, treating}];
     const bool insured_side = entry.side == Side::kInsured;
-    const std::string account = insured_side ? "payable:" + treating : "receivable:" + insured;
+    const std::string account =
+        accounts::between_regions(insured_side, insured_side ? treating : insured);
     const Direction booked = insured_side ? Direction::kCredit : Direction::kDebit;
     cl::Money amount;
     for (const Leg& leg : entry.legs) {

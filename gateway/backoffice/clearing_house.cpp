@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "adapters/json.h"
+#include "ledger/accounts.h"
 #include "ledger/directory.h"
 #include "ledger/documents.h"
 
@@ -86,8 +87,8 @@ Result<PeriodClearing> clear_period(const std::map<std::string, lg::Ledger*>& le
   for (const auto& [region, side] : sides) {
     lg::ClearingMark mark{period, *last_day, side.through_seq, {}};
     for (const HeldPair& h : out.held) {
-      if (h.insured == region) mark.held.insert("payable:" + h.treating);
-      if (h.treating == region) mark.held.insert("receivable:" + h.insured);
+      if (h.insured == region) mark.held.insert(lg::accounts::payable(h.treating));
+      if (h.treating == region) mark.held.insert(lg::accounts::receivable(h.insured));
     }
     out.marks[region] = std::move(mark);
   }

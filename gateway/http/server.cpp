@@ -29,6 +29,7 @@
 #include "gateway/recon/recon_statement.h"
 #include "gateway/recon/responder.h"
 #include "gateway/tls/tls_policy.h"
+#include "ledger/accounts.h"
 #include "ledger/crypto.h"
 #include "ledger/entry.h"
 #include "ledger/ledger.h"
@@ -749,8 +750,11 @@ struct Gateway::Impl {
     // receivable:<I> is debited.
     std::map<std::string, std::pair<cl::Money, cl::Money>> positions;  // region → (recv, payable)
     for (const auto& [account, amount] : accounts) {
-      if (account.starts_with("receivable:")) positions[account.substr(11)].first = amount;
-      if (account.starts_with("payable:")) positions[account.substr(8)].second = -amount;
+      const std::optional<lg::accounts::Parsed> parsed = lg::accounts::parse(account);
+      if (!parsed) continue;
+      const std::string counterpart(parsed->code);
+      if (parsed->kind == lg::accounts::Kind::kReceivable) positions[counterpart].first = amount;
+      if (parsed->kind == lg::accounts::Kind::kPayable) positions[counterpart].second = -amount;
     }
     adapters::JsonWriter w;
     w.begin_object();

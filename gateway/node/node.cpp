@@ -16,6 +16,7 @@
 #include "clearing/admission.h"
 #include "ledger/adjust.h"
 #include "ledger/directory.h"
+#include "ledger/outbox.h"
 #include "ledger/state.h"
 
 namespace medclear::gateway {
@@ -25,28 +26,6 @@ namespace lg = medclear::ledger;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// An outbox message names where it goes: topic NUL key NUL message.
-std::string outbox_payload(const std::string& topic, const std::string& key,
-                           const std::string& message) {
-  return topic + '\0' + key + '\0' + message;
-}
-
-struct OutboxMessage {
-  std::string topic;
-  std::string key;
-  std::string_view message;
-};
-
-std::optional<OutboxMessage> split_outbox(std::string_view payload) {
-  const size_t first = payload.find('\0');
-  if (first == std::string_view::npos) return std::nullopt;
-  const size_t second = payload.find('\0', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  return OutboxMessage{std::string(payload.substr(0, first)),
-                       std::string(payload.substr(first + 1, second - first - 1)),
-                       payload.substr(second + 1)};
-}
 
 // An intake record (ledger/FORMAT.md): the claim's deadline in Unix milliseconds, NUL, then the
 // outbox form of the claim message. A record without the leading deadline (written before the
@@ -80,6 +59,23 @@ int64_t now_unix_ms() {
 
 // Dead-letter messages carry delivery tokens of their own, apart from the outbox's sequence.
 constexpr uint64_t kDeadLetterToken = uint64_t{1} << 63;
+// How long a dead letter the producer refused waits before it is tried again.
+constexpr std::chrono::milliseconds kDeadLetterRetryDelay{500};
+
+// A msgid this ledger already booked with another fingerprint is answered as the engine would
+// (msgid_reused_with_different_payload); otherwise `rejection` stands — also when the ledger
+// cannot be read (nullptr: the node stopped; or a failed read): reuse then cannot be told.
+cl::Rejection reuse_or(const lg::Ledger* ledger, cl::Rejection rejection, const std::string& msgid,
+                       const std::string& fingerprint) {
+  if (ledger == nullptr) return rejection;
+  Result<std::optional<uint64_t>> seq = ledger->find_msgid(msgid);
+  if (!seq.is_ok() || !seq->has_value()) return rejection;
+  Result<lg::DecodedEntry> booked = ledger->entry(**seq);
+  if (!booked.is_ok() || booked->entry.record.fingerprint == fingerprint) return rejection;
+  return cl::Rejection{cl::Reject::kMsgidReusedWithDifferentPayload,
+                       "msgid " + msgid + " was already used for a different request (infno " +
+                           std::string(cl::to_string(booked->entry.record.infno)) + ")"};
+}
 
 std::string psn_no_of(const cl::Request& request) {
   if (const auto* c = std::get_if<cl::SettlementInput>(&request.input)) return c->psn_no;
@@ -143,6 +139,8 @@ struct RegionNode::Impl {
   std::map<Partition, std::set<int64_t>> dead_letter_offsets;  // unacknowledged, per partition
   std::map<Partition, int64_t> consumed_through;  // next offset after the last message handled
   uint64_t dead_letter_serial = 0;
+  // Dead letters the producer refused, by when to try again (soonest first), with their tokens.
+  std::deque<std::pair<Clock::time_point, uint64_t>> dead_letters_refused;
   std::set<std::string, std::less<>> served;  // empty: every region
   std::mutex mutex;                           // guards pending, fresh and failure
   std::vector<std::string> fresh;             // submitted, not yet in the intake
@@ -173,6 +171,34 @@ struct RegionNode::Impl {
         engine(r),
         served(o.served_regions.begin(), o.served_regions.end()) {}
 
+  // The claims in the intake (sent before a restart): pending again, sent again. An intake that
+  // does not decode is corruption, which the node reports instead of starting.
+  Status reload_intakes() {
+    const int64_t reloaded_at = now_unix_ms();
+    Result<std::vector<std::pair<std::string, std::string>>> intakes = ledger.ledger->intakes();
+    if (!intakes.is_ok()) return intakes.status();
+    for (auto& [msgid, payload] : *intakes) {
+      const IntakeRecord intake = split_intake(payload);
+      Result<lg::OutboxMessage> out = lg::decode_outbox(intake.outbox);
+      if (!out.is_ok()) {
+        return Status::corruption("intake of msgid " + msgid + ": " + out.status().message());
+      }
+      Result<adapters::ClaimMessage> claim = adapters::decode_claim(out->message);
+      if (!claim.is_ok()) return Status::corruption("intake of msgid " + msgid + " holds no claim");
+      Pending& p = pending[msgid];
+      p.topic = out->topic;
+      p.key = out->key;
+      p.message = std::move(out->message);
+      p.fingerprint = claim->request.fingerprint;
+      p.deadline_ms = intake.deadline_ms.value_or(reloaded_at + options.pending_deadline_ms);
+      p.durable = true;
+      deadlines.emplace_back(p.deadline_ms, msgid);
+      to_send.push_back(msgid);
+    }
+    std::sort(deadlines.begin(), deadlines.end());
+    return Status::ok();
+  }
+
   Status open() {
     log = spdlog::get("node");
     if (!log) log = spdlog::default_logger();
@@ -183,28 +209,11 @@ struct RegionNode::Impl {
     if (!opened.is_ok()) return opened.status();
     ledger = std::move(*opened);
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
-    relay_cursor = ledger.ledger->outbox_cursor();
+    Result<uint64_t> cursor = ledger.ledger->outbox_cursor();
+    if (!cursor.is_ok()) return cursor.status();
+    relay_cursor = *cursor;
     relay_next = relay_cursor + 1;
-    const int64_t reloaded_at = now_unix_ms();
-    Result<std::vector<std::pair<std::string, std::string>>> intakes = ledger.ledger->intakes();
-    if (!intakes.is_ok()) return intakes.status();
-    for (auto& [msgid, payload] : *intakes) {  // sent before a restart
-      const IntakeRecord intake = split_intake(payload);
-      const std::optional<OutboxMessage> out = split_outbox(intake.outbox);
-      if (!out) return Status::error("corrupt intake of msgid " + msgid);
-      Result<adapters::ClaimMessage> claim = adapters::decode_claim(out->message);
-      if (!claim.is_ok()) return Status::error("corrupt intake of msgid " + msgid);
-      Pending& p = pending[msgid];
-      p.topic = out->topic;
-      p.key = out->key;
-      p.message = std::string(out->message);
-      p.fingerprint = claim->request.fingerprint;
-      p.deadline_ms = intake.deadline_ms.value_or(reloaded_at + options.pending_deadline_ms);
-      p.durable = true;
-      deadlines.emplace_back(p.deadline_ms, msgid);
-      to_send.push_back(msgid);
-    }
-    std::sort(deadlines.begin(), deadlines.end());
+    if (Status reloaded = reload_intakes(); !reloaded.is_ok()) return reloaded;
     Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
     if (!p.is_ok()) return p.status();
     producer = std::move(*p);
@@ -225,7 +234,9 @@ struct RegionNode::Impl {
       Result<int> partitions = consumer->partitions(topic, 10'000);
       if (!partitions.is_ok()) return partitions.status();
       for (int partition = 0; partition < *partitions; ++partition) {
-        starts.push_back({topic, partition, ledger.ledger->offset(topic, partition)});
+        Result<std::optional<int64_t>> offset = ledger.ledger->offset(topic, partition);
+        if (!offset.is_ok()) return offset.status();
+        starts.push_back({topic, partition, *offset});
       }
     }
     return consumer->assign(starts);
@@ -261,12 +272,32 @@ struct RegionNode::Impl {
     consumed(message);
   }
 
+  // A dead letter the producer refused (queue full, too large) is kept and tried again on a later
+  // step; until the broker acknowledges it, its partition's consumed offset stays at it, so it is
+  // never lost — not even across a restart, which reads the message again.
   void send_dead_letter(uint64_t token, const DeadLetter& letter) {
-    // A refused produce (queue full) is retried with the next failed delivery report or restart.
     if (Status produced = producer->produce(adapters::dead_letters_topic(options.region),
                                             letter.key, letter.value, token);
         !produced.is_ok()) {
-      log->warn("dead_letter_produce region={} reason=\"{}\"", options.region, produced.message());
+      log->warn("dead_letter_produce region={} topic={} partition={} offset={} reason=\"{}\"",
+                options.region, letter.topic, letter.partition, letter.offset, produced.message());
+      ++counters.dead_letters_refused;
+      dead_letters_refused.emplace_back(Clock::now() + kDeadLetterRetryDelay, token);
+    }
+  }
+
+  // Tries again the dead letters the producer refused whose delay is over.
+  void resend_refused_dead_letters() {
+    const auto now = Clock::now();
+    std::vector<uint64_t> due;
+    while (!dead_letters_refused.empty() && dead_letters_refused.front().first <= now) {
+      due.push_back(dead_letters_refused.front().second);
+      dead_letters_refused.pop_front();
+    }
+    for (const uint64_t token : due) {
+      if (const auto it = dead_letters_unacked.find(token); it != dead_letters_unacked.end()) {
+        send_dead_letter(token, it->second);
+      }
     }
   }
 
@@ -299,6 +330,8 @@ struct RegionNode::Impl {
       return Status::ok();
     }
     const cl::Decision decision = engine.decide(claim->request, *state);
+    // A decision made on a failed read of the ledger is not used: the node stops and reports it.
+    if (!state->read_failure().is_ok()) return state->read_failure();
     if (decision.append) {
       if (Status applied = state->apply(decision.result); !applied.is_ok()) return applied;
     }
@@ -306,8 +339,8 @@ struct RegionNode::Impl {
                                        decision.replayed};
     if (decision.accepted()) answer.record = decision.result;
     ledger.ledger->stage_outbox(
-        outbox_payload(adapters::settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)),
-                       envelope.msgid, adapters::encode_settlement(answer)));
+        lg::encode_outbox(adapters::settlements_topic(lg::region_of(envelope.mdtrtarea_admvs)),
+                          envelope.msgid, adapters::encode_settlement(answer)));
     consumed(message);
     ++counters.claims_decided;
     return Status::ok();
@@ -332,7 +365,9 @@ struct RegionNode::Impl {
       }
     }
     if (!fingerprint) {
-      if (!ledger.ledger->seq_by_msgid(settlement->msgid)) {
+      Result<std::optional<uint64_t>> booked = ledger.ledger->find_msgid(settlement->msgid);
+      if (!booked.is_ok()) return booked.status();
+      if (!booked->has_value()) {
         ++counters.settlements_unsolicited;
         dead_letter(message, "settlement of msgid " + settlement->msgid.substr(0, 40) +
                                  ", which is not in the intake of " + options.region +
@@ -352,8 +387,11 @@ struct RegionNode::Impl {
         return Status::ok();
       }
     }
-    if (settlement->record && !settlement->record->setl_id.empty() &&
-        !lg::booked_by_adjustment(*ledger.ledger, *settlement->record)) {
+    Result<bool> adjusted = settlement->record
+                                ? lg::booked_by_adjustment(*ledger.ledger, *settlement->record)
+                                : Result<bool>(false);
+    if (!adjusted.is_ok()) return adjusted.status();
+    if (settlement->record && !settlement->record->setl_id.empty() && !*adjusted) {
       Result<lg::Ledger::Staged> staged =
           ledger.ledger->stage(*settlement->record, lg::Side::kTreating);
       if (!staged.is_ok()) {
@@ -380,7 +418,7 @@ struct RegionNode::Impl {
       ledger.ledger->stage_intake(
           msgid,
           intake_payload(it->second.deadline_ms,
-                         outbox_payload(it->second.topic, it->second.key, it->second.message)));
+                         lg::encode_outbox(it->second.topic, it->second.key, it->second.message)));
       staged.push_back(std::move(msgid));
     }
     fresh.clear();
@@ -415,10 +453,15 @@ struct RegionNode::Impl {
   Status relay_produce() {
     const uint64_t in_flight_max = 4 * options.batch_claims_max;
     if (relay_next - 1 - relay_cursor >= in_flight_max) return Status::ok();
-    for (const auto& [seq, payload] :
-         ledger.ledger->outbox_after(relay_next - 1, options.batch_claims_max)) {
-      const std::optional<OutboxMessage> out = split_outbox(payload);
-      MC_CHECK(out.has_value(), "corrupt outbox message");
+    Result<std::vector<std::pair<uint64_t, std::string>>> outbox =
+        ledger.ledger->outbox_after(relay_next - 1, options.batch_claims_max);
+    if (!outbox.is_ok()) return outbox.status();
+    for (const auto& [seq, payload] : *outbox) {
+      Result<lg::OutboxMessage> out = lg::decode_outbox(payload);
+      if (!out.is_ok()) {  // the worker stops and reports it (RegionNode::failure)
+        return Status::corruption("outbox message " + std::to_string(seq) + ": " +
+                                  out.status().message());
+      }
       if (Status produced = producer->produce(out->topic, out->key, out->message, seq);
           !produced.is_ok()) {
         return produced;
@@ -472,6 +515,7 @@ struct RegionNode::Impl {
       if (!handled.is_ok()) return handled;
     }
     relay_acknowledge();
+    resend_refused_dead_letters();
     ++counters.steps;
     const auto commit_start = Clock::now();
     if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
@@ -489,11 +533,12 @@ struct RegionNode::Impl {
   }
 
   // Claims past their deadline leave the intake (staged with this step's batch); their waiters
-  // are told once that is durable.
+  // are told once that is durable. when_kept callers are told at once, outside the lock.
   std::vector<AnswerCallback> expire_overdue() {
     std::vector<AnswerCallback> waiters;
+    std::vector<std::function<void(bool)>> told;
     const int64_t now = now_unix_ms();
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     while (!deadlines.empty() && deadlines.front().first <= now) {
       auto [deadline, msgid] = std::move(deadlines.front());
       deadlines.pop_front();
@@ -503,24 +548,30 @@ struct RegionNode::Impl {
                 it->second.topic);
       ++counters.claims_expired;
       for (AnswerCallback& waiter : it->second.waiters) waiters.push_back(std::move(waiter));
-      for (auto& told : it->second.until_durable) told(false);
+      for (auto& callback : it->second.until_durable) told.push_back(std::move(callback));
       ledger.ledger->stage_intake_done(msgid);
       pending.erase(it);
     }
     if (!waiters.empty()) room.notify_all();
+    lock.unlock();
+    for (auto& callback : told) callback(false);
     return waiters;
   }
 
   void mark_durable(const std::vector<std::string>& intakes) {
     if (intakes.empty()) return;
-    std::lock_guard lock(mutex);
-    for (const std::string& msgid : intakes) {
-      if (auto it = pending.find(msgid); it != pending.end()) {
-        it->second.durable = true;
-        for (auto& told : it->second.until_durable) told(true);
-        it->second.until_durable.clear();
+    std::vector<std::function<void(bool)>> told;
+    {
+      std::lock_guard lock(mutex);
+      for (const std::string& msgid : intakes) {
+        if (auto it = pending.find(msgid); it != pending.end()) {
+          it->second.durable = true;
+          for (auto& callback : it->second.until_durable) told.push_back(std::move(callback));
+          it->second.until_durable.clear();
+        }
       }
     }
+    for (auto& callback : told) callback(true);  // outside the lock: they may call the node
   }
 
   // Each writer stages and its batch is committed on its own; a failed commit stops the node.
@@ -593,16 +644,24 @@ struct RegionNode::Impl {
     for (auto& reader : now) reader(ledger_or_null);
   }
 
+  // Answers the waiters of each claim, outside the node's mutex: a waiter may call back into
+  // the node (submit again, when_kept, claims_in_flight) without deadlocking.
   void answer(std::vector<std::pair<std::string, NodeAnswer>>& answers) {
-    std::lock_guard lock(mutex);
-    for (auto& [msgid, answer] : answers) {
-      auto it = pending.find(msgid);
-      if (it == pending.end()) continue;  // a duplicate, or sent before a restart
-      for (auto& waiter : it->second.waiters) waiter(answer);
-      for (auto& told : it->second.until_durable) told(false);
-      pending.erase(it);
+    std::vector<std::pair<Pending, const NodeAnswer*>> answered;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [msgid, answer] : answers) {
+        auto it = pending.find(msgid);
+        if (it == pending.end()) continue;  // a duplicate, or sent before a restart
+        answered.emplace_back(std::move(it->second), &answer);
+        pending.erase(it);
+      }
+      room.notify_all();
     }
-    room.notify_all();
+    for (auto& [claim, answer] : answered) {
+      for (auto& waiter : claim.waiters) waiter(*answer);
+      for (auto& told : claim.until_durable) told(false);
+    }
   }
 
   void run() {
@@ -615,15 +674,16 @@ struct RegionNode::Impl {
         break;
       }
     }
+    std::map<std::string, Pending> unanswered;
     {
       std::lock_guard lock(mutex);
-      for (auto& [msgid, p] : pending) {
-        for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
-        for (auto& told : p.until_durable) told(false);
-      }
-      pending.clear();
+      unanswered.swap(pending);
       stopped = true;
       room.notify_all();
+    }
+    for (auto& [msgid, p] : unanswered) {  // outside the lock: a waiter may call the node
+      for (auto& waiter : p.waiters) waiter(NodeAnswer{{}, std::nullopt, true});
+      for (auto& told : p.until_durable) told(false);
     }
     std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>>
         unwritten;
@@ -703,18 +763,7 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
     read([done = std::move(done), rejection = std::move(*admission.rejection),
           msgid = envelope.msgid,
           fingerprint = request.fingerprint](const lg::Ledger* ledger) mutable {
-      if (ledger != nullptr) {
-        if (const std::optional<uint64_t> seq = ledger->seq_by_msgid(msgid)) {
-          Result<lg::DecodedEntry> booked = ledger->entry(*seq);
-          if (booked.is_ok() && booked->entry.record.fingerprint != fingerprint) {
-            rejection = cl::Rejection{
-                cl::Reject::kMsgidReusedWithDifferentPayload,
-                "msgid " + msgid + " was already used for a different request (infno " +
-                    std::string(cl::to_string(booked->entry.record.infno)) + ")"};
-          }
-        }
-      }
-      done({std::move(rejection), std::nullopt, false});
+      done({reuse_or(ledger, std::move(rejection), msgid, fingerprint), std::nullopt, false});
     });
     return;
   }

@@ -67,6 +67,7 @@ struct NodeCounters {
   std::atomic<uint64_t> settlements_relayed{0};
   std::atomic<uint64_t> settlements_recorded{0};
   std::atomic<uint64_t> dead_letters{0};
+  std::atomic<uint64_t> dead_letters_refused{0};     // produces the producer refused (tried again)
   std::atomic<uint64_t> claims_expired{0};           // left the intake unanswered at their deadline
   std::atomic<uint64_t> settlements_unsolicited{0};  // for no claim of the intake: dead-lettered
   std::atomic<uint64_t> steps{0};                    // worker iterations (one ledger batch each)

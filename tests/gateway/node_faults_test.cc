@@ -1,8 +1,12 @@
 // Region nodes under broker faults (each in its own test): a broker down and back, produce and
 // fetch errors injected by the mock cluster, and every message of a run delivered again in reverse
-// order. Each ends with every claim settled, nothing lost and nothing doubled.
+// order. Each ends with every claim settled, nothing lost and nothing doubled. And the node's own
+// faults: a corrupt outbox or intake is a reported failure, not an abort; a dead letter the
+// producer refuses is kept (its offset held) and tried again; a waiter may call back into the node.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <future>
 #include <thread>
 
 #include "adapters/topics.h"
@@ -31,13 +35,27 @@ class NodeFaults : public ::testing::Test {
       ASSERT_TRUE(broker_->create_topic(adapters::dead_letters_topic(region), 1).is_ok());
     }
     for (const std::string& region : kRegions) {
-      gateway::NodeOptions options;
-      options.region = region;
-      options.ledger_dir = root_ + "/" + region;
-      options.kafka.bootstrap_servers = broker_->bootstrap_servers();
-      options.resend_after_ms = 1000;
-      nodes_[region] = std::move(*gateway::RegionNode::start(options, reference_));
+      nodes_[region] = std::move(*gateway::RegionNode::start(options_for(region), reference_));
     }
+  }
+
+  gateway::NodeOptions options_for(const std::string& region) const {
+    gateway::NodeOptions options;
+    options.region = region;
+    options.ledger_dir = root_ + "/" + region;
+    options.kafka.bootstrap_servers = broker_->bootstrap_servers();
+    options.resend_after_ms = 1000;
+    return options;
+  }
+
+  // Stops the node of `region` and hands its ledger to `change`, then commits what it staged.
+  void change_ledger_of(const std::string& region,
+                        const std::function<void(ledger::Ledger&)>& change) {
+    nodes_.erase(region);
+    auto opened = ledger::open_directory(root_ + "/" + region, {}, false);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().message();
+    change(*opened->ledger);
+    ASSERT_TRUE(opened->ledger->commit().is_ok());
   }
   void TearDown() override {
     nodes_.clear();
@@ -147,6 +165,93 @@ TEST_F(NodeFaults, EveryMessageDeliveredAgainInReverseOrder) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   expect_exactly_once(msgids.size());
+}
+
+// Waits up to `seconds` for `condition`.
+bool eventually(const std::function<bool()>& condition, int seconds = 30) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+TEST_F(NodeFaults, ACorruptOutboxMessageStopsTheNodeWithAFailureNotAnAbort) {
+  change_ledger_of("440000",
+                   [](ledger::Ledger& l) { l.stage_outbox("a message without its separators"); });
+  auto node = gateway::RegionNode::start(options_for("440000"), reference_);
+  ASSERT_TRUE(node.is_ok()) << node.status().message();
+  ASSERT_TRUE(eventually([&] { return (*node)->failure().has_value(); }));
+  EXPECT_NE((*node)->failure()->find("outbox message"), std::string::npos) << *(*node)->failure();
+}
+
+TEST_F(NodeFaults, ACorruptIntakeIsAFailureToStartNotAnAbort) {
+  change_ledger_of("310000", [](ledger::Ledger& l) { l.stage_intake("H1", "no separators"); });
+  auto node = gateway::RegionNode::start(options_for("310000"), reference_);
+  ASSERT_FALSE(node.is_ok());
+  EXPECT_EQ(node.status().code(), StatusCode::kCorruption) << node.status().message();
+}
+
+TEST_F(NodeFaults, AWaiterMayCallBackIntoTheNode) {
+  std::mt19937_64 random(24);
+  const clearing::Request request = make_claim(random, "310000", "110000", kPersons, 0);
+  gateway::RegionNode& node = *nodes_.at("310000");
+  std::promise<size_t> answered;
+  std::promise<size_t> kept;
+  auto answered_future = answered.get_future();
+  auto kept_future = kept.get_future();
+  // Both callbacks ask the node something: under the node's mutex that would deadlock.
+  node.submit(
+      request, [&](gateway::NodeAnswer) { answered.set_value(node.claims_in_flight()); },
+      std::chrono::seconds(10));
+  node.when_kept(request.envelope.msgid, [&](bool) { kept.set_value(node.claims_in_flight()); });
+  ASSERT_EQ(kept_future.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  ASSERT_EQ(answered_future.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(answered_future.get(), 0u);
+}
+
+// A dead letter larger than the node's producer takes (message.max.bytes) is refused at once:
+// the node keeps it and tries again, holds its partition's offset at it across a restart, and
+// sends it once the producer takes it — the undecodable message is never lost.
+TEST_F(NodeFaults, ADeadLetterTheProducerRefusesIsKeptAndSentLater) {
+  nodes_.erase("110000");
+  gateway::NodeOptions limited = options_for("110000");
+  limited.kafka.properties["message.max.bytes"] = "100000";
+  nodes_["110000"] = std::move(*gateway::RegionNode::start(limited, reference_));
+  const std::string garbage(300'000, 'x');
+  auto producer = adapters::Producer::create({broker_->bootstrap_servers(), {}});
+  ASSERT_TRUE((*producer)->produce(gateway::claims_topic("110000"), "k", garbage).is_ok());
+  ASSERT_TRUE((*producer)->flush(10'000).is_ok());
+  ASSERT_TRUE(eventually([&] { return nodes_.at("110000")->counters().dead_letters_refused >= 2; }))
+      << "the refused dead letter is tried again without a restart";
+  settle_all(0, 60, 25);  // the node goes on with the claims after it
+  // The poison is the first message of its partition (offset 0): that partition's consumed offset
+  // stays 0 while every partition that only held claims moves on.
+  auto held_partitions = [&](const ledger::Ledger& l) {
+    int held = 0;
+    for (int32_t partition = 0; partition < 6; ++partition) {
+      const auto offset = l.offset(gateway::claims_topic("110000"), partition);
+      EXPECT_TRUE(offset.is_ok());
+      if (offset.is_ok() && offset->has_value() && **offset == 0) ++held;
+    }
+    return held;
+  };
+  nodes_.erase("110000");
+  {
+    auto opened = ledger::open_directory(root_ + "/110000", {}, false);
+    ASSERT_TRUE(opened.is_ok());
+    EXPECT_EQ(held_partitions(*opened->ledger), 1) << "the offset moved past an unsent dead letter";
+  }
+  nodes_["110000"] = std::move(*gateway::RegionNode::start(options_for("110000"), reference_));
+  settle_all(100, 30, 26);
+  EXPECT_TRUE(eventually([&] {
+    auto held = std::make_shared<std::promise<int>>();
+    auto answer = held->get_future();
+    nodes_.at("110000")->read([held, &held_partitions](const ledger::Ledger* l) {
+      held->set_value(l != nullptr ? held_partitions(*l) : -1);
+    });
+    return answer.get() == 0;
+  })) << "the offset moves past the dead letter once the broker has it";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // A RocksDB FileSystem wrapper for fault injection (after RocksDB's FaultInjectionTestFS and
-// LevelDB's fault_injection_test): it can fail appends or syncs on demand, and it can "crash" —
+// LevelDB's fault_injection_test): it can fail appends, syncs or reads of table files on demand
+// (reads: a scan or a lookup over data no longer in the memtable), and it can "crash" —
 // from then on nothing reaches the disk — after which drop_unsynced() cuts every file back to the
 // size it had at its last sync, as a power loss would.
 #pragma once
@@ -23,6 +24,18 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   std::atomic<bool> fail_appends{false};
   std::atomic<bool> fail_syncs{false};
   std::atomic<bool> crashed{false};
+  std::atomic<bool> fail_reads{false};
+
+  rocksdb::IOStatus NewRandomAccessFile(const std::string& name,
+                                        const rocksdb::FileOptions& options,
+                                        std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+                                        rocksdb::IODebugContext* dbg) override {
+    std::unique_ptr<rocksdb::FSRandomAccessFile> file;
+    rocksdb::IOStatus status = target()->NewRandomAccessFile(name, options, &file, dbg);
+    if (!status.ok()) return status;
+    *result = std::make_unique<ReadFile>(std::move(file), this);
+    return status;
+  }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
@@ -78,6 +91,27 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   struct Sizes {
     uint64_t written = 0;
     uint64_t synced = 0;
+  };
+
+  class ReadFile : public rocksdb::FSRandomAccessFileOwnerWrapper {
+   public:
+    ReadFile(std::unique_ptr<rocksdb::FSRandomAccessFile>&& file, FaultFs* fs)
+        : FSRandomAccessFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& options,
+                           rocksdb::Slice* result, char* scratch,
+                           rocksdb::IODebugContext* dbg) const override {
+      if (fs_->fail_reads) return rocksdb::IOStatus::IOError("injected read failure");
+      return target()->Read(offset, n, options, result, scratch, dbg);
+    }
+    rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* requests, size_t count,
+                                const rocksdb::IOOptions& options,
+                                rocksdb::IODebugContext* dbg) override {
+      if (fs_->fail_reads) return rocksdb::IOStatus::IOError("injected read failure");
+      return target()->MultiRead(requests, count, options, dbg);
+    }
+
+   private:
+    FaultFs* fs_;
   };
 
   class File : public rocksdb::FSWritableFileOwnerWrapper {
