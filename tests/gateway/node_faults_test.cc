@@ -220,7 +220,7 @@ TEST_F(NodeFaults, ADeadLetterTheProducerRefusesIsKeptAndSentLater) {
   nodes_["110000"] = std::move(*gateway::RegionNode::start(limited, reference_));
   const std::string garbage(300'000, 'x');
   auto producer = adapters::Producer::create({broker_->bootstrap_servers(), {}});
-  ASSERT_TRUE((*producer)->produce(gateway::claims_topic("110000"), "k", garbage).is_ok());
+  ASSERT_TRUE((*producer)->produce(adapters::claims_topic("110000"), "k", garbage).is_ok());
   ASSERT_TRUE((*producer)->flush(10'000).is_ok());
   ASSERT_TRUE(eventually([&] { return nodes_.at("110000")->counters().dead_letters_refused >= 2; }))
       << "the refused dead letter is tried again without a restart";
@@ -230,7 +230,7 @@ TEST_F(NodeFaults, ADeadLetterTheProducerRefusesIsKeptAndSentLater) {
   auto held_partitions = [&](const ledger::Ledger& l) {
     int held = 0;
     for (int32_t partition = 0; partition < 6; ++partition) {
-      const auto offset = l.offset(gateway::claims_topic("110000"), partition);
+      const auto offset = l.offset(adapters::claims_topic("110000"), partition);
       EXPECT_TRUE(offset.is_ok());
       if (offset.is_ok() && offset->has_value() && **offset == 0) ++held;
     }

@@ -42,6 +42,20 @@ std::string adjustment(int claim, int n) {
   return "adj:" + std::string(kStatement) + ":" + setl_id(claim) + ":" + std::to_string(n);
 }
 
+// Whether `setl_id` is booked in `ledger` and in effect (ledger/adjust.h booking_in_effect).
+bool in_effect_in(const ledger::Ledger& journal, const std::string& id) {
+  const Result<std::optional<clearing::SettlementRecord>> booking =
+      ledger::booking_in_effect(journal, id);
+  EXPECT_TRUE(booking.is_ok()) << booking.status().message();
+  return booking.is_ok() && booking->has_value();
+}
+
+// A read that must succeed: its answer.
+bool booked(const Result<bool>& answer) {
+  EXPECT_TRUE(answer.is_ok()) << answer.status().message();
+  return answer.is_ok() && *answer;
+}
+
 class Adjust : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -231,19 +245,19 @@ TEST_F(Adjust, NothingBookedBeforeIsEdited) {
     EXPECT_EQ(*treating_.ledger->entry_bytes(seq), before[seq - 1]) << "entry " << seq;
   }
   // The claims' own cancel chains are left alone: an adjustment compensates nothing.
-  EXPECT_TRUE(ledger::in_effect(*treating_.ledger, setl_id(2)));
-  EXPECT_TRUE(ledger::in_effect(*treating_.ledger, setl_id(5)));
-  EXPECT_FALSE(ledger::in_effect(*treating_.ledger, setl_id(6)));
-  EXPECT_FALSE(treating_.ledger->compensation_of(setl_id(2)));
+  EXPECT_TRUE(in_effect_in(*treating_.ledger, setl_id(2)));
+  EXPECT_TRUE(in_effect_in(*treating_.ledger, setl_id(5)));
+  EXPECT_FALSE(in_effect_in(*treating_.ledger, setl_id(6)));
+  EXPECT_FALSE(treating_.ledger->compensation_of(setl_id(2))->has_value());
   EXPECT_EQ(insured_.ledger->last_seq(), 6u);  // the insured side is only read
 }
 
 TEST_F(Adjust, BookingsInEffectAndInEffect) {
   // The insured side: claim 5 cancelled, claim 2 never booked.
-  EXPECT_TRUE(ledger::in_effect(*insured_.ledger, setl_id(1)));
-  EXPECT_FALSE(ledger::in_effect(*insured_.ledger, setl_id(2)));
-  EXPECT_FALSE(ledger::in_effect(*insured_.ledger, setl_id(5)));
-  EXPECT_TRUE(ledger::in_effect(*insured_.ledger, setl_id(6)));
+  EXPECT_TRUE(in_effect_in(*insured_.ledger, setl_id(1)));
+  EXPECT_FALSE(in_effect_in(*insured_.ledger, setl_id(2)));
+  EXPECT_FALSE(in_effect_in(*insured_.ledger, setl_id(5)));
+  EXPECT_TRUE(in_effect_in(*insured_.ledger, setl_id(6)));
   const Result<std::map<std::string, clearing::SettlementRecord>> theirs =
       ledger::bookings_in_effect(*insured_.ledger,
                                  {setl_id(2), setl_id(3), setl_id(4), setl_id(5), setl_id(6)});
@@ -260,23 +274,23 @@ TEST_F(Adjust, BookingsInEffectAndInEffect) {
   reversal.kind = clearing::RecordKind::kReversal;
   reversal.infno = clearing::Transaction::kReversal;
   stage(*insured_.ledger, reversal, Side::kInsured);
-  EXPECT_TRUE(ledger::in_effect(*insured_.ledger, setl_id(5)));
+  EXPECT_TRUE(in_effect_in(*insured_.ledger, setl_id(5)));
 }
 
 TEST_F(Adjust, BookedByAdjustmentFindsTheCopyOfTheInsuredBooking) {
-  EXPECT_FALSE(ledger::booked_by_adjustment(*treating_.ledger, claim3_));
+  EXPECT_FALSE(booked(ledger::booked_by_adjustment(*treating_.ledger, claim3_)));
   adjust();
-  EXPECT_TRUE(ledger::booked_by_adjustment(*treating_.ledger, claim3_));
+  EXPECT_TRUE(booked(ledger::booked_by_adjustment(*treating_.ledger, claim3_)));
   // A claim the reconciliation did not touch, one without setl_id (a pre-settlement), and the
   // same claim on another business day (another statement) were not booked by an adjustment.
-  EXPECT_FALSE(ledger::booked_by_adjustment(
-      *treating_.ledger, settlement_record(setl_id(1), msgid(1), kDay, 100000, 70000)));
+  EXPECT_FALSE(booked(ledger::booked_by_adjustment(
+      *treating_.ledger, settlement_record(setl_id(1), msgid(1), kDay, 100000, 70000))));
   clearing::SettlementRecord pre = claim3_;
   pre.setl_id = "";
-  EXPECT_FALSE(ledger::booked_by_adjustment(*treating_.ledger, pre));
+  EXPECT_FALSE(booked(ledger::booked_by_adjustment(*treating_.ledger, pre)));
   clearing::SettlementRecord other_day = claim3_;
   other_day.setl_time.date = kNight;
-  EXPECT_FALSE(ledger::booked_by_adjustment(*treating_.ledger, other_day));
+  EXPECT_FALSE(booked(ledger::booked_by_adjustment(*treating_.ledger, other_day)));
 }
 
 TEST_F(Adjust, ABookingOfAnotherClaimOrRegionIsRefused) {

@@ -4,6 +4,7 @@
 // add their signed amounts, adjustments add without counting, local claims are left out, and an
 // entry written late for a cleared day or held by a clearing lands in the next period.
 #include "ledger/period_totals.h"
+#include "ledger/documents.h"
 
 #include <gtest/gtest.h>
 
@@ -199,7 +200,7 @@ TEST(PeriodDays, ClearingMarksRoundTripAndRefuseDamage) {
   const Result<ClearingMark> decoded = ledger::decode_clearing_mark(bytes);
   ASSERT_TRUE(decoded.is_ok()) << decoded.status().message();
   EXPECT_EQ(*decoded, mark);
-  EXPECT_EQ(ledger::clearing_mark_name("2026-03"), "clearing/2026-03");
+  EXPECT_EQ(ledger::documents::clearing_mark("2026-03"), "clearing/2026-03");
   for (size_t cut = 0; cut < bytes.size(); ++cut) {
     EXPECT_FALSE(ledger::decode_clearing_mark(bytes.substr(0, cut)).is_ok()) << cut;
   }
