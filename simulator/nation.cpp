@@ -121,8 +121,9 @@ void add_hospitals(Nation& nation, const std::string& region) {
     char code[16];
     std::snprintf(code, sizeof code, "H%s%s%05d", prefix.c_str(), kind.city, serial++);
     Hospital hospital{code, prefix + kind.city, region, kind.level, kind.networked};
-    nation.reference.add_facility(
-        {hospital.code, hospital.admdvs, hospital.level, hospital.networked});
+    const cl::Facility facility{hospital.code, hospital.admdvs, hospital.level, hospital.networked};
+    nation.lists.facilities.push_back(facility);
+    nation.reference.add_facility(facility);
     nation.hospitals[region].push_back(hospital);
   }
 }
@@ -221,10 +222,13 @@ Nation make_nation(const NationOptions& options) {
   for (size_t r = 0; r < nation.regions.size(); ++r) {
     const std::string& region = nation.regions[r];
     const std::string pool = region.substr(0, 2) + "0100";
-    nation.reference.add_policy(make_policy(random, pool, "390", validity.from));
-    nation.reference.add_policy(make_policy(random, pool, "310", validity.from));
-    nation.reference.add_catalogue(
+    for (const char* insutype : {"390", "310"}) {
+      nation.lists.policies.push_back(make_policy(random, pool, insutype, validity.from));
+      nation.reference.add_policy(nation.lists.policies.back());
+    }
+    nation.lists.catalogues.push_back(
         make_catalogue(random, region, nation.item_codes, validity.from));
+    nation.reference.add_catalogue(nation.lists.catalogues.back());
     add_hospitals(nation, region);
     // Insured people in proportion to population.
     const int64_t count = std::max<int64_t>(
@@ -232,6 +236,7 @@ Nation make_nation(const NationOptions& options) {
     for (int64_t i = 0; i < count; ++i) {
       cl::Person person = make_person(random, nation, region, i, validity);
       nation.persons[region].push_back(person.psn_no);
+      nation.lists.persons.push_back(person);
       nation.reference.add_person(std::move(person));
     }
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "clearing/reference.h"
+#include "simulator/oracle/model.h"
 
 namespace medclear::simulator {
 
@@ -32,6 +33,9 @@ struct Hospital {
 
 struct Nation {
   clearing::ReferenceData reference;
+  // The same policies, catalogues, facilities and persons as plain lists, as made (before
+  // ReferenceData indexed them): the auditor's oracle reads these, not the engine's index.
+  oracle::Reference lists;
   std::vector<std::string> regions;
   std::vector<int32_t> population;  // per region, same order (tenths of millions)
   std::map<std::string, std::vector<Hospital>> hospitals;   // by region

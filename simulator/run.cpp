@@ -41,6 +41,7 @@
 #include "ledger/verify.h"
 #include "simulator/channel.h"
 #include "simulator/nation.h"
+#include "simulator/oracle/postings.h"
 #include "simulator/report.h"
 
 namespace medclear::simulator {
@@ -57,6 +58,211 @@ cl::Date business_day(int index) {
 }
 
 std::string clearing_period(int days) { return business_day(days - 1).to_string().substr(0, 7); }
+
+namespace {
+
+using Fields = std::vector<std::pair<std::string_view, cl::Money>>;
+
+// The engine's setlinfo money fields under the interface's names, in the oracle's order
+// (oracle::money_fields).
+Fields engine_fields(const cl::SettlementAmounts& a) {
+  return {{"medfee_sumamt", a.medfee_sumamt},
+          {"fulamt_ownpay_amt", a.fulamt_ownpay_amt},
+          {"overlmt_selfpay", a.overlmt_selfpay},
+          {"preselfpay_amt", a.preselfpay_amt},
+          {"inscp_scp_amt", a.inscp_scp_amt},
+          {"act_pay_dedc", a.act_pay_dedc},
+          {"hifp_pay", a.hifp_pay},
+          {"cvlserv_pay", a.cvlserv_pay},
+          {"hifes_pay", a.hifes_pay},
+          {"hifmi_pay", a.hifmi_pay},
+          {"hifob_pay", a.hifob_pay},
+          {"maf_pay", a.maf_pay},
+          {"hosp_part_amt", a.hosp_part_amt},
+          {"oth_pay", a.oth_pay},
+          {"fund_pay_sumamt", a.fund_pay_sumamt},
+          {"psn_part_amt", a.psn_part_amt},
+          {"acct_pay", a.acct_pay},
+          {"psn_cash_pay", a.psn_cash_pay},
+          {"balc", a.balc},
+          {"acct_mulaid_pay", a.acct_mulaid_pay}};
+}
+
+oracle::YearToDate year_of(const cl::Accumulators& a) {
+  return {a.inpatient_deductible_paid,
+          a.outpatient_deductible_paid,
+          a.pool_paid,
+          a.layer_base,
+          a.layer_paid,
+          a.assistance_paid};
+}
+
+void differ(std::string_view field, const std::string& engine, const std::string& model,
+            std::string& out) {
+  if (engine != model) {
+    out.append(field).append(" engine ").append(engine).append(" oracle ").append(model) += "; ";
+  }
+}
+
+// "field engine E oracle O; " for each pair of equally placed values that differ.
+void differ(std::string_view what, const Fields& engine, const Fields& model, std::string& out) {
+  for (size_t i = 0; i < std::max(engine.size(), model.size()); ++i) {
+    const bool both = i < engine.size() && i < model.size();
+    const std::string field = std::string(what).append(both ? engine[i].first : "?");
+    if (!both || engine[i].first != model[i].first) {
+      out += std::string(what) + "fields out of step; ";
+      return;
+    }
+    differ(field, engine[i].second.to_string(), model[i].second.to_string(), out);
+  }
+}
+
+void differ(const std::vector<cl::FundPayment>& details, const std::vector<oracle::FundRow>& rows,
+            std::string& out) {
+  differ("setldetail rows", std::to_string(details.size()), std::to_string(rows.size()), out);
+  for (size_t i = 0; i < std::min(details.size(), rows.size()); ++i) {
+    const cl::FundPayment& d = details[i];
+    const oracle::FundRow& row = rows[i];
+    const std::string what = "setldetail[" + std::to_string(i) + "].";
+    differ(what + "fund_pay_type", std::string(cl::fund_code(d.fund)), row.fund_pay_type, out);
+    differ(what,
+           {{"inscp_scp_amt", d.inscp_scp_amt},
+            {"crt_payb_lmt_amt", d.crt_payb_lmt_amt},
+            {"fund_payamt", d.fund_payamt}},
+           {{"inscp_scp_amt", row.inscp_scp_amt},
+            {"crt_payb_lmt_amt", row.crt_payb_lmt_amt},
+            {"fund_payamt", row.fund_payamt}},
+           out);
+  }
+}
+
+// Refused by the adapter or the engine before the domain: the envelope's syntax, the msgid's form,
+// a msgid reused with another payload, a region this deployment does not serve. The oracle models
+// none of these (model.h), so such a request is not compared.
+bool before_the_domain(cl::Reject reason) {
+  constexpr cl::Reject kNotTheOracles[] = {cl::Reject::kMalformedMessage,
+                                           cl::Reject::kUnknownTransaction,
+                                           cl::Reject::kInvalidMsgid,
+                                           cl::Reject::kMissingField,
+                                           cl::Reject::kInvalidAmount,
+                                           cl::Reject::kUnknownCode,
+                                           cl::Reject::kMsgidReusedWithDifferentPayload,
+                                           cl::Reject::kRegionNotServed};
+  return std::find(std::begin(kNotTheOracles), std::end(kNotTheOracles), reason) !=
+         std::end(kNotTheOracles);
+}
+
+// A claim that books a settlement (not a pre-settlement), or a cancel or reversal.
+bool books(const cl::Request& request) {
+  const cl::Transaction infno = request.envelope.infno;
+  return !std::holds_alternative<cl::SettlementInput>(request.input) ||
+         infno == cl::Transaction::kOutpatientSettle || infno == cl::Transaction::kInpatientSettle;
+}
+
+oracle::Expected refused(std::string refusal) {
+  oracle::Expected expected;
+  expected.refusal = std::move(refusal);
+  return expected;
+}
+
+std::string verdict(const std::string& refusal) { return refusal.empty() ? "accepted" : refusal; }
+
+}  // namespace
+
+std::string oracle_differences(const cl::Decision& engine, const oracle::Expected& oracle) {
+  std::string out;
+  const std::string engine_refusal =
+      engine.accepted() ? "" : std::string(cl::name(engine.rejection.reason));
+  differ("verdict", verdict(engine_refusal), verdict(oracle.refusal), out);
+  if (!out.empty() || !engine.accepted()) return out;
+  const cl::SettlementRecord& record = engine.result;
+  differ("insuplc_admdvs", record.insuplc_admdvs, oracle.insuplc_admdvs, out);
+  differ("mdtrtarea_admvs", record.mdtrtarea_admvs, oracle.mdtrtarea_admvs, out);
+  differ("fixmedins_code", record.fixmedins_code, oracle.fixmedins_code, out);
+  differ("year", std::to_string(record.year), std::to_string(oracle.year), out);
+  differ("", engine_fields(record.amounts), oracle::money_fields(oracle), out);
+  differ("pool_prop_selfpay", record.amounts.pool_prop_selfpay.to_string(),
+         oracle.pool_prop_selfpay.to_string(), out);
+  differ(record.amounts.details, oracle.setldetail, out);
+  differ("delta.", oracle::year_fields(year_of(record.delta.year)),
+         oracle::year_fields(oracle.moved), out);
+  differ("delta.", {{"account_used", record.delta.account_used}},
+         {{"account_used", oracle.account_moved}}, out);
+  return out;
+}
+
+Auditor::Auditor(const cl::ReferenceData& reference, oracle::Reference lists,
+                 Mismatches& mismatches)
+    : engine_(reference), oracle_(std::move(lists)), mismatches_(mismatches) {}
+
+cl::Decision Auditor::decide(const cl::Request& request) {
+  cl::Decision decision = engine_.decide(request, state_);
+  if (decision.append) {
+    state_.apply(decision.result);
+    records_.push_back(decision.result);
+  }
+  if (!decision.accepted() && before_the_domain(decision.rejection.reason)) {
+    ++not_the_oracles_;
+    return decision;
+  }
+  const OracleAnswer answer = ask_oracle(request);
+  std::string differs = oracle_differences(decision, answer.expected);
+  if (decision.replayed != answer.replayed) {
+    differ("retry", decision.replayed ? "replayed" : "decided",
+           answer.replayed ? "replayed" : "decided", differs);
+  }
+  if (!differs.empty()) {
+    mismatches_.record("oracle on " + request.envelope.msgid + " (" +
+                       std::string(cl::to_string(request.envelope.infno)) + "): " + differs);
+  }
+  remember(request, decision, answer);
+  return decision;
+}
+
+// The oracle's answer: the one it gave before to the same msgid (a retry), else its decision.
+Auditor::OracleAnswer Auditor::ask_oracle(const cl::Request& request) {
+  if (const auto it = answered_.find(request.envelope.msgid); it != answered_.end()) {
+    return {it->second, true, {}};
+  }
+  if (std::holds_alternative<cl::SettlementInput>(request.input)) {
+    return {oracle_.settle(request), false, {}};
+  }
+  return compensate(request);
+}
+
+// A cancel names the settlement by setl_id, which only the engine gives, so the auditor maps it
+// to the msgid the oracle booked it under; a 2601 reversal names a msgid: a settlement's (the
+// oracle cancels it) or a cancel's (the oracle reinstates its settlement). Which infno, person and
+// facility it names is the engine's check alone.
+Auditor::OracleAnswer Auditor::compensate(const cl::Request& request) {
+  std::string settlement_msgid;
+  if (const auto* cancel = std::get_if<cl::CancelInput>(&request.input)) {
+    const auto it = settlement_msgid_.find(cancel->setl_id);
+    if (it == settlement_msgid_.end()) return {refused("unknown_settlement"), false, {}};
+    settlement_msgid = it->second;
+  } else {
+    const std::string& omsgid = std::get<cl::ReversalInput>(request.input).omsgid;
+    if (const auto it = compensated_msgid_.find(omsgid); it != compensated_msgid_.end()) {
+      return {oracle_.reinstate(it->second), false, {}};
+    }
+    settlement_msgid = omsgid;
+  }
+  return {oracle_.cancel(settlement_msgid), false, settlement_msgid};
+}
+
+// Keeps what a later retry, cancel or reversal needs, and the oracle's answer for the ledgers.
+void Auditor::remember(const cl::Request& request, const cl::Decision& decision,
+                       const OracleAnswer& answer) {
+  if (answer.replayed || !answer.expected.accepted() || !books(request)) return;
+  const std::string& msgid = request.envelope.msgid;
+  answered_.emplace(msgid, answer.expected);
+  answers_.push_back(answer.expected);
+  if (!answer.cancels.empty()) compensated_msgid_.emplace(msgid, answer.cancels);
+  if (std::holds_alternative<cl::SettlementInput>(request.input) && decision.append &&
+      !decision.result.setl_id.empty()) {
+    settlement_msgid_.emplace(decision.result.setl_id, msgid);
+  }
+}
 
 namespace {
 
@@ -139,31 +345,6 @@ struct Item {
   int settled_index = -1;  // the settled claim a cancel, reversal or retry refers to
 };
 
-// The auditor: decides every request from the workload alone, in the order the workload made
-// them, and keeps the records the ledgers must hold. Its model is the engine over its own state.
-class Auditor {
- public:
-  explicit Auditor(const cl::ReferenceData& reference) : engine_(reference) {}
-
-  // What the answer to `request` must be; a record it appends becomes part of the auditor's state.
-  // (A second, independent model is compared here.)
-  cl::Decision decide(const cl::Request& request) {
-    cl::Decision decision = engine_.decide(request, state_);
-    if (decision.append) {
-      state_.apply(decision.result);
-      records_.push_back(decision.result);
-    }
-    return decision;
-  }
-
-  std::vector<cl::SettlementRecord>& records() { return records_; }
-
- private:
-  cl::Engine engine_;
-  cl::MemoryState state_;
-  std::vector<cl::SettlementRecord> records_;
-};
-
 // What the days leave for the phases after them.
 struct WorkloadResult {
   uint64_t submitted = 0;
@@ -172,7 +353,8 @@ struct WorkloadResult {
   uint64_t hospital_resends = 0;
   std::map<std::string, uint64_t> refused;    // err_code → count
   std::map<std::string, cl::Money> amounts;   // fund field → Σ over answers
-  std::vector<cl::SettlementRecord> records;  // the auditor's: what the ledgers must hold
+  std::vector<cl::SettlementRecord> records;  // the auditor's engine's, in the order decided
+  std::vector<oracle::Expected> answers;      // the oracle's: what the ledgers must hold
   Mismatches mismatches;
   std::vector<std::string> restarted;  // regions whose node was restarted (faults)
   std::vector<double> day_seconds;
@@ -187,7 +369,7 @@ class Simulation {
         set_(set),
         channel_(channel),
         random_(options.seed ^ 0x5eed),
-        auditor_(nation.reference) {
+        auditor_(nation.reference, nation.lists, result_.mismatches) {
     for (int32_t p : nation.population) population_total_ += p;
   }
 
@@ -219,6 +401,7 @@ class Simulation {
   // The run's findings; the simulation is done with them.
   WorkloadResult take_result() {
     result_.records = std::move(auditor_.records());
+    result_.answers = std::move(auditor_.answers());
     return std::move(result_);
   }
 
@@ -738,8 +921,8 @@ class Simulation {
   gw::RegionSet& set_;
   Channel& channel_;
   std::mt19937_64 random_;
+  WorkloadResult result_;  // before auditor_, which records its mismatches here
   Auditor auditor_;
-  WorkloadResult result_;
   Clock::time_point started_ = Clock::now();
   int64_t population_total_ = 0;
   cl::Date date_ = cl::Date::from_days(0);
@@ -1079,20 +1262,24 @@ std::optional<gw::AuditReport> audit_the_run(int days, const Nation& nation, Led
   return std::move(*audit);
 }
 
-using PairAmounts = std::map<std::pair<std::string, std::string>, cl::Money>;
+// The region ("PP0000") of a division: which ledger a side of the oracle's postings is in.
+std::string region_of_division(const std::string& division) {
+  return division.substr(0, 2) + "0000";
+}
 
-// What each pair's payable must be, from the auditor's records and the posting rules (the injected
-// divergences are taken back by their adjustments, so they are not here).
-PairAmounts expected_payables(const std::vector<cl::SettlementRecord>& records) {
-  PairAmounts expected;  // (insured, treating)
-  for (const cl::SettlementRecord& record : records) {
-    const std::string insured = lg::region_of(record.insuplc_admdvs);
-    const std::string treating = lg::region_of(record.mdtrtarea_admvs);
-    for (const lg::Leg& leg : lg::legs_for(record, lg::Side::kInsured)) {
-      if (leg.account == "payable:" + treating) {
-        expected[{insured, treating}] =
-            expected[{insured, treating}] +
-            (leg.direction == lg::Direction::kCredit ? leg.amount : -leg.amount);
+// What every region's accounts must hold by the oracle's own posting rules (oracle::postings,
+// DOMAIN.md §5), not the ledger's: each answer the auditor kept posted on the insured side and on
+// the treating side, summed per account as the ledgers' balances are (debits − credits). The
+// injected divergences are taken back by their adjustments, so they are not here.
+Balances expected_balances(const std::vector<oracle::Expected>& answers) {
+  Balances expected;
+  for (const oracle::Expected& answer : answers) {
+    for (const oracle::Side side : {oracle::Side::kInsured, oracle::Side::kTreating}) {
+      const std::string region = region_of_division(
+          side == oracle::Side::kInsured ? answer.insuplc_admdvs : answer.mdtrtarea_admvs);
+      std::map<std::string, cl::Money>& accounts = expected[region];
+      for (const auto& [account, move] : oracle::balance_moves(oracle::postings(answer, side))) {
+        accounts[account] += move;
       }
     }
   }
@@ -1109,25 +1296,26 @@ cl::Money balance_of(const Balances& balances, const std::string& region,
 
 // Phase 9: every pair's payable and receivable, the clearing's positions and no held pair, as the
 // auditor's own records say they must be.
-void check_against_auditor(const Nation& nation, const std::vector<cl::SettlementRecord>& records,
+void check_against_auditor(const Nation& nation, const std::vector<oracle::Expected>& answers,
                            const Balances& balances, const RegionPairs& unbalanced,
                            Report& report) {
-  const PairAmounts expected = expected_payables(records);
+  const Balances expected = expected_balances(answers);
   std::map<std::string, cl::Money> expected_positions;
   for (const std::string& insured : nation.regions) {
     for (const std::string& treating : nation.regions) {
       if (insured == treating) continue;
       const cl::Money payable = -balance_of(balances, insured, "payable:" + treating);
       const cl::Money receivable = balance_of(balances, treating, "receivable:" + insured);
-      const auto it = expected.find({insured, treating});
-      const cl::Money want = it == expected.end() ? cl::Money() : it->second;
+      const cl::Money want = -balance_of(expected, insured, "payable:" + treating);
+      const cl::Money want_receivable = balance_of(expected, treating, "receivable:" + insured);
       if (payable.is_zero() && receivable.is_zero() && want.is_zero()) continue;
       ++report.pairs;
       if (!unbalanced.contains({insured, treating})) ++report.pairs_balanced;
-      if (payable != want || receivable != want) {
+      if (payable != want || receivable != want_receivable) {
         report.mismatches.record("pair " + insured + "→" + treating + ": payable " +
                                  payable.to_string() + ", receivable " + receivable.to_string() +
-                                 ", auditor " + want.to_string());
+                                 ", auditor " + want.to_string() + " and " +
+                                 want_receivable.to_string());
       }
       report.flows[{insured, treating}] = receivable;
       expected_positions[treating] += want;
@@ -1199,7 +1387,7 @@ int run_simulation(const RunOptions& options) {
     clear_the_period(options, nation, out, ledgers, report);
     audit = audit_the_run(options.days, nation, ledgers, report);
   }  // the ledgers close
-  check_against_auditor(nation, workload.records, balances, unbalanced, report);
+  check_against_auditor(nation, workload.answers, balances, unbalanced, report);
   report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   return write_and_print(options, out, audit, report);
 }
