@@ -487,7 +487,11 @@ struct Gateway::Impl {
         keep_alive = request.keep_alive();
         const std::string_view target(request.target().data(), request.target().size());
         label = route_label(target.substr(0, target.find('?')));
-        reply = over_limit ? too_many_connections() : co_await handle(request, client);
+        if (over_limit) {
+          reply = too_many_connections();
+        } else {  // not in a conditional expression: GCC 12 miscompiles co_await inside one
+          reply = co_await handle(request, client);
+        }
       }
       if (reply.close) keep_alive = false;
       if (!co_await send_reply(tls_stream, reply, keep_alive, label, started, client)) {
