@@ -77,8 +77,8 @@ class ReconSide {
 
  private:
   void build(int depth);
-  ReconHash hash_;  // a copy: a side may outlive the function object it was given
-  std::vector<ReconItem> items_;       // sorted by (bucket at max depth, setl_id)
+  ReconHash hash_;                // a copy: a side may outlive the function object it was given
+  std::vector<ReconItem> items_;  // sorted by (bucket at max depth, setl_id)
   std::vector<uint64_t> item_prefix_;  // a 64-bit prefix of digest(setl_id), per item
   std::string flat_;                   // every item's bytes as hashed, in the same order
   std::vector<uint64_t> flat_offset_;  // item i's bytes: [flat_offset_[i], flat_offset_[i+1])
