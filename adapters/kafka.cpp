@@ -5,12 +5,16 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "adapters/kafka_conf.h"
 
 namespace medclear::adapters {
 
 namespace {
 
-Status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+Status set_conf(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char error[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
       RD_KAFKA_CONF_OK) {
@@ -19,6 +23,8 @@ Status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& va
   return Status::ok();
 }
 
+}  // namespace
+
 Result<rd_kafka_conf_t*> make_conf(const KafkaConfig& config,
                                    const std::map<std::string, std::string>& defaults) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -26,13 +32,33 @@ Result<rd_kafka_conf_t*> make_conf(const KafkaConfig& config,
   if (!config.bootstrap_servers.empty()) all["bootstrap.servers"] = config.bootstrap_servers;
   for (const auto& [name, value] : config.properties) all[name] = value;
   for (const auto& [name, value] : all) {
-    if (Status status = set(conf, name, value); !status.is_ok()) {
+    if (Status status = set_conf(conf, name, value); !status.is_ok()) {
       rd_kafka_conf_destroy(conf);
       return status;
     }
   }
   return conf;
 }
+
+const std::map<std::string, std::string>& producer_defaults() {
+  static const std::map<std::string, std::string> defaults{
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "2"},
+      {"topic.metadata.refresh.interval.ms", "1000"}};
+  return defaults;
+}
+
+std::map<std::string, std::string> consumer_defaults(const std::string& group) {
+  return {{"group.id", group},
+          {"enable.auto.commit", "false"},
+          {"enable.auto.offset.store", "false"},
+          {"auto.offset.reset", "earliest"},
+          {"topic.metadata.refresh.interval.ms", "100"},
+          {"fetch.wait.max.ms", "10"}};
+}
+
+namespace {
 
 // Runs on the thread that polls the producer (its owner), so the reports need no lock.
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
@@ -116,11 +142,7 @@ void EmbeddedBroker::push_request_errors(KafkaRequest request,
 
 Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config) {
   std::unique_ptr<Producer> producer(new Producer());
-  Result<rd_kafka_conf_t*> conf =
-      make_conf(config, {{"enable.idempotence", "true"},
-                         {"acks", "all"},
-                         {"linger.ms", "2"},
-                         {"topic.metadata.refresh.interval.ms", "1000"}});
+  Result<rd_kafka_conf_t*> conf = make_conf(config, producer_defaults());
   if (!conf.is_ok()) return conf.status();
   rd_kafka_conf_set_dr_msg_cb(*conf, on_delivery);
   rd_kafka_conf_set_opaque(*conf, producer->reports_.get());
@@ -138,44 +160,60 @@ Producer::~Producer() {
 }
 
 Result<size_t> Producer::prepare(const std::vector<std::string>& prefixes, int timeout_ms) {
+  return prepare_topics(handle_, prefixes, timeout_ms, prepared_);
+}
+
+Result<size_t> prepare_topics(rd_kafka_t* handle, const std::vector<std::string>& prefixes,
+                              int timeout_ms, std::vector<rd_kafka_topic_t*>& held) {
   const rd_kafka_metadata_t* all = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_, 1, nullptr, &all, timeout_ms);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 1, nullptr, &all, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::error(std::string("metadata of the cluster: ") + rd_kafka_err2str(err));
   }
+  const size_t before = held.size();
   for (int i = 0; i < all->topic_cnt; ++i) {
     const std::string_view name = all->topics[i].topic;
     if (!std::any_of(prefixes.begin(), prefixes.end(),
                      [&](const std::string& prefix) { return name.starts_with(prefix); })) {
       continue;
     }
-    prepared_.push_back(rd_kafka_topic_new(handle_, all->topics[i].topic, nullptr));
+    held.push_back(rd_kafka_topic_new(handle, all->topics[i].topic, nullptr));
   }
   rd_kafka_metadata_destroy(all);
   // Metadata of the locally known topics (those just named) fills their leaders now.
   const rd_kafka_metadata_t* known = nullptr;
-  err = rd_kafka_metadata(handle_, 0, nullptr, &known, timeout_ms);
+  err = rd_kafka_metadata(handle, 0, nullptr, &known, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::error(std::string("metadata of the topics: ") + rd_kafka_err2str(err));
   }
   rd_kafka_metadata_destroy(known);
-  return prepared_.size();
+  return held.size() - before;
 }
 
 Status Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
                          uint64_t token) {
+  return produce_message(handle_, topic, key, value,
+                         reinterpret_cast<void*>(static_cast<uintptr_t>(token)), true);
+}
+
+Status produce_message(rd_kafka_t* handle, const std::string& topic, std::string_view key,
+                       std::string_view value, void* opaque, bool serve_when_full) {
   for (int attempt = 0;; ++attempt) {
     const rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle_, RD_KAFKA_V_TOPIC(topic.c_str()),
+        handle, RD_KAFKA_V_TOPIC(topic.c_str()),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(token))), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::ok();
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 1000) {
       return Status::error("produce to " + topic + ": " + rd_kafka_err2str(err));
     }
-    rd_kafka_poll(handle_, 10);  // the local queue is full: serve deliveries, then retry
+    // The local queue is full: deliveries make room.
+    if (serve_when_full) {
+      rd_kafka_poll(handle, 10);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 }
 
@@ -202,12 +240,7 @@ Status Producer::flush(int timeout_ms) {
 Result<std::unique_ptr<Consumer>> Consumer::create(const KafkaConfig& config,
                                                    const std::string& group) {
   std::unique_ptr<Consumer> consumer(new Consumer());
-  Result<rd_kafka_conf_t*> conf = make_conf(config, {{"group.id", group},
-                                                     {"enable.auto.commit", "false"},
-                                                     {"enable.auto.offset.store", "false"},
-                                                     {"auto.offset.reset", "earliest"},
-                                                     {"topic.metadata.refresh.interval.ms", "100"},
-                                                     {"fetch.wait.max.ms", "10"}});
+  Result<rd_kafka_conf_t*> conf = make_conf(config, consumer_defaults(group));
   if (!conf.is_ok()) return conf.status();
   char error[512];
   consumer->handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, error, sizeof error);
@@ -223,10 +256,26 @@ Consumer::~Consumer() {
 }
 
 Result<int> Consumer::partitions(const std::string& topic, int timeout_ms) {
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_, topic.c_str(), nullptr);
+  return topic_partitions(handle_, topic, timeout_ms);
+}
+
+KafkaMessage copy_message(const rd_kafka_message_t& message) {
+  KafkaMessage m;
+  m.topic = rd_kafka_topic_name(message.rkt);
+  m.partition = message.partition;
+  m.offset = message.offset;
+  if (message.key != nullptr) m.key.assign(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload != nullptr) {
+    m.value.assign(static_cast<const char*>(message.payload), message.len);
+  }
+  return m;
+}
+
+Result<int> topic_partitions(rd_kafka_t* handle, const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(handle, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
-  const rd_kafka_resp_err_t err = rd_kafka_metadata(handle_, 0, handle, &metadata, timeout_ms);
-  rd_kafka_topic_destroy(handle);
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(handle, 0, topic_handle, &metadata, timeout_ms);
+  rd_kafka_topic_destroy(topic_handle);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::error("metadata of " + topic + ": " + rd_kafka_err2str(err));
   }
@@ -261,18 +310,7 @@ std::vector<KafkaMessage> Consumer::poll(size_t max, int timeout_ms) {
     rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_, wait);
     if (message == nullptr) break;
     wait = 0;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      KafkaMessage m;
-      m.topic = rd_kafka_topic_name(message->rkt);
-      m.partition = message->partition;
-      m.offset = message->offset;
-      if (message->key != nullptr)
-        m.key.assign(static_cast<const char*>(message->key), message->key_len);
-      if (message->payload != nullptr) {
-        m.value.assign(static_cast<const char*>(message->payload), message->len);
-      }
-      out.push_back(std::move(m));
-    }
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) out.push_back(copy_message(*message));
     rd_kafka_message_destroy(message);
   }
   return out;

@@ -26,6 +26,7 @@ NodeOptions RegionSet::node_options(const std::string& region) const {
   node.region = region;
   node.ledger_dir = (std::filesystem::path(options_.ledgers_dir) / region).string();
   node.kafka = options_.kafka;
+  node.kafka_clients = kafka_clients_;
   node.served_regions = options_.regions;
   return node;
 }
@@ -106,6 +107,11 @@ Result<std::unique_ptr<RegionSet>> RegionSet::start(const RegionSetOptions& opti
     }
     set->options_.kafka.bootstrap_servers = set->broker_->bootstrap_servers();
   }
+  // One producer and one consumer for every region of this process (adapters/kafka_clients.h).
+  Result<std::shared_ptr<adapters::KafkaClients>> clients =
+      adapters::KafkaClients::start(set->options_.kafka, "medclear-regions");
+  if (!clients.is_ok()) return clients.status();
+  set->kafka_clients_ = std::move(*clients);
   for (const std::string& region : options.regions) {
     Result<std::unique_ptr<RegionNode>> started =
         RegionNode::start(set->node_options(region), reference);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapters/kafka.h"
+#include "adapters/kafka_clients.h"
 #include "clearing/reference.h"
 #include "gateway/http/server.h"
 #include "gateway/http/timeline.h"
@@ -63,6 +64,8 @@ class RegionSet {
   RegionSetOptions options_;
   const clearing::ReferenceData* reference_ = nullptr;
   std::unique_ptr<adapters::EmbeddedBroker> broker_;
+  // Shared by the nodes; after the broker, so it goes first (nodes_ before it).
+  std::shared_ptr<adapters::KafkaClients> kafka_clients_;
   std::map<std::string, std::unique_ptr<RegionNode>> nodes_;
   std::map<std::string, std::unique_ptr<Timeline>> timelines_;
   std::map<std::string, std::unique_ptr<Gateway>> gateways_;

@@ -106,8 +106,13 @@ struct RegionNode::Impl {
   cl::Engine engine;
   lg::LedgerDirectory ledger;
   std::unique_ptr<lg::LedgerState> state;
-  std::unique_ptr<adapters::Producer> producer;
-  std::unique_ptr<adapters::Consumer> consumer;
+  // Wakes the worker: set by every producer of work, cleared by the worker before a step
+  // (declared before the Kafka member, whose pump calls wake() until the member is gone).
+  std::mutex wake_mutex;
+  std::condition_variable wake_signal;
+  bool woken = false;
+  std::shared_ptr<adapters::KafkaClients> clients;
+  std::unique_ptr<adapters::KafkaMember> kafka;  // this node's share of the clients
   std::shared_ptr<spdlog::logger> log;
   NodeCounters counters;
   uint64_t relay_cursor = 0;  // every outbox message up to here was acknowledged by the broker
@@ -214,24 +219,24 @@ struct RegionNode::Impl {
     relay_cursor = *cursor;
     relay_next = relay_cursor + 1;
     if (Status reloaded = reload_intakes(); !reloaded.is_ok()) return reloaded;
-    Result<std::unique_ptr<adapters::Producer>> p = adapters::Producer::create(options.kafka);
-    if (!p.is_ok()) return p.status();
-    producer = std::move(*p);
+    clients = options.kafka_clients;
+    if (!clients) {
+      Result<std::shared_ptr<adapters::KafkaClients>> started =
+          adapters::KafkaClients::start(options.kafka, "medclear-node-" + options.region);
+      if (!started.is_ok()) return started.status();
+      clients = std::move(*started);
+    }
     // Every region's claims and settlements topics known before the first claim goes out.
-    if (Result<size_t> prepared = producer->prepare(
+    if (Result<size_t> prepared = clients->prepare(
             {adapters::kClaimsTopicPrefix, adapters::kSettlementsTopicPrefix}, 10'000);
         !prepared.is_ok()) {
       log->warn("kafka_prepare region={} reason=\"{}\"", options.region,
                 prepared.status().message());
     }
-    Result<std::unique_ptr<adapters::Consumer>> c =
-        adapters::Consumer::create(options.kafka, "medclear-node-" + options.region);
-    if (!c.is_ok()) return c.status();
-    consumer = std::move(*c);
     std::vector<adapters::Consumer::Start> starts;
     for (const std::string& topic :
          {adapters::claims_topic(options.region), adapters::settlements_topic(options.region)}) {
-      Result<int> partitions = consumer->partitions(topic, 10'000);
+      Result<int> partitions = clients->partitions(topic, 10'000);
       if (!partitions.is_ok()) return partitions.status();
       for (int partition = 0; partition < *partitions; ++partition) {
         Result<std::optional<int64_t>> offset = ledger.ledger->offset(topic, partition);
@@ -239,7 +244,40 @@ struct RegionNode::Impl {
         starts.push_back({topic, partition, *offset});
       }
     }
-    return consumer->assign(starts);
+    Result<std::unique_ptr<adapters::KafkaMember>> joined =
+        clients->join(starts, [this] { wake(); });
+    if (!joined.is_ok()) return joined.status();
+    kafka = std::move(*joined);
+    return Status::ok();
+  }
+
+  void wake() {
+    {
+      std::lock_guard lock(wake_mutex);
+      woken = true;
+    }
+    wake_signal.notify_one();
+  }
+
+  // Sleeps until woken or until the next timer is due: the oldest sent claim's resend, the
+  // soonest deadline, a refused dead letter's retry (a second at most).
+  void wait_for_work() {
+    auto until = Clock::now() + std::chrono::seconds(1);
+    if (!sent.empty()) {
+      until =
+          std::min(until, sent.front().first + std::chrono::milliseconds(options.resend_after_ms));
+    }
+    if (!dead_letters_refused.empty()) until = std::min(until, dead_letters_refused.front().first);
+    {
+      std::lock_guard lock(mutex);
+      if (!deadlines.empty()) {
+        until = std::min(until, Clock::now() + std::chrono::milliseconds(deadlines.front().first -
+                                                                         now_unix_ms()));
+      }
+    }
+    std::unique_lock lock(wake_mutex);
+    wake_signal.wait_until(lock, until, [&] { return woken || stopping.load(); });
+    woken = false;
   }
 
   // The message is handled: its partition's consumed offset moves past it, unless a dead letter
@@ -276,8 +314,8 @@ struct RegionNode::Impl {
   // step; until the broker acknowledges it, its partition's consumed offset stays at it, so it is
   // never lost — not even across a restart, which reads the message again.
   void send_dead_letter(uint64_t token, const DeadLetter& letter) {
-    if (Status produced = producer->produce(adapters::dead_letters_topic(options.region),
-                                            letter.key, letter.value, token);
+    if (Status produced = kafka->produce(adapters::dead_letters_topic(options.region), letter.key,
+                                         letter.value, token);
         !produced.is_ok()) {
       log->warn("dead_letter_produce region={} topic={} partition={} offset={} reason=\"{}\"",
                 options.region, letter.topic, letter.partition, letter.offset, produced.message());
@@ -364,6 +402,10 @@ struct RegionNode::Impl {
         fingerprint = it->second.fingerprint;
       }
     }
+    if (!fingerprint && !settlement->record) {
+      consumed(message);  // a repeated refusal of a claim already answered: nothing to book
+      return Status::ok();
+    }
     if (!fingerprint) {
       Result<std::optional<uint64_t>> booked = ledger.ledger->find_msgid(settlement->msgid);
       if (!booked.is_ok()) return booked.status();
@@ -433,7 +475,7 @@ struct RegionNode::Impl {
     for (const std::string& msgid : to_send) {
       auto it = pending.find(msgid);
       if (it == pending.end()) continue;
-      producer->produce(it->second.topic, it->second.key, it->second.message).ignore();
+      kafka->produce(it->second.topic, it->second.key, it->second.message).ignore();
       ++counters.claims_sent;  // a failed produce is retried by the resend below
       sent.emplace_back(now, msgid);
     }
@@ -443,7 +485,7 @@ struct RegionNode::Impl {
       sent.pop_front();
       auto it = pending.find(msgid);
       if (it == pending.end()) continue;  // answered
-      producer->produce(it->second.topic, it->second.key, it->second.message).ignore();
+      kafka->produce(it->second.topic, it->second.key, it->second.message).ignore();
       ++counters.claims_resent;
       sent.emplace_back(now, msgid);
     }
@@ -462,12 +504,13 @@ struct RegionNode::Impl {
         return Status::corruption("outbox message " + std::to_string(seq) + ": " +
                                   out.status().message());
       }
-      if (Status produced = producer->produce(out->topic, out->key, out->message, seq);
+      if (Status produced = kafka->produce(out->topic, out->key, out->message, seq);
           !produced.is_ok()) {
         return produced;
       }
       relay_next = seq + 1;
     }
+    if (outbox->size() == options.batch_claims_max) wake();  // more to relay: step again at once
     return Status::ok();
   }
 
@@ -475,7 +518,7 @@ struct RegionNode::Impl {
   // failed delivery, sends everything after the cursor again (the consumers de-duplicate).
   void relay_acknowledge() {
     bool failed = false;
-    for (const adapters::Producer::Delivery& delivery : producer->deliveries()) {
+    for (const adapters::Producer::Delivery& delivery : kafka->deliveries()) {
       if ((delivery.token & kDeadLetterToken) != 0) {
         dead_letter_delivered(delivery.token, delivery.ok);
       } else if (delivery.ok) {
@@ -507,8 +550,9 @@ struct RegionNode::Impl {
     const std::vector<std::string> intakes = stage_intakes();
     std::vector<AnswerCallback> expired = expire_overdue();
     std::vector<std::pair<std::string, NodeAnswer>> answers;
-    for (const adapters::KafkaMessage& message :
-         consumer->poll(options.batch_claims_max, options.poll_timeout_ms)) {
+    const std::vector<adapters::KafkaMessage> messages = kafka->take(options.batch_claims_max);
+    if (messages.size() == options.batch_claims_max) wake();  // more may wait: step again at once
+    for (const adapters::KafkaMessage& message : messages) {
       const Status handled = message.topic == adapters::claims_topic(options.region)
                                  ? clear(message)
                                  : record(message, answers);
@@ -600,9 +644,12 @@ struct RegionNode::Impl {
   // caller to answer.
   template <class T>
   bool enqueue(std::vector<T>& queue, T& item) {
-    std::lock_guard lock(mutex);
-    if (stopped) return false;
-    queue.push_back(std::move(item));
+    {
+      std::lock_guard lock(mutex);
+      if (stopped) return false;
+      queue.push_back(std::move(item));
+    }
+    wake();
     return true;
   }
 
@@ -666,6 +713,8 @@ struct RegionNode::Impl {
 
   void run() {
     while (!stopping) {
+      wait_for_work();
+      if (stopping) break;
       const Status status = step();
       if (!status.is_ok()) {
         log->error("node_stopped region={} reason=\"{}\"", options.region, status.message());
@@ -722,6 +771,7 @@ RegionNode::~RegionNode() { stop(); }
 
 void RegionNode::stop() {
   impl_->stopping = true;
+  impl_->wake();
   if (impl_->worker.joinable()) impl_->worker.join();
   if (impl_->snapshot_thread.joinable()) impl_->snapshot_thread.join();  // views gone before close
 }
@@ -787,6 +837,7 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
     pending.deadline_ms = now_unix_ms() + impl_->options.pending_deadline_ms;
     impl_->deadlines.emplace_back(pending.deadline_ms, envelope.msgid);
     impl_->fresh.push_back(envelope.msgid);
+    impl_->wake();
   } else if (pending.fingerprint != request.fingerprint) {
     // The same msgid with other content while the first is in flight: its answer decides
     // whether this one is a reuse, so this one waits for it (ask again later).

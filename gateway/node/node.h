@@ -9,7 +9,9 @@
 //     engine against its ledger, and writes entries, consumed offsets and the outgoing settlement
 //     (outbox) in ONE ledger batch; a relay publishes the outbox to settlements.<treating region>;
 //   undecodable messages go to dead-letters.<own region> with the reason.
-// One worker thread owns the ledger and the Kafka clients (single writer); submit() is thread-safe.
+// One worker thread owns the ledger (single writer) and sleeps until there is work: a submitted
+// claim, a consumed message or delivery report (adapters/kafka_clients.h), a read or write, or a
+// timer (a resend, a deadline). submit() is thread-safe.
 #pragma once
 
 #include <atomic>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "adapters/kafka.h"
+#include "adapters/kafka_clients.h"
 #include "clearing/engine.h"
 #include "clearing/reference.h"
 #include "clearing/status.h"
@@ -36,9 +39,11 @@ struct NodeOptions {
   std::string region;      // PP0000
   std::string ledger_dir;  // this region's ledger directory
   adapters::KafkaConfig kafka;
+  // The process's Kafka clients, shared with the other nodes it runs (RegionSet); nullptr: the
+  // node starts its own from `kafka`.
+  std::shared_ptr<adapters::KafkaClients> kafka_clients;
   size_t batch_claims_max = 1000;  // claims (or settlements) per ledger batch
-  int poll_timeout_ms = 2;
-  int resend_after_ms = 3000;  // re-send a claim not answered by then
+  int resend_after_ms = 3000;      // re-send a claim not answered by then
   // Claims sent and not yet answered, at most: bounds the lag of every claims topic, so the
   // embedded broker (5 MiB per partition, oldest data dropped) never loses an unconsumed claim.
   size_t pending_claims_max = 20000;
