@@ -2,8 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <type_traits>
 
 #include "adapters/json.h"
 #include "clearing/admission.h"
@@ -15,14 +17,27 @@ namespace cl = medclear::clearing;
 
 namespace {
 
-// Reads fields of one JSON object, adding every fault to the ladder with its field path.
+// An array's elements, for either model of a document.
+const std::vector<Json>& items_of(const Json& array) { return array.items; }
+JsonNode::Items items_of(const JsonNode& array) { return array.items(); }
+
+// The path of element `index` of the array at `path`, e.g. "input.feedetail[3]".
+std::string element_path(std::string_view path, size_t index) {
+  return std::string(path) + "[" + std::to_string(index) + "]";
+}
+
+// Reads fields of one JSON object (a Json or a JsonNode), adding every fault to the ladder with
+// its field path: `path`, or element `index` of the array at `path` when an index is given.
+template <typename Value>
 class FieldReader {
  public:
-  FieldReader(const Json* object, std::string path, cl::RejectionLadder& ladder)
-      : object_(object), path_(std::move(path)), ladder_(ladder) {}
+  FieldReader(const Value* object, std::string_view path, cl::RejectionLadder& ladder,
+              std::optional<size_t> index = std::nullopt)
+      : object_(object), path_(path), index_(index), ladder_(ladder) {}
 
   std::string where(std::string_view key) const {
-    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    if (path_.empty()) return std::string(key);
+    return (index_ ? element_path(path_, *index_) : std::string(path_)) + "." + std::string(key);
   }
 
   // A string field ("" when absent; missing_field when required). The national interface defines
@@ -90,8 +105,8 @@ class FieldReader {
   }
 
   // A nested object; nullptr (and a fault) when absent or not an object.
-  const Json* object(std::string_view key) {
-    const Json* value = object_ ? object_->find(key) : nullptr;
+  const Value* object(std::string_view key) {
+    const Value* value = find(key);
     if (value == nullptr || value->is_null()) {
       ladder_.add(cl::Reject::kMissingField, where(key) + " is missing");
       return nullptr;
@@ -109,7 +124,7 @@ class FieldReader {
   static constexpr size_t kCodeMax = 10;  // every code table's codes are shorter
 
   std::string read(std::string_view key, bool required, size_t length_max, bool number_allowed) {
-    const Json* value = object_ ? object_->find(key) : nullptr;
+    const Value* value = find(key);
     if (value == nullptr || value->is_null()) {
       if (required) ladder_.add(cl::Reject::kMissingField, where(key) + " is missing");
       return {};
@@ -130,26 +145,52 @@ class FieldReader {
     if (required && value->text.empty()) {
       ladder_.add(cl::Reject::kMissingField, where(key) + " is empty");
     }
-    return value->text;
+    return std::string(value->text);
   }
 
-  const Json* object_;
-  std::string path_;
+  // The member `key`: a JsonNode object is searched from the member after the last one found, as
+  // fields are mostly read in the order hospitals send them (keys are unique: the same answer).
+  const Value* find(std::string_view key) {
+    if (object_ == nullptr) return nullptr;
+    if constexpr (std::is_same_v<Value, JsonNode>) {
+      const JsonNode::Items members = object_->items();
+      if (members.empty()) return nullptr;
+      const JsonNode* const first = &*members.begin();
+      const JsonNode* const end = object_ + object_->span;
+      const JsonNode* const start = next_ != nullptr ? next_ : first;
+      for (const JsonNode* at = start;;) {
+        if (at->key == key) {
+          next_ = at + at->span == end ? first : at + at->span;
+          return at;
+        }
+        at = at + at->span == end ? first : at + at->span;
+        if (at == start) return nullptr;
+      }
+    } else {
+      return object_->find(key);
+    }
+  }
+
+  const Value* object_;
+  const Value* next_ = nullptr;  // where the next search starts (JsonNode only)
+  std::string_view path_;
+  std::optional<size_t> index_;
   cl::RejectionLadder& ladder_;
 };
 
 bool is_flag(std::string_view v) { return v == "0" || v == "1"; }
 
-cl::FeeLine read_fee_line(const Json& line_json, std::string path, cl::RejectionLadder& ladder) {
-  FieldReader line(&line_json, std::move(path), ladder);
+template <typename Value>
+cl::FeeLine read_fee_line(const Value& line_json, size_t index, cl::RejectionLadder& ladder) {
+  FieldReader<Value> line(&line_json, "input.feedetail", ladder, index);
   cl::FeeLine fee;
   fee.feedetl_sn = line.text("feedetl_sn", true, 30);
   fee.fee_ocur_time = line.date_time("fee_ocur_time");
   fee.med_list_codg = line.text("med_list_codg", true, 50);
   fee.medins_list_codg = line.text("medins_list_codg", false, 150);
   fee.amount = line.money("det_item_fee_sumamt");
-  fee.cnt = line.decimal<cl::Quantity>("cnt", cl::parse_quantity);
-  fee.pric = line.decimal<cl::Price>("pric", cl::parse_price);
+  fee.cnt = line.template decimal<cl::Quantity>("cnt", cl::parse_quantity);
+  fee.pric = line.template decimal<cl::Price>("pric", cl::parse_price);
   const std::string approval = line.code(
       "hosp_appr_flag", false, [](std::string_view v) { return v == "0" || v == "1" || v == "2"; });
   fee.hosp_appr_flag =
@@ -157,11 +198,44 @@ cl::FeeLine read_fee_line(const Json& line_json, std::string path, cl::Rejection
   return fee;
 }
 
-cl::SettlementInput read_settlement(const Json& input, bool cross_province, cl::Transaction infno,
+template <typename Value>
+void read_fee_lines(const Value& input, cl::SettlementInput& claim, cl::RejectionLadder& ladder) {
+  const Value* lines = input.find("feedetail");
+  if (lines == nullptr || lines->is_null()) {
+    ladder.add(cl::Reject::kMissingField, "input.feedetail is missing");
+    return;
+  }
+  if (!lines->is_array()) {
+    ladder.add(cl::Reject::kMalformedMessage, "input.feedetail must be an array");
+    return;
+  }
+  const auto& items = items_of(*lines);
+  if (items.empty()) {
+    ladder.add(cl::Reject::kMissingField, "input.feedetail has no fee line");
+  } else if (items.size() > cl::kClaimLinesMax) {
+    ladder.add(cl::Reject::kMalformedMessage,
+               "input.feedetail has more than " + std::to_string(cl::kClaimLinesMax) + " lines");
+  } else {
+    claim.lines.reserve(items.size());
+    size_t i = 0;
+    for (const Value& line : items) {
+      if (!line.is_object()) {
+        ladder.add(cl::Reject::kMalformedMessage,
+                   element_path("input.feedetail", i) + " must be an object");
+      } else {
+        claim.lines.push_back(read_fee_line(line, i, ladder));
+      }
+      ++i;
+    }
+  }
+}
+
+template <typename Value>
+cl::SettlementInput read_settlement(const Value& input, bool cross_province, cl::Transaction infno,
                                     const cl::CodeTables& codes, cl::RejectionLadder& ladder) {
-  FieldReader outer(&input, "input", ladder);
-  const Json* data_json = outer.object("data");
-  FieldReader data(data_json, "input.data", ladder);
+  FieldReader<Value> outer(&input, "input", ladder);
+  const Value* data_json = outer.object("data");
+  FieldReader<Value> data(data_json, "input.data", ladder);
   cl::SettlementInput claim;
   claim.psn_no = data.text("psn_no", true, 30);
   claim.mdtrt_cert_type = data.text("mdtrt_cert_type", true, 3);
@@ -184,27 +258,7 @@ cl::SettlementInput read_settlement(const Json& input, bool cross_province, cl::
                              [&](std::string_view v) { return codes.knows_psn_type(v); });
   claim.psn_name = data.text("psn_name", cross_province, 50);
 
-  const Json* lines = input.find("feedetail");
-  if (lines == nullptr || lines->is_null()) {
-    ladder.add(cl::Reject::kMissingField, "input.feedetail is missing");
-  } else if (!lines->is_array()) {
-    ladder.add(cl::Reject::kMalformedMessage, "input.feedetail must be an array");
-  } else if (lines->items.empty()) {
-    ladder.add(cl::Reject::kMissingField, "input.feedetail has no fee line");
-  } else if (lines->items.size() > cl::kClaimLinesMax) {
-    ladder.add(cl::Reject::kMalformedMessage,
-               "input.feedetail has more than " + std::to_string(cl::kClaimLinesMax) + " lines");
-  } else {
-    claim.lines.reserve(lines->items.size());
-    for (size_t i = 0; i < lines->items.size(); ++i) {
-      const std::string path = "input.feedetail[" + std::to_string(i) + "]";
-      if (!lines->items[i].is_object()) {
-        ladder.add(cl::Reject::kMalformedMessage, path + " must be an object");
-        continue;
-      }
-      claim.lines.push_back(read_fee_line(lines->items[i], path, ladder));
-    }
-  }
+  read_fee_lines(input, claim, ladder);
   return claim;
 }
 
@@ -212,12 +266,42 @@ cl::SettlementInput read_settlement(const Json& input, bool cross_province, cl::
 // except inf_time and the names, so a resend with a fresh timestamp is still the same request.
 class Fingerprint {
  public:
+  Fingerprint() { canonical_.reserve(2048); }
   Fingerprint& add(std::string_view field) {
     canonical_.append(field);
     canonical_.push_back('\x1f');
     return *this;
   }
-  Fingerprint& add(int64_t number) { return add(std::to_string(number)); }
+  Fingerprint& add(int64_t number) {
+    char digits[24];
+    const auto [end, error] = std::to_chars(digits, digits + sizeof digits, number);
+    return add(std::string_view(digits, static_cast<size_t>(end - digits)));
+  }
+  // The text of DateTime::to_string (yyyy-MM-dd HH:mm:ss) without its printf.
+  Fingerprint& add(const cl::DateTime& time) {
+    const int32_t seconds = time.seconds_of_day;
+    const std::chrono::year_month_day ymd{
+        std::chrono::sys_days{std::chrono::days{time.date.days()}}};
+    const int year = static_cast<int>(ymd.year());
+    if (seconds < 0 || seconds >= 100 * 3600 || year < 0 || year > 9999 || !ymd.ok()) {
+      return add(time.to_string());
+    }
+    const auto month = static_cast<unsigned>(ymd.month());
+    const auto day = static_cast<unsigned>(ymd.day());
+    const auto two = [](char* at, int value) {
+      at[0] = static_cast<char>('0' + value / 10);
+      at[1] = static_cast<char>('0' + value % 10);
+    };
+    char text[] = "0000-00-00 00:00:00";
+    two(text, year / 100);
+    two(text + 2, year % 100);
+    two(text + 5, static_cast<int>(month));
+    two(text + 8, static_cast<int>(day));
+    two(text + 11, seconds / 3600);
+    two(text + 14, seconds / 60 % 60);
+    two(text + 17, seconds % 60);
+    return add(std::string_view(text, 19));
+  }
   std::string digest() const {
     unsigned char hash[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -227,10 +311,10 @@ class Fingerprint {
     MC_CHECK(EVP_Digest(canonical_.data(), canonical_.size(), hash, &length, sha256, nullptr) == 1,
              "SHA-256 failed");
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
+    std::string hex(2 * length, '0');
     for (unsigned int i = 0; i < length; ++i) {
-      hex.push_back(kHex[hash[i] >> 4]);
-      hex.push_back(kHex[hash[i] & 0xF]);
+      hex[2 * i] = kHex[hash[i] >> 4];
+      hex[2 * i + 1] = kHex[hash[i] & 0xF];
     }
     return hex;
   }
@@ -250,7 +334,7 @@ std::string fingerprint_of(const cl::Request& request) {
     f.add(c->insutype).add(c->acct_used_flag).add(c->mid_setl_flag).add(c->psn_cert_type);
     f.add(c->certno).add(c->psn_type).add(c->psn_name);
     for (const cl::FeeLine& l : c->lines) {
-      f.add(l.feedetl_sn).add(l.fee_ocur_time.to_string()).add(l.med_list_codg);
+      f.add(l.feedetl_sn).add(l.fee_ocur_time).add(l.med_list_codg);
       f.add(l.medins_list_codg).add(l.amount.fen()).add(l.cnt.ten_thousandths);
       f.add(l.pric.micro_yuan).add(static_cast<int64_t>(l.hosp_appr_flag));
     }
@@ -263,27 +347,15 @@ std::string fingerprint_of(const cl::Request& request) {
   return f.digest();
 }
 
-}  // namespace
-
-NhsaParse parse_nhsa_request(std::string_view body, const cl::CodeTables& codes) {
-  Result<Json> json = parse_json(body, JsonLimits{.depth_max = 8, .document_bytes_max = 16 << 20});
-  if (!json.is_ok()) {
-    NhsaParse parse;
-    parse.rejection = {cl::Reject::kMalformedMessage,
-                       "body is not JSON: " + json.status().message()};
-    return parse;
-  }
-  return parse_nhsa_request(*json, codes);
-}
-
-NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& codes) {
+template <typename Value>
+NhsaParse parse_envelope(const Value& envelope_json, const cl::CodeTables& codes) {
   NhsaParse parse;
   if (!envelope_json.is_object()) {
     parse.rejection = {cl::Reject::kMalformedMessage, "the envelope must be a JSON object"};
     return parse;
   }
   cl::RejectionLadder ladder;
-  FieldReader envelope(&envelope_json, "", ladder);
+  FieldReader<Value> envelope(&envelope_json, "", ladder);
   cl::Request request;
   cl::Envelope& e = request.envelope;
   const std::string infno = envelope.text("infno", false, 10);
@@ -308,14 +380,15 @@ NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& co
   parse.msgid = e.msgid;
   parse.mdtrtarea_admvs = e.mdtrtarea_admvs;
 
-  const Json* input = envelope.object("input");
+  const Value* input = envelope.object("input");
   if (transaction && input != nullptr) {
     e.infno = *transaction;
     if (cl::carries_claim(*transaction)) {
       request.input =
           read_settlement(*input, !e.insuplc_admdvs.empty(), *transaction, codes, ladder);
     } else {
-      FieldReader data(FieldReader(input, "input", ladder).object("data"), "input.data", ladder);
+      FieldReader<Value> data(FieldReader<Value>(input, "input", ladder).object("data"),
+                              "input.data", ladder);
       if (cl::is_cancel(*transaction)) {
         request.input =
             cl::CancelInput{data.text("setl_id", true, 30), data.text("mdtrt_id", true, 30),
@@ -334,6 +407,28 @@ NhsaParse parse_nhsa_request(const Json& envelope_json, const cl::CodeTables& co
   request.fingerprint = fingerprint_of(request);
   parse.request = std::move(request);
   return parse;
+}
+
+}  // namespace
+
+NhsaParse parse_nhsa_request(std::string_view body, const cl::CodeTables& codes) {
+  const Result<JsonDoc> json =
+      parse_json_doc(body, JsonLimits{.depth_max = 8, .document_bytes_max = 16 << 20});
+  if (!json.is_ok()) {
+    NhsaParse parse;
+    parse.rejection = {cl::Reject::kMalformedMessage,
+                       "body is not JSON: " + json.status().message()};
+    return parse;
+  }
+  return parse_envelope(json->root(), codes);
+}
+
+NhsaParse parse_nhsa_request(const Json& envelope, const cl::CodeTables& codes) {
+  return parse_envelope(envelope, codes);
+}
+
+NhsaParse parse_nhsa_request(const JsonNode& envelope, const cl::CodeTables& codes) {
+  return parse_envelope(envelope, codes);
 }
 
 ResponseStamp stamp_now(std::string_view receiver_admdvs, uint64_t serial) {

@@ -18,6 +18,7 @@
 namespace medclear::adapters {
 
 class Json;
+struct JsonNode;
 
 struct NhsaParse {
   std::optional<clearing::Request> request;  // set when the envelope is valid
@@ -31,6 +32,8 @@ struct NhsaParse {
 NhsaParse parse_nhsa_request(std::string_view body, const clearing::CodeTables& codes);
 // The same, for an envelope already parsed as JSON (scenario files).
 NhsaParse parse_nhsa_request(const Json& envelope, const clearing::CodeTables& codes);
+// The same, for an envelope parsed by parse_json_doc (the gateway).
+NhsaParse parse_nhsa_request(const JsonNode& envelope, const clearing::CodeTables& codes);
 
 // When and by whom an answer is made: the only parts of a response that differ between runs.
 struct ResponseStamp {

@@ -949,20 +949,20 @@ struct Gateway::Impl {
     adapters::JsonLimits limits;
     limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
-    const Result<adapters::Json> json = adapters::parse_json(body, limits);
+    const Result<adapters::JsonDoc> json = adapters::parse_json_doc(body, limits);  // views body
     if (!json.is_ok()) {
       co_return error_reply(http::status::bad_request,
                             "malformed JSON: " + json.status().message());
     }
-    if (!json->is_object()) {
+    if (!json->root().is_object()) {
       co_return error_reply(http::status::bad_request,
                             "the body must be one request envelope (an object)");
     }
-    if (std::optional<Reply> refusal = refuse_foreign(*json, client)) {
+    if (std::optional<Reply> refusal = refuse_foreign(json->root(), client)) {
       co_return std::move(*refusal);
     }
     const adapters::NhsaParse parse =
-        adapters::parse_nhsa_request(*json, services.reference->codes);
+        adapters::parse_nhsa_request(json->root(), services.reference->codes);
     const adapters::ResponseStamp stamp = adapters::stamp_now(options.region, ++serial);
     if (!parse.request) {
       co_return json_reply(adapters::build_nhsa_rejection(stamp, parse.msgid, parse.rejection));
@@ -995,15 +995,15 @@ struct Gateway::Impl {
 
   // Whose and where, before any other field is read: a value that is not provably this
   // hospital's and this region's — whatever its JSON type — is refused.
-  std::optional<Reply> refuse_foreign(const adapters::Json& envelope, const Client& client) {
-    if (const adapters::Json* code = envelope.find("fixmedins_code");
+  std::optional<Reply> refuse_foreign(const adapters::JsonNode& envelope, const Client& client) {
+    if (const adapters::JsonNode* code = envelope.find("fixmedins_code");
         code != nullptr && !code->is_null() &&
         (!code->is_string() || code->text != client.organisation)) {
       refused("organisation");
       return error_reply(http::status::forbidden,
                          "fixmedins_code is not the institution of the client certificate");
     }
-    if (const adapters::Json* area = envelope.find("mdtrtarea_admvs");
+    if (const adapters::JsonNode* area = envelope.find("mdtrtarea_admvs");
         area != nullptr && !area->is_null() &&
         (!area->is_string() || !cl::is_division_code(area->text) ||
          cl::region_of(area->text) != options.region)) {

@@ -151,6 +151,95 @@ TEST(Nhsa, AmountsAsStringsOrNumbersAreTheSamePayload) {
   EXPECT_NE(a.request->fingerprint, c.request->fingerprint);
 }
 
+// The digest stored ledgers and retries compare: it must not change with the parser.
+TEST(Nhsa, FingerprintsAreThoseLedgersHold) {
+  const adapters::Scenario scenario = worked_examples();
+  const std::vector<std::string> expected = {
+      "29a17b0882758e5690e8dba4b78985fc85ea56bf4ec735b0da9d9ede3f10698f",
+      "41e4d4bdf5e8d8a84ca7ad6f6f9d618d79c9fae97374780ea8f7316bda9015da",
+      "46b4659470e2c50d301f932e3747664e755fc126e4b1f0edd7134cd7b425b68c",
+      "e9ec9ec3b972b9cbd7c1e2940981af0e7f8f5bfe623ed24bb049ec141120f62a",
+      "fdc49a6adbe157b89a6a597a490dfd5608cf4ed254a6a529581592d131853236",
+      "f3dfd0cdd1ff9f718ad9decd198bf7a58b2498ea676312ba3a41ba582f6a5b12",
+      "be40622b8710393da06ab2f12a95560ae789cdf2b877046ced23ab528ee02b23"};
+  ASSERT_EQ(scenario.requests.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto parse =
+        adapters::parse_nhsa_request(to_text(scenario.requests[i]), scenario.reference.codes);
+    ASSERT_TRUE(parse.request) << i << ": " << parse.rejection.message;
+    EXPECT_EQ(parse.request->fingerprint, expected[i]) << i;
+  }
+}
+
+// The body's text (the flat JsonDoc, as the gateway reads it) and the same envelope as a tree
+// (scenario files) give one answer: the same request and fingerprint, or the same rejection.
+void expect_same_answer(const std::string& body, const clearing::CodeTables& codes) {
+  const auto from_text = adapters::parse_nhsa_request(body, codes);
+  const Result<adapters::Json> tree = adapters::parse_json(body);
+  ASSERT_TRUE(tree.is_ok()) << body;
+  const auto from_tree = adapters::parse_nhsa_request(*tree, codes);
+  ASSERT_EQ(from_text.request.has_value(), from_tree.request.has_value()) << body;
+  EXPECT_EQ(from_text.msgid, from_tree.msgid);
+  EXPECT_EQ(from_text.mdtrtarea_admvs, from_tree.mdtrtarea_admvs);
+  if (from_text.request) {
+    EXPECT_EQ(from_text.request->fingerprint, from_tree.request->fingerprint) << body;
+    EXPECT_EQ(adapters::build_nhsa_request(*from_text.request),
+              adapters::build_nhsa_request(*from_tree.request));
+  } else {
+    EXPECT_EQ(from_text.rejection.reason, from_tree.rejection.reason) << body;
+    EXPECT_EQ(from_text.rejection.message, from_tree.rejection.message) << body;
+  }
+}
+
+TEST(Nhsa, TextAndTreeGiveTheSameAnswer) {
+  const adapters::Scenario scenario = worked_examples();
+  const auto& codes = scenario.reference.codes;
+  for (const adapters::Json& request : scenario.requests)
+    expect_same_answer(to_text(request), codes);
+  for (const BadInput& c : bad_inputs()) {
+    adapters::Json envelope = scenario.requests[0];
+    c.mutate(envelope);
+    expect_same_answer(to_text(envelope), codes);
+  }
+}
+
+// Number forms in a money field read exactly as before: the text decides, never a double.
+TEST(Nhsa, MoneyNumberFormsAnswerAsBefore) {
+  const adapters::Scenario scenario = worked_examples();
+  const auto& codes = scenario.reference.codes;
+  // Each form's answer as the parser before the flat JsonDoc gave it: fen, or code and message.
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"50000", "5000000"},
+      {"50000.00", "5000000"},
+      {"\"50000.0\"", "5000000"},
+      {"\"\\u00350000.00\"", "5000000"},
+      {"5e4", "invalid_amount input.data.medfee_sumamt \"5e4\": exponent notation is not allowed"},
+      {"5E+4",
+       "invalid_amount input.data.medfee_sumamt \"5E+4\": exponent notation is not allowed"},
+      {"50000.005", "invalid_amount input.data.medfee_sumamt \"50000.005\": too many decimals"},
+      {"1.005", "invalid_amount input.data.medfee_sumamt \"1.005\": too many decimals"},
+      {"-0", "0"},
+      {"-0.0", "0"},
+      {"-50000", "invalid_amount input.data.medfee_sumamt \"-50000\": must not be negative"},
+      {"123456789012345678901234567890",
+       "invalid_amount input.data.medfee_sumamt \"123456789012345678901234567890\": more digits "
+       "than numeric(16, scale) holds"}};
+  for (const auto& [text, answer] : forms) {
+    adapters::Json envelope = scenario.requests[0];
+    set_string(data_of(envelope), "medfee_sumamt", "@");
+    std::string body = to_text(envelope);
+    body.replace(body.find("\"@\""), 3, text);
+    expect_same_answer(body, codes);
+    const auto parse = adapters::parse_nhsa_request(body, codes);
+    const std::string got =
+        parse.request
+            ? std::to_string(
+                  std::get<clearing::SettlementInput>(parse.request->input).medfee_sumamt.fen())
+            : std::string(clearing::name(parse.rejection.reason)) + " " + parse.rejection.message;
+    EXPECT_EQ(got, answer) << text;
+  }
+}
+
 TEST(Nhsa, LocalCodesAreAccepted) {
   adapters::Scenario scenario = worked_examples();
   adapters::Json envelope = scenario.requests[0];

@@ -1,7 +1,10 @@
 // Engine micro-benchmarks (Google Benchmark): settlements per second on one core for a 10-line
 // claim, at each layer — the pure split, the engine's full decision, decide + apply to in-memory
-// state, and the NHSA JSON parse in front of it. Results go to BENCHMARKS.md.
+// state, and the NHSA JSON parse in front of it (and its JSON step alone). Results go to
+// BENCHMARKS.md.
 #include <benchmark/benchmark.h>
+
+#include <boost/json/parse.hpp>
 
 #include "clearing/split.h"
 #include "tests/support/scenario.h"
@@ -100,6 +103,38 @@ void BM_ParseNhsaTenLines(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.body.size()));
 }
 BENCHMARK(BM_ParseNhsaTenLines);
+
+// The JSON step alone, three ways: the flat number-keeping JsonDoc (what BM_ParseNhsaTenLines
+// uses), the owning tree built from it, and Boost.JSON's own parse into boost::json::value.
+void BM_JsonDocTenLines(benchmark::State& state) {
+  Fixture& f = fixture();
+  for (auto _ : state) {
+    Result<adapters::JsonDoc> doc = adapters::parse_json_doc(f.body);
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_JsonDocTenLines);
+
+void BM_JsonTreeTenLines(benchmark::State& state) {
+  Fixture& f = fixture();
+  for (auto _ : state) {
+    Result<adapters::Json> tree = adapters::parse_json(f.body);
+    benchmark::DoNotOptimize(tree);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_JsonTreeTenLines);
+
+void BM_BoostJsonParseTenLines(benchmark::State& state) {
+  Fixture& f = fixture();
+  for (auto _ : state) {
+    boost::json::value value = boost::json::parse(f.body);
+    benchmark::DoNotOptimize(value);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BoostJsonParseTenLines);
 
 }  // namespace
 }  // namespace medclear::testing
