@@ -229,7 +229,9 @@ Run run(Shared& shared, long server_pid) {
   for (int i = 0; i < o.threads; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
   auto contexts = client_contexts(shared);
   std::vector<std::unique_ptr<Connection>> connections;
-  auto count_error = [](Stats& s) { return [&s](std::exception_ptr e) { s.errors += e != nullptr; }; };
+  auto count_error = [](Stats& s) {
+    return [&s](std::exception_ptr e) { s.errors += e != nullptr; };
+  };
   for (int i = 0; i < o.connections; ++i) {
     const auto t = static_cast<size_t>(i) % shared.targets.size();
     const auto th = static_cast<size_t>(i) % ios.size();
@@ -257,9 +259,9 @@ Run run(Shared& shared, long server_pid) {
     r.total.late += s.late;
     r.total.last_done = std::max(r.total.last_done, s.last_done);
   }
-  r.seconds = std::chrono::duration<double>(std::max(r.total.last_done, shared.until) -
-                                            shared.start)
-                  .count();
+  r.seconds =
+      std::chrono::duration<double>(std::max(r.total.last_done, shared.until) - shared.start)
+          .count();
   return r;
 }
 
@@ -279,10 +281,9 @@ void report(const Shared& shared, Run& r) {
                 o.healthz ? "healthz" : "nhsa", o.rate > 0 ? "open" : "closed", o.rate,
                 o.connections, o.threads, r.seconds, r.total.latency_ms.size(),
                 static_cast<unsigned long long>(r.total.ok),
-                static_cast<double>(r.total.ok) / r.seconds, l.p50, l.p90, l.p99, l.max,
-                r.load_cpu, 100.0 * r.load_cpu / r.seconds, r.server_cpu,
-                100.0 * r.server_cpu / r.seconds, statuses.c_str(),
-                static_cast<unsigned long long>(r.total.errors),
+                static_cast<double>(r.total.ok) / r.seconds, l.p50, l.p90, l.p99, l.max, r.load_cpu,
+                100.0 * r.load_cpu / r.seconds, r.server_cpu, 100.0 * r.server_cpu / r.seconds,
+                statuses.c_str(), static_cast<unsigned long long>(r.total.errors),
                 static_cast<unsigned long long>(r.total.exhausted),
                 static_cast<unsigned long long>(r.total.late));
   std::printf("%s\n", line);
