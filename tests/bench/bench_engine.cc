@@ -3,6 +3,8 @@
 // state, and the NHSA JSON parse in front of it. Results go to BENCHMARKS.md.
 #include <benchmark/benchmark.h>
 
+#include <boost/json.hpp>
+
 #include "clearing/split.h"
 #include "tests/support/scenario.h"
 
@@ -100,6 +102,19 @@ void BM_ParseNhsaTenLines(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.body.size()));
 }
 BENCHMARK(BM_ParseNhsaTenLines);
+
+// The reference for BM_ParseNhsaTenLines: Boost.JSON's own parse of the same body into its DOM
+// (no validation, no fingerprint, numbers as doubles), the floor a JSON tree can reach here.
+void BM_BoostJsonParseNhsaBody(benchmark::State& state) {
+  Fixture& f = fixture();
+  for (auto _ : state) {
+    boost::json::value value = boost::json::parse(f.body);
+    benchmark::DoNotOptimize(value);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.body.size()));
+}
+BENCHMARK(BM_BoostJsonParseNhsaBody);
 
 }  // namespace
 }  // namespace medclear::testing
