@@ -5,7 +5,9 @@
 #     --pid-file FILE   keep only the samples of the process whose id COMMAND wrote to FILE (the
 #                       HTTPS benchmark's server: bench_gateway serve writes DIR/pid)
 # Environment: MEDCLEAR_PERF_CALLGRAPH=dwarf|fp (dwarf: the release build keeps no frame
-# pointers, so frame-pointer stacks stop early; default dwarf), MEDCLEAR_FLAMEGRAPH_OUT (folder).
+# pointers, so frame-pointer stacks stop early; default dwarf), MEDCLEAR_PERF_STACK (bytes of
+# stack copied per sample with dwarf, 16384; less keeps long runs' perf.data smaller),
+# MEDCLEAR_FLAMEGRAPH_OUT (folder, docs/bench).
 # Installs what it needs: ops/install-deps.sh --bench (linux-perf, Node.js, Chromium), and the npm
 # package `flamegraph` (pinned) under ops/.npm, which git ignores.
 set -euo pipefail
@@ -37,7 +39,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 case "${MEDCLEAR_PERF_CALLGRAPH:-dwarf}" in
   # 16 KB of stack per sample: enough for the coroutine and Kafka stacks, small enough to keep.
-  dwarf) callgraph=(--call-graph dwarf,16384) ;;
+  dwarf) callgraph=(--call-graph "dwarf,${MEDCLEAR_PERF_STACK:-16384}") ;;
   fp) callgraph=(-g) ;;
   *) echo "flamegraph: MEDCLEAR_PERF_CALLGRAPH is dwarf or fp" >&2; exit 2 ;;
 esac
