@@ -2,10 +2,11 @@
 # Builds the release tree, runs every benchmark of BENCHMARKS.md and prints ONE markdown table:
 # each row with its same-run reference and the ratio to it, the aim, and the machine it ran on.
 # Every program's whole output stays in the log folder named at the end.
-#   ops/bench.sh            the full run (about 7 minutes on 2 cores)
-#   ops/bench.sh --quick    smaller counts and shorter runs (about 3 minutes), for a first look
+#   ops/bench.sh            the full run (about 7 minutes on 2 idle cores; 13 while other builds ran)
+#   ops/bench.sh --quick    smaller counts, 5-region demo (about 4 minutes), for a first look
 # Environment: MEDCLEAR_BENCH_SETTLEMENTS (ledger, 200000), MEDCLEAR_BENCH_CONNECTIONS (HTTPS, 256),
-# MEDCLEAR_BENCH_SECONDS (each HTTPS run, 10), MEDCLEAR_BENCH_SKIP ("demo reconcile": rows left out).
+# MEDCLEAR_BENCH_SECONDS (each HTTPS run, 10), MEDCLEAR_BENCH_SKIP ("demo reconcile": rows left out),
+# MEDCLEAR_BENCH_LEDGER_BATCHES (the ledger's batch sizes, 1000; the table reads 1000).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 quick=0
@@ -26,7 +27,7 @@ if [[ $quick == 1 ]]; then
   settlements="${MEDCLEAR_BENCH_SETTLEMENTS:-50000}" batches=1000 node_claims=20000 node_seconds=3
   seconds="${MEDCLEAR_BENCH_SECONDS:-4}" recon=1000000 reps=3 demo=(--regions 5)
 else
-  settlements="${MEDCLEAR_BENCH_SETTLEMENTS:-200000}" batches=10,100,1000,5000 node_claims=60000
+  settlements="${MEDCLEAR_BENCH_SETTLEMENTS:-200000}" batches=1000 node_claims=60000
   node_seconds=5 seconds="${MEDCLEAR_BENCH_SECONDS:-10}" recon=10000000 reps=5 demo=()
 fi
 connections="${MEDCLEAR_BENCH_CONNECTIONS:-256}"
@@ -49,7 +50,7 @@ row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Ledger: one writer, synced batches; the reference writes the same keys and bytes to RocksDB.
-MEDCLEAR_BENCH_LEDGER_BATCHES="$batches" run ledger "$bin/bench_ledger" "$settlements"
+MEDCLEAR_BENCH_LEDGER_BATCHES="${MEDCLEAR_BENCH_LEDGER_BATCHES:-$batches}" run ledger "$bin/bench_ledger" "$settlements"
 read -r _ plain ledger _ < <(awk '$1 == 1000' "$logs/ledger.log") || plain=0 ledger=0
 row "ledger, batch 1,000, synced (\`bench_ledger $settlements\`)" "$(num "$ledger") settlements/s" \
   "plain RocksDB, same keys and bytes: $(num "$plain")/s" "$(ratio "$ledger" "$plain")" \
