@@ -8,6 +8,10 @@
 #                                universal-ctags measures function lengths (tests/)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
 #                                for the libFuzzer targets (ops/fuzz.sh)
+#   ops/install-deps.sh --bench  also what flame graphs need (ops/flamegraph.sh): linux-perf to
+#                                sample, Node.js and npm for the renderer (an npm package that
+#                                ops/flamegraph.sh installs under ops/.npm), headless Chromium and
+#                                a font to turn the SVG into a PNG
 set -euo pipefail
 
 packages=(
@@ -22,7 +26,12 @@ for mode in "$@"; do
     --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags) ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
-    *) echo "usage: ops/install-deps.sh [--tests] [--fuzz]" >&2; exit 2 ;;
+    # Some machines have a Node.js that carries its own npm (then Debian's npm would conflict).
+    --bench)
+      packages+=(linux-perf nodejs chromium fonts-dejavu-core)
+      if ! command -v npm >/dev/null; then packages+=(npm); fi
+      ;;
+    *) echo "usage: ops/install-deps.sh [--tests] [--fuzz] [--bench]" >&2; exit 2 ;;
   esac
 done
 

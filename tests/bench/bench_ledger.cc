@@ -13,6 +13,7 @@
 #include "clearing/codec.h"
 #include "ledger/keys.h"
 #include "ledger/verify.h"
+#include "tests/bench/bench_common.h"
 #include "tests/support/ledger_fixture.h"
 
 namespace lg = medclear::ledger;
@@ -114,7 +115,15 @@ int main(int argc, char** argv) {
   std::printf("settlements per run: %llu, synced batches, one writer thread\n",
               static_cast<unsigned long long>(count));
   std::printf("%8s %18s %18s %8s\n", "batch", "plain RocksDB/s", "ledger/s", "ratio");
-  for (uint64_t batch : {10, 100, 1000, 5000}) {
+  // MEDCLEAR_BENCH_LEDGER_BATCHES="1000" runs only those batch sizes (ops/bench.sh --quick).
+  std::vector<uint64_t> batches = {10, 100, 1000, 5000};
+  if (const char* list = std::getenv("MEDCLEAR_BENCH_LEDGER_BATCHES"); list != nullptr) {
+    batches.clear();
+    for (double b : medclear::bench::numbers(list)) {
+      if (b >= 1) batches.push_back(static_cast<uint64_t>(b));
+    }
+  }
+  for (uint64_t batch : batches) {
     const double plain = plain_rate(root + "/plain", base, count, batch);
     const double ledger = ledger_rate(root + "/ledger", base, count, batch);
     std::printf("%8llu %18.0f %18.0f %8.2f\n", static_cast<unsigned long long>(batch), plain,

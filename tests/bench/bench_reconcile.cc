@@ -16,17 +16,24 @@
 namespace cl = medclear::clearing;
 using Clock = std::chrono::steady_clock;
 
-int main(int argc, char** argv) {
-  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
-  const size_t k = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1'000;
+namespace {
+
+// One day of a region pair: n settlements, k of them made to differ (each of the four kinds).
+struct Day {
+  std::vector<cl::ReconItem> insured;
+  std::vector<cl::ReconItem> treating;
+  size_t expected = 0;
+};
+
+Day make_day(size_t n, size_t k) {
   std::mt19937_64 random(42);
   std::set<size_t> chosen;
   while (chosen.size() < k) chosen.insert(random() % n);
-  std::vector<cl::ReconItem> insured;
-  std::vector<cl::ReconItem> treating;
+  Day day;
+  std::vector<cl::ReconItem>& insured = day.insured;
+  std::vector<cl::ReconItem>& treating = day.treating;
   insured.reserve(n);
   treating.reserve(n);
-  size_t expected = 0;
   for (size_t i = 0; i < n; ++i) {
     char id[48];
     std::snprintf(id, sizeof id, "610100202603%02zu%010zu", i % 28 + 1, i);
@@ -37,7 +44,7 @@ int main(int argc, char** argv) {
       treating.push_back(std::move(item));
       continue;
     }
-    ++expected;
+    ++day.expected;
     switch (random() % 4) {
       case 0:
         insured.push_back(std::move(item));
@@ -60,6 +67,18 @@ int main(int argc, char** argv) {
       }
     }
   }
+  return day;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
+  const size_t k = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1'000;
+  Day day = make_day(n, k);
+  std::vector<cl::ReconItem>& insured = day.insured;
+  std::vector<cl::ReconItem>& treating = day.treating;
+  const size_t expected = day.expected;
   const cl::ReconHash hash_a =
       medclear::ledger::digest_function(medclear::ledger::HashAlgorithm::kSha256);
   const cl::ReconHash hash_b =
