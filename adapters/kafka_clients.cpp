@@ -201,8 +201,7 @@ void KafkaClients::resume(KafkaMember::Inbox& inbox) {
   set_paused(inbox.partitions, false).ignore();
 }
 
-Status KafkaClients::produce(const std::string& topic, std::string_view key,
-                             std::string_view value,
+Status KafkaClients::produce(const std::string& topic, std::string_view key, std::string_view value,
                              const std::shared_ptr<KafkaMember::Inbox>& inbox, uint64_t token) {
   auto* tag = token == 0 ? nullptr : new DeliveryTag{inbox, token};
   Status produced = produce_message(producer_, topic, key, value, tag, false);
@@ -284,8 +283,8 @@ KafkaMember::KafkaMember(std::shared_ptr<KafkaClients> clients, std::shared_ptr<
 
 KafkaMember::~KafkaMember() { clients_->leave(inbox_); }
 
-Status KafkaMember::produce(const std::string& topic, std::string_view key,
-                            std::string_view value, uint64_t token) {
+Status KafkaMember::produce(const std::string& topic, std::string_view key, std::string_view value,
+                            uint64_t token) {
   return clients_->produce(topic, key, value, inbox_, token);
 }
 

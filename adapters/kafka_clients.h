@@ -69,7 +69,8 @@ class KafkaClients : public std::enable_shared_from_this<KafkaClients> {
   Result<size_t> prepare(const std::vector<std::string>& prefixes, int timeout_ms);
   // Consumes `starts` (each partition from its offset; nullopt: from the beginning) into a new
   // member's inbox. `wake` runs on the pump thread (keep it short) when the inbox gets messages or
-  // delivery reports, under the inbox's lock (it must not call back into the member). Errors: a topic another member consumes; the cluster refusing.
+  // delivery reports, under the inbox's lock (it must not call back into the member). Errors: a
+  // topic another member consumes; the cluster refusing.
   Result<std::unique_ptr<KafkaMember>> join(const std::vector<Consumer::Start>& starts,
                                             std::function<void()> wake);
 
@@ -96,7 +97,7 @@ class KafkaClients : public std::enable_shared_from_this<KafkaClients> {
   std::vector<rd_kafka_topic_s*> prepared_;
   std::mutex mutex_;  // guards what follows
   std::map<std::string, std::shared_ptr<KafkaMember::Inbox>, std::less<>> routes_;  // by topic
-  std::set<std::pair<std::string, int32_t>> assigned_;  // ever assigned: re-joined by a seek
+  std::set<std::pair<std::string, int32_t>> assigned_;        // ever assigned: re-joined by a seek
   std::vector<std::shared_ptr<KafkaMember::Inbox>> touched_;  // to wake after this round
   std::atomic<bool> stopping_{false};
   std::thread pump_thread_;

@@ -115,9 +115,11 @@ struct RegionNode::Impl {
   std::unique_ptr<adapters::KafkaMember> kafka;  // this node's share of the clients
   std::shared_ptr<spdlog::logger> log;
   NodeCounters counters;
-  uint64_t relay_cursor = 0;  // every outbox message up to here was acknowledged by the broker
-  uint64_t relay_next = 1;    // the next outbox message to publish
-  std::set<uint64_t> acknowledged;  // acknowledged beyond a gap
+  uint64_t relay_cursor = 0;       // every outbox message up to here was acknowledged by the broker
+  uint64_t relay_cursor_kept = 0;  // the cursor as the ledger has it
+  Clock::time_point relay_cursor_kept_at;  // when it was last staged
+  uint64_t relay_next = 1;                 // the next outbox message to publish
+  std::set<uint64_t> acknowledged;         // acknowledged beyond a gap
 
   struct Pending {
     std::vector<AnswerCallback> waiters;
@@ -217,6 +219,7 @@ struct RegionNode::Impl {
     Result<uint64_t> cursor = ledger.ledger->outbox_cursor();
     if (!cursor.is_ok()) return cursor.status();
     relay_cursor = *cursor;
+    relay_cursor_kept = relay_cursor;
     relay_next = relay_cursor + 1;
     if (Status reloaded = reload_intakes(); !reloaded.is_ok()) return reloaded;
     clients = options.kafka_clients;
@@ -534,13 +537,25 @@ struct RegionNode::Impl {
     }
     if (relay_cursor != before) {
       counters.settlements_relayed += relay_cursor - before;
-      ledger.ledger->stage_outbox_cursor(relay_cursor);  // durable with the next batch
     }
     if (failed) {
       log->warn("relay_resend region={} from={}", options.region, relay_cursor + 1);
       relay_next = relay_cursor + 1;
       acknowledged.clear();
     }
+  }
+
+  // The relay cursor rides with a batch that is written anyway, or alone once a second: a commit
+  // (and its sync) only for the cursor would cost one per delivery report, and a cursor behind
+  // only makes a restarted relay send again what the consumers de-duplicate.
+  void stage_relay_cursor() {
+    if (relay_cursor == relay_cursor_kept) return;
+    const auto now = Clock::now();
+    if (!ledger.ledger->has_staged() && now - relay_cursor_kept_at < std::chrono::seconds(1))
+      return;
+    ledger.ledger->stage_outbox_cursor(relay_cursor);
+    relay_cursor_kept = relay_cursor;
+    relay_cursor_kept_at = now;
   }
 
   // One step: everything it stages goes into ONE synced batch — new intakes, decided claims with
@@ -560,6 +575,7 @@ struct RegionNode::Impl {
     }
     relay_acknowledge();
     resend_refused_dead_letters();
+    stage_relay_cursor();
     ++counters.steps;
     const auto commit_start = Clock::now();
     if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;

@@ -11,7 +11,6 @@
 
 namespace medclear::adapters::legacy {
 
-
 namespace bj = boost::json;
 
 using Members = std::vector<std::pair<std::string, Json>>;
@@ -183,7 +182,6 @@ class TreeBuilder {
   std::string part_;
 };
 
-
 inline Result<Json> parse_json(std::string_view document, const JsonLimits& limits = {}) {
   if (document.size() > limits.document_bytes_max) {
     return Status::invalid("document larger than " + std::to_string(limits.document_bytes_max) +
@@ -217,6 +215,5 @@ inline Result<Json> parse_json(std::string_view document, const JsonLimits& limi
   if (!parser.handler().result) return Status::invalid("an empty document");
   return std::move(*parser.handler().result);
 }
-
 
 }  // namespace medclear::adapters::legacy

@@ -134,9 +134,9 @@ TEST_F(KafkaClientsTest, JoiningAgainReadsFromTheOffsetsItNames) {
   ASSERT_TRUE((*producer)->flush(10'000).is_ok());
   std::vector<Consumer::Start> starts;
   for (int32_t partition = 0; partition < 4; ++partition) {
-    starts.push_back({topic, partition,
-                      next.contains(partition) ? std::optional<int64_t>(next[partition])
-                                               : std::nullopt});
+    starts.push_back(
+        {topic, partition,
+         next.contains(partition) ? std::optional<int64_t>(next[partition]) : std::nullopt});
   }
   auto member = clients_->join(starts, [] {});
   ASSERT_TRUE(member.is_ok()) << member.status().message();
@@ -159,7 +159,7 @@ TEST_F(KafkaClientsTest, AFullInboxPausesAndLosesNothing) {
   for (int i = 0; i < kCount; ++i) {
     ASSERT_TRUE((*producer)->produce(topic, "k", std::to_string(i)).is_ok());
   }
-  ASSERT_TRUE((*producer)->flush(30'000).is_ok());  // one key: one partition, in order
+  ASSERT_TRUE((*producer)->flush(30'000).is_ok());              // one key: one partition, in order
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the inbox fills and pauses
   std::vector<KafkaMessage> got = take_all(**member, kCount);
   ASSERT_EQ(got.size(), static_cast<size_t>(kCount));

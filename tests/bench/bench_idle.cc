@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   gw::RegionSetOptions options;
   options.regions = regions;
   options.ledgers_dir = root + "/ledgers";
-  options.partitions = 2;  // as the demo's nation (simulator/run.cpp)
+  options.partitions = 2;           // as the demo's nation (simulator/run.cpp)
   for (int i = 3; i < argc; ++i) {  // librdkafka properties to try, e.g. fetch.wait.max.ms=100
     const std::string setting = argv[i];
     const size_t eq = setting.find('=');
