@@ -139,6 +139,7 @@ Result<std::unique_ptr<KafkaMember>> KafkaClients::join(const std::vector<Consum
   inbox->wake = std::move(wake);
   PartitionList fresh;
   PartitionList again;  // assigned before, to a member that left: sought to the new offsets
+  Partitions resumed;   // the same, paused when that member left
   {
     std::lock_guard lock(mutex_);
     for (const Consumer::Start& start : starts) {
@@ -149,6 +150,7 @@ Result<std::unique_ptr<KafkaMember>> KafkaClients::join(const std::vector<Consum
       routes_[start.topic] = inbox;
       inbox->partitions.emplace_back(start.topic, start.partition);
       const bool first = assigned_.emplace(start.topic, start.partition).second;
+      if (!first) resumed.emplace_back(start.topic, start.partition);
       (first ? fresh : again).add(start.topic, start.partition)->offset =
           start.offset ? *start.offset : RD_KAFKA_OFFSET_BEGINNING;
     }
@@ -159,12 +161,7 @@ Result<std::unique_ptr<KafkaMember>> KafkaClients::join(const std::vector<Consum
   }
   if (joined.is_ok() && again.list->cnt > 0) {
     joined = from_error(rd_kafka_seek_partitions(consumer_, again.list, 10'000), "kafka seek");
-    if (joined.is_ok()) {
-      joined = from_error(rd_kafka_resume_partitions(consumer_, again.list) == 0
-                              ? nullptr
-                              : rd_kafka_error_new(RD_KAFKA_RESP_ERR__FAIL, "resume failed"),
-                          "kafka resume");
-    }
+    if (joined.is_ok()) joined = set_paused(resumed, false);
   }
   std::unique_ptr<KafkaMember> member(new KafkaMember(shared_from_this(), inbox));
   if (!joined.is_ok()) return joined;  // the member leaves as it goes
