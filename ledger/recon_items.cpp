@@ -61,7 +61,14 @@ template <typename OnPair, typename OnItem, typename OnCancel>
 Status scan_day(const Ledger& ledger, cl::Date day, OnPair on_pair, OnItem on_item,
                 OnCancel on_cancel) {
   const std::string prefix = keys::day(keys::kReconItem, day.days());
-  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(ledger.read_options()));
+  // One long forward scan: bounded, read ahead, and not worth keeping in the block cache.
+  std::string end = keys::day(keys::kReconItem, day.days() + 1);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read = ledger.read_options();
+  read.iterate_upper_bound = &upper;
+  read.fill_cache = false;
+  read.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(read));
   std::string pair;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key = it->key().ToStringView();
