@@ -6,11 +6,10 @@
 
 namespace medclear::clearing {
 
-namespace {
-
 // Bucketing needs a well-spread, stable 64-bit value of the id, not a cryptographic one (the
-// digests are): FNV-1a 64 with the SplitMix64 finalizer, fixed here for every version.
-uint64_t spread(std::string_view text) {
+// digests are): FNV-1a 64 with the SplitMix64 finalizer, fixed here for every version (ledgers
+// keep their items in this order: FORMAT.md key space X).
+uint64_t recon_spread(std::string_view text) {
   uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) {
     h ^= c;
@@ -24,14 +23,33 @@ uint64_t spread(std::string_view text) {
   return h;
 }
 
+bool recon_order_less(const ReconItem& a, const ReconItem& b) {
+  const uint64_t pa = recon_spread(a.setl_id);
+  const uint64_t pb = recon_spread(b.setl_id);
+  return pa != pb ? pa < pb : a.setl_id < b.setl_id;
+}
+
+namespace {
+
 // An item as it is hashed and sent: setl_id, NUL, amount in fen (big-endian i64), cancel flag.
-void append_item(std::string& out, const ReconItem& item) {
+// The id and the amount of an item's bytes (append_item).
+std::string_view id_of(std::string_view bytes) { return bytes.substr(0, bytes.size() - 10); }
+
+Money amount_of(std::string_view bytes) {
+  uint64_t fen = 0;
+  for (size_t b = bytes.size() - 9; b < bytes.size() - 1; ++b) {
+    fen = (fen << 8) | static_cast<unsigned char>(bytes[b]);
+  }
+  return Money::from_fen(static_cast<int64_t>(fen));
+}
+
+void append_item(std::string& out, std::string_view setl_id, Money amount, bool cancelled) {
   char tail[10];
   tail[0] = '\0';
-  const uint64_t fen = static_cast<uint64_t>(item.amount.fen());
+  const uint64_t fen = static_cast<uint64_t>(amount.fen());
   for (int i = 0; i < 8; ++i) tail[1 + i] = static_cast<char>((fen >> (56 - 8 * i)) & 0xff);
-  tail[9] = item.cancelled ? '\1' : '\0';
-  out.append(item.setl_id);
+  tail[9] = cancelled ? '\1' : '\0';
+  out.append(setl_id);
   out.append(tail, sizeof tail);
 }
 
@@ -82,54 +100,124 @@ int recon_depth(uint64_t items) {
 
 int recon_depth_allowed(uint64_t own_items) { return std::min(6, recon_depth(own_items) + 2); }
 
-ReconSide::ReconSide(std::vector<ReconItem> items, const ReconHash& hash) : hash_(hash) {
-  // Sort (prefix, index) pairs — 16 bytes each, compared as integers — then move the items once.
-  std::vector<std::pair<uint64_t, size_t>> order(items.size());
-  for (size_t i = 0; i < items.size(); ++i) order[i] = {spread(items[i].setl_id), i};
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first
-                              : items[a.second].setl_id < items[b.second].setl_id;
-  });
-  // The items in that order, and their bytes once more in one flat string: building the tree
-  // then hashes contiguous slices instead of gathering ids scattered over the heap.
-  uint64_t flat_bytes = 0;
-  for (const ReconItem& item : items) flat_bytes += recon_item_bytes(item);
-  items_.reserve(items.size());
-  item_prefix_.reserve(items.size());
-  flat_.reserve(flat_bytes);
-  flat_offset_.reserve(items.size() + 1);
-  for (const auto& [prefix, i] : order) {
-    flat_offset_.push_back(flat_.size());
-    append_item(flat_, items[i]);
-    items_.push_back(std::move(items[i]));
-    item_prefix_.push_back(prefix);
+void ReconSide::Builder::reserve(size_t items, size_t id_bytes) {
+  flat_.reserve(id_bytes + items * 10);
+  offset_.reserve(items + 1);
+  prefix_.reserve(items);
+}
+
+void ReconSide::Builder::add(std::string_view setl_id, Money amount, bool cancelled) {
+  const uint64_t prefix = recon_spread(setl_id);
+  if (ordered_ && !prefix_.empty()) {
+    ordered_ = prefix_.back() != prefix ? prefix_.back() < prefix : last_id() < setl_id;
   }
-  flat_offset_.push_back(flat_.size());
+  offset_.push_back(flat_.size());
+  prefix_.push_back(prefix);
+  append_item(flat_, setl_id, amount, cancelled);
+}
+
+std::string_view ReconSide::Builder::last_id() const {
+  if (offset_.empty()) return {};
+  return std::string_view(flat_).substr(offset_.back(), flat_.size() - offset_.back() - 10);
+}
+
+void ReconSide::Builder::cancel_last() {
+  MC_CHECK(!offset_.empty(), "cancel of no item");
+  flat_.back() = '\1';
+}
+
+ReconSide ReconSide::Builder::build(const ReconHash& hash) && {
+  return ReconSide(FromBuilder{}, std::move(*this), hash);
+}
+
+ReconSide::ReconSide(const std::vector<ReconItem>& items, const ReconHash& hash)
+    : ReconSide(
+          FromBuilder{},
+          [&] {
+            Builder builder;
+            uint64_t id_bytes = 0;
+            for (const ReconItem& item : items) id_bytes += item.setl_id.size();
+            builder.reserve(items.size(), id_bytes);
+            for (const ReconItem& item : items)
+              builder.add(item.setl_id, item.amount, item.cancelled);
+            return builder;
+          }(),
+          hash) {}
+
+ReconSide::ReconSide(FromBuilder, Builder&& built, const ReconHash& hash) : hash_(hash) {
+  built.offset_.push_back(built.flat_.size());
+  auto built_id = [&](size_t i) {
+    return std::string_view(built.flat_)
+        .substr(built.offset_[i], built.offset_[i + 1] - built.offset_[i] - 10);
+  };
+  if (built.ordered_) {
+    flat_ = std::move(built.flat_);
+    flat_offset_ = std::move(built.offset_);
+    item_prefix_ = std::move(built.prefix_);
+  } else {  // sort (prefix, index) pairs — 16 bytes each, compared as integers — then copy once
+    std::vector<std::pair<uint64_t, size_t>> order(built.prefix_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = {built.prefix_[i], i};
+    std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : built_id(a.second) < built_id(b.second);
+    });
+    flat_.reserve(built.flat_.size());
+    flat_offset_.reserve(order.size() + 1);
+    item_prefix_.reserve(order.size());
+    for (const auto& [prefix, i] : order) {
+      flat_offset_.push_back(flat_.size());
+      item_prefix_.push_back(prefix);
+      flat_.append(built.flat_, built.offset_[i], built.offset_[i + 1] - built.offset_[i]);
+    }
+    flat_offset_.push_back(flat_.size());
+  }
   // Equal ids have equal prefixes, and sit side by side.
-  for (size_t i = 1; i < items_.size(); ++i) {
-    MC_CHECK(item_prefix_[i] != item_prefix_[i - 1] || items_[i].setl_id != items_[i - 1].setl_id,
+  for (size_t i = 0; i < item_prefix_.size(); ++i) {
+    const std::string_view bytes = item_bytes(i);
+    if (bytes.back() == '\0') amount_ = amount_ + amount_of(bytes);
+    MC_CHECK(i == 0 || item_prefix_[i] != item_prefix_[i - 1] ||
+                 id_of(bytes) != id_of(item_bytes(i - 1)),
              "a settlement id twice on one side of a reconciliation");
   }
 }
 
-uint64_t ReconSide::wire_bytes() const {
-  uint64_t bytes = 0;
-  for (const ReconItem& item : items_) bytes += recon_item_bytes(item);
-  return bytes;
+std::string_view ReconSide::item_bytes(size_t i) const {
+  return std::string_view(flat_).substr(flat_offset_[i], flat_offset_[i + 1] - flat_offset_[i]);
+}
+
+ReconItem ReconSide::item(size_t i) const {
+  const std::string_view bytes = item_bytes(i);
+  return {std::string(id_of(bytes)), amount_of(bytes), bytes.back() != '\0'};
+}
+
+std::vector<ReconItem> ReconSide::items() const {
+  std::vector<ReconItem> out;
+  out.reserve(size());
+  for (size_t i = 0; i < size(); ++i) out.push_back(item(i));
+  return out;
+}
+
+std::optional<ReconItem> ReconSide::find(std::string_view setl_id) const {
+  const uint64_t prefix = recon_spread(setl_id);
+  auto it = std::lower_bound(item_prefix_.begin(), item_prefix_.end(), prefix);
+  for (; it != item_prefix_.end() && *it == prefix; ++it) {
+    ReconItem candidate = item(static_cast<size_t>(it - item_prefix_.begin()));
+    if (candidate.setl_id == setl_id) return candidate;
+  }
+  return std::nullopt;
 }
 
 void ReconSide::build(int depth) {
   depth_ = depth;
   const uint64_t buckets = uint64_t{1} << (4 * depth);
-  bucket_begin_.assign(buckets + 1, items_.size());
-  size_t item = 0;
+  bucket_begin_.assign(buckets + 1, size());
+  size_t next = 0;
   for (uint64_t b = 0; b < buckets; ++b) {
-    bucket_begin_[b] = item;
-    while (item < items_.size() && (depth == 0 ? 0 : item_prefix_[item] >> (64 - 4 * depth)) == b) {
-      ++item;
+    bucket_begin_[b] = next;
+    while (next < size() && (depth == 0 ? 0 : item_prefix_[next] >> (64 - 4 * depth)) == b) {
+      ++next;
     }
   }
-  bucket_begin_[buckets] = items_.size();
+  bucket_begin_[buckets] = size();
   levels_.assign(static_cast<size_t>(depth) + 1, {});
   std::vector<ReconDigest>& leaves = levels_[static_cast<size_t>(depth)];
   leaves.resize(buckets);
@@ -154,10 +242,8 @@ void ReconSide::build(int depth) {
 ReconSide::Totals ReconSide::totals(int depth) {
   if (depth != depth_) build(depth);
   Totals totals;
-  totals.count = items_.size();
-  for (const ReconItem& item : items_) {
-    if (!item.cancelled) totals.amount = totals.amount + item.amount;
-  }
+  totals.count = size();
+  totals.amount = amount_;
   totals.root = levels_[0][0];
   totals.depth = depth;
   return totals;
@@ -178,7 +264,7 @@ std::vector<ReconDigest> ReconSide::children(int level, const std::vector<uint64
 std::vector<ReconItem> ReconSide::bucket_items(const std::vector<uint64_t>& buckets) const {
   std::vector<ReconItem> out;
   for (uint64_t b : buckets) {
-    for (size_t i = bucket_begin_[b]; i < bucket_begin_[b + 1]; ++i) out.push_back(items_[i]);
+    for (size_t i = bucket_begin_[b]; i < bucket_begin_[b + 1]; ++i) out.push_back(item(i));
   }
   return out;
 }

@@ -49,10 +49,36 @@ struct ReconDifference {
   Money treating_amount;
 };
 
-// One side's view of the day, indexed for the protocol.
+// The order a side's items are indexed in: by recon_spread(setl_id), then by setl_id (bytes).
+// A side given its items in that order takes them without sorting; a ledger keeps them so.
+uint64_t recon_spread(std::string_view setl_id);
+bool recon_order_less(const ReconItem& a, const ReconItem& b);
+
+// One side's view of the day, indexed for the protocol. Items are kept as the bytes they are
+// hashed as, in one flat string (no string per item): about 50 bytes an item.
 class ReconSide {
  public:
-  ReconSide(std::vector<ReconItem> items, const ReconHash& hash);
+  // Items in any order: taken as they are when in reconciliation order, sorted otherwise.
+  ReconSide(const std::vector<ReconItem>& items, const ReconHash& hash);
+
+  // Adds items one by one (a ledger reading its X keys), then builds the side. Items added in
+  // reconciliation order are taken as they are; any other order is sorted by build().
+  class Builder {
+   public:
+    void reserve(size_t items, size_t id_bytes);
+    void add(std::string_view setl_id, Money amount, bool cancelled);
+    size_t size() const { return prefix_.size(); }
+    std::string_view last_id() const;  // the id last added ("" before any)
+    void cancel_last();                // marks the item last added cancelled
+    ReconSide build(const ReconHash& hash) &&;
+
+   private:
+    friend class ReconSide;
+    std::string flat_;
+    std::vector<uint64_t> offset_;  // item i: [offset_[i], offset_[i + 1]), the last one open
+    std::vector<uint64_t> prefix_;
+    bool ordered_ = true;
+  };
 
   struct Totals {
     uint64_t count = 0;
@@ -66,22 +92,28 @@ class ReconSide {
   std::vector<ReconDigest> children(int level, const std::vector<uint64_t>& nodes);
   // The items of the given buckets, in id order.
   std::vector<ReconItem> bucket_items(const std::vector<uint64_t>& buckets) const;
-  size_t size() const { return items_.size(); }
+  size_t size() const { return item_prefix_.size(); }
   // What sending every item of this side would take.
-  uint64_t wire_bytes() const;
+  uint64_t wire_bytes() const { return flat_.size(); }
   // The depth last built (-1 before totals()), and whether a request names nodes of this tree:
   // `level` below the leaves and every node index within it (the network side checks first).
   int depth() const { return depth_; }
-  const std::vector<ReconItem>& items() const { return items_; }
+  // Every item, in reconciliation order (decoded: a copy), and one item by id.
+  std::vector<ReconItem> items() const;
+  std::optional<ReconItem> find(std::string_view setl_id) const;
   bool valid_nodes(int level, const std::vector<uint64_t>& nodes) const;
 
  private:
+  struct FromBuilder {};
+  ReconSide(FromBuilder, Builder&& built, const ReconHash& hash);
+  ReconItem item(size_t i) const;
+  std::string_view item_bytes(size_t i) const;  // as hashed: setl_id NUL amount(8) cancelled
   void build(int depth);
-  ReconHash hash_;                // a copy: a side may outlive the function object it was given
-  std::vector<ReconItem> items_;  // sorted by (bucket at max depth, setl_id)
-  std::vector<uint64_t> item_prefix_;  // a 64-bit prefix of digest(setl_id), per item
-  std::string flat_;                   // every item's bytes as hashed, in the same order
+  ReconHash hash_;    // a copy: a side may outlive the function object it was given
+  std::string flat_;  // every item's bytes as hashed, sorted by (bucket at max depth, setl_id)
   std::vector<uint64_t> flat_offset_;  // item i's bytes: [flat_offset_[i], flat_offset_[i+1])
+  std::vector<uint64_t> item_prefix_;  // recon_spread(setl_id), per item
+  Money amount_;                       // of items not cancelled
   int depth_ = -1;
   std::vector<std::vector<ReconDigest>> levels_;  // levels_[l][i]: digest of node i at level l
   std::vector<size_t> bucket_begin_;  // items of bucket b: [bucket_begin_[b], bucket_begin_[b+1])

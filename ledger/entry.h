@@ -26,6 +26,10 @@ using clearing::put_big_endian;
 // the A values keep the per-year deductible per branch (inpatient, outpatient), not one shared.
 // A version-1 ledger is refused on open; there is no migration (none was ever deployed).
 inline constexpr uint8_t kEntryFormatVersion = 2;
+// Version of the ledger (the meta value): 3 adds the key spaces X (reconciliation items in order)
+// and F (the Merkle frontier of the last seal); entries keep version 2, their layout unchanged.
+// A version-2 ledger is migrated when opened (Ledger::open writes its X keys, then the meta).
+inline constexpr uint8_t kLedgerFormatVersion = 3;
 
 // Where the fixed header's fields lie in an encoded entry (FORMAT.md "Entry"): magic (2),
 // version (1), hash algorithm (1), seq (8), business day (4), side (1), previous hash (32).

@@ -29,6 +29,10 @@ inline constexpr char kOutboxCursor = 'U';  // U → u64 last relayed outbox seq
 inline constexpr char kIntake = 'T';        // T msgid → claim sent, until its settlement is back
 inline constexpr char kSeal = 'D';          // D day(4) → seal
 inline constexpr char kDocument = 'S';      // S name → document (clearing records, statements)
+// X day(4) insured(2) treating(2) spread(8) setl_id [0] → i64 amount, or empty after the NUL: a
+// day's reconciliation items per region pair, in the order reconciliation reads them.
+inline constexpr char kReconItem = 'X';
+inline constexpr char kFrontier = 'F';  // F → the journal's Merkle frontier at the last seal
 
 inline std::string prefix(char space) { return std::string(1, space); }
 

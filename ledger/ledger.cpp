@@ -10,6 +10,7 @@
 #include "clearing/codec.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "ledger/recon_items.h"
 
 namespace medclear::ledger {
 
@@ -26,7 +27,7 @@ Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
 std::string encode_meta(const std::string& region, HashAlgorithm algorithm) {
   ByteWriter out;
   out.raw("ML");
-  out.u8(kEntryFormatVersion);
+  out.u8(kLedgerFormatVersion);
   out.u8(static_cast<uint8_t>(algorithm));
   out.str(region);
   return std::move(out.bytes());
@@ -162,15 +163,17 @@ Status Ledger::load() {
   std::string_view magic;
   uint8_t version = 0, algorithm = 0;
   ByteReader peek(meta);
-  if (peek.raw(2, magic) && magic == "ML" && peek.u8(version) && version != kEntryFormatVersion) {
+  if (peek.raw(2, magic) && magic == "ML" && peek.u8(version) && version != kLedgerFormatVersion &&
+      version != kMigratedFormatVersion) {
     return Status::error("ledger format version " + std::to_string(version) +
-                         " is not read by this build, which reads version " +
-                         std::to_string(kEntryFormatVersion) +
+                         " is not read by this build, which reads versions 2 and " +
+                         std::to_string(kLedgerFormatVersion) +
                          " (version 2 keeps the per-year deductible per inpatient/outpatient "
                          "branch; there is no migration from version 1, see ledger/FORMAT.md)");
   }
-  if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) || version != kEntryFormatVersion ||
-      !in.u8(algorithm) || !hash_algorithm_of_byte(algorithm) || !in.str(region_)) {
+  if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) ||
+      (version != kLedgerFormatVersion && version != kMigratedFormatVersion) || !in.u8(algorithm) ||
+      !hash_algorithm_of_byte(algorithm) || !in.str(region_)) {
     return Status::corruption("not a medclear ledger (format " + std::to_string(version) + ")");
   }
   algorithm_ = *hash_algorithm_of_byte(algorithm);
@@ -179,7 +182,9 @@ Status Ledger::load() {
   }
   std::string head;
   read = db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kHead), &head);
-  if (read.IsNotFound()) return Status::ok();  // no entry yet
+  if (read.IsNotFound()) {  // no entry yet
+    return version == kMigratedFormatVersion ? migrate_from_2() : Status::ok();
+  }
   if (!read.ok()) return from_rocksdb(read, "read head");
   ByteReader h(head);
   std::string_view hash;
@@ -195,7 +200,47 @@ Status Ledger::load() {
   std::copy(hash.begin(), hash.end(), head_hash_.begin());
   if (sealed != 0) last_sealed_day_ = cl::Date::from_days(sealed_day);
   remember_head();
-  return Status::ok();
+  return version == kMigratedFormatVersion ? migrate_from_2() : Status::ok();
+}
+
+// Version 2 had neither X nor F keys: writes every entry's X key, in synced batches, then the
+// last seal's frontier and the version-3 meta. A crash before the meta leaves a version-2 ledger
+// that migrates again (the same keys); a "version-2" ledger holding an F key is not one.
+Status Ledger::migrate_from_2() {
+  std::string kept;
+  if (db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kFrontier), &kept).ok()) {
+    return Status::corruption("a version-2 ledger holds a version-3 key (F)");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix = keys::prefix(keys::kJournal);
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    Result<DecodedEntry> decoded = decode_entry(it->value().ToStringView());
+    if (!decoded.is_ok()) return decoded.status();
+    if (auto item = recon_item_key(decoded->entry)) {
+      MC_CHECK(batch.Put(item->first, item->second).ok(), "batch put");
+    }
+    if (batch.Count() >= 100000) {
+      if (Status s = from_rocksdb(db_->Write(write, &batch), "migrate"); !s.is_ok()) return s;
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "migrate: journal scan");
+  if (last_sealed_day_) {
+    Result<std::vector<Seal>> all = seals();
+    if (!all.is_ok()) return all.status();
+    if (all->empty()) return Status::corruption("the head names a seal that is missing");
+    Result<MerkleFrontier> frontier = frontier_through(all->back().ledger_size);
+    if (!frontier.is_ok()) return frontier.status();
+    if (frontier->root() != all->back().ledger_root) {
+      return Status::corruption("the last seal's ledger root does not match the journal");
+    }
+    MC_CHECK(batch.Put(keys::prefix(keys::kFrontier), frontier->encode()).ok(), "put");
+  }
+  MC_CHECK(batch.Put(keys::prefix(keys::kMeta), encode_meta(region_, algorithm_)).ok(), "put");
+  return from_rocksdb(db_->Write(write, &batch), "migrate");
 }
 
 Result<std::optional<std::string>> Ledger::read(const std::string& key) const {
@@ -409,6 +454,10 @@ Status Ledger::stage_derived(const cl::SettlementRecord& record, const std::vect
 
 Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side side) {
   if (failed_) return Status::error("ledger failed earlier; reopen it");
+  if (record.setl_id.find('\0') != std::string::npos ||
+      record.compensates.find('\0') != std::string::npos) {
+    return Status::invalid("a settlement id holds a NUL byte");  // X keys end an id with one
+  }
   Result<Staged> existing = find_existing(record, side);
   if (!existing.is_ok() || *existing == Staged::kAlreadyPresent) return existing;
   Entry e;
@@ -430,6 +479,7 @@ Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side si
   put(keys::text(keys::kBySetlId, record.setl_id), seq);
   put(keys::text(keys::kByMsgid, record.msgid), seq);
   if (!record.compensates.empty()) put(keys::text(keys::kCompensation, record.compensates), seq);
+  if (auto item = recon_item_key(e)) put(item->first, std::move(item->second));
   last_seq_ = e.seq;
   head_hash_ = hash;
   put_head();
@@ -583,6 +633,29 @@ Result<std::vector<Digest>> Ledger::prefix_leaves(uint64_t size) const {
   return out;
 }
 
+Result<MerkleFrontier> Ledger::frontier_through(uint64_t size) const {
+  Result<std::optional<std::string>> kept = read(keys::prefix(keys::kFrontier));
+  if (!kept.is_ok()) return kept.status();
+  MerkleFrontier frontier(algorithm_);  // none kept (no seal yet, or a migrated ledger): from 1
+  if (kept->has_value()) {
+    Result<MerkleFrontier> decoded = MerkleFrontier::decode(algorithm_, **kept);
+    if (!decoded.is_ok()) return decoded.status();
+    if (decoded->size() > size) return Status::corruption("Merkle frontier beyond the journal");
+    frontier = std::move(*decoded);
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
+  uint64_t expected = frontier.size() + 1;
+  for (it->Seek(keys::journal(expected)); it->Valid() && expected <= size; it->Next(), ++expected) {
+    if (it->key() != keys::journal(expected)) {
+      return Status::error("journal gap at entry " + std::to_string(expected));
+    }
+    frontier.append(merkle_leaf(algorithm_, it->value().ToStringView()));
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "journal scan");
+  if (frontier.size() != size) return Status::error("journal shorter than " + std::to_string(size));
+  return frontier;
+}
+
 Result<std::vector<Seal>> Ledger::seals() const {
   std::vector<Seal> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options()));
@@ -607,15 +680,15 @@ Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
   if (!seqs.is_ok()) return seqs.status();
   Result<std::vector<Digest>> day_leaves = leaves(*seqs);
   if (!day_leaves.is_ok()) return day_leaves.status();
-  Result<std::vector<Digest>> all_leaves = prefix_leaves(last_seq_);
-  if (!all_leaves.is_ok()) return all_leaves.status();
+  Result<MerkleFrontier> frontier = frontier_through(last_seq_);
+  if (!frontier.is_ok()) return frontier.status();
   Seal seal;
   seal.day = day;
   seal.algorithm = algorithm_;
   seal.day_count = seqs->size();
   seal.day_root = merkle_root(algorithm_, *day_leaves);
   seal.ledger_size = last_seq_;
-  seal.ledger_root = merkle_root(algorithm_, *all_leaves);
+  seal.ledger_root = frontier->root();
   if (last_sealed_day_) {
     Result<std::optional<std::string>> previous =
         read(keys::day(keys::kSeal, last_sealed_day_->days()));
@@ -628,6 +701,7 @@ Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
   const Status signed_ok = sign_seal(seal, key);
   if (!signed_ok.is_ok()) return signed_ok;
   put(keys::day(keys::kSeal, day.days()), encode_seal(seal));
+  put(keys::prefix(keys::kFrontier), frontier->encode());
   last_sealed_day_ = day;
   // Entries staged before this seal may belong to later days: the next seal scans from the
   // first of them.

@@ -19,6 +19,7 @@
 #include "clearing/settlement.h"
 #include "clearing/status.h"
 #include "ledger/entry.h"
+#include "ledger/merkle.h"
 #include "ledger/seal.h"
 
 namespace rocksdb {
@@ -125,6 +126,9 @@ class Ledger {
   // Merkle leaf hashes of the given entries, and of the journal prefix 1..size.
   Result<std::vector<Digest>> leaves(const std::vector<uint64_t>& seqs) const;
   Result<std::vector<Digest>> prefix_leaves(uint64_t size) const;
+  // The Merkle frontier of the journal prefix 1..size: the last seal's (key F) extended by the
+  // entries written since, so a seal hashes its own entries, not the journal again.
+  Result<MerkleFrontier> frontier_through(uint64_t size) const;
 
   rocksdb::DB* db() const { return db_.get(); }  // reads for verification; tests inject faults
   // Options for every read of this ledger's database: at its snapshot, for a snapshot view.
@@ -133,6 +137,8 @@ class Ledger {
  private:
   explicit Ledger(const LedgerOptions& options);
   Status load();
+  Status migrate_from_2();
+  static constexpr uint8_t kMigratedFormatVersion = 2;  // opened and migrated to the current one
   // The value of `key`, staged writes first; nullopt when absent or staged for removal.
   Result<std::optional<std::string>> read(const std::string& key) const;
   Result<std::optional<uint64_t>> read_seq(const std::string& key) const;

@@ -1,5 +1,10 @@
 #include "ledger/merkle.h"
 
+#include <bit>
+#include <cstring>
+
+#include "clearing/codec.h"
+
 namespace medclear::ledger {
 
 namespace {
@@ -141,6 +146,48 @@ bool verify_consistency(HashAlgorithm algorithm, uint64_t old_size, uint64_t new
     sn >>= 1;
   }
   return fr == old_root && sr == new_root && sn == 0;
+}
+
+void MerkleFrontier::append(const Digest& leaf) {
+  Digest node = leaf;
+  for (uint64_t n = size_; (n & 1) != 0; n >>= 1) {  // each set low bit: a subtree to complete
+    node = merkle_node(algorithm_, nodes_.back(), node);
+    nodes_.pop_back();
+  }
+  nodes_.push_back(node);
+  ++size_;
+}
+
+Digest MerkleFrontier::root() const {
+  if (nodes_.empty()) return hash_bytes(algorithm_, "");
+  Digest r = nodes_.back();
+  for (size_t i = nodes_.size() - 1; i > 0; --i) r = merkle_node(algorithm_, nodes_[i - 1], r);
+  return r;
+}
+
+std::string MerkleFrontier::encode() const {
+  clearing::ByteWriter out;
+  out.u64(size_);
+  for (const Digest& node : nodes_) {
+    out.raw(std::string_view(reinterpret_cast<const char*>(node.data()), node.size()));
+  }
+  return std::move(out.bytes());
+}
+
+Result<MerkleFrontier> MerkleFrontier::decode(HashAlgorithm algorithm, std::string_view bytes) {
+  clearing::ByteReader in(bytes);
+  MerkleFrontier frontier(algorithm);
+  if (!in.u64(frontier.size_) ||
+      in.remaining() != static_cast<size_t>(std::popcount(frontier.size_)) * sizeof(Digest)) {
+    return Status::corruption("corrupt Merkle frontier");
+  }
+  frontier.nodes_.resize(static_cast<size_t>(std::popcount(frontier.size_)));
+  for (Digest& node : frontier.nodes_) {
+    std::string_view raw;
+    if (!in.raw(node.size(), raw)) return Status::corruption("corrupt Merkle frontier");
+    std::memcpy(node.data(), raw.data(), node.size());
+  }
+  return frontier;
 }
 
 }  // namespace medclear::ledger

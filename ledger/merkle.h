@@ -3,6 +3,7 @@
 // proofs between an older tree size m and a newer size n, with the RFC's verification algorithms.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "ledger/crypto.h"
@@ -25,5 +26,25 @@ std::vector<Digest> consistency_proof(HashAlgorithm algorithm, const std::vector
 bool verify_consistency(HashAlgorithm algorithm, uint64_t old_size, uint64_t new_size,
                         const Digest& old_root, const Digest& new_root,
                         const std::vector<Digest>& proof);
+
+// The compact range of a tree's first size() leaves: the roots of its perfect subtrees, one per
+// set bit of the size, largest first. Appending a leaf costs one hash amortized and the root
+// follows from at most 64 digests, so a seal extends the previous seal's frontier by the entries
+// written since instead of hashing the whole journal again (FORMAT.md key space F).
+class MerkleFrontier {
+ public:
+  explicit MerkleFrontier(HashAlgorithm algorithm) : algorithm_(algorithm) {}
+  void append(const Digest& leaf);
+  uint64_t size() const { return size_; }
+  Digest root() const;  // merkle_root of the leaves appended so far
+  // u64 size (little-endian), then the subtree roots; decode refuses a count that does not match.
+  std::string encode() const;
+  static Result<MerkleFrontier> decode(HashAlgorithm algorithm, std::string_view bytes);
+
+ private:
+  HashAlgorithm algorithm_;
+  uint64_t size_ = 0;
+  std::vector<Digest> nodes_;
+};
 
 }  // namespace medclear::ledger

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,8 +16,24 @@
 
 namespace medclear::ledger {
 
-// Keyed by (insured region, treating region); one pass over the day's entries.
+// Keyed by (insured region, treating region), each list in reconciliation order
+// (clearing::recon_order_less): read from the day's X keys in key order, nothing sorted.
 using PairItems = std::map<std::pair<std::string, std::string>, std::vector<clearing::ReconItem>>;
 Result<PairItems> recon_items(const Ledger& ledger, clearing::Date day);
+
+// The same, each pair's items added to a builder of its side (no string per item): what the
+// reconciliation indexes.
+using PairBuilders = std::map<std::pair<std::string, std::string>, clearing::ReconSide::Builder>;
+Result<PairBuilders> recon_builders(const Ledger& ledger, clearing::Date day);
+
+// The same items gathered from the day's journal entries and sorted: what the X keys must say
+// (format version 2 had no X keys; tests compare the two).
+Result<PairItems> recon_items_from_journal(const Ledger& ledger, clearing::Date day);
+
+// The X key an entry writes in the batch that appends it, with its value (FORMAT.md): a
+// settlement's key holds its amount between the two regions; a cancel or reversal writes the
+// compensated id's key followed by a NUL, with an empty value. Nullopt for an adjustment, which
+// resolves a statement already made. Needs ids without NUL (Ledger::stage refuses them).
+std::optional<std::pair<std::string, std::string>> recon_item_key(const Entry& entry);
 
 }  // namespace medclear::ledger

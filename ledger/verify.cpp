@@ -9,6 +9,7 @@
 #include "clearing/codec.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "ledger/recon_items.h"
 
 namespace medclear::ledger {
 
@@ -58,6 +59,7 @@ std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq, cons
   if (!r.compensates.empty()) {
     walk.expected[keys::text(keys::kCompensation, r.compensates)] = seq_value(e.seq);
   }
+  if (auto item = recon_item_key(e)) walk.expected[item->first] = std::move(item->second);
   walk.days[e.day.days()].push_back(e.seq);
   for (const Leg& leg : e.legs) {
     walk.balances[leg.account] +=
@@ -134,12 +136,29 @@ std::string compare_space(const Ledger& ledger, char space, const Expected& expe
   return {};
 }
 
+// The kept frontier (F) is the last seal's: its size and root; there is none before the first seal.
+std::string check_frontier(const Ledger& ledger, const Seal* last) {
+  std::string kept;
+  const rocksdb::Status read =
+      ledger.db()->Get(ledger.read_options(), keys::prefix(keys::kFrontier), &kept);
+  if (read.IsNotFound()) return last == nullptr ? "" : "the Merkle frontier (F) is missing";
+  if (!read.ok()) return "frontier read failed: " + read.ToString();
+  Result<MerkleFrontier> frontier = MerkleFrontier::decode(ledger.algorithm(), kept);
+  if (!frontier.is_ok()) return frontier.status().message();
+  if (last == nullptr || frontier->size() != last->ledger_size ||
+      frontier->root() != last->ledger_root) {
+    return "the Merkle frontier (F) is not the last seal's";
+  }
+  return {};
+}
+
 std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey* trusted_key,
                         uint64_t* count) {
   Result<std::vector<Seal>> seals = ledger.seals();
   if (!seals.is_ok()) return "seal: " + seals.status().message();
   Digest previous{};
   std::optional<cl::Date> previous_day;
+  MerkleFrontier frontier(ledger.algorithm());  // the journal prefix, extended seal by seal
   for (const Seal& seal : *seals) {
     const std::string name = "seal " + seal.day.to_string() + ": ";
     if (seal.prev_seal_hash != previous) return name + "chain to the previous seal broken";
@@ -160,8 +179,9 @@ std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey
       return name + "day root does not match the entries";
     }
     if (seal.ledger_size > walk.leaves.size()) return name + "covers entries the journal lacks";
-    const std::vector<Digest> prefix(walk.leaves.begin(), walk.leaves.begin() + seal.ledger_size);
-    if (merkle_root(seal.algorithm, prefix) != seal.ledger_root) {
+    if (seal.ledger_size < frontier.size()) frontier = MerkleFrontier(ledger.algorithm());
+    while (frontier.size() < seal.ledger_size) frontier.append(walk.leaves[frontier.size()]);
+    if (seal.algorithm != ledger.algorithm() || frontier.root() != seal.ledger_root) {
       return name + "ledger root does not match the journal";
     }
     if (trusted_key != nullptr && seal.public_key != trusted_key->public_key_raw()) {
@@ -176,6 +196,10 @@ std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey
     ++*count;
   }
   if (previous_day != ledger.last_sealed_day()) return "head names another last sealed day";
+  if (std::string problem = check_frontier(ledger, seals->empty() ? nullptr : &seals->back());
+      !problem.empty()) {
+    return problem;
+  }
   uint64_t first_unsealed = walk.leaves.size() + 1;
   for (const auto& [day, seqs] : walk.days) {
     if (!previous_day || day > previous_day->days())
@@ -218,7 +242,7 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
   }
   if (std::string problem = finish_expected(walk); !problem.empty()) return fail(problem);
   for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance,
-                     keys::kAccumulator, keys::kAccount, keys::kRegionCount}) {
+                     keys::kAccumulator, keys::kAccount, keys::kRegionCount, keys::kReconItem}) {
     if (std::string problem = compare_space(ledger, space, walk.expected, &report.index_keys);
         !problem.empty()) {
       return fail(problem);

@@ -138,7 +138,7 @@ if [[ "$skip" != *" reconcile "* ]]; then
   run reconcile "$bin/bench_reconcile" "$recon" 1000
   total="$(sed -n 's/.*total: \([0-9.]*\) s.*/\1/p' "$logs/reconcile.log")"
   row "reconciliation, $(num "$recon") claims a side, 1,000 differences" "${total:-?} s" "none" \
-    "—" "< 5 s (10 M)" "$(grep -h '^entries=\|^bytes' "$logs/reconcile.log" | tr '\n' ' ')"
+    "—" "< 5 s (10 M)" "$(grep -h '^mode=\|^bytes' "$logs/reconcile.log" | tr '\n' ' ')"
 fi
 
 cpu_model="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"

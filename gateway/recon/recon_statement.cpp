@@ -40,10 +40,10 @@ std::string PairStatement::id() const { return lg::statement_id(day, insured, tr
 Result<std::vector<PairStatement>> reconcile_day(
     const std::map<std::string, lg::Ledger*>& ledgers, cl::Date day,
     const std::optional<std::pair<std::string, std::string>>& only) {
-  std::map<std::string, lg::PairItems> items;  // region → what its ledger says per pair
+  std::map<std::string, lg::PairBuilders> items;  // region → what its ledger says per pair
   for (const auto& [region, ledger] : ledgers) {
     if (only && region != only->first && region != only->second) continue;
-    Result<lg::PairItems> read = lg::recon_items(*ledger, day);
+    Result<lg::PairBuilders> read = lg::recon_builders(*ledger, day);
     if (!read.is_ok()) return Status::error(region + ": " + read.status().message());
     items[region] = std::move(*read);
   }
@@ -57,8 +57,8 @@ Result<std::vector<PairStatement>> reconcile_day(
   const cl::ReconHash hash = lg::digest_function(lg::HashAlgorithm::kSha256);
   std::vector<PairStatement> out;
   for (const auto& pair : pairs) {
-    cl::ReconSide insured(items[pair.first][pair], hash);
-    cl::ReconSide treating(items[pair.second][pair], hash);
+    cl::ReconSide insured = std::move(items[pair.first][pair]).build(hash);
+    cl::ReconSide treating = std::move(items[pair.second][pair]).build(hash);
     PairStatement statement;
     statement.insured = pair.first;
     statement.treating = pair.second;

@@ -232,15 +232,11 @@ Status check_against_side(const cl::ReconSide& side, const Countersigning& c) {
   if (c.treating_claims != std::to_string(side.size())) {
     return Status::conflict("the statement counts other claims on this side");
   }
-  std::map<std::string, const cl::ReconItem*> held;
-  for (const cl::ReconItem& item : side.items()) {
-    if (c.differences.contains(item.setl_id)) held[item.setl_id] = &item;
-  }
   for (const auto& [setl_id, difference] : c.differences) {
-    const auto it = held.find(setl_id);
+    const std::optional<cl::ReconItem> held = side.find(setl_id);
     const bool absent = difference.kind == cl::DiffKind::kMissingOnTreating;
-    if (absent != (it == held.end()) ||
-        (!absent && it->second->amount.to_string() != difference.treating_amount)) {
+    if (absent != !held.has_value() ||
+        (!absent && held->amount.to_string() != difference.treating_amount)) {
       return Status::conflict("difference " + setl_id + " is not what this side holds");
     }
   }

@@ -1,7 +1,8 @@
 // Ledger benchmark (issue 3): in one run, the physical limit — plain RocksDB synced write batches
 // holding the same keys and bytes the ledger writes per settlement — and the ledger's own group
 // commit (stage × N, one synced batch), for several batch sizes; prints settlements per second and
-// the ratio. Then the verification speed. Usage: bench_ledger [SETTLEMENTS] [DIR]
+// the ratio. Then the verification speed, and the cost of sealing day N after N days.
+// Usage: bench_ledger [SETTLEMENTS] [DIR]
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -11,7 +12,10 @@
 #include <map>
 
 #include "clearing/codec.h"
+#include "ledger/directory.h"
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
+#include "ledger/recon_items.h"
 #include "ledger/verify.h"
 #include "tests/bench/bench_common.h"
 #include "tests/support/ledger_fixture.h"
@@ -55,6 +59,7 @@ void plain_puts(rocksdb::WriteBatch& batch, std::map<std::string, std::string>& 
   batch.Put(lg::keys::text(lg::keys::kBySetlId, r.setl_id), eight);
   batch.Put(lg::keys::text(lg::keys::kByMsgid, r.msgid), eight);
   batch.Put(lg::keys::accumulator(r.psn_no, r.insutype, r.year), std::string(40, 'x'));
+  if (auto item = lg::recon_item_key(e)) batch.Put(item->first, item->second);
   for (const lg::Leg& leg : e.legs)
     once_per_batch[lg::keys::text(lg::keys::kBalance, leg.account)] = eight;
   once_per_batch[lg::keys::text(lg::keys::kRegionCount, r.insuplc_admdvs)] = eight;
@@ -103,6 +108,47 @@ double ledger_rate(const std::string& dir, const cl::SettlementRecord& base, uin
   return static_cast<double>(count) / seconds_since(start);
 }
 
+// Seals day after day of a ledger of `days` × `per_day` settlements: the time of each seal (which
+// extends the last seal's Merkle frontier) against recomputing the root over the whole journal,
+// which format 2 did on every seal.
+void seal_costs(const std::string& dir, const cl::SettlementRecord& base, int days, int per_day) {
+  std::filesystem::remove_all(dir);
+  lg::LedgerOptions options;
+  options.region = "610000";
+  auto opened = lg::open_directory(dir, options, true);
+  if (!opened.is_ok()) return;
+  lg::Ledger& ledger = *opened->ledger;
+  auto key = opened->seal_key();
+  if (!key.is_ok()) return;
+  std::printf(
+      "seals: %d days of %d settlements, each day sealed after it was written\n%8s %10s "
+      "%14s %26s\n",
+      days, per_day, "day", "journal", "seal (ms)", "whole-journal root (ms)");
+  uint64_t n = 0;
+  for (int d = 0; d < days; ++d) {
+    for (int i = 0; i < per_day; ++i) {
+      cl::SettlementRecord r = numbered(base, ++n);
+      r.setl_time.date = cl::Date::from_days(base.setl_time.date.days() + d);
+      if (!ledger.stage(r, lg::Side::kInsured).is_ok()) return;
+      if (n % 1000 == 0 && !ledger.commit().is_ok()) return;
+    }
+    if (!ledger.commit().is_ok()) return;
+    const auto start = Clock::now();
+    auto seal = ledger.seal_through(cl::Date::from_days(base.setl_time.date.days() + d), *key);
+    const double seal_ms = 1000 * seconds_since(start);
+    if (!seal.is_ok()) return;
+    const auto root_start = Clock::now();
+    auto all = ledger.prefix_leaves(seal->ledger_size);
+    const bool same = all.is_ok() && lg::merkle_root(ledger.algorithm(), *all) == seal->ledger_root;
+    const double root_ms = 1000 * seconds_since(root_start);
+    if (d == 0 || d == days / 2 || d == days - 1) {
+      std::printf("%8d %10llu %14.1f %26.1f%s\n", d + 1,
+                  static_cast<unsigned long long>(seal->ledger_size), seal_ms, root_ms,
+                  same ? "" : "  ROOTS DIFFER");
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,6 +188,7 @@ int main(int argc, char** argv) {
                 report.ok ? "ok" : "FAILED", static_cast<unsigned long long>(report.entries),
                 seconds_since(start), static_cast<double>(report.entries) / seconds_since(start));
   }
+  seal_costs(root + "/seals", base, 20, 10'000);
   std::filesystem::remove_all(root);
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -102,6 +103,32 @@ TEST(Reconcile, FindsExactlyTheInjectedDifferences) {
       EXPECT_LT(result.bytes_exchanged, result.bytes_full_transfer) << "k=" << k;
     }
   }
+}
+
+// A side given its items in reconciliation order (as a ledger reads them) takes them as they are;
+// given in any other order it sorts them: the same tree either way.
+TEST(Reconcile, OrderedAndShuffledItemsIndexAlike) {
+  std::mt19937_64 random(
+      medclear::testing::test_seed("Reconcile.OrderedAndShuffledItemsIndexAlike"));
+  std::vector<ReconItem> shuffled = day_of(random, 5000);
+  std::shuffle(shuffled.begin(), shuffled.end(), random);
+  std::vector<ReconItem> ordered = shuffled;
+  std::sort(ordered.begin(), ordered.end(), recon_order_less);
+  const ReconHash hash = ledger::digest_function(ledger::HashAlgorithm::kSha256);
+  ReconSide a(shuffled, hash);
+  ReconSide b(ordered, hash);
+  const int depth = recon_depth(ordered.size());
+  EXPECT_EQ(a.totals(depth).root, b.totals(depth).root);
+  const std::vector<ReconItem> items = a.items();
+  ASSERT_EQ(items.size(), ordered.size());
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    ASSERT_EQ(items[i].setl_id, ordered[i].setl_id);
+    ASSERT_EQ(items[i].amount, ordered[i].amount);
+    ASSERT_EQ(items[i].cancelled, ordered[i].cancelled);
+    ASSERT_EQ(b.find(ordered[i].setl_id)->amount, ordered[i].amount);
+  }
+  EXPECT_FALSE(a.find("not an id").has_value());
+  EXPECT_TRUE(reconcile(a, b).balanced);
 }
 
 TEST(Reconcile, EmptyAndOneSidedDays) {

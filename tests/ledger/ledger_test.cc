@@ -204,7 +204,7 @@ TEST_F(LedgerTest, AVersionOneLedgerIsRefusedOnOpen) {
     const std::string key = ledger::keys::prefix(ledger::keys::kMeta);
     std::string meta;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &meta).ok());
-    ASSERT_EQ(meta[2], 2);
+    ASSERT_EQ(meta[2], 3);
     meta[2] = 1;
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, meta).ok());
   }

@@ -25,6 +25,24 @@ TEST_P(Merkle, KnownRootsOfTinyTrees) {
   EXPECT_EQ(merkle_root(a, three), merkle_node(a, merkle_node(a, three[0], three[1]), three[2]));
 }
 
+// The frontier kept by seals gives every prefix's root as merkle_root does, and survives its
+// encoding; a wrong count of digests is corruption.
+TEST_P(Merkle, FrontierRootIsTheRootOfEveryPrefix) {
+  const HashAlgorithm a = GetParam();
+  const auto leaves = leaves_of(a, 70);
+  MerkleFrontier frontier(a);
+  for (size_t n = 0; n <= leaves.size(); ++n) {
+    const std::vector<Digest> prefix(leaves.begin(), leaves.begin() + static_cast<long>(n));
+    ASSERT_EQ(frontier.size(), n);
+    ASSERT_EQ(frontier.root(), merkle_root(a, prefix)) << n;
+    Result<MerkleFrontier> copy = MerkleFrontier::decode(a, frontier.encode());
+    ASSERT_TRUE(copy.is_ok());
+    EXPECT_EQ(copy->root(), frontier.root());
+    EXPECT_FALSE(MerkleFrontier::decode(a, frontier.encode() + std::string(32, 'x')).is_ok());
+    if (n < leaves.size()) frontier.append(leaves[n]);
+  }
+}
+
 TEST_P(Merkle, EveryInclusionProofVerifiesAndTamperingFails) {
   const HashAlgorithm a = GetParam();
   for (size_t n = 1; n <= 33; ++n) {
