@@ -112,13 +112,14 @@ class ArgumentChecks {
   std::string refusal_;
 };
 
-// Blocks SIGINT and SIGTERM in this thread and every thread started after it, so one sigwait()
-// sees them.
-inline sigset_t block_stop_signals() {
+// Blocks SIGINT and SIGTERM (and SIGHUP, with `reload`) in this thread and every thread started
+// after it, so one sigwait() sees them.
+inline sigset_t block_stop_signals(bool reload = false) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  if (reload) sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }

@@ -339,7 +339,22 @@ Result<std::unique_ptr<Gateway>> start_gateway(NodeConfig& config, RegionNode* n
   return std::move(*started);
 }
 
-// Runs the started node (and its gateway, and the nightly reconciliation) until SIGINT/SIGTERM.
+// Waits for SIGINT or SIGTERM; each SIGHUP meanwhile reloads the gateway's certificates and CRL.
+void wait_for_stop(const sigset_t& signals, Gateway* gateway) {
+  for (;;) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (signal != SIGHUP) return;
+    if (gateway == nullptr) continue;
+    const Status reloaded = gateway->reload_certificates();
+    std::cout << "reload " << (reloaded.is_ok() ? "ok" : "failed: " + reloaded.message())
+              << std::endl;
+  }
+}
+
+// Runs the started node (and its gateway, and the nightly reconciliation) until SIGINT/SIGTERM,
+// then stops gracefully: no new connections, the settlements in flight answered (200, or 202 at
+// answer_timeout_ms), the node's step finished; claims not yet decided stay in its intake.
 int serve_until_stopped(const NodeConfig& config, RegionNode& node,
                         std::unique_ptr<Gateway> gateway, const sigset_t& signals) {
   if (gateway) {
@@ -353,10 +368,11 @@ int serve_until_stopped(const NodeConfig& config, RegionNode& node,
   }
   std::cout << "region=" << config.node.region
             << " bootstrap=" << config.node.kafka.bootstrap_servers << "\nready" << std::endl;
-  int signal = 0;
-  sigwait(&signals, &signal);
+  wait_for_stop(signals, gateway.get());
   nightly.reset();
-  if (gateway) gateway->stop();
+  if (gateway) {
+    gateway->stop(std::chrono::milliseconds(config.gateway->limits.answer_timeout_ms + 1'000));
+  }
   node.stop();
   const NodeCounters& c = node.counters();
   std::cout << "stopped region=" << config.node.region << " decided=" << c.claims_decided
@@ -375,8 +391,8 @@ int node_failed(const Status& status, int exit_code) {
 int node_main(int argc, char** argv) {
   po::options_description options(
       "medclear node --config FILE\n\n"
-      "Runs one region node (gateway/node/node.h) until SIGINT/SIGTERM: it clears claims of its "
-      "insured\n"
+      "Runs one region node (gateway/node/node.h) until SIGINT/SIGTERM (SIGHUP reloads the "
+      "gateway's\ncertificates and CRL): it clears claims of its insured\n"
       "from claims.<region> and writes settlements of its hospitals' claims from\n"
       "settlements.<region>, in its ledger. Without kafka.bootstrap.servers it starts an embedded\n"
       "broker in process and prints its address. ops/node.example.json lists every setting.\n\n"
@@ -392,7 +408,7 @@ int node_main(int argc, char** argv) {
   if (!config.is_ok()) return node_failed(config.status(), 2);
   Result<adapters::Scenario> reference = read_reference(config->reference_path);
   if (!reference.is_ok()) return node_failed(reference.status(), 2);
-  const sigset_t signals = block_stop_signals();
+  const sigset_t signals = block_stop_signals(true);
   auto broker = start_embedded_broker(*config);
   if (!broker.is_ok()) return node_failed(broker.status(), 1);
   auto node = RegionNode::start(config->node, reference->reference);

@@ -18,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -229,7 +230,10 @@ void write_timeline(adapters::JsonWriter& w, const ClaimTimeline& claim) {
 struct Gateway::Impl {
   GatewayOptions options;
   GatewayServices services;
-  ssl::context tls{ssl::context::tls_server};
+  // The TLS context of new connections: replaced whole by reload_tls() (SIGHUP); a connection keeps
+  // the one it was accepted with for its lifetime, so a reload drops nobody.
+  std::shared_ptr<ssl::context> tls;
+  std::mutex tls_mutex;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
@@ -240,6 +244,7 @@ struct Gateway::Impl {
   RateLimiter limiter;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<bool> stopped{false};
+  std::atomic<bool> draining{false};  // stop() was asked: answer what is open, then close
 
   // The treating side of the node-to-node reconciliation (POST /v1/recon).
   std::shared_ptr<ReconResponder> recon_responder;
@@ -276,33 +281,52 @@ struct Gateway::Impl {
         services(s),
         limiter(o.limits.client_requests_per_s, o.limits.client_burst_requests) {}
 
-  Status configure_tls() {
+  // A server context from the configured files: certificate, key, client CA and CRL.
+  Result<std::shared_ptr<ssl::context>> make_tls_context() const {
+    auto made = std::make_shared<ssl::context>(ssl::context::tls_server);
+    ssl::context& server = *made;
     boost::system::error_code ec;
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    server.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     // TLS 1.2 with ECDHE + AEAD only (no CBC), TLS 1.3 default suites, no compression or
     // renegotiation, the server's cipher order (gateway/tls/tls_policy.h).
-    if (Status policy = apply_tls_policy(tls.native_handle(), true); !policy.is_ok()) return policy;
-    tls.use_certificate_chain_file(options.certificate_file, ec);
+    if (Status policy = apply_tls_policy(server.native_handle(), true); !policy.is_ok())
+      return policy;
+    server.use_certificate_chain_file(options.certificate_file, ec);
     if (ec)
       return Status::error("server certificate " + options.certificate_file + ": " + ec.message());
-    tls.use_private_key_file(options.key_file, ssl::context::pem, ec);
+    server.use_private_key_file(options.key_file, ssl::context::pem, ec);
     if (ec) return Status::error("server key " + options.key_file + ": " + ec.message());
-    tls.load_verify_file(options.client_ca_file, ec);
+    server.load_verify_file(options.client_ca_file, ec);
     if (ec) return Status::error("client CA " + options.client_ca_file + ": " + ec.message());
     if (!options.crl_file.empty()) {
-      if (Status crl = load_crl(tls.native_handle(), options.crl_file); !crl.is_ok()) return crl;
+      if (Status crl = load_crl(server.native_handle(), options.crl_file); !crl.is_ok()) return crl;
     }
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
-    if (names != nullptr) SSL_CTX_set_client_CA_list(tls.native_handle(), names);
+    if (names != nullptr) SSL_CTX_set_client_CA_list(server.native_handle(), names);
     // Ask for a certificate but finish the handshake without one or with an untrusted one, so the
     // client gets an HTTP 401 that says why instead of a bare TLS alert.
-    tls.set_verify_mode(ssl::verify_peer);
-    tls.set_verify_callback([](bool, ssl::verify_context&) { return true; });
+    server.set_verify_mode(ssl::verify_peer);
+    server.set_verify_callback([](bool, ssl::verify_context&) { return true; });
     static const unsigned char kSessionContext[] = "medclear";
-    SSL_CTX_set_session_id_context(tls.native_handle(), kSessionContext,
+    SSL_CTX_set_session_id_context(server.native_handle(), kSessionContext,
                                    sizeof kSessionContext - 1);
+    return made;
+  }
+
+  // Reads the certificate files again into a new context for new connections; on any error the
+  // context in use stays.
+  Status reload_tls() {
+    Result<std::shared_ptr<ssl::context>> made = make_tls_context();
+    if (!made.is_ok()) return made.status();
+    std::lock_guard lock(tls_mutex);
+    tls = std::move(*made);
     return Status::ok();
+  }
+
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
   }
 
   Status listen() {
@@ -427,7 +451,8 @@ struct Gateway::Impl {
     auto [detect_ec, is_tls] = co_await beast::async_detect_ssl(stream, buffer, kAwait);
     if (detect_ec) co_return;
     if (!is_tls) co_return co_await refuse_plain_http(stream);
-    TlsStream tls_stream(std::move(stream), tls);
+    const std::shared_ptr<ssl::context> context = current_tls();  // outlives the stream
+    TlsStream tls_stream(std::move(stream), *context);
     auto [handshake_ec, used] =
         co_await tls_stream.async_handshake(ssl::stream_base::server, buffer.data(), kAwait);
     if (handshake_ec) {
@@ -493,7 +518,7 @@ struct Gateway::Impl {
           reply = co_await handle(request, client);
         }
       }
-      if (reply.close) keep_alive = false;
+      if (reply.close || draining) keep_alive = false;
       if (!co_await send_reply(tls_stream, reply, keep_alive, label, started, client)) {
         co_return false;
       }
@@ -654,7 +679,7 @@ struct Gateway::Impl {
     }
     if (path == "/readyz") {
       if (auto r = only(http::verb::get, "GET")) co_return *r;
-      if (stopped || services.node->failure()) {
+      if (stopped || draining || services.node->failure()) {
         co_return error_reply(http::status::service_unavailable, "node not ready");
       }
       co_return json_reply("{\"status\":\"ready\"}");
@@ -1146,7 +1171,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayOptions& options,
   impl->log = adapters::logger("gateway");
   impl->recon_responder = ReconResponder::create(
       services.node, {options.region, services.seal_key_file, services.peers});
-  if (Status s = impl->configure_tls(); !s.is_ok()) return s;
+  if (Status s = impl->reload_tls(); !s.is_ok()) return s;
   if (Status s = impl->listen(); !s.is_ok()) return s;
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
@@ -1155,15 +1180,31 @@ Gateway::~Gateway() { stop(); }
 
 uint16_t Gateway::port() const { return impl_->bound_port; }
 
-void Gateway::stop() {
-  if (impl_->stopped.exchange(true)) return;
+Status Gateway::reload_certificates() {
+  Status reloaded = impl_->reload_tls();
+  if (reloaded.is_ok()) {
+    impl_->log->info("certificates reloaded: {}", impl_->options.certificate_file);
+  } else {
+    impl_->log->error("certificates not reloaded, the previous ones stay: {}", reloaded.message());
+  }
+  return reloaded;
+}
+
+void Gateway::stop(std::chrono::milliseconds grace) {
+  if (impl_->draining.exchange(true)) return;
   for (size_t i = 0; i < impl_->contexts.size(); ++i) {
     asio::post(*impl_->contexts[i], [acceptor = impl_->acceptors[i].get()] {
       boost::system::error_code ignored;
       acceptor->close(ignored);
     });
-    impl_->contexts[i]->stop();
   }
+  // Settlements already taken get their answer (200, or 202 at answer_timeout_ms) first.
+  const auto until = std::chrono::steady_clock::now() + grace;
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  impl_->stopped = true;
+  for (auto& context : impl_->contexts) context->stop();
   for (std::thread& thread : impl_->threads) thread.join();
   impl_->threads.clear();
 }

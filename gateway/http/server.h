@@ -8,6 +8,7 @@
 // at once (429 per client rate, 503 connections or settlements in flight), never by stalling.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -76,8 +77,13 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   uint16_t port() const;
-  // Stops accepting, ends every connection and joins the threads. Call before stopping the node.
-  void stop();
+  // Stops accepting, lets the settlements in flight be answered for up to `grace` (answered
+  // connections are closed after their answer), then ends every connection and joins the
+  // threads. Call before stopping the node.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
+  // Reads certificate_file, key_file, client_ca_file and crl_file again (SIGHUP): connections
+  // opened from now on use them, open ones keep theirs. On error nothing changes.
+  Status reload_certificates();
 
   struct Impl;
 

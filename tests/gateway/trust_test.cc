@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -437,6 +438,76 @@ bool handshake(uint16_t port, int max_version, const char* ciphers) {
   ::close(fd);
   SSL_CTX_free(context);
   return done;
+}
+
+// The serial number (hex) of the certificate the server at `port` presents, empty without one.
+std::string server_serial(uint16_t port) {
+  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  std::string serial;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    SSL* ssl = SSL_new(context);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) == 1) {
+      if (X509* peer = SSL_get1_peer_certificate(ssl)) {
+        BIGNUM* number = ASN1_INTEGER_to_BN(X509_get_serialNumber(peer), nullptr);
+        char* hex = BN_bn2hex(number);
+        serial = hex;
+        OPENSSL_free(hex);
+        BN_free(number);
+        X509_free(peer);
+      }
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+  }
+  ERR_clear_error();
+  ::close(fd);
+  SSL_CTX_free(context);
+  return serial;
+}
+
+TEST_F(Trust, ReloadedCertificatesServeNewConnectionsAndOpenOnesStay) {
+  start();
+  Gateway& gateway = *set_->gateway(kTreating);
+  const uint16_t port = gateway.port();
+  const Identity hospital{pki_ + "/hospital-" + kHospital + ".pem",
+                          pki_ + "/hospital-" + kHospital + ".key"};
+  HttpsClient open(port, pki_ + "/ca.pem", hospital);
+  ASSERT_EQ(open.get("/v1/claims/none").status, 404);  // a verified, kept-alive connection
+  const std::string serial_before = server_serial(port);
+  ASSERT_FALSE(serial_before.empty());
+
+  // A file that does not parse: the reload fails and changes nothing.
+  const std::string node_pem = pki_ + "/node-" + std::string(kTreating) + ".pem";
+  const std::string node_key = pki_ + "/node-" + std::string(kTreating) + ".key";
+  std::ofstream(node_pem, std::ios::trunc) << "not a certificate\n";
+  EXPECT_FALSE(gateway.reload_certificates().is_ok());
+  EXPECT_EQ(server_serial(port), serial_before);
+
+  // A new node certificate and the hospital's certificate revoked, then the reload.
+  auto ca = CertificateAuthority::load(testing::read_file(pki_ + "/ca.pem"),
+                                       testing::read_file(pki_ + "/ca.key"));
+  ASSERT_TRUE(ca.is_ok());
+  Result<IssuedCertificate> renewed = ca->issue({"node", kTreating, -3600, 86400, true});
+  ASSERT_TRUE(renewed.is_ok());
+  std::ofstream(node_pem, std::ios::trunc) << renewed->certificate_pem;
+  std::ofstream(node_key, std::ios::trunc) << renewed->key_pem;
+  ASSERT_TRUE(revoke_certificate(pki_, hospital.certificate_file).is_ok());
+  ASSERT_TRUE(gateway.reload_certificates().is_ok());
+
+  const std::string serial_after = server_serial(port);
+  EXPECT_FALSE(serial_after.empty());
+  EXPECT_NE(serial_after, serial_before);
+  EXPECT_EQ(open.get("/v1/claims/none").status, 404) << "the open connection was dropped";
+  HttpsClient fresh(port, pki_ + "/ca.pem", hospital);
+  const testing::HttpAnswer refused = fresh.get("/v1/claims/none");
+  EXPECT_EQ(refused.status, 401) << refused.body << refused.error;
+  EXPECT_NE(refused.body.find("revoked"), std::string::npos) << refused.body;
 }
 
 TEST_F(Trust, Tls12OffersEcdheAeadSuitesOnly) {
