@@ -5,8 +5,9 @@
 #   ops/install-deps.sh --tests  also what the tests need: headless Chromium renders the audit
 #                                report page to a screenshot (with a font for its text);
 #                                clang-format checks the sources' format (ops/format.sh --check),
-#                                universal-ctags measures function lengths (tests/), systemd-analyze
-#                                checks the units of ops/systemd
+#                                universal-ctags measures function lengths (tests/); prometheus
+#                                (and its promtool) scrapes region nodes and checks the alert rules;
+#                                systemd-analyze checks the units of ops/systemd
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
 #                                for the libFuzzer targets (ops/fuzz.sh)
 #   ops/install-deps.sh --bench  also what flame graphs need (ops/flamegraph.sh): linux-perf to
@@ -24,7 +25,8 @@ packages=(
 )
 for mode in "$@"; do
   case "$mode" in
-    --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags systemd) ;;
+    --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags prometheus
+                        systemd) ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
     # Some machines have a Node.js that carries its own npm (then Debian's npm would conflict).

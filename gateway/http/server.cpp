@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -225,6 +226,102 @@ void write_timeline(adapters::JsonWriter& w, const ClaimTimeline& claim) {
   w.end_array().end_object();
 }
 
+// The node's families for /metrics, read at scrape time (Prometheus conventions: what only grows
+// is a counter named *_total, state is a gauge, units in names). One name per event rather than
+// one family with an event label: a sum over events (claims sent + steps …) means nothing.
+prometheus::MetricFamily node_family(const char* name, const char* help,
+                                     prometheus::MetricType type, const std::string& region,
+                                     double value) {
+  prometheus::ClientMetric sample;
+  sample.label.push_back({"region", region});
+  (type == prometheus::MetricType::Counter ? sample.counter.value : sample.gauge.value) = value;
+  return {name, help, type, {sample}};
+}
+
+// The nightly reconciliation's pairs by result, and the last run's differences and time.
+void add_recon_families(const NodeCounters& c, const std::string& region,
+                        std::vector<prometheus::MetricFamily>& families) {
+  prometheus::MetricFamily pairs{"medclear_node_reconciliations_total",
+                                 "Nightly reconciliation pairs (day and peer), by result",
+                                 prometheus::MetricType::Counter,
+                                 {}};
+  for (const auto& [result, value] :
+       {std::pair{"kept", &c.recon_pairs_kept}, std::pair{"failed", &c.recon_pairs_failed}}) {
+    prometheus::ClientMetric sample;
+    sample.label = {{"region", region}, {"result", result}};
+    sample.counter.value = static_cast<double>(value->load());
+    pairs.metric.push_back(sample);
+  }
+  families.push_back(std::move(pairs));
+  families.push_back(node_family(
+      "medclear_node_reconciliation_differences",
+      "Claims that differed at the last nightly reconciliation, all peers",
+      prometheus::MetricType::Gauge, region, static_cast<double>(c.recon_differences_last.load())));
+  families.push_back(node_family("medclear_node_reconciliation_last_run_timestamp_seconds",
+                                 "When the last nightly reconciliation ended (Unix time); 0: never",
+                                 prometheus::MetricType::Gauge, region,
+                                 static_cast<double>(c.recon_last_run_unix_seconds.load())));
+}
+
+// Free and total bytes of the filesystem holding the ledger (for a disk-almost-full alert).
+void add_disk_families(const RegionNode& node, std::vector<prometheus::MetricFamily>& families) {
+  struct statvfs disk {};
+  if (statvfs(node.ledger_dir().c_str(), &disk) != 0) return;
+  const double block = static_cast<double>(disk.f_frsize);
+  families.push_back(node_family(
+      "medclear_ledger_filesystem_avail_bytes",
+      "Bytes an unprivileged writer can still use on the ledger's filesystem",
+      prometheus::MetricType::Gauge, node.region(), static_cast<double>(disk.f_bavail) * block));
+  families.push_back(node_family(
+      "medclear_ledger_filesystem_size_bytes", "Size of the ledger's filesystem in bytes",
+      prometheus::MetricType::Gauge, node.region(), static_cast<double>(disk.f_blocks) * block));
+}
+
+std::vector<prometheus::MetricFamily> node_metric_families(const RegionNode& node) {
+  using prometheus::MetricType;
+  const NodeCounters& c = node.counters();
+  const struct {
+    const char* name;
+    const char* help;
+    const std::atomic<uint64_t>& value;
+  } counters[] = {
+      {"medclear_node_claims_sent_total", "Claims sent to their insured region", c.claims_sent},
+      {"medclear_node_claims_resent_total", "Claims sent again, unanswered in time",
+       c.claims_resent},
+      {"medclear_node_claims_decided_total", "Claims of this region's insured decided",
+       c.claims_decided},
+      {"medclear_node_claims_expired_total", "Claims that left the intake unanswered",
+       c.claims_expired},
+      {"medclear_node_settlements_relayed_total", "Settlements published to the treating region",
+       c.settlements_relayed},
+      {"medclear_node_settlements_recorded_total",
+       "Settlements of this region's hospitals written to its ledger", c.settlements_recorded},
+      {"medclear_node_settlements_unsolicited_total",
+       "Settlements for no claim of the intake (dead-lettered)", c.settlements_unsolicited},
+      {"medclear_node_dead_letters_total", "Messages sent to this region's dead-letter topic",
+       c.dead_letters},
+      {"medclear_node_dead_letter_retries_total",
+       "Dead letters the producer refused and that were tried again", c.dead_letters_refused},
+      {"medclear_node_steps_total", "Worker steps (one ledger batch each)", c.steps}};
+  std::vector<prometheus::MetricFamily> families;
+  for (const auto& counter : counters) {
+    families.push_back(node_family(counter.name, counter.help, MetricType::Counter, node.region(),
+                                   static_cast<double>(counter.value.load())));
+  }
+  families.push_back(node_family("medclear_node_ledger_commit_seconds_total",
+                                 "Time spent in ledger commits", MetricType::Counter, node.region(),
+                                 static_cast<double>(c.step_micros_commit.load()) / 1e6));
+  families.push_back(node_family(
+      "medclear_node_claims_pending", "Claims sent to an insured region and not yet answered",
+      MetricType::Gauge, node.region(), static_cast<double>(node.claims_in_flight())));
+  families.push_back(node_family("medclear_node_failed",
+                                 "1 when an operational failure (ledger, Kafka) stopped the node",
+                                 MetricType::Gauge, node.region(), node.failure() ? 1.0 : 0.0));
+  add_recon_families(c, node.region(), families);
+  add_disk_families(node, families);
+  return families;
+}
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -261,15 +358,17 @@ struct Gateway::Impl {
           .Name("medclear_http_request_duration_seconds")
           .Help("Time from a request's last byte to its answer, by route")
           .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& gauges = prometheus::BuildGauge()
-                                                      .Name("medclear_gateway")
-                                                      .Help("Gateway state, by kind")
-                                                      .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& node_counts =
+  prometheus::Gauge& connections_open = prometheus::BuildGauge()
+                                            .Name("medclear_gateway_connections_open")
+                                            .Help("TLS connections open now")
+                                            .Register(*registry)
+                                            .Add({});
+  prometheus::Gauge& settlements_in_flight =
       prometheus::BuildGauge()
-          .Name("medclear_node_events")
-          .Help("Region node counters since start, by event")
-          .Register(*registry);
+          .Name("medclear_gateway_settlements_in_flight")
+          .Help("Settlement requests waiting for their insured region now")
+          .Register(*registry)
+          .Add({});
   prometheus::Family<prometheus::Counter>& refusals =
       prometheus::BuildCounter()
           .Name("medclear_gateway_refused_total")
@@ -1135,22 +1234,13 @@ struct Gateway::Impl {
   }
 
   std::string metrics_text() {
-    gauges.Add({{"kind", "connections_open"}}).Set(static_cast<double>(connections.load()));
-    gauges.Add({{"kind", "settlements_in_flight"}}).Set(static_cast<double>(in_flight.load()));
-    const NodeCounters& c = services.node->counters();
-    const std::pair<const char*, const std::atomic<uint64_t>*> counts[] = {
-        {"claims_sent", &c.claims_sent},
-        {"claims_resent", &c.claims_resent},
-        {"claims_decided", &c.claims_decided},
-        {"settlements_relayed", &c.settlements_relayed},
-        {"settlements_recorded", &c.settlements_recorded},
-        {"dead_letters", &c.dead_letters},
-        {"steps", &c.steps}};
-    for (const auto& [name, value] : counts) {
-      node_counts.Add({{"event", name}, {"region", options.region}})
-          .Set(static_cast<double>(value->load()));
+    connections_open.Set(static_cast<double>(connections.load()));
+    settlements_in_flight.Set(static_cast<double>(in_flight.load()));
+    std::vector<prometheus::MetricFamily> families = registry->Collect();
+    for (prometheus::MetricFamily& family : node_metric_families(*services.node)) {
+      families.push_back(std::move(family));
     }
-    return prometheus::TextSerializer().Serialize(registry->Collect());
+    return prometheus::TextSerializer().Serialize(families);
   }
 };
 

@@ -902,6 +902,10 @@ std::optional<std::string> RegionNode::failure() const {
 }
 
 const NodeCounters& RegionNode::counters() const { return impl_->counters; }
+NodeCounters& RegionNode::counters() { return impl_->counters; }
+
 const std::string& RegionNode::region() const { return impl_->options.region; }
+
+const std::string& RegionNode::ledger_dir() const { return impl_->options.ledger_dir; }
 
 }  // namespace medclear::gateway

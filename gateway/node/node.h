@@ -77,6 +77,11 @@ struct NodeCounters {
   std::atomic<uint64_t> settlements_unsolicited{0};  // for no claim of the intake: dead-lettered
   std::atomic<uint64_t> steps{0};                    // worker iterations (one ledger batch each)
   std::atomic<uint64_t> step_micros_commit{0};       // time spent in ledger commits
+  // Written by the nightly reconciliation (gateway/recon/nightly.h), one run per day and peer.
+  std::atomic<uint64_t> recon_pairs_kept{0};            // statements reconciled and kept
+  std::atomic<uint64_t> recon_pairs_failed{0};          // pairs that could not be reconciled
+  std::atomic<uint64_t> recon_differences_last{0};      // differences at the last run, all peers
+  std::atomic<int64_t> recon_last_run_unix_seconds{0};  // when the last run ended; 0: none yet
 };
 
 class RegionNode {
@@ -126,7 +131,9 @@ class RegionNode {
   // The first operational failure (ledger, Kafka) that stopped the worker, if any.
   std::optional<std::string> failure() const;
   const NodeCounters& counters() const;
+  NodeCounters& counters();  // for what counts beside the node (the nightly reconciliation)
   const std::string& region() const;
+  const std::string& ledger_dir() const;
 
   struct Impl;
 

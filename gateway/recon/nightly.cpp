@@ -149,7 +149,22 @@ std::vector<NightlyOutcome> NightlyReconciler::run_day(cl::Date day) {
     }
     outcomes.push_back(reconcile_with(day, treating, pin, *key));
   }
+  count_run(outcomes);
   return outcomes;
+}
+
+// What /metrics shows of the run (gateway/http/server.cpp): kept and failed pairs, differences.
+void NightlyReconciler::count_run(const std::vector<NightlyOutcome>& outcomes) {
+  NodeCounters& counters = node_->counters();
+  uint64_t differences = 0;
+  for (const NightlyOutcome& outcome : outcomes) {
+    (outcome.ok ? counters.recon_pairs_kept : counters.recon_pairs_failed)++;
+    differences += outcome.differences;
+  }
+  counters.recon_differences_last = differences;
+  counters.recon_last_run_unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count();
 }
 
 NightlyOutcome NightlyReconciler::reconcile_with(cl::Date day, const std::string& treating,

@@ -59,6 +59,7 @@ class NightlyReconciler {
 
  private:
   void loop();
+  void count_run(const std::vector<NightlyOutcome>& outcomes);
   NightlyOutcome reconcile_with(clearing::Date day, const std::string& treating, const PeerPin& pin,
                                 const ledger::SigningKey& key);
   NightlyOptions options_;
