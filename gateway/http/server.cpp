@@ -783,11 +783,7 @@ struct Gateway::Impl {
       }
       co_return json_reply("{\"status\":\"ready\"}");
     }
-    if (path == "/metrics") {
-      if (auto r = only(http::verb::get, "GET")) co_return *r;
-      co_return make_reply(http::status::ok, metrics_text(), "text/plain; version=0.0.4");
-    }
-    const bool known = path == "/v1/nhsa" || path == "/v1/recon" ||
+    const bool known = path == "/v1/nhsa" || path == "/v1/recon" || path == "/metrics" ||
                        path.starts_with("/v1/claims/") || path == "/v1/balances" ||
                        path == "/v1/reconciliations" || path == "/v1/audit/report" ||
                        path == "/v1/ledger/seals" || path.starts_with("/v1/ledger/proof/");
@@ -820,12 +816,26 @@ struct Gateway::Impl {
       co_return co_await recon(request.body(), client);
     }
     if (auto r = only(http::verb::get, "GET")) co_return *r;
+    if (path == "/metrics") co_return metrics(client);
     if (path.starts_with("/v1/claims/")) co_return claim(std::string(path.substr(11)), client);
     if (path == "/v1/balances") co_return co_await balances(query, client);
     if (path == "/v1/reconciliations") co_return co_await reconciliations(query, client);
     if (path == "/v1/audit/report") co_return co_await audit_report(query, client);
     if (path == "/v1/ledger/seals") co_return co_await ledger_read(query, client, "");
     co_return co_await ledger_read(query, client, std::string(path.substr(17)));
+  }
+
+  // The metrics tell a region's business volumes: for regulators and the region's own bureau and
+  // node (a monitoring system scrapes with one of those certificates), not for hospitals.
+  Reply metrics(const Client& client) {
+    std::variant<Reply, RegionNode*> region = region_for({}, client);
+    if (Reply* refusal = std::get_if<Reply>(&region)) return *refusal;
+    if (std::get<RegionNode*>(region) != services.node) {
+      return error_reply(
+          http::status::forbidden,
+          "the metrics of " + options.region + " are for its bureau, its node and regulators");
+    }
+    return make_reply(http::status::ok, metrics_text(), "text/plain; version=0.0.4");
   }
 
   // The region a bureau or regulator asks about: a bureau only its own; a regulator any, with
