@@ -77,6 +77,9 @@ for region in "${regions[@]}"; do wait_for_line "$work/node-$region.log" '^ready
 # the scrape); a real scrape is clean for promtool (counters *_total, units in names, help).
 code="$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pki/ca.pem" "https://${targets[0]}/v1/balances")"
 [ "$code" = 401 ] || fail "/v1/balances without a client certificate answered $code, expected 401"
+# The metrics need a certificate too: Prometheus' client certificate below is what lets it in.
+code="$(curl -s -o /dev/null -w '%{http_code}' --cacert "$pki/ca.pem" "https://${targets[0]}/metrics")"
+[ "$code" = 401 ] || fail "/metrics without a client certificate answered $code, expected 401"
 curl -sf --cacert "$pki/ca.pem" --cert "$pki/regulator.pem" --key "$pki/regulator.key" \
   "https://${targets[0]}/metrics" > "$work/scrape.txt" || fail "cannot scrape ${targets[0]}"
 curl -sf --cacert "$pki/ca.pem" --cert "$pki/regulator.pem" --key "$pki/regulator.key" \
