@@ -39,7 +39,8 @@ constexpr const char* kUsage =
     "medclear nation init --dir DIR [--regions N|CODE,CODE,…] [--persons N] [--scenario FILE]\n"
     "                     [--bootstrap HOST:PORT,…]\n\n"
     "Writes (or completes) the directory of a local nation of processes: DIR/reference.json (a\n"
-    "small nation: per region a resident policy of pool PP0100, a catalogue with items A1, B1, C1,\n"
+    "small nation: per region a resident policy of pool PP0100, a catalogue with items A1, B1, "
+    "C1,\n"
     "hospital H<PP>010100001 and --persons insured people filed in every other region; or a copy\n"
     "of --scenario), DIR/pki (the development PKI), DIR/ledgers/<region>/seal-key.pem and\n"
     "DIR/regions (one line, CODE,CODE,…). With --bootstrap (the one broker of the nation) also\n"
@@ -252,8 +253,7 @@ int nation_main(int argc, char** argv) {
       "scenario", po::value<std::string>(), "serve this scenario's reference data instead")(
       "bootstrap", po::value<std::string>(), "the broker: also write the node configurations");
   int code = 0;
-  const auto vm =
-      parse_options(argc - 1, argv + 1, options, kUsage, "medclear nation init", &code);
+  const auto vm = parse_options(argc - 1, argv + 1, options, kUsage, "medclear nation init", &code);
   if (!vm) return code;
   ArgumentChecks check("medclear nation init", *vm);
   NationArguments args;

@@ -66,8 +66,7 @@ std::vector<Region> read_ports(const std::string& dir) {
 
 // Sends one claim until answered (or stopped); true when it settled.
 void send_until_answered(mt::HttpsClient& client, const medclear::clearing::Request& claim,
-                         const std::string& treating, const std::string& insured,
-                         Totals& totals) {
+                         const std::string& treating, const std::string& insured, Totals& totals) {
   const std::string body = medclear::adapters::build_nhsa_request(claim);
   totals.sent++;
   for (int attempt = 0; !g_stop; ++attempt) {
@@ -80,9 +79,9 @@ void send_until_answered(mt::HttpsClient& client, const medclear::clearing::Requ
     const auto parsed = medclear::adapters::parse_nhsa_answer(answer.body);
     if (!parsed || !parsed->accepted || !parsed->record) {
       totals.rejected++;
-      if (parsed) std::fprintf(stderr, "load: %s rejected: %s %s\n",
-                               claim.envelope.msgid.c_str(), parsed->err_code.c_str(),
-                               parsed->err_msg.c_str());
+      if (parsed)
+        std::fprintf(stderr, "load: %s rejected: %s %s\n", claim.envelope.msgid.c_str(),
+                     parsed->err_code.c_str(), parsed->err_msg.c_str());
       return;
     }
     totals.answered++;
@@ -110,10 +109,10 @@ void run_thread(const Options& o, const std::vector<Region>& regions, int t, Tot
     size_t insured = random() % n;
     while (insured == treating) insured = random() % n;
     const uint64_t serial = k * static_cast<uint64_t>(o.threads) + static_cast<uint64_t>(t);
-    const medclear::clearing::Request claim = mt::make_claim(
-        random, regions[treating].code, regions[insured].code, o.persons, serial);
-    send_until_answered(*clients[treating], claim, regions[treating].code,
-                        regions[insured].code, totals);
+    const medclear::clearing::Request claim =
+        mt::make_claim(random, regions[treating].code, regions[insured].code, o.persons, serial);
+    send_until_answered(*clients[treating], claim, regions[treating].code, regions[insured].code,
+                        totals);
     if (o.pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.pause_ms));
   }
 }
