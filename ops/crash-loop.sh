@@ -81,7 +81,7 @@ wait "$load_pid" || true
 load_pid=""
 tail -n 1 "$dir/logs/load.log"
 sleep 1
-status_line="$(nation status | tr '\n' ';')"
+status_line="$(nation status 2>&1 | tr '\n' ';' || true)"
 if ! nation down > "$dir/down.log" 2>&1; then
   cat "$dir/down.log" >&2
   echo "crash-loop: FAIL: a process did not stop cleanly; status was: $status_line" >&2
