@@ -92,6 +92,7 @@ status() {
     local tls=(--silent --max-time 5 --cacert "$pki/ca.pem" --cert "$pki/regulator.pem"
                --key "$pki/regulator.key")
     health="$(curl "${tls[@]}" -o /dev/null -w '%{http_code}' "$url/healthz" || true)"
+    [[ "$health" == 000 || -z "$health" ]] && health=unreachable
     metrics="$(curl "${tls[@]}" "$url/metrics" || true)"
     metric() {  # the value of a line of /metrics matching $1, or -
       local v; v="$(grep -E "^$1" <<< "$metrics" | head -n 1 | awk '{print $2}')"
@@ -112,7 +113,13 @@ status() {
 # SIGTERM to each region, then the broker; each must exit 0 within 60 s.
 stop() {
   local name="$1"
-  alive "$name" || { [[ -f "$dir/pids/$name.exit" ]] && return 0; echo "$name: not running"; return 0; }
+  if ! alive "$name"; then
+    if [[ ! -f "$dir/pids/$name.exit" ]]; then echo "$name: not running"; return 0; fi
+    local ended; ended="$(cat "$dir/pids/$name.exit")"
+    [[ "$ended" == 0 ]] && { echo "$name: stopped before"; return 0; }
+    echo "nation: $name had exited $ended before down (logs/$name.log)" >&2
+    return 1
+  fi
   kill -TERM "$(cat "$dir/pids/$name.pid")"
   local waited=0
   until [[ -f "$dir/pids/$name.exit" ]]; do
