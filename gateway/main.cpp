@@ -13,6 +13,7 @@
 #include "gateway/cli/pki_command.h"
 #include "gateway/cli/reconcile_command.h"
 #include "simulator/demo_command.h"
+#include "simulator/nation_command.h"
 
 namespace {
 
@@ -38,6 +39,8 @@ constexpr Command kCommands[] = {
      medclear::gateway::audit_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
+    {"nation", "init: the directory of a local nation of processes (ops/nation.sh)",
+     medclear::simulator::nation_main},
     {"pki", "development PKI: revoke a certificate (crl.pem)", medclear::gateway::pki_main},
 };
 

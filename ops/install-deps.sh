@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package medclear needs to build, test and run, but only those missing.
 # Safe to run again and again: when everything is present it does nothing and takes well under a second.
+# (curl: ops/nation.sh status asks each region's /healthz and /metrics over mutual TLS.)
 #   ops/install-deps.sh          what building and running need
 #   ops/install-deps.sh --tests  also what the tests need: headless Chromium renders the audit
 #                                report page to a screenshot (with a font for its text);
@@ -22,6 +23,7 @@ packages=(
   libboost-program-options1.81-dev
   librocksdb-dev librdkafka-dev libspdlog-dev libfmt-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  curl
 )
 for mode in "$@"; do
   case "$mode" in

@@ -49,16 +49,6 @@ constexpr const char* kUsage =
     "send\n"
     "the requests themselves.";
 
-std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) {
-  std::vector<DevHospital> hospitals;
-  for (const auto& [code, facility] : reference.facilities()) {
-    hospitals.push_back({code, ledger::region_of(facility.admdvs), facility.level});
-  }
-  std::sort(hospitals.begin(), hospitals.end(),
-            [](const DevHospital& a, const DevHospital& b) { return a.code < b.code; });
-  return hospitals;
-}
-
 // The checked command line (cli.h): every value is allowed before anything is written.
 struct DemoArguments {
   bool serve = false;
@@ -211,6 +201,16 @@ int serve(const DemoArguments& args) {
 }
 
 }  // namespace
+
+std::vector<DevHospital> hospitals_of(const clearing::ReferenceData& reference) {
+  std::vector<DevHospital> hospitals;
+  for (const auto& [code, facility] : reference.facilities()) {
+    hospitals.push_back({code, ledger::region_of(facility.admdvs), facility.level});
+  }
+  std::sort(hospitals.begin(), hospitals.end(),
+            [](const DevHospital& a, const DevHospital& b) { return a.code < b.code; });
+  return hospitals;
+}
 
 int demo_main(int argc, char** argv) {
   po::options_description options("Options");

@@ -154,26 +154,43 @@ PeerPins RegionSet::peer_pins(const std::string& region) const {
 
 std::string RegionSet::node_config_json(const std::string& region,
                                         const std::string& reference_path) const {
-  const std::filesystem::path pki(options_.pki_dir);
+  NodeConfigFile file;
+  file.region = region;
+  file.ledger_dir = node_options(region).ledger_dir;
+  file.reference_path = reference_path;
+  file.pki_dir = options_.pki_dir;
+  Gateway* served = gateway(region);
+  file.port = served ? served->port() : uint16_t{0};
+  file.peers = peer_pins(region);
+  return gateway::node_config_json(file);
+}
+
+std::string node_config_json(const NodeConfigFile& file) {
+  const std::filesystem::path pki(file.pki_dir);
+  const std::string& region = file.region;
   adapters::JsonWriter w;
   w.begin_object().key("format").string("medclear.node.v1").key("region").string(region);
-  w.key("ledger_dir").string(node_options(region).ledger_dir);
-  if (!reference_path.empty()) w.key("reference").string(reference_path);
-  if (!options_.pki_dir.empty()) {
-    Gateway* served = gateway(region);
+  w.key("ledger_dir").string(file.ledger_dir);
+  if (!file.reference_path.empty()) w.key("reference").string(file.reference_path);
+  if (!file.regions.empty()) w.key("regions").string(file.regions);
+  if (!file.bootstrap_servers.empty()) {
+    w.key("kafka").begin_object().key("bootstrap.servers").string(file.bootstrap_servers);
+    w.end_object();
+  }
+  if (!file.pki_dir.empty()) {
     w.key("gateway").begin_object();
     w.key("listen_address").string("127.0.0.1");
-    w.key("port").integer(served ? served->port() : 0);
+    w.key("port").integer(file.port);
     w.key("certificate_file").string((pki / ("node-" + region + ".pem")).string());
     w.key("key_file").string((pki / ("node-" + region + ".key")).string());
     w.key("client_ca_file").string((pki / "ca.pem").string());
     if (std::filesystem::exists(pki / "crl.pem"))
       w.key("crl_file").string((pki / "crl.pem").string());
+    if (file.gateway_threads > 0) w.key("threads").integer(file.gateway_threads);
     w.end_object();
-    const PeerPins pins = peer_pins(region);
-    if (!pins.empty()) {
+    if (!file.peers.empty()) {
       w.key("reconciliation").begin_object().key("at").string("02:00");
-      Result<adapters::Json> peers = adapters::parse_json(peer_pins_json(pins));
+      Result<adapters::Json> peers = adapters::parse_json(peer_pins_json(file.peers));
       w.key("peers").value(*peers);
       w.end_object();
     }

@@ -76,6 +76,21 @@ class RegionSet {
 // and its facilities' provinces, sorted.
 std::vector<std::string> regions_of(const clearing::ReferenceData& reference);
 
+// What a `medclear node` configuration (ops/node.example.json) of one region says: the one
+// writer of those files, for `demo --serve` (RegionSet::node_config_json) and `nation init`.
+struct NodeConfigFile {
+  std::string region;
+  std::string ledger_dir;
+  std::string reference_path;     // empty: left out (a nation made in memory has no file)
+  std::string regions;            // comma-separated served regions; empty: left out (all)
+  std::string bootstrap_servers;  // empty: no "kafka" (the node starts an embedded broker)
+  std::string pki_dir;            // empty: no "gateway" and no "reconciliation"
+  uint16_t port = 0;              // the gateway's
+  int gateway_threads = 0;        // 0: left out (one per core)
+  PeerPins peers;                 // "reconciliation" at 02:00 when not empty
+};
+std::string node_config_json(const NodeConfigFile& file);
+
 // Creates claims.*, settlements.* and dead-letters.* of each region on an embedded broker.
 Status create_topics(adapters::EmbeddedBroker& broker, const std::vector<std::string>& regions,
                      int partitions);
