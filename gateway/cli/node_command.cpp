@@ -339,11 +339,21 @@ Result<std::unique_ptr<Gateway>> start_gateway(NodeConfig& config, RegionNode* n
   return std::move(*started);
 }
 
-// Waits for SIGINT or SIGTERM; each SIGHUP meanwhile reloads the gateway's certificates and CRL.
-void wait_for_stop(const sigset_t& signals, Gateway* gateway) {
+// Waits for SIGINT or SIGTERM, or for the node to stop on a failure (a ledger write that failed,
+// e.g. a full disk): the process then ends with 1 and its supervisor starts it again, which
+// recovers from the ledger as after a crash. Each SIGHUP meanwhile reloads the gateway's
+// certificates and CRL.
+void wait_for_stop(const sigset_t& signals, Gateway* gateway, const RegionNode& node) {
+  const timespec second{1, 0};
   for (;;) {
-    int signal = 0;
-    sigwait(&signals, &signal);
+    const int signal = sigtimedwait(&signals, nullptr, &second);
+    if (signal < 0) {  // a second passed (or EINTR)
+      if (auto failure = node.failure()) {
+        std::cerr << "medclear node: the node stopped: " << *failure << "\n";
+        return;
+      }
+      continue;
+    }
     if (signal != SIGHUP) return;
     if (gateway == nullptr) continue;
     const Status reloaded = gateway->reload_certificates();
@@ -368,7 +378,7 @@ int serve_until_stopped(const NodeConfig& config, RegionNode& node,
   }
   std::cout << "region=" << config.node.region
             << " bootstrap=" << config.node.kafka.bootstrap_servers << "\nready" << std::endl;
-  wait_for_stop(signals, gateway.get());
+  wait_for_stop(signals, gateway.get(), node);
   nightly.reset();
   if (gateway) {
     gateway->stop(std::chrono::milliseconds(config.gateway->limits.answer_timeout_ms + 1'000));
