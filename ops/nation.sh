@@ -100,11 +100,13 @@ status() {
     }
     [[ "$health" == 200 ]] || down=1
     echo "region=$region healthz=$health" \
-      "in_flight=$(metric 'medclear_gateway\{kind="settlements_in_flight"')" \
-      "claims_sent=$(metric 'medclear_node_events\{event="claims_sent"')" \
-      "claims_decided=$(metric 'medclear_node_events\{event="claims_decided"')" \
-      "settlements_recorded=$(metric 'medclear_node_events\{event="settlements_recorded"')" \
-      "dead_letters=$(metric 'medclear_node_events\{event="dead_letters"')" \
+      "in_flight=$(metric 'medclear_gateway_settlements_in_flight[ {]')" \
+      "claims_sent=$(metric 'medclear_node_claims_sent_total[ {]')" \
+      "claims_resent=$(metric 'medclear_node_claims_resent_total[ {]')" \
+      "claims_pending=$(metric 'medclear_node_claims_pending[ {]')" \
+      "claims_decided=$(metric 'medclear_node_claims_decided_total[ {]')" \
+      "settlements_recorded=$(metric 'medclear_node_settlements_recorded_total[ {]')" \
+      "dead_letters=$(metric 'medclear_node_dead_letters_total[ {]')" \
       "kafka_lag=- pid=$(cat "$dir/pids/node-$region.pid" 2>/dev/null || echo -)"
   done < "$dir/ports"
   return $down
