@@ -37,8 +37,8 @@ uint64_t tree_bytes(const fs::path& root) {
 
 // A scratch directory beside `near` (same file system, so a rename can move it into place).
 fs::path scratch_path(const fs::path& near, const std::string& what) {
-  return near.parent_path() / ("." + near.filename().string() + "." + what + "-" +
-                               std::to_string(::getpid()));
+  return near.parent_path() /
+         ("." + near.filename().string() + "." + what + "-" + std::to_string(::getpid()));
 }
 
 // The database as a RocksDB secondary: no lock is taken, so the node may keep writing; it reads
@@ -86,6 +86,8 @@ Result<VerifyReport> restore_and_verify(rocksdb::BackupEngineReadOnlyBase& engin
       from_rocksdb(engine.VerifyBackup(id, true), "backup " + std::to_string(id) + " checksums");
   if (!checked.is_ok()) return checked;
   const std::string db_path = (scratch / "db").string();
+  std::error_code error;
+  fs::create_directories(scratch, error);  // RocksDB creates the last level only
   const Status restored = from_rocksdb(engine.RestoreDBFromBackup(id, db_path, db_path),
                                        "restore backup " + std::to_string(id));
   if (!restored.is_ok()) return restored;
@@ -111,10 +113,10 @@ Result<std::vector<std::string>> copy_files(const fs::path& from, const fs::path
 
 Result<std::unique_ptr<rocksdb::BackupEngine>> open_engine(const std::string& to) {
   rocksdb::BackupEngine* engine = nullptr;
-  const Status opened = from_rocksdb(
-      rocksdb::BackupEngine::Open(rocksdb::Env::Default(), rocksdb::BackupEngineOptions(to),
-                                  &engine),
-      "open the backup directory " + to);
+  const Status opened =
+      from_rocksdb(rocksdb::BackupEngine::Open(rocksdb::Env::Default(),
+                                               rocksdb::BackupEngineOptions(to), &engine),
+                   "open the backup directory " + to);
   if (!opened.is_ok()) return opened;
   return std::unique_ptr<rocksdb::BackupEngine>(engine);
 }
@@ -180,10 +182,10 @@ Result<BackupReport> backup_directory(const std::string& dir, const std::string&
 
 Result<std::vector<BackupListing>> list_backups(const std::string& from) {
   rocksdb::BackupEngineReadOnly* engine = nullptr;
-  const Status opened = from_rocksdb(
-      rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
-                                          rocksdb::BackupEngineOptions(from), &engine),
-      "open the backup directory " + from);
+  const Status opened =
+      from_rocksdb(rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
+                                                       rocksdb::BackupEngineOptions(from), &engine),
+                   "open the backup directory " + from);
   if (!opened.is_ok()) return opened;
   std::unique_ptr<rocksdb::BackupEngineReadOnly> owned(engine);
   std::vector<rocksdb::BackupInfo> infos;
@@ -210,8 +212,9 @@ Status check_restore_target(const fs::path& dir, bool force) {
     env->UnlockFile(lock);
   }
   if (!fs::is_empty(dir, error) && !force) {
-    return Status::error(dir.string() + " is not empty: restore into an empty or missing "
-                                        "directory, or give --force (the old one is moved aside)");
+    return Status::error(dir.string() +
+                         " is not empty: restore into an empty or missing "
+                         "directory, or give --force (the old one is moved aside)");
   }
   return Status::ok();
 }
@@ -229,8 +232,8 @@ Result<std::string> move_into_place(const fs::path& scratch, const fs::path& dir
     fs::remove(dir, error);
   }
   if (!error) fs::rename(scratch, dir, error);
-  if (error) return Status::error("move the restored ledger to " + dir.string() + ": " +
-                                  error.message());
+  if (error)
+    return Status::error("move the restored ledger to " + dir.string() + ": " + error.message());
   return aside;
 }
 
@@ -246,8 +249,8 @@ Result<RestoreReport> restore_directory(const std::string& from, const std::stri
   RestoreReport report;
   report.id = id.value_or(listed->back().id);
   rocksdb::BackupEngineReadOnly* raw = nullptr;
-  rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(),
-                                      rocksdb::BackupEngineOptions(from), &raw);
+  rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(), rocksdb::BackupEngineOptions(from),
+                                      &raw);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   if (engine == nullptr) return Status::error("open the backup directory " + from);
   std::error_code error;

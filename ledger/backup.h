@@ -20,10 +20,10 @@ namespace medclear::ledger {
 
 struct BackupReport {
   uint32_t id = 0;
-  uint64_t entries = 0;      // journal entries in the backup (its head)
+  uint64_t entries = 0;  // journal entries in the backup (its head)
   uint64_t seals = 0;
-  uint64_t bytes = 0;        // the backup's size (its files, shared ones included)
-  uint64_t new_bytes = 0;    // what this backup added to the backup directory
+  uint64_t bytes = 0;              // the backup's size (its files, shared ones included)
+  uint64_t new_bytes = 0;          // what this backup added to the backup directory
   std::vector<std::string> files;  // the directory's own files copied beside it (seal keys)
 };
 

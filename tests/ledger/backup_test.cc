@@ -3,6 +3,7 @@
 #include "ledger/backup.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -17,12 +18,21 @@ namespace {
 namespace fs = std::filesystem;
 namespace cl = medclear::clearing;
 
+// Claim `i` (1 to 9,999) like `base` under its own setl_id and msgid (the msgid's last five
+// digits: '9' and four of `i`, apart from the scenario's and testing::renamed's).
+clearing::SettlementRecord claim_like(const clearing::SettlementRecord& base, int i) {
+  char serial[16];
+  std::snprintf(serial, sizeof serial, "%05d", i % 100000);
+  clearing::SettlementRecord out = base;
+  out.setl_id = base.setl_id.substr(0, 14) + "99999" + serial;
+  out.msgid = base.msgid.substr(0, 25) + "9" + std::string(serial).substr(1);
+  return out;
+}
+
 // Appends `count` more claims like `base` to the insured side of `ledger`, from serial `first`.
 void append_claims(Ledger& ledger, const cl::SettlementRecord& base, int first, int count) {
   for (int i = first; i < first + count; ++i) {
-    char serial[8];
-    std::snprintf(serial, sizeof serial, "%05d", i);
-    ASSERT_TRUE(ledger.stage(testing::renamed(base, serial), Side::kInsured).is_ok());
+    ASSERT_TRUE(ledger.stage(claim_like(base, i), Side::kInsured).is_ok());
   }
   ASSERT_TRUE(ledger.commit().is_ok());
 }
@@ -35,6 +45,8 @@ TEST(LedgerBackup, BacksUpWhileTheWriterRunsIncrementallyAndRestoresVerified) {
   LedgerDirectory& live = dirs.at(region);
   ASSERT_TRUE(live.seal_key().is_ok());
   append_claims(*live.ledger, records.front(), 1, 2000);
+  // Tables, as a node that ran a while has: they are what later backups share.
+  ASSERT_TRUE(live.ledger->db()->Flush(rocksdb::FlushOptions()).ok());
   const std::string dir = root + "/ledgers/" + region;
   const std::string to = root + "/backups";
 
@@ -95,16 +107,17 @@ TEST(LedgerBackup, RestoreRefusesABackupThatDoesNotVerify) {
   const std::string root = testing::fresh_directory("backup-bad");
   const std::vector<cl::SettlementRecord> records = testing::scenario_records();
   const std::string region = region_of(records.front().insuplc_admdvs);
-  {
-    auto dirs = testing::write_ledgers(root + "/ledgers", records);
-  }
+  { auto dirs = testing::write_ledgers(root + "/ledgers", records); }
   const std::string to = root + "/backups";
   Result<BackupReport> made = backup_directory(root + "/ledgers/" + region, to);
   ASSERT_TRUE(made.is_ok()) << made.status().message();
-  // Flip one byte in the middle of every backed-up table: the checksums no longer match.
+  // Flip one byte in the middle of every backed-up table and log: the checksums no longer match.
   int damaged = 0;
-  for (const auto& file : fs::recursive_directory_iterator(to + "/shared_checksum")) {
-    if (file.path().extension() != ".sst") continue;
+  for (const auto& file : fs::recursive_directory_iterator(to)) {
+    if (!file.is_regular_file() ||
+        (file.path().extension() != ".sst" && file.path().extension() != ".log")) {
+      continue;
+    }
     std::fstream f(file.path(), std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(static_cast<std::streamoff>(file.file_size() / 2));
     char c = 0;
