@@ -103,7 +103,7 @@ std::string SealKeyChain::admit(const Seal& seal, const Digest& previous) {
     history_.push_back({key_fingerprint(seal.public_key), seal.public_key, std::nullopt});
   }
   if (seal.public_key != *current_) {
-    return "signed by key " + key_fingerprint(seal.public_key) +
+    return "signed by another key, " + key_fingerprint(seal.public_key) +
            ", which no rotation record of key " + key_fingerprint(*current_) + " endorses";
   }
   if (!history_.back().first_day) history_.back().first_day = seal.day;
