@@ -32,7 +32,14 @@ inline constexpr char kDocument = 'S';      // S name → document (clearing rec
 // X day(4) insured(2) treating(2) spread(8) setl_id [0] → i64 amount, or empty after the NUL: a
 // day's reconciliation items per region pair, in the order reconciliation reads them.
 inline constexpr char kReconItem = 'X';
-inline constexpr char kFrontier = 'F';  // F → the journal's Merkle frontier at the last seal
+inline constexpr char kFrontier = 'F';     // F → the journal's Merkle frontier at the last seal
+inline constexpr char kKeyRotation = 'G';  // G index(4) → seal key rotation record
+
+inline std::string key_rotation(uint32_t index) {
+  std::string key(1, kKeyRotation);
+  put_big_endian(key, index, 4);
+  return key;
+}
 
 inline std::string prefix(char space) { return std::string(1, space); }
 

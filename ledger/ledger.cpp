@@ -163,17 +163,18 @@ Status Ledger::load() {
   std::string_view magic;
   uint8_t version = 0, algorithm = 0;
   ByteReader peek(meta);
-  if (peek.raw(2, magic) && magic == "ML" && peek.u8(version) && version != kLedgerFormatVersion &&
-      version != kMigratedFormatVersion) {
+  const auto known = [](uint8_t v) {
+    return v == kLedgerFormatVersion || v == kMigratedFormatVersion || v == kRotatedFormatVersion;
+  };
+  if (peek.raw(2, magic) && magic == "ML" && peek.u8(version) && !known(version)) {
     return Status::error("ledger format version " + std::to_string(version) +
-                         " is not read by this build, which reads versions 2 and " +
-                         std::to_string(kLedgerFormatVersion) +
+                         " is not read by this build, which reads versions 2, " +
+                         std::to_string(kLedgerFormatVersion) + " and 4" +
                          " (version 2 keeps the per-year deductible per inpatient/outpatient "
                          "branch; there is no migration from version 1, see ledger/FORMAT.md)");
   }
-  if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) ||
-      (version != kLedgerFormatVersion && version != kMigratedFormatVersion) || !in.u8(algorithm) ||
-      !hash_algorithm_of_byte(algorithm) || !in.str(region_)) {
+  if (!in.raw(2, magic) || magic != "ML" || !in.u8(version) || !known(version) ||
+      !in.u8(algorithm) || !hash_algorithm_of_byte(algorithm) || !in.str(region_)) {
     return Status::corruption("not a medclear ledger (format " + std::to_string(version) + ")");
   }
   algorithm_ = *hash_algorithm_of_byte(algorithm);
@@ -697,6 +698,15 @@ Result<Seal> Ledger::seal_through(cl::Date day, const SigningKey& key) {
     Result<Seal> decoded = decode_seal(**previous);
     if (!decoded.is_ok()) return decoded.status();
     seal.prev_seal_hash = decoded->hash();
+  }
+  // After a rotation (key G) only the new key seals: a node still holding the retired one stops
+  // here rather than write a seal that no longer verifies.
+  Result<SealKeyChain> chain = key_chain();
+  if (!chain.is_ok()) return chain.status();
+  if (chain->current() && *chain->current() != key.public_key_raw()) {
+    return Status::error("the seal key " + key_fingerprint(key.public_key_raw()) +
+                         " is not the ledger's (" + key_fingerprint(*chain->current()) +
+                         "; was it rotated? see ledger rotate-key)");
   }
   const Status signed_ok = sign_seal(seal, key);
   if (!signed_ok.is_ok()) return signed_ok;

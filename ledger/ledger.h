@@ -20,6 +20,7 @@
 #include "clearing/status.h"
 #include "ledger/entry.h"
 #include "ledger/merkle.h"
+#include "ledger/rotation.h"
 #include "ledger/seal.h"
 
 namespace rocksdb {
@@ -119,6 +120,13 @@ class Ledger {
   // entries, chained to the previous seal and signed. Nothing may be staged.
   Result<Seal> seal_through(clearing::Date day, const SigningKey& key);
   Result<std::vector<Seal>> seals() const;
+  // Seal key rotation (FORMAT.md): records that the seals after the last one are signed by
+  // `next`, endorsed by `current` (the key the ledger's seals are signed with now) and signed by
+  // `next`. The first rotation raises the meta's format version to 4. Nothing may be staged.
+  Result<KeyRotation> rotate_seal_key(const SigningKey& current, const SigningKey& next);
+  Result<std::vector<KeyRotation>> rotations() const;
+  // The seals' signers walked with the rotations (a problem in them is corruption).
+  Result<SealKeyChain> key_chain() const;
   // Journal seqs from `from_seq` on whose business day lies in (after, through], in order.
   Result<std::vector<uint64_t>> entries_of_days(std::optional<clearing::Date> after,
                                                 clearing::Date through,
@@ -139,6 +147,9 @@ class Ledger {
   Status load();
   Status migrate_from_2();
   static constexpr uint8_t kMigratedFormatVersion = 2;  // opened and migrated to the current one
+  // Version 3 plus key rotation records (G): written by the first rotate_seal_key, so that a
+  // build that does not check rotations refuses the ledger rather than seal with a retired key.
+  static constexpr uint8_t kRotatedFormatVersion = 4;
   // The value of `key`, staged writes first; nullopt when absent or staged for removal.
   Result<std::optional<std::string>> read(const std::string& key) const;
   Result<std::optional<uint64_t>> read_seq(const std::string& key) const;

@@ -10,6 +10,7 @@
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
 #include "ledger/recon_items.h"
+#include "ledger/rotation.h"
 
 namespace medclear::ledger {
 
@@ -152,10 +153,27 @@ std::string check_frontier(const Ledger& ledger, const Seal* last) {
   return {};
 }
 
+// The seals' signers: each the key the chain of rotations authorizes at its place (rotation.h);
+// a trusted key must be one of them.
+std::string check_keys(SealKeyChain& chain, const Digest& last, const SigningKey* trusted_key,
+                       VerifyReport* report) {
+  if (std::string problem = chain.finish(last); !problem.empty()) return problem;
+  report->keys = chain.history();
+  if (trusted_key == nullptr) return {};
+  for (const KeyPeriod& period : chain.history()) {
+    if (period.public_key == trusted_key->public_key_raw()) return {};
+  }
+  return report->seals == 0 && chain.history().empty() ? std::string()
+                                                       : "seals signed by another key";
+}
+
 std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey* trusted_key,
-                        uint64_t* count) {
+                        VerifyReport* report) {
   Result<std::vector<Seal>> seals = ledger.seals();
   if (!seals.is_ok()) return "seal: " + seals.status().message();
+  Result<std::vector<KeyRotation>> rotations = ledger.rotations();
+  if (!rotations.is_ok()) return "key rotation: " + rotations.status().message();
+  SealKeyChain chain(std::move(*rotations));
   Digest previous{};
   std::optional<cl::Date> previous_day;
   MerkleFrontier frontier(ledger.algorithm());  // the journal prefix, extended seal by seal
@@ -184,16 +202,16 @@ std::string check_seals(const Ledger& ledger, const Walk& walk, const SigningKey
     if (seal.algorithm != ledger.algorithm() || frontier.root() != seal.ledger_root) {
       return name + "ledger root does not match the journal";
     }
-    if (trusted_key != nullptr && seal.public_key != trusted_key->public_key_raw()) {
-      return name + "signed by another key";
-    }
+    if (std::string problem = chain.admit(seal, previous); !problem.empty()) return name + problem;
     Result<SigningKey> named = SigningKey::from_public_raw(seal.public_key);
     if (!named.is_ok()) return name + named.status().message();
-    const SigningKey& key = trusted_key != nullptr ? *trusted_key : *named;
-    if (!key.verify(seal.signed_body(), seal.signature)) return name + "signature invalid";
+    if (!named->verify(seal.signed_body(), seal.signature)) return name + "signature invalid";
     previous = seal.hash();
     previous_day = seal.day;
-    ++*count;
+    ++report->seals;
+  }
+  if (std::string problem = check_keys(chain, previous, trusted_key, report); !problem.empty()) {
+    return problem;
   }
   if (previous_day != ledger.last_sealed_day()) return "head names another last sealed day";
   if (std::string problem = check_frontier(ledger, seals->empty() ? nullptr : &seals->back());
@@ -258,8 +276,7 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
                               : 0;
     if (last != ledger.outbox_seq()) return fail("head names another last outbox message");
   }
-  if (std::string problem = check_seals(ledger, walk, trusted_key, &report.seals);
-      !problem.empty()) {
+  if (std::string problem = check_seals(ledger, walk, trusted_key, &report); !problem.empty()) {
     return fail(problem);
   }
   report.ok = true;

@@ -10,6 +10,7 @@
 
 #include "ledger/crypto.h"
 #include "ledger/ledger.h"
+#include "ledger/rotation.h"
 
 namespace medclear::ledger {
 
@@ -19,10 +20,12 @@ struct VerifyReport {
   uint64_t entries = 0;
   uint64_t seals = 0;
   uint64_t index_keys = 0;
+  std::vector<KeyPeriod> keys;  // the seal keys in the order they signed (rotation.h)
 };
 
-// `trusted_key`: the region's public key from outside the ledger. Without it, each seal is checked
-// against the key it names, which proves integrity but not authorship.
+// `trusted_key`: the region's public key from outside the ledger; it must be one of the keys that
+// signed (each seal's key is the first seal's or one a rotation record endorsed). Without it, each
+// seal is checked against the key it names, which proves integrity but not authorship.
 VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key);
 
 }  // namespace medclear::ledger

@@ -2,6 +2,8 @@
 
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "adapters/json.h"
 #include "gateway/backoffice/ledger_json.h"
 #include "gateway/cli/cli.h"
+#include "ledger/backup.h"
 #include "ledger/directory.h"
 #include "ledger/merkle.h"
 #include "ledger/proof.h"
@@ -23,7 +26,8 @@ namespace cl = medclear::clearing;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: medclear ledger <verify|dump|seal|proof|verify-proof> [options]\n\n"
+    "usage: medclear ledger <verify|dump|seal|proof|verify-proof|backup|restore|rotate-key> "
+    "[options]\n\n"
     "  verify --dir D [--pubkey K]      check hash chain, double entry, indexes, balances,\n"
     "                                   accumulators and every seal; exit 1 naming the first "
     "fault\n"
@@ -36,7 +40,18 @@ constexpr const char* kUsage =
     "  proof --dir D --from-seal DAY --to-seal DAY\n"
     "                                   consistency proof: the later ledger extends the earlier\n"
     "  verify-proof --proof FILE [--pubkey K]\n"
-    "                                   check a proof without the ledger\n";
+    "                                   check a proof without the ledger\n"
+    "  backup --dir D --to B            back up the ledger (the node may be running) into the\n"
+    "                                   backup directory B, verify the backup, keep older ones\n"
+    "  rotate-key --dir D [--new-key FILE]\n"
+    "                                   seal with a new key from the next seal on (generated, or\n"
+    "                                   FILE): a rotation record signed by the old and new keys;\n"
+    "                                   DIR/seal-key.pem becomes the new key, the old one is kept\n"
+    "                                   as DIR/seal-key.retired-<fingerprint>.pem\n"
+    "  backup --list --to B             the backups in B\n"
+    "  restore --from B --dir D [--backup ID] [--force]\n"
+    "                                   restore the latest (or ID) verified backup into D; a\n"
+    "                                   non-empty D only with --force (moved aside, not deleted)\n";
 
 // `verb` names the command in its messages ("medclear ledger seal").
 std::optional<po::variables_map> parse(int argc, char** argv, po::options_description& options,
@@ -87,6 +102,11 @@ int verify_command(int argc, char** argv) {
   std::cout << "ok region=" << directory->ledger->region() << " entries=" << report.entries
             << " index_keys=" << report.index_keys << " seals=" << report.seals
             << (key ? " key=trusted" : " key=as-named-in-seals") << "\n";
+  for (const lg::KeyPeriod& period : report.keys) {
+    std::cout << "seal key " << period.fingerprint << " from "
+              << (period.first_day ? period.first_day->to_string() : std::string("the next seal"))
+              << "\n";
+  }
   return 0;
 }
 
@@ -403,12 +423,144 @@ int verify_proof_main(int argc, char** argv) {
   return 2;
 }
 
+// The key files of `dir` after a rotation: the new key in seal-key.pem (and .pub.pem), the old one
+// kept beside it under its fingerprint.
+Status replace_key_files(const lg::LedgerDirectory& directory, const lg::SigningKey& old_key,
+                         const lg::SigningKey& new_key) {
+  const std::string retired = directory.path + "/seal-key.retired-" +
+                              lg::key_fingerprint(old_key.public_key_raw()) + ".pem";
+  if (Status saved = old_key.save_private_pem(retired); !saved.is_ok()) return saved;
+  if (Status saved = new_key.save_private_pem(directory.private_key_path() + ".new");
+      !saved.is_ok()) {
+    return saved;
+  }
+  std::error_code error;
+  std::filesystem::rename(directory.private_key_path() + ".new", directory.private_key_path(),
+                          error);
+  if (error) return Status::error("replace the seal key: " + error.message());
+  return new_key.save_public_pem(directory.public_key_path());
+}
+
+int rotate_key_command(int argc, char** argv) {
+  po::options_description options("medclear ledger rotate-key");
+  options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
+      "new-key", po::value<std::string>(), "the new private key (PEM); default: generate one");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger rotate-key", *vm);
+  check.ledger_directory("dir");
+  check.existing_file("new-key");
+  if (!check.ok()) return check.refuse();
+  auto directory = open_existing((*vm)["dir"].as<std::string>());
+  if (!directory) return 2;
+  Result<lg::SigningKey> old_key = lg::SigningKey::load_private_pem(directory->private_key_path());
+  Result<lg::SigningKey> new_key =
+      vm->count("new-key") ? lg::SigningKey::load_private_pem((*vm)["new-key"].as<std::string>())
+                           : lg::SigningKey::generate();
+  if (!old_key.is_ok() || !new_key.is_ok()) {
+    std::cerr << "medclear ledger rotate-key: "
+              << (old_key.is_ok() ? new_key.status() : old_key.status()).message() << "\n";
+    return 2;
+  }
+  Result<lg::KeyRotation> rotation = directory->ledger->rotate_seal_key(*old_key, *new_key);
+  if (!rotation.is_ok()) {
+    std::cerr << "medclear ledger rotate-key: " << rotation.status().message() << "\n";
+    return 1;
+  }
+  if (Status saved = replace_key_files(*directory, *old_key, *new_key); !saved.is_ok()) {
+    std::cerr << "medclear ledger rotate-key: the rotation is recorded but " << saved.message()
+              << ": put the new key in " << directory->private_key_path() << " by hand\n";
+    return 1;
+  }
+  std::cout << "ok rotation=" << rotation->index
+            << " old=" << lg::key_fingerprint(rotation->old_key)
+            << " new=" << lg::key_fingerprint(rotation->new_key) << " from the seal after "
+            << (rotation->after_day ? rotation->after_day->to_string() : std::string("none"))
+            << "\n";
+  return 0;
+}
+
+int backup_list(const std::string& to) {
+  Result<std::vector<lg::BackupListing>> backups = lg::list_backups(to);
+  if (!backups.is_ok()) {
+    std::cerr << "medclear ledger backup: " << backups.status().message() << "\n";
+    return 2;
+  }
+  for (const lg::BackupListing& backup : *backups) {
+    std::cout << "backup=" << backup.id << " time=" << backup.timestamp << " bytes=" << backup.bytes
+              << "\n";
+  }
+  return 0;
+}
+
+int backup_command(int argc, char** argv) {
+  po::options_description options("medclear ledger backup");
+  options.add_options()("dir", po::value<std::string>(), "ledger directory")(
+      "to", po::value<std::string>()->required(), "backup directory")("list",
+                                                                      "list the backups in --to");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger backup", *vm);
+  check.not_with("list", "dir", "--list reads the backup directory only");
+  if (vm->count("dir")) check.ledger_directory("dir");
+  if (check.ok() && !vm->count("list") && !vm->count("dir")) {
+    check.fail("dir", "required: the ledger directory to back up");
+  }
+  if (!check.ok()) return check.refuse();
+  const std::string to = (*vm)["to"].as<std::string>();
+  if (vm->count("list")) return backup_list(to);
+  const auto start = std::chrono::steady_clock::now();
+  Result<lg::BackupReport> report = lg::backup_directory((*vm)["dir"].as<std::string>(), to);
+  if (!report.is_ok()) {
+    std::cerr << "medclear ledger backup: " << report.status().message() << "\n";
+    return 1;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  std::cout << "ok backup=" << report->id << " entries=" << report->entries
+            << " seals=" << report->seals << " bytes=" << report->bytes
+            << " new_bytes=" << report->new_bytes << " files=" << report->files.size()
+            << " verified ms=" << ms << "\n";
+  return 0;
+}
+
+int restore_command(int argc, char** argv) {
+  po::options_description options("medclear ledger restore");
+  options.add_options()("from", po::value<std::string>()->required(), "backup directory")(
+      "dir", po::value<std::string>()->required(), "ledger directory to restore into")(
+      "backup", po::value<std::string>(), "backup id (default: the latest)")(
+      "force", "replace a non-empty ledger directory (it is moved aside)");
+  int code = 0;
+  const auto vm = parse(argc, argv, options, &code);
+  if (!vm) return code;
+  ArgumentChecks check("medclear ledger restore", *vm);
+  const uint64_t id = vm->count("backup") ? check.unsigned_integer("backup", 1) : 0;
+  if (id > UINT32_MAX) check.fail("backup", "not a backup id");
+  if (!check.ok()) return check.refuse();
+  Result<lg::RestoreReport> report = lg::restore_directory(
+      (*vm)["from"].as<std::string>(), (*vm)["dir"].as<std::string>(),
+      id == 0 ? std::nullopt : std::optional<uint32_t>(static_cast<uint32_t>(id)),
+      vm->count("force") > 0);
+  if (!report.is_ok()) {
+    std::cerr << "medclear ledger restore: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "ok restored backup=" << report->id << " entries=" << report->entries
+            << " seals=" << report->seals;
+  if (!report->moved_aside.empty()) std::cout << " replaced_dir_moved_to=" << report->moved_aside;
+  std::cout << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int ledger_main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "medclear ledger: a verb is required: one of verify, dump, seal, proof or "
-                 "verify-proof (medclear ledger --help)\n";
+    std::cerr << "medclear ledger: a verb is required: one of verify, dump, seal, proof, "
+                 "verify-proof, backup, restore or rotate-key (medclear ledger --help)\n";
     return 2;
   }
   const std::string verb = argv[1];
@@ -421,8 +573,12 @@ int ledger_main(int argc, char** argv) {
   if (verb == "seal") return seal_command(argc - 1, argv + 1);
   if (verb == "proof") return proof_command(argc - 1, argv + 1);
   if (verb == "verify-proof") return verify_proof_main(argc - 1, argv + 1);
+  if (verb == "backup") return backup_command(argc - 1, argv + 1);
+  if (verb == "rotate-key") return rotate_key_command(argc - 1, argv + 1);
+  if (verb == "restore") return restore_command(argc - 1, argv + 1);
   std::cerr << "medclear ledger: unknown verb '" << verb
-            << "': one of verify, dump, seal, proof or verify-proof (medclear ledger --help)\n";
+            << "': one of verify, dump, seal, proof, verify-proof, backup, restore or rotate-key "
+               "(medclear ledger --help)\n";
   return 2;
 }
 
