@@ -30,17 +30,6 @@ namespace {
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
-// Claim `i` (1 to 9,999) like `base` under its own setl_id and msgid (the msgid's last five
-// digits: '9' and four of `i`, apart from the scenario's and testing::renamed's).
-cl::SettlementRecord claim_like(const cl::SettlementRecord& base, int i) {
-  char serial[16];
-  std::snprintf(serial, sizeof serial, "%05d", i % 100000);
-  cl::SettlementRecord out = base;
-  out.setl_id = base.setl_id.substr(0, 14) + "99999" + serial;
-  out.msgid = base.msgid.substr(0, 25) + "9" + std::string(serial).substr(1);
-  return out;
-}
-
 // Writes claims to both regions' ledgers, ten per synced commit, until told to stop and then
 // `after` batches more; returns how many claims it wrote.
 int write_load(lg::Ledger& insured, lg::Ledger& treating, const cl::SettlementRecord& base,
@@ -48,7 +37,7 @@ int write_load(lg::Ledger& insured, lg::Ledger& treating, const cl::SettlementRe
   int serial = 1;
   for (int extra = 0; extra < after && serial + 10 < 10'000; extra += stop.load() ? 1 : 0) {
     for (int i = 0; i < 10; ++i, ++serial) {
-      const cl::SettlementRecord claim = claim_like(base, serial);
+      const cl::SettlementRecord claim = testing::claim_like(base, serial);
       EXPECT_TRUE(insured.stage(claim, lg::Side::kInsured).is_ok());
       EXPECT_TRUE(treating.stage(claim, lg::Side::kTreating).is_ok());
     }
@@ -112,7 +101,7 @@ TEST(BackupDrill, RestoredRegionReconcilesExactlyWhatWasWrittenAfterItsBackup) {
     backup = *made;
     lg::Ledger& lost = *dirs.at(treating).ledger;
     for (int i = 1; i <= total; ++i) {
-      const std::string id = claim_like(base, i).setl_id;
+      const std::string id = testing::claim_like(base, i).setl_id;
       if (*lost.seq_by_setl_id(id) > backup.entries) after_backup.insert(id);
     }
     std::cout << "[ drill ] " << total << " claims written, backup " << backup.id << " holds "

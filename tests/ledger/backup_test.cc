@@ -18,21 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 namespace cl = medclear::clearing;
 
-// Claim `i` (1 to 9,999) like `base` under its own setl_id and msgid (the msgid's last five
-// digits: '9' and four of `i`, apart from the scenario's and testing::renamed's).
-clearing::SettlementRecord claim_like(const clearing::SettlementRecord& base, int i) {
-  char serial[16];
-  std::snprintf(serial, sizeof serial, "%05d", i % 100000);
-  clearing::SettlementRecord out = base;
-  out.setl_id = base.setl_id.substr(0, 14) + "99999" + serial;
-  out.msgid = base.msgid.substr(0, 25) + "9" + std::string(serial).substr(1);
-  return out;
-}
-
 // Appends `count` more claims like `base` to the insured side of `ledger`, from serial `first`.
 void append_claims(Ledger& ledger, const cl::SettlementRecord& base, int first, int count) {
   for (int i = first; i < first + count; ++i) {
-    ASSERT_TRUE(ledger.stage(claim_like(base, i), Side::kInsured).is_ok());
+    ASSERT_TRUE(ledger.stage(testing::claim_like(base, i), Side::kInsured).is_ok());
   }
   ASSERT_TRUE(ledger.commit().is_ok());
 }

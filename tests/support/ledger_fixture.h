@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -59,6 +60,17 @@ inline clearing::SettlementRecord renamed(const clearing::SettlementRecord& r,
   clearing::SettlementRecord out = r;
   out.setl_id = r.setl_id.substr(0, 14) + "99999" + serial;
   out.msgid = r.msgid.substr(0, 26) + "9" + serial.substr(2);
+  return out;
+}
+
+// Claim `i` (1 to 9,999) like `base` under its own setl_id and msgid (the msgid's last five
+// digits: '9' and four of `i`, apart from the scenario's and renamed's).
+inline clearing::SettlementRecord claim_like(const clearing::SettlementRecord& base, int i) {
+  char serial[16];
+  std::snprintf(serial, sizeof serial, "%05d", i % 100000);
+  clearing::SettlementRecord out = base;
+  out.setl_id = base.setl_id.substr(0, 14) + "99999" + serial;
+  out.msgid = base.msgid.substr(0, 25) + "9" + std::string(serial).substr(1);
   return out;
 }
 
