@@ -8,7 +8,8 @@
 #                                clang-format checks the sources' format (ops/format.sh --check),
 #                                universal-ctags measures function lengths (tests/); prometheus
 #                                (and its promtool) scrapes region nodes and checks the alert rules;
-#                                systemd-analyze checks the units of ops/systemd
+#                                systemd-analyze checks the units of ops/systemd; jq and python3
+#                                read JSON in the process-level tests (tests/process)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
 #                                for the libFuzzer targets (ops/fuzz.sh)
 #   ops/install-deps.sh --bench  also what flame graphs need (ops/flamegraph.sh): linux-perf to
@@ -28,7 +29,7 @@ packages=(
 for mode in "$@"; do
   case "$mode" in
     --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags prometheus
-                        systemd) ;;
+                        systemd jq python3) ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
     # Some machines have a Node.js that carries its own npm (then Debian's npm would conflict).
