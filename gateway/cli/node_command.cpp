@@ -87,6 +87,7 @@ ConfigNumbers gateway_numbers(GatewayOptions& gateway) {
   return {{"port", number_into(gateway.port, 0, 65535)},  // 0: any free port
           {"threads", number_into(gateway.threads, 1, 1024)},
           {"body_bytes_max", number_into(l.body_bytes_max, 1, most)},
+          {"node_body_bytes_max", number_into(l.node_body_bytes_max, 1, most)},
           {"header_bytes_max", number_into(l.header_bytes_max, 1, most)},
           {"connections_max", number_into(l.connections_max, 1, most)},
           {"unverified_connections_per_address_max",

@@ -593,7 +593,7 @@ struct Gateway::Impl {
       // after it opened, then it is closed.
       if (!client.verified && Clock::now() >= anonymous_until) break;
       Parser parser;
-      parser.body_limit(options.limits.body_bytes_max);
+      parser.body_limit(body_limit(client));
       parser.header_limit(static_cast<uint32_t>(options.limits.header_bytes_max));
       size_t first_n = 0;
       const std::optional<Clock::time_point> idle_until =
@@ -605,7 +605,7 @@ struct Gateway::Impl {
       std::string label = "other";
       Reply reply;
       if (read_ec) {
-        reply = refusal_of(read_ec);
+        reply = refusal_of(read_ec, client);
       } else {
         const auto& request = parser.get();
         keep_alive = request.keep_alive();
@@ -680,7 +680,14 @@ struct Gateway::Impl {
   }
 
   // The answer to a request that could not be read whole; the connection closes after it.
-  Reply refusal_of(const boost::system::error_code& read_ec) {
+  // A node's reconciliation statement carries the bookings of every difference (up to
+  // ReconStatementBounds::differences_max): a verified node certificate gets its own limit.
+  size_t body_limit(const Client& client) const {
+    return client.verified && client.role == "node" ? options.limits.node_body_bytes_max
+                                                    : options.limits.body_bytes_max;
+  }
+
+  Reply refusal_of(const boost::system::error_code& read_ec, const Client& client) {
     Reply reply;
     if (read_ec == beast::error::timeout) {
       refused("read_timeout");
@@ -690,7 +697,10 @@ struct Gateway::Impl {
       refused("body_too_large");
       reply = error_reply(
           http::status::payload_too_large,
-          "body larger than body_bytes_max=" + std::to_string(options.limits.body_bytes_max));
+          std::string("body larger than ") +
+              (body_limit(client) == options.limits.body_bytes_max ? "body_bytes_max="
+                                                                   : "node_body_bytes_max=") +
+              std::to_string(body_limit(client)));
     } else if (read_ec == http::error::header_limit) {
       refused("header_too_large");
       reply = error_reply(

@@ -23,7 +23,10 @@
 namespace medclear::gateway {
 
 struct GatewayLimits {
-  size_t body_bytes_max = 1 << 20;     // 413 beyond
+  size_t body_bytes_max = 1 << 20;  // 413 beyond
+  // For a verified node certificate (POST /v1/recon): a day's statement with the bookings of
+  // its differences, ~1.1 KB each.
+  size_t node_body_bytes_max = size_t{128} << 20;
   size_t header_bytes_max = 16 << 10;  // 431 beyond
   size_t connections_max = 10'000;     // 503 and close beyond
   // Connections from one address that have not shown a trusted certificate (still in the
