@@ -27,6 +27,30 @@ Money magnitude(Money m) { return m < Money::zero() ? -m : m; }
 
 }  // namespace
 
+Result<std::map<std::string, Prepayment>> prepayments_by_outflow(
+    const std::vector<BilateralTotal>& totals, int64_t days, const PrepaymentRule& rule) {
+  if (days < 1) return Status::invalid("prepayments need at least one day of outflow");
+  if (rule.months < 0 || rule.floor_months < 0 || rule.floor_months > rule.months) {
+    return Status::invalid("a prepayment's months must be >= its floor's, and neither negative");
+  }
+  std::map<std::string, Money> outflow;
+  for (const BilateralTotal& t : totals) {
+    if (t.amount > Money::zero()) outflow[t.insured] += t.amount;
+  }
+  std::map<std::string, Prepayment> prepayments;
+  constexpr int64_t kDaysPerMonth = 30;
+  for (const auto& [region, owed] : outflow) {
+    // owed ≤ 10^15 fen (ten trillion yuan) keeps owed × 30 × months well inside 64 bits.
+    if (owed.fen() > 1'000'000'000'000'000 || rule.months > 1'000) {
+      return Status::invalid("the outflow of " + region + " is too large to size a prepayment");
+    }
+    const int64_t per_month = owed.fen() * kDaysPerMonth / days;
+    prepayments[region] = {Money::from_fen(per_month * rule.months),
+                           Money::from_fen(per_month * rule.floor_months)};
+  }
+  return prepayments;
+}
+
 Result<ClearingResult> net_positions(const ClearingInput& input) {
   if (!is_period(input.period)) return Status::error("period must be YYYY-MM: " + input.period);
   std::map<std::string, RegionPosition> by_region;

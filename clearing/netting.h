@@ -65,6 +65,21 @@ struct ClearingResult {
   uint64_t pairs = 0;  // bilateral totals netted
 };
 
+// How a clearing house sizes prepayments (预付金): `months` of the region's average outflow —
+// what its funds owed the treating regions per day over `days` observed days, times 30 days a
+// month — and the floor `floor_months` of it, so the flags speak only of a region that paid out
+// far more than it used to. Rounded down to the fen; a region that owed nothing holds none.
+struct PrepaymentRule {
+  int64_t months = 2;
+  int64_t floor_months = 1;
+};
+
+// The prepayments of every insured region of `totals` (a total's negative amount, cancels
+// exceeding settlements, counts as no outflow). Errors: `days` < 1, negative months, a floor
+// above the balance.
+Result<std::map<std::string, Prepayment>> prepayments_by_outflow(
+    const std::vector<BilateralTotal>& totals, int64_t days, const PrepaymentRule& rule);
+
 // Errors: a malformed period or region, a pair given twice, a region paired with itself, a
 // negative prepayment or floor. An identity that does not hold is a bug (MC_CHECK).
 Result<ClearingResult> net_positions(const ClearingInput& input);

@@ -10,6 +10,9 @@
 #                                (and its promtool) scrapes region nodes and checks the alert rules;
 #                                systemd-analyze checks the units of ops/systemd; jq and python3
 #                                read JSON in the process-level tests (tests/process)
+#                                (and a Chinese font: the reports name provinces in Chinese)
+#   ops/install-deps.sh --pdf    headless Chromium and the fonts to print the audit report as a
+#                                PDF (ops/report-pdf.sh)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
 #                                for the libFuzzer targets (ops/fuzz.sh)
 #   ops/install-deps.sh --bench  also what flame graphs need (ops/flamegraph.sh): linux-perf to
@@ -28,8 +31,9 @@ packages=(
 )
 for mode in "$@"; do
   case "$mode" in
-    --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags prometheus
+    --tests) packages+=(chromium fonts-dejavu-core fonts-wqy-microhei clang-format-14 universal-ctags prometheus
                         systemd jq python3) ;;
+    --pdf) packages+=(chromium fonts-dejavu-core fonts-wqy-microhei) ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
     # Some machines have a Node.js that carries its own npm (then Debian's npm would conflict).
@@ -37,7 +41,7 @@ for mode in "$@"; do
       packages+=(linux-perf nodejs chromium fonts-dejavu-core)
       if ! command -v npm >/dev/null; then packages+=(npm); fi
       ;;
-    *) echo "usage: ops/install-deps.sh [--tests] [--fuzz] [--bench]" >&2; exit 2 ;;
+    *) echo "usage: ops/install-deps.sh [--tests] [--pdf] [--fuzz] [--bench]" >&2; exit 2 ;;
   esac
 done
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "adapters/json.h"
+#include "clearing/provinces.h"
 
 namespace medclear::simulator {
 
@@ -161,10 +162,12 @@ std::string summary_text(const Report& r, const std::string& dir) {
   out << "  net positions " << r.period << ":";
   const auto signed_yuan = [](cl::Money m) { return (m.is_negative() ? "" : "+") + m.to_string(); };
   for (size_t i = 0; i < positions.size() && i < 3; ++i) {
-    out << " " << positions[i].first << " " << signed_yuan(positions[i].second);
+    out << " " << cl::province_label(positions[i].first) << " " << signed_yuan(positions[i].second);
   }
-  if (positions.size() > 3)
-    out << " … " << positions.back().first << " " << signed_yuan(positions.back().second);
+  if (positions.size() > 3) {
+    out << " … " << cl::province_label(positions.back().first) << " "
+        << signed_yuan(positions.back().second);
+  }
   out << "\n  clearing: one payment per region moves " << r.clearing_pay_in.to_string()
       << " instead of " << r.clearing_gross.to_string() << " pair by pair; " << r.held_pairs
       << " pairs held";

@@ -1203,18 +1203,22 @@ Balances seal_and_verify(cl::Date last_day, Ledgers& ledgers, Report& report) {
   return balances;
 }
 
-// Phase 7: the monthly clearing over the reconciled ledgers, each region's prepayment sized by its
-// population (floor a third of it), statements into OUT/clearing.
-void clear_the_period(const RunOptions& options, const Nation& nation, const fs::path& out,
-                      Ledgers& ledgers, Report& report) {
-  std::map<std::string, cl::Prepayment> prepayments;
-  for (size_t i = 0; i < nation.regions.size(); ++i) {
-    const int64_t fen =
-        static_cast<int64_t>(nation.population[i]) * 40'000 * options.claims_per_day / 1000;
-    prepayments[nation.regions[i]] = {cl::Money::from_fen(fen), cl::Money::from_fen(fen / 3)};
+// Phase 7: the monthly clearing over the reconciled ledgers, each region's prepayment sized as a
+// clearing house does (clearing::prepayments_by_outflow: two months of its average outflow over
+// the days run, the floor one month), statements into OUT/clearing.
+void clear_the_period(const RunOptions& options, const fs::path& out, Ledgers& ledgers,
+                      Report& report) {
+  Result<gw::PeriodClearing> trial = gw::clear_period(ledgers.open, report.period, {}, false);
+  Result<std::map<std::string, cl::Prepayment>> prepayments =
+      trial.is_ok() ? cl::prepayments_by_outflow(trial->totals, options.days, {})
+                    : Result<std::map<std::string, cl::Prepayment>>(trial.status());
+  if (!prepayments.is_ok()) {
+    report.ledger_problems.push_back("clearing " + report.period + ": " +
+                                     prepayments.status().message());
+    return;
   }
   Result<gw::PeriodClearing> cleared =
-      gw::clear_period(ledgers.open, report.period, prepayments, true);
+      gw::clear_period(ledgers.open, report.period, *prepayments, true);
   if (!cleared.is_ok()) {
     report.ledger_problems.push_back("clearing " + report.period + ": " +
                                      cleared.status().message());
@@ -1384,7 +1388,7 @@ int run_simulation(const RunOptions& options) {
         inject_divergences(options, workload.records, ledgers, report);
     unbalanced = reconcile_days(options.days, injected_ids, ledgers, report);
     balances = seal_and_verify(business_day(options.days - 1), ledgers, report);
-    clear_the_period(options, nation, out, ledgers, report);
+    clear_the_period(options, out, ledgers, report);
     audit = audit_the_run(options.days, nation, ledgers, report);
   }  // the ledgers close
   check_against_auditor(nation, workload.answers, balances, unbalanced, report);

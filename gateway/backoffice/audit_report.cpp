@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "adapters/json.h"
 #include "adapters/reference_json.h"
 #include "clearing/codes.h"
+#include "clearing/provinces.h"
 #include "clearing/settlement.h"
 #include "gateway/backoffice/audit_report_html.h"
 #include "ledger/directory.h"
@@ -129,6 +131,17 @@ std::string fill_page(std::string_view page, const std::map<std::string, std::st
 
 std::string cell(const std::string& text) { return "<td>" + text + "</td>"; }
 
+// A region as a person reads it: code, Chinese name and pinyin (clearing/provinces.h).
+std::string region_cell(const std::string& region) {
+  return "<td class=\"region\">" + escape(cl::province_label(region)) + "</td>";
+}
+
+// The name alone, for the charts' labels (the code when it is not a province).
+std::string region_name(const std::string& region) {
+  const cl::Province* p = cl::find_province(region);
+  return p == nullptr ? region : std::string(p->name_zh) + " " + p->name_en;
+}
+
 // Net positions: one bar per region, right receives, left pays.
 std::string position_bars(const AuditReport& r, int row_height) {
   cl::Money largest = cl::Money::from_fen(1);
@@ -138,19 +151,60 @@ std::string position_bars(const AuditReport& r, int row_height) {
   for (const auto& [region, net] : r.positions) {
     const int width = std::max(1, share(net, largest, 250));
     const bool pays = net.is_negative();
-    bars << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\">" << escape(region)
-         << "</text><rect x=\"" << (pays ? 430 - width : 430) << "\" y=\"" << y << "\" width=\""
-         << width << "\" height=\"" << row_height - 4 << "\" fill=\""
-         << (pays ? "#d1495b" : "#2e86ab") << "\"/><text x=\"" << (pays ? 440 : 170) << "\" y=\""
-         << y + 12 << "\" font-size=\"10\">" << net.to_string() << "</text>";
+    bars << "<text x=\"10\" y=\"" << y + 12 << "\" font-size=\"11\"><title>" << escape(region)
+         << "</title>" << escape(region_name(region)) << "</text><rect x=\""
+         << (pays ? 430 - width : 430) << "\" y=\"" << y << "\" width=\"" << width << "\" height=\""
+         << row_height - 4 << "\" fill=\"" << (pays ? "#d1495b" : "#2e86ab") << "\"/><text x=\""
+         << (pays ? 440 : 420) << "\" y=\"" << y + 12 << "\" font-size=\"10\" text-anchor=\""
+         << (pays ? "start" : "end") << "\">" << net.to_string() << "</text>";
     y += row_height;
   }
   return bars.str();
 }
 
+// The daily trend: a bar per business day for the settlements booked, a line through the funds
+// paid (both scaled to their own largest day), each day labelled below.
+std::string trend_chart(const AuditReport& r) {
+  if (r.days.empty()) return "<p>No entries in these days.</p>";
+  uint64_t most = 1;
+  cl::Money largest = cl::Money::from_fen(1);
+  for (const auto& [day, t] : r.days) {
+    most = std::max(most, t.settlements);
+    largest = std::max(largest, magnitude(t.funds));
+  }
+  const int slot = std::max(8, 700 / static_cast<int>(r.days.size()));
+  const int width = slot * static_cast<int>(r.days.size()) + 60;
+  std::ostringstream svg;
+  svg << "<svg id=\"trend\" width=\"" << width << "\" height=\"190\" role=\"img\" "
+      << "aria-label=\"claims and funds per day\">";
+  std::string line;
+  int x = 40;
+  for (const auto& [day, t] : r.days) {
+    const int bar = static_cast<int>(t.settlements * 140 / most);
+    const int y = 150 - share(t.funds, largest, 140);
+    const std::string date = cl::Date::from_days(day).to_string();
+    svg << "<rect x=\"" << x + 1 << "\" y=\"" << 150 - bar << "\" width=\"" << slot - 2
+        << "\" height=\"" << bar << "\" fill=\"#9ecae1\"><title>" << date << ": " << t.settlements
+        << " settlements, " << t.compensations << " cancels and reversals, funds "
+        << t.funds.to_string() << " yuan, bills " << t.medfee.to_string()
+        << " yuan</title></rect><text x=\"" << x + slot / 2 << "\" y=\"165\" font-size=\"9\" "
+        << "text-anchor=\"middle\">" << date.substr(5) << "</text>";
+    line += (line.empty() ? "" : " ") + std::to_string(x + slot / 2) + "," + std::to_string(y);
+    x += slot;
+  }
+  svg << "<polyline points=\"" << line << "\" fill=\"none\" stroke=\"#d1495b\" "
+      << "stroke-width=\"2\"/><text x=\"40\" y=\"185\" font-size=\"10\">bars: settlements "
+      << "per day (most " << most << "); line: funds paid per day (most " << largest.to_string()
+      << " yuan)</text></svg>";
+  return svg.str();
+}
+
 std::string flow_columns(const AuditReport& r) {
   std::string columns;
-  for (const std::string& t : r.regions) columns += "<th>" + escape(t.substr(0, 2)) + "</th>";
+  for (const std::string& t : r.regions) {
+    columns +=
+        "<th title=\"" + escape(cl::province_label(t)) + "\">" + escape(t.substr(0, 2)) + "</th>";
+  }
   return columns;
 }
 
@@ -162,7 +216,7 @@ std::string flow_rows(const AuditReport& r) {
   }
   std::ostringstream rows;
   for (const std::string& i : r.regions) {
-    rows << "<tr><th>" << escape(i) << "</th>";
+    rows << "<tr><th class=\"region\">" << escape(cl::province_label(i)) << "</th>";
     for (const std::string& t : r.regions) {
       const auto it = r.pairs.find({i, t});
       if (it == r.pairs.end()) {
@@ -190,7 +244,7 @@ std::string fund_columns() {
 std::string totals_rows(const AuditReport& r) {
   std::string rows;
   for (const auto& [pair, t] : r.pairs) {
-    rows += "<tr>" + cell(escape(pair.first)) + cell(escape(pair.second)) +
+    rows += "<tr>" + region_cell(pair.first) + region_cell(pair.second) +
             cell(std::to_string(t.entries));
     for (const auto& [field, member] : fund_fields()) rows += cell((t.*member).to_string());
     rows += "</tr>";
@@ -211,7 +265,7 @@ std::string clearing_rows(const AuditReport& r) {
   for (const ClearingLine& line : r.clearing) {
     std::string flags;
     for (const std::string& flag : line.flags) flags += (flags.empty() ? "" : " ") + flag;
-    rows += "<tr>" + cell(escape(line.period)) + cell(escape(line.region)) +
+    rows += "<tr>" + cell(escape(line.period)) + region_cell(line.region) +
             cell(line.net.to_string()) + cell(line.pay_in.to_string()) +
             cell(line.pay_out.to_string()) + (flags.empty() ? "<td>" : "<td class=\"bad\">") +
             escape(flags) + "</td></tr>";
@@ -222,8 +276,11 @@ std::string clearing_rows(const AuditReport& r) {
 std::string anomaly_rows(const AuditReport& r) {
   std::string rows;
   for (const Anomaly& a : r.anomalies) {
-    rows += "<tr>" + cell(escape(a.kind)) + cell(escape(a.region)) + cell(escape(a.subject)) +
-            cell(escape(a.detail)) + "</tr>";
+    std::string claims;
+    for (const std::string& c : a.claims) claims += (claims.empty() ? "" : "<br>") + escape(c);
+    rows += "<tr>" + cell(escape(a.kind)) + (a.region.empty() ? cell("") : region_cell(a.region)) +
+            cell(escape(a.subject)) + cell(escape(a.detail)) + cell(claims) + "<td class=\"why\">" +
+            escape(anomaly_explanation(a.kind)) + "</td></tr>";
   }
   return rows;
 }
@@ -231,7 +288,7 @@ std::string anomaly_rows(const AuditReport& r) {
 std::string integrity_rows(const AuditReport& r) {
   std::string rows;
   for (const LedgerIntegrity& l : r.integrity) {
-    rows += "<tr>" + cell(escape(l.region)) +
+    rows += "<tr>" + region_cell(l.region) +
             (l.ok ? "<td class=\"ok\">ok" : "<td class=\"bad\">" + escape(l.problem)) + "</td>" +
             cell(std::to_string(l.entries)) + cell(std::to_string(l.seals)) +
             cell(escape(l.last_sealed_day)) + cell(escape(l.head_hash.substr(0, 16)) + "…") +
@@ -247,6 +304,30 @@ void write_pairs(adapters::JsonWriter& w, const AuditReport& r) {
     w.key("entries").integer(static_cast<int64_t>(t.entries));
     for (const auto& [field, member] : fund_fields()) w.key(field).string((t.*member).to_string());
     w.end_object();
+  }
+  w.end_array();
+}
+
+// "provinces": {"110000": {"name_zh": "北京市", "name_en": "Beijing"}, …} for the regions named.
+void write_province_names(adapters::JsonWriter& w, const AuditReport& r) {
+  w.key("provinces").begin_object();
+  for (const std::string& region : r.regions) {
+    const cl::Province* p = cl::find_province(region);
+    if (p == nullptr) continue;
+    w.key(region).begin_object().key("name_zh").string(p->name_zh);
+    w.key("name_en").string(p->name_en).end_object();
+  }
+  w.end_object();
+}
+
+void write_days(adapters::JsonWriter& w, const AuditReport& r) {
+  w.key("days").begin_array();
+  for (const auto& [day, t] : r.days) {
+    w.begin_object().key("day").string(cl::Date::from_days(day).to_string());
+    w.key("settlements").integer(static_cast<int64_t>(t.settlements));
+    w.key("cancels_and_reversals").integer(static_cast<int64_t>(t.compensations));
+    w.key("medfee_sumamt").string(t.medfee.to_string());
+    w.key("fund_pay_sumamt").string(t.funds.to_string()).end_object();
   }
   w.end_array();
 }
@@ -277,7 +358,10 @@ void write_anomalies(adapters::JsonWriter& w, const AuditReport& r) {
   w.key("anomalies").begin_array();
   for (const Anomaly& a : r.anomalies) {
     w.begin_object().key("kind").string(a.kind).key("region").string(a.region);
-    w.key("subject").string(a.subject).key("detail").string(a.detail).end_object();
+    w.key("subject").string(a.subject).key("detail").string(a.detail);
+    w.key("explanation").string(anomaly_explanation(a.kind)).key("claims").begin_array();
+    for (const std::string& c : a.claims) w.string(c);
+    w.end_array().end_object();
   }
   w.end_array();
 }
@@ -324,11 +408,23 @@ void check_filing(AuditScan& scan, const cl::SettlementRecord& r, const std::str
   } else if (policy != nullptr && policy->unfiled) {
     ++scan.paid_unfiled_terms;
   } else {  // the policy refuses claims without a filing: it should not be paid
-    scan.anomalies.push_back({"paid_without_valid_filing", insured, r.setl_id,
+    scan.anomalies.push_back({"paid_without_valid_filing",
+                              insured,
+                              r.setl_id,
                               "psn_no " + r.psn_no + " med_type " + r.med_type + " paid " +
-                                  r.amounts.fund_pay_sumamt.to_string() + " at " +
-                                  r.fixmedins_code});
+                                  r.amounts.fund_pay_sumamt.to_string() + " at " + r.fixmedins_code,
+                              {r.setl_id}});
   }
+}
+
+// A settlement adds to its day; a cancel or a reversal (negative amounts) subtracts.
+void count_day(DayTotals& day, const cl::SettlementRecord& r) {
+  if (r.kind == cl::RecordKind::kSettlement) ++day.settlements;
+  if (r.kind == cl::RecordKind::kCancel || r.kind == cl::RecordKind::kReversal) {
+    ++day.compensations;
+  }
+  day.medfee += r.amounts.medfee_sumamt;
+  day.funds += r.amounts.fund_pay_sumamt;
 }
 
 // One entry of the ledger into the scan: the insured side counts (it decided), the treating side
@@ -343,10 +439,11 @@ void count_entry(AuditScan& scan, const lg::Entry& entry, const cl::ReferenceDat
   const std::string treating = lg::region_of(r.mdtrtarea_admvs);
   add(scan.pairs[{insured, treating}], r.amounts);
   ++scan.by_status[status_of(r.kind)];
+  count_day(scan.days[entry.day.days()], r);
   if (r.kind != cl::RecordKind::kSettlement) return;
-  scan.bills[{insured, r.insutype, r.med_type}][r.psn_no] += r.amounts.medfee_sumamt;
-  scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].insert(
-      r.fixmedins_code);
+  scan.bills[{insured, r.insutype, r.med_type}][r.psn_no].add(r.amounts.medfee_sumamt, r.setl_id);
+  scan.same_bill[{r.psn_no, r.setl_time.date.days(), r.amounts.medfee_sumamt.fen()}].emplace(
+      r.fixmedins_code, r.setl_id);
   if (reference != nullptr) check_filing(scan, r, insured, *reference);
 }
 
@@ -374,8 +471,15 @@ void pool_scan(AuditReport& report, AuditScan& pooled, AuditScan& scan) {
     for (const auto& [field, member] : fund_fields()) into.*member += t.*member;
   }
   for (const auto& [status, count] : scan.by_status) report.by_status[status] += count;
+  for (const auto& [day, totals] : scan.days) {
+    DayTotals& into = report.days[day];
+    into.settlements += totals.settlements;
+    into.compensations += totals.compensations;
+    into.medfee += totals.medfee;
+    into.funds += totals.funds;
+  }
   for (auto& [group, people] : scan.bills) {
-    for (const auto& [psn, total] : people) pooled.bills[group][psn] += total;
+    for (const auto& [psn, bills] : people) pooled.bills[group][psn].merge(bills);
   }
   for (auto& [key, hospitals] : scan.same_bill) {
     pooled.same_bill[key].insert(hospitals.begin(), hospitals.end());
@@ -393,26 +497,35 @@ void flag_same_bills(const AuditScan& pooled, std::vector<Anomaly>& anomalies) {
   for (const auto& [key, hospitals] : pooled.same_bill) {
     if (hospitals.size() < 2) continue;
     std::string list;
-    for (const std::string& h : hospitals) list += (list.empty() ? "" : ",") + h;
+    std::vector<std::string> claims;
+    for (const auto& [hospital, setl_id] : hospitals) {
+      list += (list.empty() ? "" : ",") + hospital;
+      if (claims.size() < kClaimsPerFlag) claims.push_back(setl_id);
+    }
     anomalies.push_back({"same_claim_two_hospitals", "", std::get<0>(key),
                          cl::Date::from_days(std::get<1>(key)).to_string() + " bill " +
-                             cl::Money::from_fen(std::get<2>(key)).to_string() + " at " + list});
+                             cl::Money::from_fen(std::get<2>(key)).to_string() + " at " + list,
+                         std::move(claims)});
   }
 }
 
 void flag_bills_far_above_peers(const AuditScan& pooled, std::vector<Anomaly>& anomalies) {
   for (const auto& [group, people] : pooled.bills) {
     std::vector<int64_t> totals;
-    for (const auto& [psn, total] : people) totals.push_back(total.fen());
+    for (const auto& [psn, bills] : people) totals.push_back(bills.total.fen());
     std::nth_element(totals.begin(), totals.begin() + static_cast<long>(totals.size() / 2),
                      totals.end());
     const int64_t median = totals[totals.size() / 2];
-    for (const auto& [psn, total] : people) {
+    for (const auto& [psn, bills] : people) {
+      const cl::Money total = bills.total;
       if (total.fen() <= kPeerFloorFen || total.fen() <= kPeerFactor * median) continue;
+      std::vector<std::string> claims;
+      for (const auto& [medfee, setl_id] : bills.largest) claims.push_back(setl_id);
       anomalies.push_back({"bills_far_above_peers", std::get<0>(group), psn,
                            "bills " + total.to_string() + " against a median of " +
                                cl::Money::from_fen(median).to_string() + " (insutype " +
-                               std::get<1>(group) + ", med_type " + std::get<2>(group) + ")"});
+                               std::get<1>(group) + ", med_type " + std::get<2>(group) + ")",
+                           std::move(claims)});
     }
   }
 }
@@ -451,8 +564,11 @@ std::optional<ClearingLine> clearing_line(const std::string& text, AuditReport& 
   for (const adapters::Json& flag : flags->items) {
     line.flags.push_back(flag.text);
     if (flag.text != "prepayment_overdrawn") continue;
-    report.anomalies.push_back({"prepayment_overdrawn", line.region, line.region,
-                                "clearing " + line.period + " drew more than the prepayment held"});
+    report.anomalies.push_back({"prepayment_overdrawn",
+                                line.region,
+                                line.region,
+                                "clearing " + line.period + " drew more than the prepayment held",
+                                {}});
   }
   return line;
 }
@@ -489,6 +605,44 @@ Result<adapters::Scenario> read_scenario(const std::string& path) {
 bool AuditReport::intact() const {
   return std::all_of(integrity.begin(), integrity.end(),
                      [](const LedgerIntegrity& l) { return l.ok; });
+}
+
+void PersonBills::add(cl::Money medfee, const std::string& setl_id) {
+  total += medfee;
+  largest.emplace_back(medfee, setl_id);
+  std::sort(largest.begin(), largest.end(), std::greater<>());
+  if (largest.size() > kClaimsPerFlag) largest.resize(kClaimsPerFlag);
+}
+
+void PersonBills::merge(const PersonBills& other) {
+  total += other.total;
+  largest.insert(largest.end(), other.largest.begin(), other.largest.end());
+  std::sort(largest.begin(), largest.end(), std::greater<>());
+  if (largest.size() > kClaimsPerFlag) largest.resize(kClaimsPerFlag);
+}
+
+std::string anomaly_explanation(std::string_view kind) {
+  if (kind == "same_claim_two_hospitals") {
+    return "The same person was settled the same bill on the same day at two or more hospitals: "
+           "a bill paid twice, or one stay split across hospitals. Compare the claims listed.";
+  }
+  if (kind == "bills_far_above_peers") {
+    return "This person's bills in the period are more than " + std::to_string(kPeerFactor) +
+           " times the median of the people of the same insured region, insurance type and "
+           "medical type, and over " +
+           cl::Money::from_fen(kPeerFloorFen).to_string() +
+           " yuan: check the largest claims listed against the records of care.";
+  }
+  if (kind == "paid_without_valid_filing") {
+    return "The funds paid although the person had no filing valid for the treating division, "
+           "the policy has no terms for unfiled care and it was no emergency: a payment the "
+           "policy does not allow.";
+  }
+  if (kind == "prepayment_overdrawn") {
+    return "The region's pay-in at the monthly clearing was more than its prepayment held: the "
+           "shortfall must be wired, and the prepayment may be sized too small.";
+  }
+  return "";
 }
 
 Result<AuditScan> scan_for_audit(const lg::Ledger& ledger, cl::Date from, cl::Date to,
@@ -570,7 +724,9 @@ std::string audit_json(const AuditReport& r) {
   w.key("regions").begin_array();
   for (const std::string& region : r.regions) w.string(region);
   w.end_array();
+  write_province_names(w, r);
   write_pairs(w, r);
+  write_days(w, r);
   w.key("claims_by_status");
   write_counts(w, r.by_status);
   w.key("reconciliation").begin_object();
@@ -601,6 +757,19 @@ std::string audit_csv(const AuditReport& r) {
   };
   row("period", "", "", "from", r.from.to_string());
   row("period", "", "", "to", r.to.to_string());
+  for (const std::string& region : r.regions) {
+    if (const cl::Province* p = cl::find_province(region)) {
+      row("province", region, "", "name_zh", p->name_zh);
+      row("province", region, "", "name_en", p->name_en);
+    }
+  }
+  for (const auto& [day, t] : r.days) {
+    const std::string date = cl::Date::from_days(day).to_string();
+    row("day", "", "", date + " settlements", std::to_string(t.settlements));
+    row("day", "", "", date + " cancels_and_reversals", std::to_string(t.compensations));
+    row("day", "", "", date + " medfee_sumamt", t.medfee.to_string());
+    row("day", "", "", date + " fund_pay_sumamt", t.funds.to_string());
+  }
   for (const auto& [pair, t] : r.pairs) {
     row("pair", pair.first, pair.second, "entries", std::to_string(t.entries));
     for (const auto& [field, member] : fund_fields())
@@ -624,7 +793,10 @@ std::string audit_csv(const AuditReport& r) {
     row("position", region, "", r.positions_basis, net.to_string());
   row("filings", "", "", "paid under unfiled terms", std::to_string(r.paid_unfiled_terms));
   row("filings", "", "", "paid as emergency", std::to_string(r.paid_unfiled_emergency));
-  for (const Anomaly& a : r.anomalies) row("anomaly", a.region, a.subject, a.kind, a.detail);
+  for (const Anomaly& a : r.anomalies) {
+    row("anomaly", a.region, a.subject, a.kind, a.detail);
+    for (const std::string& c : a.claims) row("anomaly", a.region, a.subject, a.kind + " claim", c);
+  }
   for (const LedgerIntegrity& l : r.integrity) {
     row("integrity", l.region, "", "verified", l.ok ? "ok" : "FAILED: " + l.problem);
     row("integrity", l.region, "", "entries", std::to_string(l.entries));
@@ -652,6 +824,7 @@ std::string audit_html(const AuditReport& r, const std::string& preface_html) {
       {"positions_basis", escape(r.positions_basis)},
       {"positions_height", std::to_string(positions_height)},
       {"position_bars", position_bars(r, row_height)},
+      {"trend_chart", trend_chart(r)},
       {"flow_columns", flow_columns(r)},
       {"flow_rows", flow_rows(r)},
       {"fund_columns", fund_columns()},

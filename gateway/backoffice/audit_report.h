@@ -24,6 +24,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -48,11 +49,34 @@ struct FundTotals {
   clearing::Money cash;        // psn_cash_pay
 };
 
+inline constexpr size_t kClaimsPerFlag = 5;
+
 struct Anomaly {
   std::string kind;
   std::string region;   // the insured region
   std::string subject;  // psn_no, setl_id or region
   std::string detail;
+  std::vector<std::string> claims;  // the setl_ids behind the flag: at most kClaimsPerFlag
+};
+
+// Why a flag of `kind` is raised and what to look at, in a sentence a reader of the report needs.
+std::string anomaly_explanation(std::string_view kind);
+
+// One business day of the insured sides: what the trend chart draws.
+struct DayTotals {
+  uint64_t settlements = 0;    // settlements booked that day
+  uint64_t compensations = 0;  // cancels and reversals booked that day
+  clearing::Money medfee;      // medfee_sumamt, compensations negative
+  clearing::Money funds;       // fund_pay_sumamt, compensations negative
+};
+
+// A person's bills in one group (insured region, insurance type, medical type) and the largest
+// of them, the claims a reader of a `bills_far_above_peers` flag opens first.
+struct PersonBills {
+  clearing::Money total;
+  std::vector<std::pair<clearing::Money, std::string>> largest;  // (medfee, setl_id), descending
+  void add(clearing::Money medfee, const std::string& setl_id);
+  void merge(const PersonBills& other);
 };
 
 struct LedgerIntegrity {
@@ -80,6 +104,7 @@ struct AuditReport {
   std::vector<std::string> regions;
   std::map<std::pair<std::string, std::string>, FundTotals> pairs;  // (insured, treating)
   std::map<std::string, uint64_t> by_status;  // settled, cancelled, reversed, adjusted
+  std::map<int32_t, DayTotals> days;          // by business day (days since 1970-01-01)
   uint64_t statements = 0;
   uint64_t statements_balanced = 0;
   std::map<std::string, uint64_t> differences;  // by kind
@@ -101,11 +126,12 @@ struct AuditScan {
   std::string region;
   std::map<std::pair<std::string, std::string>, FundTotals> pairs;
   std::map<std::string, uint64_t> by_status;
-  // (insured region, insutype, med_type) → person → Σ bills; (person, day, bill) → hospitals.
-  std::map<std::tuple<std::string, std::string, std::string>,
-           std::map<std::string, clearing::Money>>
+  std::map<int32_t, DayTotals> days;
+  // (insured region, insutype, med_type) → person → bills; (person, day, bill) → hospital →
+  // the setl_id settled there.
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, PersonBills>>
       bills;
-  std::map<std::tuple<std::string, int32_t, int64_t>, std::set<std::string>> same_bill;
+  std::map<std::tuple<std::string, int32_t, int64_t>, std::map<std::string, std::string>> same_bill;
   std::vector<Anomaly> anomalies;
   bool filings_checked = false;
   uint64_t paid_unfiled_terms = 0;

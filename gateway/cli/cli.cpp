@@ -19,9 +19,7 @@ namespace {
 // Where positional arguments land, so the refusal can name the first one.
 constexpr const char* kPositional = "medclear-positional-arguments";
 
-bool is_province(std::string_view code) {
-  return std::find(std::begin(kProvinces), std::end(kProvinces), code) != std::end(kProvinces);
-}
+bool is_province(std::string_view code) { return clearing::find_province(code) != nullptr; }
 
 bool all_digits(std::string_view text) {
   return !text.empty() &&

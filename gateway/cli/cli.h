@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clearing/provinces.h"
 #include "clearing/time.h"
 
 namespace medclear::gateway {
@@ -28,18 +29,16 @@ std::optional<boost::program_options::variables_map> parse_options(
     int argc, char** argv, boost::program_options::options_description& options,
     std::string_view usage, std::string_view command, int* exit_code);
 
-// The 31 provincial divisions (shared/data/provinces.tsv).
-inline constexpr const char* kProvinces[] = {
-    "110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000",
-    "310000", "320000", "330000", "340000", "350000", "360000", "370000", "410000",
-    "420000", "430000", "440000", "450000", "460000", "500000", "510000", "520000",
-    "530000", "540000", "610000", "620000", "630000", "640000", "650000"};
-inline constexpr int kProvinceCount = static_cast<int>(std::size(kProvinces));
+// The 31 provincial divisions (clearing/provinces.h).
+using clearing::kProvinceCount;
 
 // "all", or a comma-separated list of division codes (checked by ArgumentChecks::provinces).
 inline std::vector<std::string> parse_regions(const std::string& text) {
-  if (text == "all") return {std::begin(kProvinces), std::end(kProvinces)};
   std::vector<std::string> regions;
+  if (text == "all") {
+    for (const clearing::Province& p : clearing::kProvinces) regions.emplace_back(p.admdvs);
+    return regions;
+  }
   std::stringstream list(text);
   for (std::string code; std::getline(list, code, ',');) regions.push_back(code);
   return regions;

@@ -56,6 +56,35 @@ TEST(Netting, ThreeRegionsOnePaymentEach) {
   EXPECT_EQ(result->pairs, 4u);
 }
 
+// Sized by outflow: Hebei owed 1,000 + 100 yuan over 10 days, 110 a day, 3,300 a month: it holds
+// two months (6,600) with a floor of one (3,300). Shanghai's cancels exceed its settlements with
+// Hebei: no outflow there, so 300 over 10 days (900 a month). Beijing owed 200.01: 600.03 a month,
+// 1,200.06 for two.
+TEST(Netting, PrepaymentsSizedByTwoMonthsOfOutflow) {
+  const std::vector<BilateralTotal> totals = {{"130000", "110000", yuan(1000), 10},
+                                              {"130000", "310000", yuan(100), 1},
+                                              {"310000", "130000", yuan(300), 3},
+                                              {"310000", "110000", yuan(-50), 1},
+                                              {"110000", "310000", Money::from_fen(20001), 2}};
+  Result<std::map<std::string, Prepayment>> sized = prepayments_by_outflow(totals, 10, {});
+  ASSERT_TRUE(sized.is_ok()) << sized.status().message();
+  ASSERT_EQ(sized->size(), 3u);
+  EXPECT_EQ(sized->at("130000").balance, yuan(6600));
+  EXPECT_EQ(sized->at("130000").floor, yuan(3300));
+  EXPECT_EQ(sized->at("310000").balance, yuan(1800));
+  EXPECT_EQ(sized->at("310000").floor, yuan(900));
+  EXPECT_EQ(sized->at("110000").balance, Money::from_fen(120006));
+  EXPECT_EQ(sized->at("110000").floor, Money::from_fen(60003));
+  // Three months, a floor of none; and what is refused.
+  Result<std::map<std::string, Prepayment>> three = prepayments_by_outflow(totals, 10, {3, 0});
+  ASSERT_TRUE(three.is_ok());
+  EXPECT_EQ(three->at("130000").balance, yuan(9900));
+  EXPECT_EQ(three->at("130000").floor, Money::zero());
+  EXPECT_FALSE(prepayments_by_outflow(totals, 0, {}).is_ok());
+  EXPECT_FALSE(prepayments_by_outflow(totals, 10, {1, 2}).is_ok());
+  EXPECT_FALSE(prepayments_by_outflow(totals, 10, {-1, -1}).is_ok());
+}
+
 TEST(Netting, PrepaymentShortfallIsFlaggedNeverNegative) {
   ClearingInput input;
   input.period = "2026-04";

@@ -1,7 +1,8 @@
 // The regulators' audit report over real ledgers: totals by pair and fund equal the records' own
 // sums, statuses are counted, the statements and the clearing appear, an injected duplicate
 // claim is flagged, an altered ledger shows as not intact; and the HTML page renders in headless
-// Chromium (Debian's `chromium`) to a screenshot of the expected size with its charts in the DOM.
+// Chromium (Debian's `chromium`) to a screenshot of the expected size with its charts and the
+// provinces' names in the DOM, and prints as a PDF.
 #include "gateway/backoffice/audit_report.h"
 
 #include <gtest/gtest.h>
@@ -10,8 +11,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "adapters/json.h"
+#include "clearing/provinces.h"
 #include "gateway/backoffice/clearing_house.h"
 #include "gateway/recon/recon_statement.h"
 #include "tests/support/ledger_fixture.h"
@@ -91,10 +94,27 @@ TEST(AuditReport, TotalsStatusesStatementsAnomaliesIntegrity) {
   EXPECT_EQ(sum, cl::Money::zero());
   bool flagged = false;
   for (const Anomaly& a : report->anomalies) {
-    flagged = flagged || (a.kind == "same_claim_two_hospitals" && a.subject == f.duplicate.psn_no &&
-                          a.detail.find("H99999999999") != std::string::npos);
+    if (a.kind != "same_claim_two_hospitals" || a.subject != f.duplicate.psn_no) continue;
+    flagged = a.detail.find("H99999999999") != std::string::npos;
+    // The claims behind the flag: the original and its duplicate, and why it is flagged.
+    std::set<std::string> claims(a.claims.begin(), a.claims.end());
+    EXPECT_EQ(claims, (std::set<std::string>{f.records.at(1).setl_id, f.duplicate.setl_id}));
+    EXPECT_FALSE(anomaly_explanation(a.kind).empty());
   }
   EXPECT_TRUE(flagged) << audit_json(*report);
+  // The daily trend: every settlement, cancel and reversal on one day, the amounts adding up.
+  uint64_t settled = 0, compensated = 0;
+  cl::Money day_funds;
+  for (const auto& [day, t] : report->days) {
+    settled += t.settlements;
+    compensated += t.compensations;
+    day_funds += t.funds;
+  }
+  EXPECT_EQ(settled, kinds["settled"]);
+  EXPECT_EQ(compensated, kinds["cancelled"] + kinds["reversed"]);
+  cl::Money all_funds;
+  for (const auto& [pair, f_total] : funds) all_funds += f_total;
+  EXPECT_EQ(day_funds, all_funds);
   EXPECT_TRUE(report->filings_checked);
   EXPECT_TRUE(report->intact());
 
@@ -103,6 +123,22 @@ TEST(AuditReport, TotalsStatusesStatementsAnomaliesIntegrity) {
   ASSERT_TRUE(json.is_ok()) << json.status().message();
   EXPECT_EQ(json->find("format")->text, "medclear.audit-report.v1");
   EXPECT_TRUE(json->find("integrity")->find("intact")->boolean);
+  // Province names beside the codes (shared/data/provinces.tsv).
+  const std::map<std::string, std::pair<std::string, std::string>> names = {
+      {"110000", {"北京市", "Beijing"}},
+      {"130000", {"河北省", "Hebei"}},
+      {"310000", {"上海市", "Shanghai"}},
+      {"440000", {"广东省", "Guangdong"}}};
+  for (const std::string& region : report->regions) {
+    const adapters::Json* named = json->find("provinces")->find(region);
+    ASSERT_NE(named, nullptr) << region;
+    if (!names.contains(region)) continue;
+    EXPECT_EQ(named->find("name_zh")->text, names.at(region).first);
+    EXPECT_EQ(named->find("name_en")->text, names.at(region).second);
+    EXPECT_NE(audit_html(*report).find(region + " " + names.at(region).first + " " +
+                                       names.at(region).second),
+              std::string::npos);
+  }
   const std::string csv = audit_csv(*report);
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "section,region,counterpart,name,value");
   EXPECT_NE(csv.find("anomaly,"), std::string::npos);
@@ -172,6 +208,17 @@ TEST(AuditReport, PageRendersInHeadlessChromium) {
     ++bars;
   EXPECT_EQ(bars, report->positions.size());
   EXPECT_NE(dom.find("<table id=\"flows\">"), std::string::npos);
+  EXPECT_NE(dom.find("<svg id=\"trend\""), std::string::npos);
+  // The PDF for filing, as ops/report-pdf.sh prints it.
+  const std::string pdf = f.root + "/report.pdf";
+  run(chromium + "--no-pdf-header-footer --print-to-pdf=" + pdf + " file://" + page +
+      " 2>/dev/null");
+  const std::string printed = testing::read_file(pdf);
+  EXPECT_EQ(printed.substr(0, 5), "%PDF-") << "no PDF from chromium at " << pdf;
+  EXPECT_GT(printed.size(), 10'000u);
+  for (const std::string& region : report->regions) {
+    EXPECT_NE(dom.find(clearing::province_label(region)), std::string::npos) << region;
+  }
 }
 
 }  // namespace
