@@ -9,7 +9,9 @@
 #                                universal-ctags measures function lengths (tests/); prometheus
 #                                (and its promtool) scrapes region nodes and checks the alert rules;
 #                                systemd-analyze checks the units of ops/systemd; jq and python3
-#                                read JSON in the process-level tests (tests/process)
+#                                read JSON in the process-level tests (tests/process); Node.js
+#                                and npm run the FHIR R4 schema validator (tests/fhir, whose npm
+#                                packages ctest fhir_conformance installs with `npm ci`)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
 #                                for the libFuzzer targets (ops/fuzz.sh)
 #   ops/install-deps.sh --bench  also what flame graphs need (ops/flamegraph.sh): linux-perf to
@@ -28,8 +30,11 @@ packages=(
 )
 for mode in "$@"; do
   case "$mode" in
-    --tests) packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags prometheus
-                        systemd jq python3) ;;
+    --tests)
+      packages+=(chromium fonts-dejavu-core clang-format-14 universal-ctags prometheus
+                 systemd jq python3 nodejs)
+      if ! command -v npm >/dev/null; then packages+=(npm); fi
+      ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;
     # Some machines have a Node.js that carries its own npm (then Debian's npm would conflict).
