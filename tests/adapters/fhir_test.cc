@@ -167,7 +167,8 @@ TEST_F(FhirAdapter, FaultsNameTheirFhirPathAndErrCode) {
        [&](Json& c) {
          text(member(c, "identifier").items.at(0), "value", "H99999999999202603151000000001");
        },
-       cl::Reject::kInvalidMsgid, "", false},
+       cl::Reject::kInvalidMsgid, "Claim.identifier.where(system='urn:medclear:nhsa:msgid').value",
+       false},
       {"no fee line", [](Json& c) { member(c, "item").items.clear(); }, cl::Reject::kMissingField,
        "Claim.item", false},
       {"no mdtrt_id",
