@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <type_traits>
 
+#include "adapters/decimal_text.h"
 #include "adapters/json.h"
 #include "clearing/admission.h"
 #include "clearing/check.h"
@@ -569,6 +570,14 @@ std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body) {
   record.med_type = text("med_type");
   record.msgid = text("medins_setl_id");
   record.insuplc_admdvs = text("clr_optins");
+  // Also setl_time, psn_type and the pool's ratio: what a ClaimResponse (adapters/fhir.h) says.
+  record.psn_type = text("psn_type");
+  if (const auto setl_time = cl::parse_date_time(text("setl_time"))) record.setl_time = *setl_time;
+  if (const Json* ratio = info->find("pool_prop_selfpay"); ratio != nullptr && ratio->is_number()) {
+    const std::optional<cl::Ratio> pool_ratio = cl::parse_ratio(ratio->text);
+    if (!pool_ratio) return std::nullopt;
+    record.amounts.pool_prop_selfpay = *pool_ratio;
+  }
   cl::SettlementAmounts& a = record.amounts;
   const std::pair<const char*, cl::Money*> amounts[] = {{"medfee_sumamt", &a.medfee_sumamt},
                                                         {"fulamt_ownpay_amt", &a.fulamt_ownpay_amt},
@@ -625,10 +634,7 @@ std::string build_nhsa_rejection(const ResponseStamp& stamp, std::string_view ms
   return w.take();
 }
 
-namespace {
-
-// An exact decimal of `value` / 10^scale, e.g. (12345, 4) → "1.2345".
-std::string fixed_point(int64_t value, int scale) {
+std::string decimal_text(int64_t value, int scale) {
   const bool negative = value < 0;
   const uint64_t magnitude =
       negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
@@ -638,8 +644,6 @@ std::string fixed_point(int64_t value, int scale) {
   fraction.insert(0, static_cast<size_t>(scale) - fraction.size(), '0');
   return (negative ? "-" : "") + std::to_string(magnitude / unit) + (scale ? "." + fraction : "");
 }
-
-}  // namespace
 
 std::string build_nhsa_request(const cl::Request& request) {
   const cl::Envelope& e = request.envelope;
@@ -687,8 +691,8 @@ std::string build_nhsa_request(const cl::Request& request) {
       w.key("med_list_codg").string(line.med_list_codg);
       if (!line.medins_list_codg.empty()) w.key("medins_list_codg").string(line.medins_list_codg);
       w.key("det_item_fee_sumamt").number_text(line.amount.to_string());
-      w.key("cnt").number_text(fixed_point(line.cnt.ten_thousandths, 4));
-      w.key("pric").number_text(fixed_point(line.pric.micro_yuan, 6));
+      w.key("cnt").number_text(decimal_text(line.cnt.ten_thousandths, 4));
+      w.key("pric").number_text(decimal_text(line.pric.micro_yuan, 6));
       w.key("hosp_appr_flag").string(std::to_string(static_cast<int>(line.hosp_appr_flag)));
       w.end_object();
     }

@@ -9,8 +9,10 @@
 #                                universal-ctags measures function lengths (tests/); prometheus
 #                                (and its promtool) scrapes region nodes and checks the alert rules;
 #                                systemd-analyze checks the units of ops/systemd; jq and python3
-#                                read JSON in the process-level tests (tests/process)
-#                                (and a Chinese font: the reports name provinces in Chinese)
+#                                read JSON in the process-level tests (tests/process); Node.js
+#                                and npm run the FHIR R4 schema validator (tests/fhir, whose npm
+#                                packages ctest fhir_conformance installs with `npm ci`); a Chinese
+#                                font, as the reports name provinces in Chinese
 #   ops/install-deps.sh --pdf    headless Chromium and the fonts to print the audit report as a
 #                                PDF (ops/report-pdf.sh)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)
@@ -31,8 +33,11 @@ packages=(
 )
 for mode in "$@"; do
   case "$mode" in
-    --tests) packages+=(chromium fonts-dejavu-core fonts-wqy-microhei clang-format-14 universal-ctags prometheus
-                        systemd jq python3) ;;
+    --tests)
+      packages+=(chromium fonts-dejavu-core fonts-wqy-microhei clang-format-14 universal-ctags
+                 prometheus systemd jq python3 nodejs)
+      if ! command -v npm >/dev/null; then packages+=(npm); fi
+      ;;
     --pdf) packages+=(chromium fonts-dejavu-core fonts-wqy-microhei) ;;
     # Debian 12 ships libFuzzer's runtime for -fsanitize=fuzzer in libclang-rt-14-dev.
     --fuzz) packages+=(clang clang-14 libclang-rt-14-dev) ;;

@@ -28,6 +28,7 @@
 #include "adapters/nhsa.h"
 #include "gateway/backoffice/audit_report.h"
 #include "gateway/backoffice/ledger_json.h"
+#include "gateway/http/fhir_route.h"
 #include "gateway/recon/recon_statement.h"
 #include "gateway/recon/responder.h"
 #include "gateway/tls/tls_policy.h"
@@ -480,6 +481,7 @@ struct Gateway::Impl {
 
   std::string route_label(std::string_view path) const {
     if (path == "/v1/nhsa") return "nhsa";
+    if (path == kFhirClaimPath) return "fhir";
     if (path.starts_with("/v1/claims/")) return "claims";
     if (path == "/v1/balances") return "balances";
     if (path == "/v1/reconciliations") return "reconciliations";
@@ -616,6 +618,7 @@ struct Gateway::Impl {
         } else {  // not in a conditional expression: GCC 12 miscompiles co_await inside one
           reply = co_await handle(request, client);
         }
+        if (label == "fhir") reply = as_fhir(std::move(reply));
       }
       if (reply.close || draining) keep_alive = false;
       if (!co_await send_reply(tls_stream, reply, keep_alive, label, started, client)) {
@@ -797,7 +800,9 @@ struct Gateway::Impl {
                        path.starts_with("/v1/claims/") || path == "/v1/balances" ||
                        path == "/v1/reconciliations" || path == "/v1/audit/report" ||
                        path == "/v1/ledger/seals" || path.starts_with("/v1/ledger/proof/");
-    if (!known) co_return error_reply(http::status::not_found, "no such route");
+    if (!known && path != kFhirClaimPath) {
+      co_return error_reply(http::status::not_found, "no such route");
+    }
     if (!client.present) {
       refused("no_certificate");
       co_return error_reply(http::status::unauthorized, "a client certificate is required");
@@ -817,8 +822,9 @@ struct Gateway::Impl {
                             "more than client_requests_per_s=" +
                                 std::to_string(options.limits.client_requests_per_s));
     }
-    if (path == "/v1/nhsa") {
+    if (path == "/v1/nhsa" || path == kFhirClaimPath) {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
+      if (path == kFhirClaimPath) co_return co_await fhir_claim(request, client);
       co_return co_await nhsa(request.body(), client);
     }
     if (path == "/v1/recon") {
@@ -1082,6 +1088,30 @@ struct Gateway::Impl {
     adapters::JsonWriter w;
     write_timeline(w, *found);
     return json_reply(w.take());
+  }
+
+  // ---- POST /fhir/r4/Claim: FHIR in and out, settled on the path of /v1/nhsa (fhir_route.h) ----
+
+  asio::awaitable<Reply> fhir_claim(const http::request<http::string_body>& request,
+                                    const Client& client) {
+    const FhirCall call{request[http::field::content_type], request.body(), client.role,
+                        client.organisation, options.region};
+    const FhirClaim claim = read_fhir_claim(call, services.reference->codes);
+    if (claim.refusal) co_return as_fhir(*claim.refusal);
+    const Reply national = co_await nhsa(claim.envelope, client);
+    co_return as_fhir(
+        fhir_answer(*claim.request, static_cast<unsigned>(national.status), national.body));
+  }
+  static Reply as_fhir(const FhirReply& fhir) {
+    return make_reply(static_cast<http::status>(fhir.status), fhir.body, "application/fhir+json");
+  }
+  // The gateway's own refusals ({"error": …}) on the FHIR route, as OperationOutcomes.
+  static Reply as_fhir(Reply reply) {
+    if (reply.content_type == "application/fhir+json") return reply;
+    Reply fhir = as_fhir(fhir_refusal(static_cast<unsigned>(reply.status), reply.body));
+    fhir.close = reply.close;
+    fhir.allow = std::move(reply.allow);
+    return fhir;
   }
 
   // ---- POST /v1/nhsa ----------------------------------------------------------------------------

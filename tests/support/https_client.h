@@ -16,6 +16,7 @@ struct HttpAnswer {
   int status = 0;  // 0: no HTTP answer (connection refused, reset or closed)
   std::string body;
   std::string error;  // why there was no answer
+  std::string content_type;
 };
 
 struct Identity {
@@ -37,7 +38,8 @@ class HttpsClient {
 
   // One request on the kept-alive connection (opened on first use, reopened after a close).
   HttpAnswer request(boost::beast::http::verb method, const std::string& target,
-                     const std::string& body = {}) {
+                     const std::string& body = {},
+                     const std::string& content_type = "application/json") {
     namespace beast = boost::beast;
     namespace http = beast::http;
     HttpAnswer answer;
@@ -55,7 +57,7 @@ class HttpsClient {
     }
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "127.0.0.1");
-    request.set(http::field::content_type, "application/json");
+    if (!content_type.empty()) request.set(http::field::content_type, content_type);
     request.keep_alive(true);
     request.body() = body;
     request.prepare_payload();
@@ -70,6 +72,7 @@ class HttpsClient {
     }
     answer.status = static_cast<int>(response.result_int());
     answer.body = response.body();
+    answer.content_type = std::string(response[http::field::content_type]);
     if (!response.keep_alive()) stream_.reset();
     return answer;
   }
@@ -77,8 +80,9 @@ class HttpsClient {
   HttpAnswer get(const std::string& target) {
     return request(boost::beast::http::verb::get, target);
   }
-  HttpAnswer post(const std::string& target, const std::string& body) {
-    return request(boost::beast::http::verb::post, target, body);
+  HttpAnswer post(const std::string& target, const std::string& body,
+                  const std::string& content_type = "application/json") {
+    return request(boost::beast::http::verb::post, target, body, content_type);
   }
 
  private:
