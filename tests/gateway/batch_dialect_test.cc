@@ -76,7 +76,7 @@ class ForHospitals : public ::testing::Test {
                                      std::to_string(concurrency)};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
-    return batch_main(static_cast<int>(argv.size()) - 1, argv.data() + 1);
+    return batch_main(static_cast<int>(argv.size()), argv.data());
   }
 
   uint64_t last_seq(const std::string& region) {
