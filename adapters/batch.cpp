@@ -45,10 +45,10 @@ enum Column : size_t {
 };
 
 constexpr std::array<std::string_view, kColumnCount> kColumns = {
-    "infno",          "msgid",          "mdtrtarea_admvs", "insuplc_admdvs", "fixmedins_code",
+    "infno",          "msgid",          "mdtrtarea_admvs", "insuplc_admdvs",  "fixmedins_code",
     "fixmedins_name", "inf_time",       "psn_no",          "mdtrt_cert_type", "mdtrt_cert_no",
-    "med_type",       "medfee_sumamt",  "psn_setlway",     "mdtrt_id",       "chrg_bchno",
-    "insutype",       "acct_used_flag", "mid_setl_flag",   "psn_cert_type",  "certno",
+    "med_type",       "medfee_sumamt",  "psn_setlway",     "mdtrt_id",        "chrg_bchno",
+    "insutype",       "acct_used_flag", "mid_setl_flag",   "psn_cert_type",   "certno",
     "psn_type",       "psn_name",       "feedetail"};
 
 constexpr std::array<std::string_view, kBatchFeeFields> kFeeFields = {
@@ -56,8 +56,9 @@ constexpr std::array<std::string_view, kBatchFeeFields> kFeeFields = {
     "det_item_fee_sumamt", "cnt",           "pric",          "hosp_appr_flag"};
 
 constexpr std::array<std::string_view, 11> kResultColumns = {
-    "line",         "msgid",    "outcome",      "setl_id",  "err_code", "medfee_sumamt",
-    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "err_msg"};
+    "line",     "msgid",         "outcome",         "setl_id",
+    "err_code", "medfee_sumamt", "fund_pay_sumamt", "psn_part_amt",
+    "acct_pay", "psn_cash_pay",  "err_msg"};
 
 template <size_t N>
 std::string joined(const std::array<std::string_view, N>& names) {
@@ -81,8 +82,8 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 // `name "value": what`, the value cut short.
 Status bad(std::string_view name, std::string_view value, std::string_view what) {
-  return Status::invalid(std::string(name) + " \"" + std::string(value.substr(0, 40)) + "\": " +
-                         std::string(what));
+  return Status::invalid(std::string(name) + " \"" + std::string(value.substr(0, 40)) +
+                         "\": " + std::string(what));
 }
 
 // The readers of one typed value: clearing's parsers, the column named in the refusal.
@@ -181,8 +182,8 @@ Status read_claim(const std::vector<std::string_view>& column, cl::SettlementInp
   c.certno = column[kCertno];
   c.psn_type = column[kPsnType];
   c.psn_name = column[kPsnName];
-  Status read = read_decimal("medfee_sumamt", column[kMedfeeSumamt], cl::parse_money,
-                             c.medfee_sumamt);
+  Status read =
+      read_decimal("medfee_sumamt", column[kMedfeeSumamt], cl::parse_money, c.medfee_sumamt);
   if (read.is_ok()) read = read_flag("acct_used_flag", column[kAcctUsedFlag], "01");
   if (read.is_ok() && !c.mid_setl_flag.empty()) {
     read = read_flag("mid_setl_flag", c.mid_setl_flag, "01");
@@ -244,8 +245,8 @@ BatchFile parse_batch_file(std::string_view text, size_t faults_max) {
     if (file.faults.size() < faults_max) file.faults.push_back({line, std::move(message)});
   };
   if (text.size() > kBatchFileBytesMax) {
-    fault(0, "the file is larger than " + std::to_string(kBatchFileBytesMax >> 20) +
-                 " MiB: split it");
+    fault(0,
+          "the file is larger than " + std::to_string(kBatchFileBytesMax >> 20) + " MiB: split it");
     return file;
   }
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);

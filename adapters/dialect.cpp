@@ -19,8 +19,8 @@ constexpr size_t kPathStepsMax = 8;  // an envelope nests no deeper (the gateway
 bool is_name(std::string_view text) {
   if (text.empty() || text.size() > 64) return false;
   for (const char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -119,8 +119,9 @@ struct Loader {
         if (!same_path(other.parent, path->first)) continue;
         if (other.national == value.text || other.local == value.text ||
             other.national == path->second) {
-          return Status::invalid(at("rename", key) + ": renames into or out of a field another "
-                                                     "rename of the same object names");
+          return Status::invalid(at("rename", key) +
+                                 ": renames into or out of a field another "
+                                 "rename of the same object names");
         }
       }
       renames.push_back({std::move(path->first), std::move(path->second), value.text});

@@ -2,8 +2,9 @@
 // variant of the national request envelope into the national one — renamed fields, local code
 // values mapped to national ones, defaults for fields the variant leaves out — before the envelope
 // is parsed and validated (parse_nhsa_request), so a variant needs configuration, not code.
-// Loading is strict: every refusal names the file and the key path ("codes[\"input.data.insutype\"]").
-// Applying never guesses: a request that holds both a field's local and national name is refused.
+// Loading is strict: every refusal names the file and the key path
+// ("codes[\"input.data.insutype\"]"). Applying never guesses: a request that holds both a field's
+// local and national name is refused.
 #pragma once
 
 #include <map>

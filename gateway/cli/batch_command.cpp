@@ -42,7 +42,8 @@ constexpr const char* kUsage =
     "                      [--ca FILE] [--concurrency N] [--results FILE] [--wait-s S]\n\n"
     "Sends every claim of CLAIMS.tsv (adapters/BATCH.md: a header, then one claim per line) to\n"
     "POST /v1/nhsa of the treating region's gateway with the hospital's certificate, N at a time,\n"
-    "and appends one line per answered claim to the results file (default CLAIMS.tsv.results.tsv):\n"
+    "and appends one line per answered claim to the results file (default "
+    "CLAIMS.tsv.results.tsv):\n"
     "msgid, settled with setl_id and amounts, or refused with err_code. Run again after an\n"
     "interruption: claims already in the results file are skipped; the rest are sent again, which\n"
     "the gateway answers once per msgid. A claim without an answer within --wait-s (202, 503, no\n"
@@ -157,8 +158,8 @@ class Run {
                   seconds > 0 ? static_cast<double>(answered_.size()) / seconds : 0.0);
     std::cerr << "\rbatch: " << done_before_ + answered_.size() << "/" << total_ << " answered ("
               << done_before_ << " before), " << settled << " settled, "
-              << answered_.size() - settled << " refused, " << unanswered_.size()
-              << " unanswered, " << rate << "   " << std::flush;
+              << answered_.size() - settled << " refused, " << unanswered_.size() << " unanswered, "
+              << rate << "   " << std::flush;
   }
 
   std::vector<const ad::BatchClaim*> todo_;
@@ -196,14 +197,15 @@ ad::BatchResult result_of(const ad::BatchClaim& claim, const ad::NhsaAnswer& ans
 
 // Sends one claim until a final answer or the deadline: no connection, 202 (kept, not answered
 // yet), 429 and 503 are sent again (the same msgid: answered once) after a growing pause.
-std::variant<ad::BatchResult, std::string> send_claim(HttpsClient& client, const ad::BatchClaim& claim,
-                                                std::chrono::seconds wait) {
+std::variant<ad::BatchResult, std::string> send_claim(HttpsClient& client,
+                                                      const ad::BatchClaim& claim,
+                                                      std::chrono::seconds wait) {
   const auto deadline = Clock::now() + wait;
   auto pause = std::chrono::milliseconds(100);
   for (;;) {
     const HttpsAnswer answer = client.post("/v1/nhsa", claim.envelope);
-    const bool again = answer.status == 0 || answer.status == 202 || answer.status == 429 ||
-                       answer.status == 503;
+    const bool again =
+        answer.status == 0 || answer.status == 202 || answer.status == 429 || answer.status == 503;
     if (answer.status == 200) {
       const std::optional<ad::NhsaAnswer> read = ad::parse_nhsa_answer(answer.body);
       if (!read) return std::string("HTTP 200 without a response envelope");
@@ -212,10 +214,9 @@ std::variant<ad::BatchResult, std::string> send_claim(HttpsClient& client, const
       }
       return result_of(claim, *read);
     }
-    const std::string why = answer.status == 0
-                                ? answer.error
-                                : "HTTP " + std::to_string(answer.status) + ": " +
-                                      answer.body.substr(0, 200);
+    const std::string why = answer.status == 0 ? answer.error
+                                               : "HTTP " + std::to_string(answer.status) + ": " +
+                                                     answer.body.substr(0, 200);
     if (!again || Clock::now() + pause > deadline) return why;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
@@ -306,7 +307,8 @@ std::optional<ResultsFile> open_results(const std::string& path,
   ResultsFile results;
   for (ad::BatchResult& result : read->results) {
     if (!claim_of_msgid.contains(result.msgid)) {
-      return refuse("msgid " + result.msgid + " is not in the claims file (another batch's results?)");
+      return refuse("msgid " + result.msgid +
+                    " is not in the claims file (another batch's results?)");
     }
     results.before.push_back(std::move(result));
   }
@@ -367,10 +369,10 @@ int report(const Arguments& a, size_t total, const std::vector<ad::BatchResult>&
             [](const auto& x, const auto& y) { return x.line < y.line; });
   std::cout << "batch: " << total << " claims in " << a.file << ": " << settled << " settled, "
             << refused.size() << " refused, " << unanswered.size() << " unanswered; "
-            << run.answered().size() << " answered now, " << before.size()
-            << " already in " << a.results << std::endl;
+            << run.answered().size() << " answered now, " << before.size() << " already in "
+            << a.results << std::endl;
   name_claims("refused", refused,
-       [](const ad::BatchResult& r) { return r.err_code + ": " + r.err_msg; });
+              [](const ad::BatchResult& r) { return r.err_code + ": " + r.err_msg; });
   name_claims("unanswered", unanswered, [](const Unanswered& u) { return u.reason; });
   if (!unanswered.empty()) {
     std::cerr << "unanswered claims are not in the results file: run the same command again\n";
@@ -384,9 +386,10 @@ int submit(int argc, char** argv) {
       "gateway", po::value<std::string>()->required(), "https://HOST:PORT of the treating region")(
       "cert", po::value<std::string>()->required(), "the hospital's certificate (PEM)")(
       "key", po::value<std::string>()->required(), "its private key (PEM)")(
-      "ca", po::value<std::string>(), "the CA the gateway's certificate chains to (default: the "
-                                      "system's trusted CAs)")(
-      "concurrency", po::value<std::string>()->default_value("4"), "claims in flight, 1 to 64")(
+      "ca", po::value<std::string>(),
+      "the CA the gateway's certificate chains to (default: the "
+      "system's trusted CAs)")("concurrency", po::value<std::string>()->default_value("4"),
+                               "claims in flight, 1 to 64")(
       "results", po::value<std::string>(), "results file (default FILE.results.tsv)")(
       "wait-s", po::value<std::string>()->default_value("300"),
       "seconds to get a claim answered before leaving it to the next run, 1 to 86400");
@@ -437,8 +440,8 @@ int batch_main(int argc, char** argv) {
     return 0;
   }
   if (verb == "submit") return submit(argc - 1, argv + 1);
-  std::cerr << "medclear batch: " << (verb.empty() ? "a verb is required" : "unknown verb '" + verb + "'")
-            << "\n"
+  std::cerr << "medclear batch: "
+            << (verb.empty() ? "a verb is required" : "unknown verb '" + verb + "'") << "\n"
             << kUsage;
   return 2;
 }

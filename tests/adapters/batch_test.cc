@@ -117,8 +117,12 @@ TEST(BatchFile, FaultsAreCollectedUpToTheLimit) {
 }
 
 TEST(BatchResults, LinesReadBackAndATornLastLineIsNotCounted) {
-  BatchResult settled{2, "H31010400001202603151000000001", true, "S1", "", "500.00", "300.00",
-                      "200.00", "0.00", "200.00", ""};
+  BatchResult settled{2,        "H31010400001202603151000000001",
+                      true,     "S1",
+                      "",       "500.00",
+                      "300.00", "200.00",
+                      "0.00",   "200.00",
+                      ""};
   BatchResult refused;
   refused.line = 3;
   refused.msgid = "H31010400001202603151000000002";

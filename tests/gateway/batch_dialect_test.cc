@@ -57,23 +57,15 @@ class ForHospitals : public ::testing::Test {
 
   // `medclear batch submit` in this process against the treating region's gateway.
   int submit(const std::string& file, const std::string& results, int concurrency = 4) {
-    std::vector<std::string> args = {"batch",
-                                     "submit",
-                                     "--file",
-                                     file,
-                                     "--results",
-                                     results,
-                                     "--gateway",
-                                     "https://127.0.0.1:" +
-                                         std::to_string(set_->gateway(kTreating)->port()),
-                                     "--cert",
-                                     pki_ + "/hospital-" + kHospital + ".pem",
-                                     "--key",
-                                     pki_ + "/hospital-" + kHospital + ".key",
-                                     "--ca",
-                                     pki_ + "/ca.pem",
-                                     "--concurrency",
-                                     std::to_string(concurrency)};
+    std::vector<std::string> args = {
+        "batch",         "submit",
+        "--file",        file,
+        "--results",     results,
+        "--gateway",     "https://127.0.0.1:" + std::to_string(set_->gateway(kTreating)->port()),
+        "--cert",        pki_ + "/hospital-" + kHospital + ".pem",
+        "--key",         pki_ + "/hospital-" + kHospital + ".key",
+        "--ca",          pki_ + "/ca.pem",
+        "--concurrency", std::to_string(concurrency)};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     return batch_main(static_cast<int>(argv.size()), argv.data());
@@ -170,8 +162,8 @@ TEST_F(ForHospitals, RefusedClaimsExitOneAndMalformedFilesSendNothing) {
   start();
   std::string unknown_person = testing::example_batch_line(2);
   unknown_person.replace(unknown_person.find("61000000000000000001"), 20, "61000000000000000999");
-  const std::string claims = write("claims.tsv", testing::example_batch_file(1, 1) +
-                                                     unknown_person + "\n");
+  const std::string claims =
+      write("claims.tsv", testing::example_batch_file(1, 1) + unknown_person + "\n");
   const std::string results = dir_ + "/results.tsv";
   EXPECT_EQ(submit(claims, results), 1);
   const adapters::BatchResults done = read_results(results);
@@ -218,9 +210,9 @@ TEST_F(ForHospitals, TheDialectRequestGetsTheNationalSettlement) {
       if (name == "med_list_codg") name = "hilist_code";
     }
   }
-  testing::HttpsClient hospital(set_->gateway(kTreating)->port(), pki_ + "/ca.pem",
-                                {pki_ + "/hospital-" + kHospital + ".pem",
-                                 pki_ + "/hospital-" + kHospital + ".key"});
+  testing::HttpsClient hospital(
+      set_->gateway(kTreating)->port(), pki_ + "/ca.pem",
+      {pki_ + "/hospital-" + kHospital + ".pem", pki_ + "/hospital-" + kHospital + ".key"});
   const testing::HttpAnswer first = hospital.post("/v1/nhsa", testing::to_text(local));
   ASSERT_EQ(first.status, 200) << first.body;
   const std::optional<adapters::NhsaAnswer> a = adapters::parse_nhsa_answer(first.body);
@@ -275,8 +267,8 @@ TEST(NodeDialects, ABadDialectFileIsRefusedAtStartWithItsKeyPath) {
   std::ofstream(dialect) << R"({"format":"medclear.dialect.v1","province":"310000",)"
                          << R"("codes":{"input.data.insutype":{"391":390}}})";
   const std::string config = dir + "/node.json";
-  std::ofstream(config) << R"({"format":"medclear.node.v1","region":"310000","ledger_dir":")"
-                        << dir << R"(/ledger","reference":")"
+  std::ofstream(config) << R"({"format":"medclear.node.v1","region":"310000","ledger_dir":")" << dir
+                        << R"(/ledger","reference":")"
                         << testing::source_path("tests/scenarios/worked_examples.json")
                         << R"(","dialects":{"310000":")" << dialect << R"("}})";
   const auto [status, errors] = testing::run_medclear("node --config " + config + " 2>&1");
@@ -287,8 +279,8 @@ TEST(NodeDialects, ABadDialectFileIsRefusedAtStartWithItsKeyPath) {
       << errors;
   EXPECT_FALSE(fs::exists(dir + "/ledger"));
   // The example dialect itself loads; without a gateway it has nothing to apply to.
-  std::ofstream(config) << R"({"format":"medclear.node.v1","region":"310000","ledger_dir":")"
-                        << dir << R"(/ledger","reference":")"
+  std::ofstream(config) << R"({"format":"medclear.node.v1","region":"310000","ledger_dir":")" << dir
+                        << R"(/ledger","reference":")"
                         << testing::source_path("tests/scenarios/worked_examples.json")
                         << R"(","dialects":{"310000":")"
                         << testing::source_path("ops/dialects/440000.json") << R"("}})";
