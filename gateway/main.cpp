@@ -7,6 +7,7 @@
 
 #include "gateway/cli/adjudicate_command.h"
 #include "gateway/cli/audit_command.h"
+#include "gateway/cli/batch_command.h"
 #include "gateway/cli/clear_command.h"
 #include "gateway/cli/ledger_commands.h"
 #include "gateway/cli/node_command.h"
@@ -37,6 +38,8 @@ constexpr Command kCommands[] = {
      medclear::gateway::clear_main},
     {"audit", "audit report for regulators: totals, statements, anomalies, integrity",
      medclear::gateway::audit_main},
+    {"batch", "submit: send a hospital's claims file over HTTPS, resumable (adapters/BATCH.md)",
+     medclear::gateway::batch_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
     {"nation", "init: the directory of a local nation of processes (ops/nation.sh)",

@@ -201,7 +201,8 @@ Status write_nodes(const fs::path& dir, const std::vector<std::string>& regions,
                         (dir / "pki").string(),
                         (*ports)[i],
                         1,
-                        all};
+                        all,
+                        {}};
     file.peers.erase(regions[i]);
     const fs::path config = dir / "nodes" / ("node-" + regions[i] + ".json");
     if (Status w = write_file(config, node_config_json(file) + "\n"); !w.is_ok()) return w;

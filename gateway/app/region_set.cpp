@@ -70,6 +70,7 @@ Status RegionSet::start_gateway(const std::string& region, uint16_t port) {
   services.regions = options_.regions;
   services.seal_key_file = node_options(region).ledger_dir + "/seal-key.pem";
   services.peers = peer_pins(region);
+  services.dialects = options_.dialects;
   if (std::filesystem::exists(pki / "crl.pem")) gateway.crl_file = (pki / "crl.pem").string();
   Result<std::unique_ptr<Gateway>> started = Gateway::start(gateway, services);
   if (!started.is_ok()) return Status::error(region + ": " + started.status().message());
@@ -162,6 +163,11 @@ std::string RegionSet::node_config_json(const std::string& region,
   Gateway* served = gateway(region);
   file.port = served ? served->port() : uint16_t{0};
   file.peers = peer_pins(region);
+  if (options_.dialects) {
+    for (auto& [key, path] : options_.dialects->files()) {
+      if (key == region || key.size() == 12) file.dialects.emplace(key, path);
+    }
+  }
   return gateway::node_config_json(file);
 }
 
@@ -188,6 +194,11 @@ std::string node_config_json(const NodeConfigFile& file) {
       w.key("crl_file").string((pki / "crl.pem").string());
     if (file.gateway_threads > 0) w.key("threads").integer(file.gateway_threads);
     w.end_object();
+    if (!file.dialects.empty()) {
+      w.key("dialects").begin_object();
+      for (const auto& [key, path] : file.dialects) w.key(key).string(path);
+      w.end_object();
+    }
     if (!file.peers.empty()) {
       w.key("reconciliation").begin_object().key("at").string("02:00");
       Result<adapters::Json> peers = adapters::parse_json(peer_pins_json(file.peers));

@@ -29,6 +29,9 @@ struct RegionSetOptions {
   // seal-key.pem, created when missing) for countersigning reconciliation statements.
   std::string pki_dir;     // empty: no gateways
   GatewayOptions gateway;  // defaults for every gateway (region, files and port are set)
+  // Province dialects of the gateways' hospitals (adapters/dialect.h): a region key applies to
+  // that region's gateway, a hospital key wherever the hospital sends. Null: none.
+  std::shared_ptr<const adapters::Dialects> dialects;
 };
 
 class RegionSet {
@@ -88,6 +91,7 @@ struct NodeConfigFile {
   uint16_t port = 0;              // the gateway's
   int gateway_threads = 0;        // 0: left out (one per core)
   PeerPins peers;                 // "reconciliation" at 02:00 when not empty
+  std::map<std::string, std::string> dialects;  // "dialects" (key → file) when not empty
 };
 std::string node_config_json(const NodeConfigFile& file);
 

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "adapters/dialect.h"
 #include "adapters/reference_json.h"
 #include "gateway/app/region_set.h"
 #include "gateway/cli/cli.h"
@@ -45,6 +46,9 @@ struct NodeConfig {
   std::string reference_path;
   std::vector<std::string> regions;  // topics to create on an embedded broker
   int partitions = 8;
+  // The "dialects" object: {"440000": "ops/dialects/440000.json", "H44010600001": FILE}, the
+  // province dialects of this region's hospitals (adapters/dialect.h), loaded when read.
+  std::shared_ptr<const adapters::Dialects> dialects;
 };
 
 // The bounds of one number of the config and where it goes.
@@ -191,6 +195,12 @@ Status read_config_member(NodeConfig& config, const std::string& key, const adap
   if (key == "kafka") return read_kafka(value, config.node.kafka);
   if (key == "gateway") return keep(read_gateway(value), config.gateway);
   if (key == "reconciliation") return keep(read_nightly(value), config.nightly);
+  if (key == "dialects") {
+    Result<std::shared_ptr<const adapters::Dialects>> dialects = adapters::load_dialects(value);
+    if (!dialects.is_ok()) return dialects.status();
+    config.dialects = std::move(*dialects);
+    return Status::ok();
+  }
   const std::map<std::string, std::function<void(const std::string&)>> texts = {
       {"region", [&](const std::string& text) { config.node.region = text; }},
       {"ledger_dir", [&](const std::string& text) { config.node.ledger_dir = text; }},
@@ -208,6 +218,18 @@ Status read_config_member(NodeConfig& config, const std::string& key, const adap
   return Status::invalid("unknown key " + key);
 }
 
+// Dialects are for the gateway's hospitals: its own region's, or named hospitals.
+Status check_dialects(const NodeConfig& config) {
+  if (!config.dialects) return Status::ok();
+  if (!config.gateway) return Status::invalid("dialects needs a gateway");
+  for (const auto& [key, file] : config.dialects->files()) {
+    if (key.size() != 12 && key != config.node.region) {
+      return Status::invalid("dialects." + key + ": not this node's region " + config.node.region);
+    }
+  }
+  return Status::ok();
+}
+
 // What the members cannot say alone: the required keys, the defaults, the nightly's TLS files.
 Status complete_config(NodeConfig& config) {
   if (config.node.region.empty() || config.node.ledger_dir.empty() ||
@@ -216,6 +238,7 @@ Status complete_config(NodeConfig& config) {
   }
   if (config.regions.empty()) config.regions = parse_regions("all");
   config.node.served_regions = config.regions;  // a claim insured elsewhere: region_not_served
+  if (Status dialects = check_dialects(config); !dialects.is_ok()) return dialects;
   if (!config.nightly) return Status::ok();
   if (!config.gateway) return Status::invalid("reconciliation needs a gateway (its TLS files)");
   if (config.nightly->peers.contains(config.node.region)) {
@@ -335,6 +358,7 @@ Result<std::unique_ptr<Gateway>> start_gateway(NodeConfig& config, RegionNode* n
   services.timeline = &timeline;
   services.seal_key_file = config.node.ledger_dir + "/seal-key.pem";
   if (config.nightly) services.peers = config.nightly->peers;
+  services.dialects = config.dialects;
   Result<std::unique_ptr<Gateway>> started = Gateway::start(*config.gateway, services);
   if (!started.is_ok()) return Status::unavailable("gateway: " + started.status().message());
   return std::move(*started);

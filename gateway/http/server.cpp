@@ -1123,7 +1123,12 @@ struct Gateway::Impl {
     adapters::JsonLimits limits;
     limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
-    const Result<adapters::JsonDoc> json = adapters::parse_json_doc(body, limits);  // views body
+    std::string national;  // the body in the national form, when a dialect applies
+    if (std::optional<Reply> refusal = to_national(body, client, limits, national)) {
+      co_return std::move(*refusal);
+    }
+    const std::string& text = national.empty() ? body : national;
+    const Result<adapters::JsonDoc> json = adapters::parse_json_doc(text, limits);  // views text
     if (!json.is_ok()) {
       co_return error_reply(http::status::bad_request,
                             "malformed JSON: " + json.status().message());
@@ -1165,6 +1170,19 @@ struct Gateway::Impl {
     --in_flight;
     if (!answer) co_return co_await accept_when_kept(envelope.msgid);
     co_return answer_reply(stamp, envelope.msgid, *answer);
+  }
+
+  // A hospital (or region) with a province dialect (adapters/dialect.h): its body in the national
+  // form into `national`; a reply when the body cannot be read.
+  std::optional<Reply> to_national(const std::string& body, const Client& client,
+                                   const adapters::JsonLimits& limits, std::string& national) {
+    const adapters::Dialect* dialect =
+        services.dialects ? services.dialects->of(client.organisation, options.region) : nullptr;
+    if (dialect == nullptr) return std::nullopt;
+    Result<std::string> mapped = dialect->to_national(body, limits);
+    if (!mapped.is_ok()) return error_reply(http::status::bad_request, mapped.status().message());
+    national = std::move(*mapped);
+    return std::nullopt;
   }
 
   // Whose and where, before any other field is read: a value that is not provably this

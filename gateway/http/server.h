@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/dialect.h"
 #include "clearing/reference.h"
 #include "clearing/status.h"
 #include "gateway/http/timeline.h"
@@ -69,6 +70,9 @@ struct GatewayServices {
   // when the insured region's signature verifies with its pinned seal key; a region without a pin
   // is 403.
   PeerPins peers;
+  // Province dialects (adapters/dialect.h) by hospital or region: a hospital's POST /v1/nhsa body
+  // is turned into the national envelope before anything reads it. Null: none.
+  std::shared_ptr<const adapters::Dialects> dialects;
 };
 
 class Gateway {

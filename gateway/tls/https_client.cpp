@@ -76,7 +76,11 @@ Status HttpsClient::load_tls() {
     if (Status policy = apply_tls_policy(c.tls.native_handle(), false); !policy.is_ok()) {
       return Status::error("TLS: " + policy.message());
     }
-    c.tls.load_verify_file(options_.ca_file);
+    if (options_.ca_file.empty()) {
+      c.tls.set_default_verify_paths();  // the system's trusted CAs
+    } else {
+      c.tls.load_verify_file(options_.ca_file);
+    }
     c.tls.set_verify_mode(asio::ssl::verify_peer);
     if (!options_.certificate_file.empty()) {
       c.tls.use_certificate_chain_file(options_.certificate_file);

@@ -17,7 +17,7 @@ namespace medclear::gateway {
 struct HttpsClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
-  std::string ca_file;           // trusts the server's certificate
+  std::string ca_file;           // trusts the server's certificate; empty: the system's CAs
   std::string certificate_file;  // this client's; empty: none
   std::string key_file;
   int timeout_ms = 30'000;  // per exchange
