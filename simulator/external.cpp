@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -263,8 +263,9 @@ std::vector<std::string> stop_region_processes(const ExternalNation& nation) {
     while (!fs::exists(exit_file) && Clock::now() < written) std::this_thread::sleep_for(kPoll);
     Result<std::string> code = read_text(exit_file);
     if (code.is_ok() && std::atoi(code->c_str()) != 0) {
-      problems.push_back("region " + region + " exited " + std::to_string(std::atoi(code->c_str())) +
-                         " (" + nation.dir + "/logs/node-" + region + ".log)");
+      problems.push_back("region " + region + " exited " +
+                         std::to_string(std::atoi(code->c_str())) + " (" + nation.dir +
+                         "/logs/node-" + region + ".log)");
     }
   }
   return problems;

@@ -156,9 +156,11 @@ std::string summary_text(const Report& r, const std::string& dir) {
       << amount("psn_cash_pay") << "\n";
   out << "  reconciliation: " << r.statements << " statements (pair × day), " << r.pairs_balanced
       << " of " << r.pairs << " region pairs balanced; differences injected "
-      << r.differences_injected << ", found " << r.differences_found << "; " << r.recon_bytes
-      << " bytes exchanged of " << r.recon_full_bytes << "; resolved by " << r.adjustments
-      << " adjustment entries\n";
+      << r.differences_injected << ", found " << r.differences_found << "; "
+      << (r.nation.empty() ? std::to_string(r.recon_bytes) + " bytes exchanged of " +
+                                 std::to_string(r.recon_full_bytes)
+                           : "between the region processes over POST /v1/recon")
+      << "; resolved by " << r.adjustments << " adjustment entries\n";
   std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
   std::sort(positions.begin(), positions.end(),
             [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });

@@ -160,9 +160,7 @@ void round_trip(const cl::ReferenceData& reference) {
   EXPECT_EQ(*again, *written);
 }
 
-TEST(ReferenceWriter, WorkedExamplesRoundTrip) {
-  round_trip(testing::worked_examples().reference);
-}
+TEST(ReferenceWriter, WorkedExamplesRoundTrip) { round_trip(testing::worked_examples().reference); }
 
 TEST(ReferenceWriter, SimulatedNationsRoundTrip) {
   for (const char* regions : {"3", "all"}) {
