@@ -1,5 +1,7 @@
 #include "adapters/reference_json.h"
 
+#include <algorithm>
+#include <fstream>
 #include <set>
 
 namespace medclear::adapters {
@@ -373,6 +375,218 @@ Result<cl::Catalogue> load_catalogue(const Json& json, std::string path) {
   } catch (const LoadError& error) {
     return Status::invalid(error.message);
   }
+}
+
+}  // namespace medclear::adapters
+
+namespace medclear::adapters {
+
+namespace {
+
+// Writing: the loader's shapes above, field by field in the contract's order.
+
+void write_by_level(JsonWriter& w, std::string_view key, const cl::Money (&by)[3]) {
+  w.key(key).begin_object();
+  for (int level = 1; level <= 3; ++level) {
+    w.key(std::to_string(level)).string(by[level - 1].to_string());
+  }
+  w.end_object();
+}
+
+void write_by_level(JsonWriter& w, std::string_view key, const cl::Ratio (&by)[3]) {
+  w.key(key).begin_object();
+  for (int level = 1; level <= 3; ++level) {
+    w.key(std::to_string(level)).string(by[level - 1].to_string());
+  }
+  w.end_object();
+}
+
+void write_care(JsonWriter& w, std::string_view key, const cl::CareTerms& terms) {
+  w.key(key).begin_object().key("deductible").begin_object();
+  w.key("basis").string(terms.deductible_basis == cl::DeductibleBasis::kPerYear ? "per_year"
+                                                                                : "per_admission");
+  write_by_level(w, "by_level", terms.deductible_by_level);
+  w.end_object();
+  write_by_level(w, "ratio", terms.ratio_by_level);
+  w.end_object();
+}
+
+void write_layer(JsonWriter& w, const std::optional<cl::LayerTerms>& layer) {
+  w.key("layer");
+  if (!layer) {
+    w.null();
+    return;
+  }
+  w.begin_object().key("threshold").string(layer->threshold.to_string());
+  w.key("bands").begin_array();
+  for (const cl::LayerBand& band : layer->bands) {
+    w.begin_object();
+    if (band.upto) w.key("upto").string(band.upto->to_string());
+    w.key("ratio").string(band.ratio.to_string()).end_object();
+  }
+  w.end_array().key("annual_limit").string(layer->annual_limit.to_string()).end_object();
+}
+
+void write_assistance(JsonWriter& w, const std::optional<cl::AssistanceTerms>& assistance) {
+  w.key("assistance");
+  if (!assistance) {
+    w.null();
+    return;
+  }
+  w.begin_object().key("psn_types").begin_array();
+  for (const std::string& type : assistance->psn_types) w.string(type);
+  w.end_array().key("ratio").string(assistance->ratio.to_string());
+  w.key("annual_limit").string(assistance->annual_limit.to_string()).end_object();
+}
+
+std::string policy_text(const cl::Policy& p) {
+  JsonWriter w;
+  w.begin_object().key("format").string("medclear.policy.v1").key("admdvs").string(p.admdvs);
+  w.key("insutype").string(p.insutype).key("effective_from").string(p.effective_from.to_string());
+  write_care(w, "inpatient", p.inpatient);
+  write_care(w, "outpatient", p.outpatient);
+  w.key("retiree_uplift").string(p.retiree_uplift.to_string());
+  w.key("pool_annual_limit").string(p.pool_annual_limit.to_string());
+  w.key("filing_cut").begin_object();
+  for (cl::FilingKind kind : {cl::FilingKind::kLongTerm, cl::FilingKind::kReferral,
+                              cl::FilingKind::kEmergency, cl::FilingKind::kTemporary}) {
+    w.key(cl::to_string(kind)).string(p.cut(kind).to_string());
+  }
+  w.end_object().key("unfiled");
+  if (p.unfiled) {
+    w.begin_object().key("ratio").string(p.unfiled->ratio.to_string());
+    w.key("deductible").string(p.unfiled->deductible.to_string()).end_object();
+  } else {
+    w.string("refuse");
+  }
+  write_layer(w, p.layer);
+  write_assistance(w, p.assistance);
+  w.key("personal_account").boolean(p.personal_account).end_object();
+  return w.take();
+}
+
+// "01", "02", "03": the inverse of cl::parse_item_class.
+std::string item_class_code(cl::ItemClass item_class) {
+  return "0" + std::to_string(static_cast<int>(item_class));
+}
+
+Result<std::string> catalogue_text(const cl::Catalogue& c) {
+  std::vector<std::pair<std::string, const cl::CatalogueItem*>> items;
+  for (const auto& [code, item] : c.items) items.emplace_back(code, &item);
+  std::sort(items.begin(), items.end());
+  JsonWriter w;
+  w.begin_object().key("format").string("medclear.catalogue.v1").key("admdvs").string(c.admdvs);
+  w.key("effective_from").string(c.effective_from.to_string()).key("items").begin_array();
+  for (const auto& [code, item] : items) {
+    w.begin_object().key("code").string(code);
+    w.key("class").string(item_class_code(item->item_class));
+    w.key("selfpay_prop").string(item->selfpay_prop.to_string());
+    if (item->price_cap) {
+      if (item->price_cap->micro_yuan % 10'000 != 0) {
+        return Status::invalid("catalogue " + c.admdvs + " item " + code +
+                               ": price_cap is not a whole fen");
+      }
+      w.key("price_cap")
+          .string(cl::Money::from_fen(item->price_cap->micro_yuan / 10'000).to_string());
+    }
+    w.key("limited_use").boolean(item->limited_use).end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::string facility_text(const cl::Facility& f) {
+  JsonWriter w;
+  w.begin_object().key("fixmedins_code").string(f.fixmedins_code).key("admdvs").string(f.admdvs);
+  w.key("level").integer(f.level).key("cross_province").boolean(f.cross_province).end_object();
+  return w.take();
+}
+
+std::string person_text(const cl::Person& p) {
+  JsonWriter w;
+  w.begin_object().key("psn_no").string(p.psn_no).key("insuplc_admdvs").string(p.insuplc_admdvs);
+  w.key("insutype").string(p.insutype).key("psn_type").string(p.psn_type);
+  w.key("account_balance").string(p.account_balance.to_string()).key("filings").begin_array();
+  for (const cl::Filing& filing : p.filings) {
+    w.begin_object().key("kind").string(cl::to_string(filing.kind)).key("area").string(filing.area);
+    w.key("from").string(filing.from.to_string()).key("to").string(filing.to.to_string());
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+// The codes of `known` that the national tables lack: the local extensions.
+std::string local_list(const std::set<std::string, std::less<>>& known,
+                       const std::set<std::string, std::less<>>& national) {
+  JsonWriter w;
+  w.begin_array();
+  for (const std::string& code : known) {
+    if (!national.contains(code)) w.string(code);
+  }
+  w.end_array();
+  return w.take();
+}
+
+std::string local_codes_text(const cl::CodeTables& codes) {
+  const cl::CodeTables national;
+  const std::string med = local_list(codes.med_types(), national.med_types());
+  const std::string ins = local_list(codes.insutypes(), national.insutypes());
+  const std::string psn = local_list(codes.psn_types(), national.psn_types());
+  if (med == "[]" && ins == "[]" && psn == "[]") return "";
+  return "\"local_codes\": {\"med_type\": " + med + ", \"insutype\": " + ins +
+         ", \"psn_type\": " + psn + "},\n";
+}
+
+// "\"key\": [\n  item,\n  item\n]" with one item per line.
+std::string listed(std::string_view key, const std::vector<std::string>& items) {
+  std::string out = "\"" + std::string(key) + "\": [";
+  for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "\n  " : ",\n  ") + items[i];
+  return out + (items.empty() ? "]" : "\n]");
+}
+
+template <typename T>
+std::vector<const T*> sorted_by_key(const std::unordered_map<std::string, T>& map) {
+  std::vector<std::pair<std::string, const T*>> keyed;
+  for (const auto& [key, value] : map) keyed.emplace_back(key, &value);
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<const T*> out;
+  for (const auto& entry : keyed) out.push_back(entry.second);
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> write_reference(const cl::ReferenceData& reference) {
+  std::vector<std::string> policies, catalogues, facilities, persons;
+  for (const auto& [key, versions] : reference.policies()) {
+    for (const cl::Policy& policy : versions) policies.push_back(policy_text(policy));
+  }
+  for (const auto& [admdvs, versions] : reference.catalogues()) {
+    for (const cl::Catalogue& catalogue : versions) {
+      Result<std::string> text = catalogue_text(catalogue);
+      if (!text.is_ok()) return text.status();
+      catalogues.push_back(std::move(*text));
+    }
+  }
+  for (const cl::Facility* f : sorted_by_key(reference.facilities())) {
+    facilities.push_back(facility_text(*f));
+  }
+  for (const cl::Person* p : sorted_by_key(reference.persons())) persons.push_back(person_text(*p));
+  return "{\n" + local_codes_text(reference.codes) + listed("policies", policies) + ",\n" +
+         listed("catalogues", catalogues) + ",\n" + listed("facilities", facilities) + ",\n" +
+         listed("persons", persons) + "\n}\n";
+}
+
+Result<std::string> write_reference_file(const cl::ReferenceData& reference,
+                                         const std::string& path) {
+  Result<std::string> text = write_reference(reference);
+  if (!text.is_ok()) return text.status();
+  std::ofstream file(path, std::ios::trunc);
+  file << *text;
+  file.close();
+  if (!file) return Status::error("cannot write " + path);
+  return text;
 }
 
 }  // namespace medclear::adapters

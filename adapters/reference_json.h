@@ -27,4 +27,15 @@ Result<clearing::Policy> load_policy(const Json& json, const clearing::CodeTable
                                      std::string path);
 Result<clearing::Catalogue> load_catalogue(const Json& json, std::string path);
 
+// The reference data as a scenario document without requests (contracts/adjudicate.md):
+// local_codes (only when some were added), policies by (admdvs, insutype, effective_from),
+// catalogues by (admdvs, effective_from) with their items by code, facilities by fixmedins_code,
+// persons by psn_no; one object per line. load_scenario() of it gives the same reference data, and
+// the same data always gives the same bytes. kInvalid when a price cap is not a whole fen (the
+// file holds caps as money).
+Result<std::string> write_reference(const clearing::ReferenceData& reference);
+// The same into the file `path` (replaced); the text written.
+Result<std::string> write_reference_file(const clearing::ReferenceData& reference,
+                                         const std::string& path);
+
 }  // namespace medclear::adapters

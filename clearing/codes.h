@@ -83,6 +83,10 @@ class CodeTables {
   bool knows_med_type(std::string_view code) const { return med_types_.contains(code); }
   bool knows_insutype(std::string_view code) const { return insutypes_.contains(code); }
   bool knows_psn_type(std::string_view code) const { return psn_types_.contains(code); }
+  // Every code known, the national ones and the local extensions added.
+  const std::set<std::string, std::less<>>& med_types() const { return med_types_; }
+  const std::set<std::string, std::less<>>& insutypes() const { return insutypes_; }
+  const std::set<std::string, std::less<>>& psn_types() const { return psn_types_; }
 
  private:
   std::set<std::string, std::less<>> med_types_;

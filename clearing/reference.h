@@ -141,6 +141,9 @@ class ReferenceData {
   const std::map<std::string, std::vector<Policy>, std::less<>>& policies() const {
     return policies_;
   }
+  const std::map<std::string, std::vector<Catalogue>, std::less<>>& catalogues() const {
+    return catalogues_;
+  }
   const std::unordered_map<std::string, Facility>& facilities() const { return facilities_; }
   const std::unordered_map<std::string, Person>& persons() const { return persons_; }
 

@@ -3,6 +3,7 @@
 # process (node + HTTPS gateway) per region, configured by `medclear nation init` (reference
 # scenario, development PKI, per-region configs with fixed ports and pinned peers).
 #   ops/nation.sh up [--regions N|CODE,CODE,…] [--persons N | --scenario FILE] [--dir DIR]
+#                    [--simulated [--seed S]]   the demo's seeded nation (`medclear demo --nation DIR`)
 #   ops/nation.sh status [--dir DIR]        health, gateway in-flight settlements, node counters
 #   ops/nation.sh down [--dir DIR]          SIGTERM to every process; exit 1 if one did not exit 0
 #   ops/nation.sh start-region CODE [--dir DIR]   (re)starts one region process (after a crash)
@@ -22,7 +23,8 @@ init_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
-    --regions|--persons|--scenario) init_args+=("$1" "$2"); shift 2 ;;
+    --regions|--persons|--scenario|--seed) init_args+=("$1" "$2"); shift 2 ;;
+    --simulated) init_args+=("$1"); shift ;;
     -*) die "unknown option $1" ;;
     *) region_arg="$1"; shift ;;
   esac
@@ -152,5 +154,5 @@ case "$command" in
     [[ -n "$region_arg" ]] || die "start-region needs a region code"
     alive "node-$region_arg" && die "node-$region_arg is running"
     start_region "$region_arg" ;;
-  *) die "usage: ops/nation.sh up|status|down|start-region CODE [--dir DIR] [--regions N] [--persons N|--scenario FILE]" ;;
+  *) die "usage: ops/nation.sh up|status|down|start-region CODE [--dir DIR] [--regions N] [--persons N|--scenario FILE|--simulated [--seed S]]" ;;
 esac

@@ -13,6 +13,7 @@
 #include "gateway/cli/cli.h"
 #include "gateway/tls/pki.h"
 #include "ledger/entry.h"
+#include "simulator/external.h"
 #include "simulator/nation.h"
 #include "simulator/run.h"
 
@@ -29,15 +30,25 @@ constexpr const char* kUsage =
     "medclear demo [--regions N|CODE,CODE,…] [--days N] [--claims-per-day N] [--seed S] "
     "[--faults]\n"
     "              [--via kafka|https] [--bench] [--out DIR] [--serve [--pki-dir DIR] [--scenario "
-    "FILE]]\n\n"
+    "FILE]]\n"
+    "medclear demo --via https --nation DIR [--days N] [--claims-per-day N] [--seed S] [--out "
+    "DIR]\n\n"
     "The main job (contracts/demo.md). Without --serve: simulates the nation (seeded) through the\n"
     "Kafka path of the region nodes into both regions' ledgers, seals and verifies them, "
     "reconciles\n"
     "totals per region pair, computes net positions, writes OUT/summary.json, report.json,\n"
     "report.html and OUT/ledgers/<region> (replaced on each run); exit 0 when its auditor found "
     "no\n"
-    "mismatch and every ledger verified, 1 otherwise. --via https: the hospitals send over HTTPS\n"
-    "to every region's gateway (mutual TLS, OUT/pki) instead of submitting in process. --bench:\n"
+    "mismatch and every ledger verified, 1 otherwise. OUT/reference.json is the run's reference\n"
+    "data (contracts/adjudicate.md, no requests). --via https: the hospitals send over HTTPS\n"
+    "to every region's gateway (mutual TLS, OUT/pki) instead of submitting in process.\n"
+    "--nation DIR: drives a running nation of processes instead (`nation init --simulated`, then\n"
+    "`ops/nation.sh up`; its regions, people and nation seed come from DIR/simulated.json, --seed\n"
+    "seeds the workload): the hospitals send to the region processes, each region process\n"
+    "reconciles every day with its peers over POST /v1/recon (SIGUSR1), then the demo stops the\n"
+    "region processes (SIGTERM; the broker stays up for `ops/nation.sh down`) and seals, clears\n"
+    "and audits their ledgers in DIR/ledgers (OUT/ledgers links there). A nation takes one run.\n"
+    "--bench:\n"
     "a bigger run without faults (5 days × 6,000 requests unless given) that ends with one line,\n"
     "'bench: … sustained N requests/s', the throughput after the first day.\n"
     "With --serve: brings the regions up, each with its node on\n"
@@ -63,6 +74,7 @@ struct DemoArguments {
   std::string out;
   std::optional<std::string> pki_dir;
   std::optional<std::string> scenario;
+  std::optional<std::string> nation;  // a nation of processes to drive
 };
 
 // The days of a run are business days of March 2026, cleared as one period; a day's requests
@@ -83,6 +95,10 @@ void check_mode(ArgumentChecks& check) {
     check.not_with(nation_only, "scenario", "the scenario's reference data is served");
   }
   check.not_with("faults", "bench", "a benchmark runs without faults");
+  for (const char* own : {"regions", "persons", "faults", "bench", "serve"}) {
+    check.not_with(own, "nation",
+                   "the nation's processes are what runs, as DIR/simulated.json says");
+  }
 }
 
 std::optional<DemoArguments> check_demo(ArgumentChecks& check) {
@@ -103,6 +119,15 @@ std::optional<DemoArguments> check_demo(ArgumentChecks& check) {
   if (check.given("seed")) a.seed = check.unsigned_integer("seed");
   a.via = check.choice("via", {"kafka", "https"});
   a.out = check.output_directory("out");
+  if (check.given("nation")) {
+    a.nation = check.existing_directory("nation");
+    if (!check.given("via")) a.via = "https";
+    if (check.ok() && a.via != "https") check.fail("via", "must be https with --nation");
+    std::error_code same;
+    if (check.ok() && fs::exists(a.out) && fs::equivalent(a.out, *a.nation, same)) {
+      check.fail("out", "must not be the nation's directory");
+    }
+  }
   if (check.given("pki-dir")) a.pki_dir = check.output_directory("pki-dir");
   if (check.given("scenario")) a.scenario = check.existing_file("scenario");
   if (!check.ok()) return std::nullopt;
@@ -145,6 +170,15 @@ int serve(const DemoArguments& args) {
   if (!served) return 2;
   const clearing::ReferenceData& reference = *served;
   const fs::path out = args.out;
+  std::error_code made;
+  fs::create_directories(out, made);
+  // OUT/reference.json: what is served, without requests (contracts/sandbox.md).
+  if (Result<std::string> written =
+          adapters::write_reference_file(reference, (out / "reference.json").string());
+      !written.is_ok()) {
+    std::cerr << "medclear demo: " << written.status().message() << "\n";
+    return 1;
+  }
   const std::string pki_dir = args.pki_dir.value_or((out / "pki").string());
   RegionSetOptions options;
   options.regions = regions_of(reference);
@@ -169,10 +203,10 @@ int serve(const DemoArguments& args) {
   // Each region's node configuration as `medclear node` reads it: its gateway (CRL included) and
   // every other region pinned as a peer (address, node certificate CN, seal public key).
   const fs::path nodes = out / "nodes";
-  std::error_code made;
+  made.clear();
   fs::create_directories(nodes, made);
   const std::string reference_path =
-      args.scenario ? fs::absolute(*args.scenario).string() : std::string();
+      fs::absolute(args.scenario.value_or((out / "reference.json").string())).string();
   for (const std::string& region : (*set)->regions()) {
     std::ofstream config(nodes / ("node-" + region + ".json"), std::ios::trunc);
     config << (*set)->node_config_json(region, reference_path) << "\n";
@@ -198,6 +232,20 @@ int serve(const DemoArguments& args) {
   }
   std::cout << "stopped" << std::endl;
   return failed ? 1 : 0;
+}
+
+// `demo --nation DIR`: the nation DIR/simulated.json describes, driven by a run.
+int drive_nation(const std::string& dir, RunOptions run) {
+  Result<SimulatedNation> simulated = read_simulated(dir);
+  if (!simulated.is_ok()) {
+    std::cerr << "medclear demo: --nation: " << simulated.status().message() << "\n";
+    return 2;
+  }
+  run.regions = simulated->regions;
+  run.persons = simulated->persons;
+  run.nation_seed = simulated->seed;
+  run.nation_dir = dir;
+  return run_simulation(run);
 }
 
 }  // namespace
@@ -232,7 +280,9 @@ int demo_main(int argc, char** argv) {
       "serve", "serve HTTPS until SIGINT/SIGTERM")(
       "pki-dir", po::value<std::string>(),
       "with --serve: write the development PKI here (default OUT/pki)")(
-      "scenario", po::value<std::string>(), "with --serve: serve this scenario's reference data");
+      "scenario", po::value<std::string>(), "with --serve: serve this scenario's reference data")(
+      "nation", po::value<std::string>(),
+      "drive this running nation of processes (nation init --simulated; ops/nation.sh up)");
   int code = 0;
   const auto vm = parse_options(argc, argv, options, kUsage, "medclear demo", &code);
   if (!vm) return code;
@@ -250,6 +300,7 @@ int demo_main(int argc, char** argv) {
   run.seed = args->seed ? *args->seed : std::random_device{}();
   run.faults = args->faults;
   run.out_dir = args->out;
+  if (args->nation) return drive_nation(*args->nation, run);
   return run_simulation(run);
 }
 

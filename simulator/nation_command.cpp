@@ -24,6 +24,7 @@
 #include "gateway/recon/peers.h"
 #include "gateway/tls/pki.h"
 #include "simulator/demo_command.h"
+#include "simulator/external.h"
 #include "simulator/nation.h"
 
 namespace medclear::simulator {
@@ -37,12 +38,15 @@ namespace {
 
 constexpr const char* kUsage =
     "medclear nation init --dir DIR [--regions N|CODE,CODE,…] [--persons N] [--scenario FILE]\n"
-    "                     [--bootstrap HOST:PORT,…]\n\n"
+    "                     [--simulated [--seed S]] [--bootstrap HOST:PORT,…]\n\n"
     "Writes (or completes) the directory of a local nation of processes: DIR/reference.json (a\n"
     "small nation: per region a resident policy of pool PP0100, a catalogue with items A1, B1, "
     "C1,\n"
     "hospital H<PP>010100001 and --persons insured people filed in every other region; or a copy\n"
-    "of --scenario), DIR/pki (the development PKI), DIR/ledgers/<region>/seal-key.pem and\n"
+    "of --scenario; or with --simulated the seeded nation of `medclear demo`: --persons insured\n"
+    "people in all (60,000), hospitals of levels 1-3, its policies and catalogues, and\n"
+    "DIR/simulated.json, which `demo --nation DIR` rebuilds it from), DIR/pki (the development\n"
+    "PKI, a certificate per hospital), DIR/ledgers/<region>/seal-key.pem and\n"
     "DIR/regions (one line, CODE,CODE,…). With --bootstrap (the one broker of the nation) also\n"
     "DIR/nodes/node-<region>.json per region on a port chosen free now, every other region pinned\n"
     "as a peer, and DIR/ports ('region port' lines). What exists is kept (PKI, keys, ledgers).\n"
@@ -54,6 +58,8 @@ struct NationArguments {
   int persons = 1000;
   std::optional<std::string> scenario;
   std::string bootstrap;
+  bool simulated = false;  // the simulator's nation (persons: in all, not per region)
+  uint64_t seed = 1;
 };
 
 // The policy of a pool, as contracts/adjudicate.md writes it (tests/support/nation.h's terms).
@@ -141,9 +147,20 @@ Result<adapters::Scenario> reference_of(const NationArguments& args, const fs::p
     content << in.rdbuf();
     if (!in) return Status::error("cannot read " + *args.scenario);
     text = content.str();
+  } else if (args.simulated) {
+    const SimulatedNation simulated{choose_regions(args.regions), args.persons, args.seed};
+    Result<std::string> written = adapters::write_reference(
+        make_nation({simulated.regions, simulated.persons, simulated.seed}).reference);
+    if (!written.is_ok()) return written.status();
+    if (Status kept = write_simulated(file.parent_path().string(), simulated); !kept.is_ok()) {
+      return kept;
+    }
+    text = std::move(*written);
   } else {
     text = nation_scenario(choose_regions(args.regions), args.persons);
   }
+  std::error_code absent;
+  if (!args.simulated) fs::remove(file.parent_path() / "simulated.json", absent);
   if (Status written = write_file(file, text); !written.is_ok()) return written;
   Result<adapters::Scenario> loaded = adapters::load_scenario(text);
   if (!loaded.is_ok()) return Status::error(file.string() + ": " + loaded.status().message());
@@ -252,7 +269,9 @@ int nation_main(int argc, char** argv) {
       "persons", po::value<std::string>()->default_value("1000"),
       "insured people per region, 1 to 100,000 (without --scenario)")(
       "scenario", po::value<std::string>(), "serve this scenario's reference data instead")(
-      "bootstrap", po::value<std::string>(), "the broker: also write the node configurations");
+      "bootstrap", po::value<std::string>(), "the broker: also write the node configurations")(
+      "simulated", "the seeded nation of `medclear demo` (for `demo --nation DIR`)")(
+      "seed", po::value<std::string>(), "with --simulated: the nation's seed (1)");
   int code = 0;
   const auto vm = parse_options(argc - 1, argv + 1, options, kUsage, "medclear nation init", &code);
   if (!vm) return code;
@@ -262,7 +281,17 @@ int nation_main(int argc, char** argv) {
   check.not_with("regions", "scenario", "the scenario's reference data is served");
   check.not_with("persons", "scenario", "the scenario's reference data is served");
   if (check.given("regions")) args.regions = check.region_count_or_list("regions", 2);
-  args.persons = static_cast<int>(check.integer("persons", 1, 100'000));
+  check.not_with("simulated", "scenario", "the scenario's reference data is served");
+  check.only_with("seed", "simulated");
+  args.simulated = check.given("simulated");
+  if (args.simulated) {
+    args.persons = check.given("persons")
+                       ? static_cast<int>(check.integer("persons", 1'000, 10'000'000, "(in all)"))
+                       : 60'000;
+  } else {
+    args.persons = static_cast<int>(check.integer("persons", 1, 100'000));
+  }
+  if (check.given("seed")) args.seed = check.unsigned_integer("seed");
   if (check.given("scenario")) args.scenario = check.existing_file("scenario");
   if (check.given("bootstrap")) args.bootstrap = check.non_empty("bootstrap");
   if (!check.ok()) return check.refuse();

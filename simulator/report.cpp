@@ -34,7 +34,10 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   w.key("bytes_exchanged").integer(static_cast<int64_t>(r.recon_bytes));
   w.key("bytes_full_transfer").integer(static_cast<int64_t>(r.recon_full_bytes));
   w.key("adjustments").integer(static_cast<int64_t>(r.adjustments));
-  w.key("method").string("claim by claim, hash trees per region pair and business day");
+  w.key("method").string(r.nation.empty()
+                             ? "claim by claim, hash trees per region pair and business day"
+                             : "claim by claim, hash trees per region pair and business day, "
+                               "between the region processes over POST /v1/recon");
   w.end_object();
   w.key("clearing").begin_object();
   w.key("period").string(r.period);
@@ -57,6 +60,7 @@ void write_common(adapters::JsonWriter& w, const Report& r) {
   std::snprintf(throughput, sizeof throughput, "%.1f", r.settlement_seconds);
   w.key("settlement_seconds").number_text(throughput);
   w.key("via").string(r.via);
+  if (!r.nation.empty()) w.key("nation").string(r.nation);
   w.key("hospital_resends").integer(static_cast<int64_t>(r.hospital_resends));
   w.key("redelivered").integer(static_cast<int64_t>(r.redelivered));
   w.key("auditor_mismatches").integer(static_cast<int64_t>(r.mismatches.count));
@@ -153,9 +157,11 @@ std::string summary_text(const Report& r, const std::string& dir) {
       << amount("psn_cash_pay") << "\n";
   out << "  reconciliation: " << r.statements << " statements (pair × day), " << r.pairs_balanced
       << " of " << r.pairs << " region pairs balanced; differences injected "
-      << r.differences_injected << ", found " << r.differences_found << "; " << r.recon_bytes
-      << " bytes exchanged of " << r.recon_full_bytes << "; resolved by " << r.adjustments
-      << " adjustment entries\n";
+      << r.differences_injected << ", found " << r.differences_found << "; "
+      << (r.nation.empty() ? std::to_string(r.recon_bytes) + " bytes exchanged of " +
+                                 std::to_string(r.recon_full_bytes)
+                           : "between the region processes over POST /v1/recon")
+      << "; resolved by " << r.adjustments << " adjustment entries\n";
   std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
   std::sort(positions.begin(), positions.end(),
             [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });
@@ -188,6 +194,7 @@ std::string summary_text(const Report& r, const std::string& dir) {
                 r.throughput_claims_per_s, r.sustained_claims_per_s);
   out << "  throughput: " << rate
       << (r.via == "https" ? " from hospitals over HTTPS" : " from hospitals in process")
+      << (r.nation.empty() ? "" : " to the region processes of " + r.nation)
       << " through Kafka and both ledgers";
   if (r.hospital_resends) out << "; " << r.hospital_resends << " requests sent again by hospitals";
   out << "\n";

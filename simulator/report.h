@@ -28,8 +28,9 @@ struct Report {
   std::map<std::string, uint64_t> claims_refused;  // err_code → count
   std::map<std::string, clearing::Money> amounts;  // fund field → Σ
   std::string via = "kafka";                       // how the hospitals reached the nodes
-  double throughput_claims_per_s = 0;              // requests / seconds of the settlement phase
-  double sustained_claims_per_s = 0;               // the same over the days after the first
+  std::string nation;  // the nation of processes driven (its directory); empty: in process
+  double throughput_claims_per_s = 0;  // requests / seconds of the settlement phase
+  double sustained_claims_per_s = 0;   // the same over the days after the first
   double settlement_seconds = 0;
   uint64_t hospital_resends = 0;  // requests a hospital sent again (HTTPS: reset, 202, 503)
   uint64_t redelivered = 0;       // claim messages produced again onto Kafka (faults)

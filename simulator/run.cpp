@@ -24,6 +24,7 @@
 #include "adapters/json.h"
 #include "adapters/kafka.h"
 #include "adapters/nhsa.h"
+#include "adapters/reference_json.h"
 #include "adapters/topics.h"
 #include "adapters/wire.h"
 #include "clearing/check.h"
@@ -40,6 +41,7 @@
 #include "ledger/recon_items.h"
 #include "ledger/verify.h"
 #include "simulator/channel.h"
+#include "simulator/external.h"
 #include "simulator/nation.h"
 #include "simulator/oracle/postings.h"
 #include "simulator/report.h"
@@ -363,7 +365,8 @@ struct WorkloadResult {
 
 class Simulation {
  public:
-  Simulation(const RunOptions& options, Nation& nation, gw::RegionSet& set, Channel& channel)
+  // `set`: the nation's nodes in this process; null for a nation of processes (no faults).
+  Simulation(const RunOptions& options, Nation& nation, gw::RegionSet* set, Channel& channel)
       : options_(options),
         nation_(nation),
         set_(set),
@@ -453,8 +456,9 @@ class Simulation {
   // Faults: on the second day a broker goes down at the start and comes back 1.5 s later, and
   // produce requests fail; the claims must still settle exactly once.
   std::thread start_outage(int index) {
-    adapters::EmbeddedBroker* broker = set_.broker();
-    if (!options_.faults || index != std::min(1, options_.days - 1) || broker == nullptr) {
+    if (!options_.faults || set_ == nullptr) return {};
+    adapters::EmbeddedBroker* broker = set_->broker();
+    if (index != std::min(1, options_.days - 1) || broker == nullptr) {
       return {};
     }
     if (Status down = broker->set_broker_down(kOutageBrokerId); !down.is_ok()) {
@@ -489,7 +493,7 @@ class Simulation {
       collect(true);
     }
     std::this_thread::sleep_for(kRestartPause);  // claims insured there pile up
-    if (Status restarted = set_.restart_node(region); !restarted.is_ok()) {
+    if (Status restarted = set_->restart_node(region); !restarted.is_ok()) {
       result_.mismatches.record("restart of the node of " + region + ": " + restarted.message());
     } else {
       result_.restarted.push_back(region);
@@ -871,7 +875,7 @@ class Simulation {
   // Produces settled claims again straight onto their insured regions' claims topics, newest
   // first, and waits until the insured nodes have decided them (each a replay of its answer).
   void redeliver() {
-    if (set_.broker() == nullptr || settled_.empty()) return;
+    if (set_ == nullptr || set_->broker() == nullptr || settled_.empty()) return;
     const uint64_t decided_before = claims_decided();
     if (!produce_again(std::min(kRedeliveredMax, settled_.size()))) return;
     const auto deadline = Clock::now() + kRedeliveredDecided;
@@ -888,7 +892,7 @@ class Simulation {
   // The newest `count` settled claims onto their claims topics; false when no producer started.
   bool produce_again(size_t count) {
     adapters::KafkaConfig config;
-    config.bootstrap_servers = set_.bootstrap_servers();
+    config.bootstrap_servers = set_->bootstrap_servers();
     Result<std::unique_ptr<adapters::Producer>> producer = adapters::Producer::create(config);
     if (!producer.is_ok()) {
       result_.mismatches.record("redeliver: " + producer.status().message());
@@ -911,14 +915,14 @@ class Simulation {
   uint64_t claims_decided() const {
     uint64_t decided = 0;
     for (const std::string& region : nation_.regions) {
-      decided += set_.node(region)->counters().claims_decided;
+      decided += set_->node(region)->counters().claims_decided;
     }
     return decided;
   }
 
   const RunOptions& options_;
   Nation& nation_;
-  gw::RegionSet& set_;
+  gw::RegionSet* set_;
   Channel& channel_;
   std::mt19937_64 random_;
   WorkloadResult result_;  // before auditor_, which records its mismatches here
@@ -972,10 +976,24 @@ Result<gw::RegionSetOptions> region_set_options(const RunOptions& options, const
   return set_options;
 }
 
+// A nation of processes: its ledgers are the nation's (OUT/ledgers links to them), its hospitals
+// send over HTTPS to the region processes with the nation's PKI.
+Result<RunningNation> connect_to_nation(const ExternalNation& external, const fs::path& out) {
+  std::error_code linked;
+  fs::create_directory_symlink(fs::path(external.dir) / "ledgers", out / "ledgers", linked);
+  if (linked)
+    return Status::error("cannot link " + (out / "ledgers").string() + ": " + linked.message());
+  HttpsChannelOptions https;
+  https.ports = external.ports;
+  https.pki_dir = external.dir + "/pki";
+  return RunningNation{nullptr, https_channel(https)};
+}
+
 Result<RunningNation> start_nation(const RunOptions& options, const Nation& nation,
-                                   const fs::path& out) {
+                                   const fs::path& out, const ExternalNation* external) {
   fs::remove_all(out / "ledgers");
   fs::create_directories(out);
+  if (external != nullptr) return connect_to_nation(*external, out);
   Result<gw::RegionSetOptions> set_options = region_set_options(options, nation, out);
   if (!set_options.is_ok()) return set_options.status();
   Result<std::unique_ptr<gw::RegionSet>> set = gw::RegionSet::start(*set_options, nation.reference);
@@ -996,12 +1014,12 @@ Result<RunningNation> start_nation(const RunOptions& options, const Nation& nati
 
 // Phase 2: the days of workload; then the nation stops, and its ledgers close.
 WorkloadResult run_days(const RunOptions& options, Nation& nation, RunningNation running) {
-  Simulation simulation(options, nation, *running.set, *running.channel);
+  Simulation simulation(options, nation, running.set.get(), *running.channel);
   for (int day = 0; day < options.days; ++day) simulation.day(day);
   WorkloadResult result = simulation.take_result();
   result.hospital_resends = running.channel->resent();
   running.channel.reset();
-  running.set->stop();
+  if (running.set) running.set->stop();
   running.set.reset();  // closes every ledger, so they can be sealed and verified from their files
   if (options.progress) std::cerr << "\n";
   return result;
@@ -1052,11 +1070,10 @@ struct Ledgers {
   std::map<std::string, lg::Ledger*> open;  // the same ledgers, as the back office takes them
 };
 
-Ledgers open_ledgers(const Nation& nation, const fs::path& out, Report& report) {
+Ledgers open_ledgers(const Nation& nation, const fs::path& root, Report& report) {
   Ledgers ledgers;
   for (const std::string& region : nation.regions) {
-    Result<lg::LedgerDirectory> directory =
-        lg::open_directory((out / "ledgers" / region).string(), {}, false);
+    Result<lg::LedgerDirectory> directory = lg::open_directory((root / region).string(), {}, false);
     if (!directory.is_ok()) {
       report.ledger_problems.push_back(region + ": " + directory.status().message());
       continue;
@@ -1177,6 +1194,34 @@ RegionPairs reconcile_days(int days, const std::set<std::string>& injected_ids, 
     report.mismatches.record(std::to_string(report.adjustments) + " adjustments, expected " +
                              std::to_string(report.differences_injected) +
                              " (one per injected difference)");
+  }
+  return unbalanced;
+}
+
+// Phase 5 for a nation of processes: each region process reconciles every day with each peer
+// over the node-to-node endpoint (POST /v1/recon) and both keep the doubly signed statement; then
+// the region processes stop, so that the month can be sealed and cleared in their ledgers. No
+// difference was injected, so any is a mismatch, and then no pair counts as balanced.
+RegionPairs reconcile_in_nation(int days, const ExternalNation& external, Report& report) {
+  std::vector<int32_t> day_numbers;
+  for (int d = 0; d < days; ++d) day_numbers.push_back(business_day(d).days());
+  const NodeReconciliation done = reconcile_through_nodes(external, day_numbers);
+  report.statements = done.kept;
+  report.differences_found = done.differences;
+  for (const std::string& problem : done.problems) {
+    report.ledger_problems.push_back("reconciliation: " + problem);
+  }
+  for (const std::string& problem : stop_region_processes(external)) {
+    report.ledger_problems.push_back(problem);
+  }
+  RegionPairs unbalanced;
+  if (done.differences == 0) return unbalanced;
+  report.mismatches.record("reconciliation between the region processes found " +
+                           std::to_string(done.differences) + " differences, none injected");
+  for (const std::string& insured : external.simulated.regions) {
+    for (const std::string& treating : external.simulated.regions) {
+      if (insured != treating) unbalanced.insert({insured, treating});
+    }
   }
   return unbalanced;
 }
@@ -1365,28 +1410,28 @@ int write_and_print(const RunOptions& options, const fs::path& out,
 
 }  // namespace
 
-int run_simulation(const RunOptions& options) {
-  const auto started = Clock::now();
-  std::cerr << "medclear demo: seed " << options.seed << ", " << options.regions.size()
-            << " regions, " << options.days << " days × " << options.claims_per_day << " claims"
-            << (options.faults ? ", faults on" : "") << "\n";
-  Nation nation = make_nation({options.regions, options.persons, options.seed});
-  const fs::path out = options.out_dir;
-  Result<RunningNation> running = start_nation(options, nation, out);
-  if (!running.is_ok()) {
-    std::cerr << "medclear demo: " << running.status().message() << "\n";
-    return 1;
-  }
-  WorkloadResult workload = run_days(options, nation, std::move(*running));
-  Report report = settlement_report(options, nation, workload);
+namespace {
+
+// The phases over the ledgers, once the days are done (the nodes of this process stopped); the
+// exit code.
+int ledger_phases(const RunOptions& options, const Nation& nation, const fs::path& out,
+                  const ExternalNation* external, WorkloadResult& workload, Report& report,
+                  Clock::time_point started) {
   RegionPairs unbalanced;
   Balances balances;
   std::optional<gw::AuditReport> audit;
+  if (external != nullptr) {
+    report.nation = external->dir;
+    unbalanced = reconcile_in_nation(options.days, *external, report);
+  }
   {
-    Ledgers ledgers = open_ledgers(nation, out, report);
-    const std::set<std::string> injected_ids =
-        inject_divergences(options, workload.records, ledgers, report);
-    unbalanced = reconcile_days(options.days, injected_ids, ledgers, report);
+    Ledgers ledgers = open_ledgers(
+        nation, external ? fs::path(external->dir) / "ledgers" : out / "ledgers", report);
+    if (external == nullptr) {
+      const std::set<std::string> injected_ids =
+          inject_divergences(options, workload.records, ledgers, report);
+      unbalanced = reconcile_days(options.days, injected_ids, ledgers, report);
+    }
     balances = seal_and_verify(business_day(options.days - 1), ledgers, report);
     clear_the_period(options, out, ledgers, report);
     audit = audit_the_run(options.days, nation, ledgers, report);
@@ -1394,6 +1439,42 @@ int run_simulation(const RunOptions& options) {
   check_against_auditor(nation, workload.answers, balances, unbalanced, report);
   report.elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   return write_and_print(options, out, audit, report);
+}
+
+}  // namespace
+
+int run_simulation(const RunOptions& options) {
+  const auto started = Clock::now();
+  std::cerr << "medclear demo: seed " << options.seed << ", " << options.regions.size()
+            << " regions, " << options.days << " days × " << options.claims_per_day << " claims"
+            << (options.faults ? ", faults on" : "")
+            << (options.nation_dir.empty() ? "" : ", nation of processes " + options.nation_dir)
+            << "\n";
+  Nation nation =
+      make_nation({options.regions, options.persons, options.nation_seed.value_or(options.seed)});
+  const fs::path out = options.out_dir;
+  std::error_code made;
+  fs::create_directories(out, made);
+  // OUT/reference.json (contracts/sandbox.md): the run's reference data without requests.
+  Result<std::string> reference =
+      adapters::write_reference_file(nation.reference, (out / "reference.json").string());
+  std::optional<ExternalNation> external;
+  if (reference.is_ok() && !options.nation_dir.empty()) {
+    Result<ExternalNation> opened = open_external_nation(options.nation_dir, *reference);
+    if (!opened.is_ok()) reference = opened.status();
+    if (opened.is_ok()) external = std::move(*opened);
+  }
+  Result<RunningNation> running =
+      reference.is_ok() ? start_nation(options, nation, out, external ? &*external : nullptr)
+                        : Result<RunningNation>(reference.status());
+  if (!running.is_ok()) {
+    std::cerr << "medclear demo: " << running.status().message() << "\n";
+    return 1;
+  }
+  WorkloadResult workload = run_days(options, nation, std::move(*running));
+  Report report = settlement_report(options, nation, workload);
+  return ledger_phases(options, nation, out, external ? &*external : nullptr, workload, report,
+                       started);
 }
 
 }  // namespace medclear::simulator

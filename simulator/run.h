@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct RunOptions {
   std::string via = "kafka";  // kafka: hospitals submit in process; https: through the gateways
   size_t window = 4000;       // requests in flight at most
   bool bench = false;         // end with one "bench:" line (throughput), for ops/bench.sh
+  // A nation of processes to drive instead of nodes in this process (simulator/external.h):
+  // `regions`, `persons` and `nation_seed` must be the ones its simulated.json records. No faults.
+  std::string nation_dir;
+  std::optional<uint64_t> nation_seed;  // the nation's seed; unset: `seed` (the workload's)
 };
 
 // Returns the process exit code: 0 when the auditor found no mismatch and every ledger verified.

@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -364,19 +365,43 @@ Result<std::unique_ptr<Gateway>> start_gateway(NodeConfig& config, RegionNode* n
   return std::move(*started);
 }
 
+// SIGUSR1: the nightly reconciliation now, of the day sigqueue(3) sent as its value (days since
+// 1970-01-01), else of yesterday (UTC).
+void reconcile_now(const siginfo_t& info, NightlyReconciler* nightly) {
+  if (nightly == nullptr) {
+    std::cout << "reconcile refused: no reconciliation in the config" << std::endl;
+    return;
+  }
+  const int64_t today = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() /
+                        86400;
+  const bool queued = info.si_code == SI_QUEUE && info.si_value.sival_int > 0;
+  const clearing::Date day =
+      clearing::Date::from_days(queued ? info.si_value.sival_int : static_cast<int32_t>(today - 1));
+  nightly->run_soon(day);
+  std::cout << "reconcile day=" << day.to_string() << std::endl;
+}
+
 // Waits for SIGINT or SIGTERM, or for the node to stop on a failure (a ledger write that failed,
 // e.g. a full disk): the process then ends with 1 and its supervisor starts it again, which
 // recovers from the ledger as after a crash. Each SIGHUP meanwhile reloads the gateway's
-// certificates and CRL.
-void wait_for_stop(const sigset_t& signals, Gateway* gateway, const RegionNode& node) {
+// certificates and CRL; each SIGUSR1 runs the reconciliation (reconcile_now).
+void wait_for_stop(const sigset_t& signals, Gateway* gateway, const RegionNode& node,
+                   NightlyReconciler* nightly) {
   const timespec second{1, 0};
   for (;;) {
-    const int signal = sigtimedwait(&signals, nullptr, &second);
+    siginfo_t info{};
+    const int signal = sigtimedwait(&signals, &info, &second);
     if (signal < 0) {  // a second passed (or EINTR)
       if (auto failure = node.failure()) {
         std::cerr << "medclear node: the node stopped: " << *failure << "\n";
         return;
       }
+      continue;
+    }
+    if (signal == SIGUSR1) {
+      reconcile_now(info, nightly);
       continue;
     }
     if (signal != SIGHUP) return;
@@ -403,7 +428,7 @@ int serve_until_stopped(const NodeConfig& config, RegionNode& node,
   }
   std::cout << "region=" << config.node.region
             << " bootstrap=" << config.node.kafka.bootstrap_servers << "\nready" << std::endl;
-  wait_for_stop(signals, gateway.get(), node);
+  wait_for_stop(signals, gateway.get(), node, nightly.get());
   nightly.reset();
   if (gateway) {
     gateway->stop(std::chrono::milliseconds(config.gateway->limits.answer_timeout_ms + 1'000));
@@ -427,7 +452,9 @@ int node_main(int argc, char** argv) {
   po::options_description options(
       "medclear node --config FILE\n\n"
       "Runs one region node (gateway/node/node.h) until SIGINT/SIGTERM (SIGHUP reloads the "
-      "gateway's\ncertificates and CRL): it clears claims of its insured\n"
+      "gateway's\ncertificates and CRL; SIGUSR1 reconciles yesterday with every peer now, or the "
+      "day\nsigqueue(3) sends as its value, days since 1970-01-01): it clears claims of its "
+      "insured\n"
       "from claims.<region> and writes settlements of its hospitals' claims from\n"
       "settlements.<region>, in its ledger. Without kafka.bootstrap.servers it starts an embedded\n"
       "broker in process and prints its address. ops/node.example.json lists every setting.\n\n"
@@ -443,7 +470,9 @@ int node_main(int argc, char** argv) {
   if (!config.is_ok()) return node_failed(config.status(), 2);
   Result<adapters::Scenario> reference = read_reference(config->reference_path);
   if (!reference.is_ok()) return node_failed(reference.status(), 2);
-  const sigset_t signals = block_stop_signals(true);
+  sigset_t signals = block_stop_signals(true);
+  sigaddset(&signals, SIGUSR1);  // before any thread starts: only sigtimedwait takes it
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto broker = start_embedded_broker(*config);
   if (!broker.is_ok()) return node_failed(broker.status(), 1);
   auto node = RegionNode::start(config->node, reference->reference);

@@ -47,6 +47,16 @@ void NightlyReconciler::start() {
   thread_ = std::thread([this] { loop(); });
 }
 
+void NightlyReconciler::run_soon(cl::Date day) {
+  {
+    std::lock_guard lock(mutex_);
+    requested_.push_back(day);
+  }
+  wake_.notify_all();
+}
+
+// Sleeps until the next night (then reconciles the day before it) or a day asked for by
+// run_soon, whichever comes first; until stopped.
 void NightlyReconciler::loop() {
   const int at = parse_time_of_day(options_.at).value_or(2 * 3600);
   while (true) {
@@ -56,21 +66,30 @@ void NightlyReconciler::loop() {
     const int64_t midnight = seconds - seconds % 86400;
     int64_t next = midnight + at;
     if (next <= seconds) next += 86400;
+    cl::Date day = cl::Date::from_days(static_cast<int32_t>(next / 86400) - 1);  // yesterday then
     {
       std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, std::chrono::seconds(next - seconds), [this] { return stopping_; }))
-        return;
-    }
-    const cl::Date yesterday = cl::Date::from_days(static_cast<int32_t>(next / 86400) - 1);
-    for (const NightlyOutcome& outcome : run_day(yesterday)) {
-      if (outcome.ok) {
-        adapters::logger("recon")->info("reconciliation pair={} result={} differences={}",
-                                        outcome.pair, outcome.balanced ? "balanced" : "differs",
-                                        outcome.differences);
-      } else {
-        adapters::logger("recon")->error("reconciliation pair={} error=\"{}\"", outcome.pair,
-                                         outcome.error);
+      const bool woken = wake_.wait_for(lock, std::chrono::seconds(next - seconds),
+                                        [this] { return stopping_ || !requested_.empty(); });
+      if (stopping_) return;
+      if (woken) {
+        day = requested_.front();
+        requested_.pop_front();
       }
+    }
+    log_outcomes(run_day(day));
+  }
+}
+
+void NightlyReconciler::log_outcomes(const std::vector<NightlyOutcome>& outcomes) {
+  for (const NightlyOutcome& outcome : outcomes) {
+    if (outcome.ok) {
+      adapters::logger("recon")->info("reconciliation pair={} result={} differences={}",
+                                      outcome.pair, outcome.balanced ? "balanced" : "differs",
+                                      outcome.differences);
+    } else {
+      adapters::logger("recon")->error("reconciliation pair={} error=\"{}\"", outcome.pair,
+                                       outcome.error);
     }
   }
 }

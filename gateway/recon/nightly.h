@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -56,9 +57,13 @@ class NightlyReconciler {
   void start();
   // Reconciles `day` with every peer now; returns one outcome per peer.
   std::vector<NightlyOutcome> run_day(clearing::Date day);
+  // Reconciles `day` with every peer on the schedule's thread as soon as it is free (`medclear
+  // node` on SIGUSR1); logged and counted like a night's run. Needs start().
+  void run_soon(clearing::Date day);
 
  private:
   void loop();
+  void log_outcomes(const std::vector<NightlyOutcome>& outcomes);
   void count_run(const std::vector<NightlyOutcome>& outcomes);
   NightlyOutcome reconcile_with(clearing::Date day, const std::string& treating, const PeerPin& pin,
                                 const ledger::SigningKey& key);
@@ -68,6 +73,7 @@ class NightlyReconciler {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::deque<clearing::Date> requested_;  // by run_soon, oldest first
 };
 
 // "HH:MM" → seconds after midnight; nullopt when malformed.

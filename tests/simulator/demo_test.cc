@@ -13,6 +13,7 @@
 #include <map>
 
 #include "adapters/nhsa.h"
+#include "adapters/reference_json.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
 #include "ledger/crypto.h"
@@ -273,6 +274,14 @@ TEST(Simulator, DemoCommandWritesItsOutputs) {
         << region;
   }
   EXPECT_FALSE(testing::read_file(out + "/report.json").empty());
+  // OUT/reference.json (contracts/sandbox.md): the run's nation, loadable, without requests.
+  const std::string reference = testing::read_file(out + "/reference.json");
+  const Result<adapters::Scenario> loaded = adapters::load_scenario(reference);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->requests.empty());
+  EXPECT_EQ(reference,
+            *adapters::write_reference(
+                make_nation({choose_regions("110000,310000,440000"), 60'000, 5}).reference));
   for (const char* region : {"110000", "310000", "440000"}) {
     const auto [verify_code, verify_output] =
         testing::run_medclear("ledger verify --dir " + out + "/ledgers/" + region);
@@ -398,6 +407,10 @@ TEST(Simulator, ServesASimulatedNationOverHttps) {
   ASSERT_TRUE(key.is_ok());
   EXPECT_EQ(peer.at("seal_public_key").as_string(), ledger::to_hex(key->public_key_raw()));
   EXPECT_EQ(config.at("gateway").at("crl_file").as_string(), pki + "/crl.pem");
+  // The served reference data is OUT/reference.json, which the configuration names.
+  EXPECT_EQ(config.at("reference").as_string(),
+            std::filesystem::absolute(out + "/reference.json").string());
+  EXPECT_TRUE(adapters::load_scenario(testing::read_file(out + "/reference.json")).is_ok());
   EXPECT_EQ(served.stop(), 0);
 }
 
