@@ -18,9 +18,19 @@ namespace cl = medclear::clearing;
 
 namespace {
 
+// A write refused for want of space: RocksDB's NoSpace (ENOSPC from the file system), its
+// SpaceLimit (an SstFileManager's cap), or ENOSPC surfacing as a plain IOError.
+bool is_no_space(const rocksdb::Status& status) {
+  return status.IsNoSpace() || status.subcode() == rocksdb::Status::SubCode::kSpaceLimit ||
+         (status.IsIOError() &&
+          status.ToString().find("No space left on device") != std::string::npos);
+}
+
 Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
   if (status.ok()) return Status::ok();
   if (status.IsCorruption()) return Status::corruption(what + ": " + status.ToString());
+  if (is_no_space(status))
+    return Status::unavailable(kStorageFullPrefix + what + ": " + status.ToString());
   return Status::error(what + ": " + status.ToString());
 }
 
@@ -566,7 +576,17 @@ Status Ledger::commit() {
   }
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
-  const Status written = from_rocksdb(db_->Write(write, &batch), "commit");
+  Status written = resume();
+  if (written.is_ok()) written = from_rocksdb(db_->Write(write, &batch), "commit");
+  if (is_storage_full(written)) {
+    // RocksDB applies a batch whose log write failed to nothing (its memtable is not touched,
+    // and a resume flushes the memtable and starts a new log, so a torn record is never read
+    // again) and refuses writes until resumed: the batch is dropped, the head goes back to the
+    // last commit, and the next commit resumes first.
+    storage_full_ = true;
+    discard_staged();
+    return written;
+  }
   if (!written.is_ok()) {
     failed_ = true;  // the in-memory head may be ahead of the disk: only a reopen is safe
     return written;
@@ -574,6 +594,25 @@ Status Ledger::commit() {
   pending_.clear();
   remember_head();
   return Status::ok();
+}
+
+Status Ledger::resume() {
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  if (!storage_full_) return Status::ok();
+  // Without a background error Resume() returns ok at once; while RocksDB's own recovery (its
+  // SstFileManager polls the free space every 5 s) runs, it is Busy: still full for us.
+  const rocksdb::Status resumed = db_->Resume();
+  if (resumed.ok()) {
+    storage_full_ = false;
+    return Status::ok();
+  }
+  if (resumed.IsBusy()) {
+    return Status::unavailable(std::string(kStorageFullPrefix) +
+                               "resume: RocksDB is recovering by itself");
+  }
+  const Status status = from_rocksdb(resumed, "resume after a full disk");
+  if (!is_storage_full(status)) failed_ = true;  // not resumable: reopen
+  return status;
 }
 
 void Ledger::remember_head() {
