@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -55,6 +56,18 @@ Result<uint64_t> decode_u64(std::string_view bytes) {
   if (!in.u64(value) || in.remaining() != 0) return Status::corruption("corrupt counter");
   return value;
 }
+
+// RocksDB's own recovery from a full disk waits until the free space reaches its write buffer
+// size (64 MiB here), and meanwhile refuses a manual DB::Resume() as Busy: on a smaller disk,
+// or one freed a little, it would never write again. The ledger resumes by itself instead
+// (Ledger::resume(), which the node calls each second), as RocksDB's listener.h describes.
+class ResumeByHand final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
 
 }  // namespace
 
@@ -144,6 +157,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path,
   db_options.memtable_whole_key_filtering = true;
   db_options.memtable_prefix_bloom_size_ratio = 0.1;
   db_options.write_buffer_size = 64 << 20;
+  db_options.listeners.push_back(std::make_shared<ResumeByHand>());
   if (options.env != nullptr) db_options.env = options.env;
   rocksdb::DB* db = nullptr;
   const Status opened = from_rocksdb(rocksdb::DB::Open(db_options, path, &db), "open " + path);
@@ -599,8 +613,20 @@ Status Ledger::commit() {
 Status Ledger::resume() {
   if (failed_) return Status::error("ledger failed earlier; reopen it");
   if (!storage_full_) return Status::ok();
-  // Without a background error Resume() returns ok at once; while RocksDB's own recovery (its
-  // SstFileManager polls the free space every 5 s) runs, it is Busy: still full for us.
+  // Without a background error Resume() returns ok at once; it flushes the memtable to a table
+  // file and starts a new log, so it fails while there is no space for them. (Busy: a recovery
+  // under way, which ResumeByHand keeps RocksDB from starting by itself.)
+  // Resuming flushes the memtable into a table file and writes the log buffer that failed: it
+  // is tried only once the disk has room for them (a resume that fails again leaves RocksDB
+  // 7.8's log writer in a state its assertions stop the process on).
+  uint64_t memtables = 0, free_bytes = 0;
+  if (!db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables)) memtables = 64 << 20;
+  if (db_->GetEnv()->GetFreeSpace(db_->GetName(), &free_bytes).ok() &&
+      free_bytes < 2 * memtables + (4 << 20)) {
+    return Status::unavailable(std::string(kStorageFullPrefix) +
+                               "resume: " + std::to_string(free_bytes) + " bytes free, " +
+                               std::to_string(2 * memtables + (4 << 20)) + " needed");
+  }
   const rocksdb::Status resumed = db_->Resume();
   if (resumed.ok()) {
     storage_full_ = false;

@@ -52,6 +52,15 @@ class FaultFs : public rocksdb::FileSystemWrapper {
     return status;
   }
 
+  rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& options,
+                                 uint64_t* free_bytes, rocksdb::IODebugContext* dbg) override {
+    if (no_space) {
+      *free_bytes = 0;
+      return rocksdb::IOStatus::OK();
+    }
+    return target()->GetFreeSpace(path, options, free_bytes, dbg);
+  }
+
   rocksdb::IOStatus DeleteFile(const std::string& name, const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* dbg) override {
     if (crashed) return rocksdb::IOStatus::OK();

@@ -18,6 +18,7 @@ export MEDCLEAR_BIN="$build/gateway/medclear"
 bin="$MEDCLEAR_BIN"
 load_bin="$build/tests/nation_load"
 TMPFS_MIB=64
+FULL_CLAIMS=8
 if [[ "$(id -u)" != 0 ]]; then echo "disk-full: skipped: mounting a tmpfs needs root"; exit 77; fi
 seed="${MEDCLEAR_SEED:-$(( (RANDOM << 15) | RANDOM ))}"
 echo "disk-full: seed=$seed (MEDCLEAR_SEED=$seed replays the load)"
@@ -26,9 +27,10 @@ nation() { "$root/ops/nation.sh" "$@" --dir "$dir"; }
 
 mounted=""
 load_pid=""
+full_pid=""
 passed=0
 cleanup() {
-  [[ -n "$load_pid" ]] && { kill -TERM "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; }
+  for pid in $load_pid $full_pid; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   nation down > /dev/null 2>&1 || true
   if [[ -n "$mounted" ]]; then
     umount "$mounted" 2>/dev/null || umount -l "$mounted" 2>/dev/null || true
@@ -44,7 +46,6 @@ field() { sed -n "s/.* $1=\\([0-9]*\\).*/\\1/p" <<< "$2"; }
 
 "$bin" nation init --dir "$dir" --regions 2 > "$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; fail "nation init"; }
 read -r a b <<< "$(tr ',' ' ' < "$dir/regions")"
-port_a="$(awk -v r="$a" '$1 == r { print $2 }' "$dir/ports")"
 ledger="$dir/ledgers/$a"
 mv "$ledger" "$dir/ledger-$a.before-tmpfs"
 mkdir "$ledger"
@@ -55,6 +56,7 @@ echo "disk-full: regions A=$a B=$b; A's ledger on a ${TMPFS_MIB} MiB tmpfs"
 
 nation up --regions 2 > "$dir/up.log" 2>&1 || { cat "$dir/up.log" >&2; fail "nation up"; }
 pid_a="$(cat "$dir/pids/node-$a.pid")"
+port_a="$(awk -v r="$a" '$1 == r { print $2 }' "$dir/ports")"
 tls=(--silent --max-time 5 --cacert "$dir/pki/ca.pem" --cert "$dir/pki/regulator.pem"
      --key "$dir/pki/regulator.key")
 readyz() { curl "${tls[@]}" -i "https://127.0.0.1:$port_a/readyz" | tr -d '\r' || true; }
@@ -90,10 +92,16 @@ grep -qi '^retry-after: [0-9]' <<< "$full_answer" || fail "no Retry-After on the
 gauge_is 1 || fail "medclear_ledger_storage_full is not 1 while full: $(gauge)"
 sleep 1  # answers sent before the disk filled have reached the driver's file
 treated_before="$(treated_at "$dir/answered" "$a")"
-sleep 5  # full: the driver's claims at A are refused and sent again
+# New claims at A while it is full (the first driver's threads may all be waiting on claims A
+# took before): each refused at once with storage_full and sent again until settled.
+"$load_bin" --dir "$dir" --answered "$dir/answered-full" --threads 2 --seed "$((seed + 1))" \
+  --treating "$a" --insured "$b" --count "$FULL_CLAIMS" --first-serial 1000000 \
+  > "$dir/logs/load-full.log" 2>&1 &
+full_pid=$!
+sleep 5  # full: the claims at A are refused and sent again
 alive_a || fail "A's process exited while its disk was full"
 is_full || fail "A's node left storage_full before space was freed"
-treated_while_full="$(( $(treated_at "$dir/answered" "$a") - treated_before ))"
+treated_while_full="$(( $(treated_at "$dir/answered" "$a") - treated_before + $(lines "$dir/answered-full") ))"
 [[ "$treated_while_full" == 0 ]] || fail "$treated_while_full settlements treated at A answered 200 while its disk was full"
 
 freed_at="$(date +%s.%N)"
@@ -104,15 +112,24 @@ gauge_is 0 || fail "medclear_ledger_storage_full is not 0 after space was freed:
 within 60 treated_at_a_over "$treated_before" ||
   fail "no settlement treated at A answered 60 s after space was freed"
 alive_a && [[ "$(cat "$dir/pids/node-$a.pid")" == "$pid_a" ]] || fail "A's process was restarted"
-sleep 2
+waited=0
+while kill -0 "$full_pid" 2>/dev/null; do
+  (( waited++ < 600 )) || fail "the claims sent at A while full not settled 60 s after space was freed"
+  sleep 0.1
+done
+wait "$full_pid" || true
+full_pid=""
+full_summary="$(grep '^load:' "$dir/logs/load-full.log" | tail -n 1)"
 
 kill -TERM "$load_pid"
 wait "$load_pid" || true
 load_pid=""
 summary="$(grep '^load:' "$dir/logs/load.log" | tail -n 1)"
-echo "disk-full: $summary"
+echo "disk-full: A<->B throughout: $summary"
+echo "disk-full: new at A while full: $full_summary"
 echo "disk-full: storage_full seen ${detected} s after the ballast, writing again ${resumed} s after it was deleted"
-(( "$(field storage_full "$summary")" > 0 )) || fail "no 503 storage_full answer counted by the hospitals"
+(( "$(field storage_full "$full_summary")" > 0 )) || fail "no 503 storage_full answer to the claims sent at A while full"
+[[ "$(field answered "$full_summary")" == "$FULL_CLAIMS" ]] || fail "claims sent at A while full not all settled: $full_summary"
 [[ "$(field rejected "$summary")" == 0 ]] || fail "claims rejected: $summary"
 grep -q "storage_full region=$a" "$dir/logs/node-$a.log" || fail "A's log does not say storage_full"
 grep -q "storage_resumed region=$a" "$dir/logs/node-$a.log" || fail "A's log does not say storage_resumed"
@@ -132,13 +149,13 @@ done
 missing="$(awk 'NR == FNR { n[$2 " " $3] = $1; next }
                 { if (n[$3 " " $2] != 1) print "treating", $3, $2, n[$3 " " $2] + 0;
                   if (n[$4 " " $2] != 1) print "insured", $4, $2, n[$4 " " $2] + 0 }' \
-  <(cat "$dir"/setl-*.txt) "$dir/answered")"
+  <(cat "$dir"/setl-*.txt) <(cat "$dir/answered" "$dir/answered-full"))"
 if [[ -n "$missing" ]]; then
   echo "disk-full: FAIL: answered settlements not exactly once (side region setl_id times):" >&2
   head -n 20 <<< "$missing" >&2
   failed=1
 fi
 [[ $failed == 0 ]] || exit 1
-echo "disk-full: $(lines "$dir/answered") settlements answered 200, each once in both ledgers; both ledgers verify"
+echo "disk-full: $(( $(lines "$dir/answered") + $(lines "$dir/answered-full") )) settlements answered 200, each once in both ledgers; both ledgers verify"
 passed=1
 echo "disk-full: ok"
