@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -18,9 +19,19 @@ namespace cl = medclear::clearing;
 
 namespace {
 
+// A write refused for want of space: RocksDB's NoSpace (ENOSPC from the file system), its
+// SpaceLimit (an SstFileManager's cap), or ENOSPC surfacing as a plain IOError.
+bool is_no_space(const rocksdb::Status& status) {
+  return status.IsNoSpace() || status.subcode() == rocksdb::Status::SubCode::kSpaceLimit ||
+         (status.IsIOError() &&
+          status.ToString().find("No space left on device") != std::string::npos);
+}
+
 Status from_rocksdb(const rocksdb::Status& status, const std::string& what) {
   if (status.ok()) return Status::ok();
   if (status.IsCorruption()) return Status::corruption(what + ": " + status.ToString());
+  if (is_no_space(status))
+    return Status::unavailable(kStorageFullPrefix + what + ": " + status.ToString());
   return Status::error(what + ": " + status.ToString());
 }
 
@@ -45,6 +56,18 @@ Result<uint64_t> decode_u64(std::string_view bytes) {
   if (!in.u64(value) || in.remaining() != 0) return Status::corruption("corrupt counter");
   return value;
 }
+
+// RocksDB's own recovery from a full disk waits until the free space reaches its write buffer
+// size (64 MiB here), and meanwhile refuses a manual DB::Resume() as Busy: on a smaller disk,
+// or one freed a little, it would never write again. The ledger resumes by itself instead
+// (Ledger::resume(), which the node calls each second), as RocksDB's listener.h describes.
+class ResumeByHand final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
 
 }  // namespace
 
@@ -134,6 +157,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path,
   db_options.memtable_whole_key_filtering = true;
   db_options.memtable_prefix_bloom_size_ratio = 0.1;
   db_options.write_buffer_size = 64 << 20;
+  db_options.listeners.push_back(std::make_shared<ResumeByHand>());
   if (options.env != nullptr) db_options.env = options.env;
   rocksdb::DB* db = nullptr;
   const Status opened = from_rocksdb(rocksdb::DB::Open(db_options, path, &db), "open " + path);
@@ -566,7 +590,17 @@ Status Ledger::commit() {
   }
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
-  const Status written = from_rocksdb(db_->Write(write, &batch), "commit");
+  Status written = resume();
+  if (written.is_ok()) written = from_rocksdb(db_->Write(write, &batch), "commit");
+  if (is_storage_full(written)) {
+    // RocksDB applies a batch whose log write failed to nothing (its memtable is not touched,
+    // and a resume flushes the memtable and starts a new log, so a torn record is never read
+    // again) and refuses writes until resumed: the batch is dropped, the head goes back to the
+    // last commit, and the next commit resumes first.
+    storage_full_ = true;
+    discard_staged();
+    return written;
+  }
   if (!written.is_ok()) {
     failed_ = true;  // the in-memory head may be ahead of the disk: only a reopen is safe
     return written;
@@ -574,6 +608,37 @@ Status Ledger::commit() {
   pending_.clear();
   remember_head();
   return Status::ok();
+}
+
+Status Ledger::resume() {
+  if (failed_) return Status::error("ledger failed earlier; reopen it");
+  if (!storage_full_) return Status::ok();
+  // Without a background error Resume() returns ok at once; it flushes the memtable to a table
+  // file and starts a new log, so it fails while there is no space for them. (Busy: a recovery
+  // under way, which ResumeByHand keeps RocksDB from starting by itself.)
+  // Resuming flushes the memtable into a table file and writes the log buffer that failed: it
+  // is tried only once the disk has room for them (a resume that fails again leaves RocksDB
+  // 7.8's log writer in a state its assertions stop the process on).
+  uint64_t memtables = 0, free_bytes = 0;
+  if (!db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables)) memtables = 64 << 20;
+  if (db_->GetEnv()->GetFreeSpace(db_->GetName(), &free_bytes).ok() &&
+      free_bytes < 2 * memtables + (4 << 20)) {
+    return Status::unavailable(std::string(kStorageFullPrefix) +
+                               "resume: " + std::to_string(free_bytes) + " bytes free, " +
+                               std::to_string(2 * memtables + (4 << 20)) + " needed");
+  }
+  const rocksdb::Status resumed = db_->Resume();
+  if (resumed.ok()) {
+    storage_full_ = false;
+    return Status::ok();
+  }
+  if (resumed.IsBusy()) {
+    return Status::unavailable(std::string(kStorageFullPrefix) +
+                               "resume: RocksDB is recovering by itself");
+  }
+  const Status status = from_rocksdb(resumed, "resume after a full disk");
+  if (!is_storage_full(status)) failed_ = true;  // not resumable: reopen
+  return status;
 }
 
 void Ledger::remember_head() {

@@ -6,7 +6,9 @@
 // Single writer: one thread stages and commits. Reads see staged (not yet durable) writes, so
 // the next decision can build on the previous one inside a batch. If a commit fails, the ledger
 // refuses all further work: what was staged may or may not be on disk, and only reopening (which
-// reads what is durable) tells. There is no update and no delete of an entry.
+// reads what is durable) tells. A full disk is the exception (StatusCode::kUnavailable): then
+// nothing of the batch was written, what was staged is dropped, and a later commit (or
+// resume()) tries again once space is freed. There is no update and no delete of an entry.
 #pragma once
 
 #include <map>
@@ -31,6 +33,14 @@ struct ReadOptions;
 }  // namespace rocksdb
 
 namespace medclear::ledger {
+
+// A write refused because the ledger's disk is full: kUnavailable (asking again later may
+// succeed), its message starting with kStorageFullPrefix. Nothing of it was written.
+inline constexpr char kStorageFullPrefix[] = "storage full: ";
+inline bool is_storage_full(const Status& status) {
+  return status.code() == StatusCode::kUnavailable &&
+         status.message().starts_with(kStorageFullPrefix);
+}
 
 struct LedgerOptions {
   std::string region;  // "PP0000": required to create a ledger, checked when reopening one
@@ -76,8 +86,16 @@ class Ledger {
   std::optional<std::string> document(std::string_view name) const;
   Result<std::vector<std::pair<std::string, std::string>>> documents(
       std::string_view prefix) const;  // durable only
-  // Writes everything staged in one synced batch.
+  // Writes everything staged in one synced batch. kUnavailable — the only failure of a write
+  // with that code, its message starting with kStorageFullPrefix — the disk is full: nothing
+  // was written and everything staged is dropped (as by discard_staged()); commit again later.
+  // Any other failure leaves the ledger failed.
   Status commit();
+  // After a full disk: asks RocksDB to resume writing (it flushes its memtable, so it needs
+  // space). ok once it writes again (at once when it was not full); kUnavailable while the disk
+  // is still full; another failure leaves the ledger failed (reopen it).
+  Status resume();
+  bool storage_full() const { return storage_full_; }
   // Drops everything staged since the last commit, as if it had never been staged (a writer
   // whose input turned out wrong halfway: nothing of it may ride along with the next batch).
   void discard_staged();
@@ -184,6 +202,7 @@ class Ledger {
   void remember_head();
   clearing::Money batch_imbalance_;
   bool failed_ = false;
+  bool storage_full_ = false;  // the last commit found the disk full: resume before writing
 };
 
 // The business day of an encoded entry, read without decoding the rest.

@@ -75,8 +75,8 @@ class InProcessChannel final : public Channel {
         *parsed.request,
         [done = std::move(done)](gw::NodeAnswer answer) {
           Reply reply;
-          if (answer.pending) {
-            reply.problem = "pending";
+          if (answer.pending || answer.storage_full) {  // not taken: sent again
+            reply.problem = answer.storage_full ? "storage_full" : "pending";
           } else {
             reply.answered = true;
             reply.accepted = answer.rejection.reason == cl::Reject::kOk;

@@ -93,7 +93,8 @@ struct Reply {
   std::string body;
   std::string content_type = "application/json";
   bool close = false;
-  std::string allow;  // for 405
+  std::string allow;        // for 405
+  std::string retry_after;  // seconds, for a 503 that will pass later
 };
 
 Reply make_reply(http::status status, std::string body,
@@ -112,6 +113,21 @@ Reply error_reply(http::status status, std::string_view message) {
 }
 
 Reply json_reply(std::string body) { return make_reply(http::status::ok, std::move(body)); }
+
+// The region's ledger disk is full (RegionNode::storage_full): nothing was kept. 503 with the
+// stable err_code "storage_full" (its one home) and Retry-After; the node resumes by itself.
+Reply storage_full_reply() {
+  adapters::JsonWriter w;
+  w.begin_object()
+      .key("error")
+      .string("the region's ledger disk is full; nothing was kept: send the same request later")
+      .key("err_code")
+      .string("storage_full")
+      .end_object();
+  Reply reply = make_reply(http::status::service_unavailable, w.take());
+  reply.retry_after = "5";
+  return reply;
+}
 
 // The HTTP status that answers a refusal of the kind `status` is.
 http::status status_of(const Status& status) {
@@ -318,6 +334,10 @@ std::vector<prometheus::MetricFamily> node_metric_families(const RegionNode& nod
   families.push_back(node_family("medclear_node_failed",
                                  "1 when an operational failure (ledger, Kafka) stopped the node",
                                  MetricType::Gauge, node.region(), node.failure() ? 1.0 : 0.0));
+  families.push_back(node_family("medclear_ledger_storage_full",
+                                 "1 while the ledger's disk is full and the node takes no claim",
+                                 MetricType::Gauge, node.region(),
+                                 node.storage_full() ? 1.0 : 0.0));
   add_recon_families(c, node.region(), families);
   add_disk_families(node, families);
   return families;
@@ -738,6 +758,7 @@ struct Gateway::Impl {
     response.set(http::field::server, "medclear");
     response.set(http::field::content_type, reply.content_type);
     if (!reply.allow.empty()) response.set(http::field::allow, reply.allow);
+    if (!reply.retry_after.empty()) response.set(http::field::retry_after, reply.retry_after);
     response.keep_alive(keep_alive);
     response.body() = std::move(reply.body);
     response.prepare_payload();
@@ -794,6 +815,7 @@ struct Gateway::Impl {
       if (stopped || draining || services.node->failure()) {
         co_return error_reply(http::status::service_unavailable, "node not ready");
       }
+      if (services.node->storage_full()) co_return storage_full_reply();
       co_return json_reply("{\"status\":\"ready\"}");
     }
     const bool known = path == "/v1/nhsa" || path == "/v1/recon" || path == "/metrics" ||
@@ -1258,6 +1280,10 @@ struct Gateway::Impl {
 
   Reply answer_reply(const adapters::ResponseStamp& stamp, const std::string& msgid,
                      const NodeAnswer& answer) {
+    if (answer.storage_full) {
+      refused("storage_full");
+      return storage_full_reply();
+    }
     if (answer.pending || answer.expired) {
       refused(answer.expired ? "expired" : "node_busy");
       return error_reply(
@@ -1281,6 +1307,10 @@ struct Gateway::Impl {
     }
     if (answer.pending) {
       timeline.add(msgid, "pending", "node overloaded or stopping");
+      return;
+    }
+    if (answer.storage_full) {
+      timeline.add(msgid, "storage_full", "the ledger's disk is full; not kept");
       return;
     }
     if (answer.rejection.reason != cl::Reject::kOk) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "adapters/topics.h"
 #include "adapters/wire.h"
@@ -61,6 +62,8 @@ int64_t now_unix_ms() {
 constexpr uint64_t kDeadLetterToken = uint64_t{1} << 63;
 // How long a dead letter the producer refused waits before it is tried again.
 constexpr std::chrono::milliseconds kDeadLetterRetryDelay{500};
+// How often a node whose ledger disk is full tries its refused batch again.
+constexpr std::chrono::milliseconds kStorageRetryDelay{1000};
 
 // A msgid this ledger already booked with another fingerprint is answered as the engine would
 // (msgid_reused_with_different_payload); otherwise `rejection` stands — also when the ledger
@@ -169,6 +172,18 @@ struct RegionNode::Impl {
   std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> writers;
   std::optional<std::string> failure;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> storage_full{false};  // the last batch found the ledger's disk full
+  Clock::time_point storage_retry_at;     // when to try the refused batch again
+  // What a step's batch held that the ledger refused for want of space (and dropped): staged
+  // again by the next step, so nothing is lost — the messages taken from Kafka (decided again
+  // against the ledger as it was, so the same decisions come out) and the claims that left the
+  // intake at their deadline, with their waiters. (The claims for the intake go back to fresh.)
+  struct StepWork {
+    std::vector<adapters::KafkaMessage> messages;
+    std::vector<std::string> expired;
+    std::vector<AnswerCallback> expired_waiters;
+  };
+  StepWork carried;
   bool stopped = false;  // the worker has ended (guarded by mutex)
   std::thread worker;
 
@@ -211,6 +226,7 @@ struct RegionNode::Impl {
     if (!log) log = spdlog::default_logger();
     lg::LedgerOptions ledger_options;
     ledger_options.region = options.region;
+    ledger_options.env = options.ledger_env;
     Result<lg::LedgerDirectory> opened =
         lg::open_directory(options.ledger_dir, ledger_options, true);
     if (!opened.is_ok()) return opened.status();
@@ -561,13 +577,25 @@ struct RegionNode::Impl {
   // One step: everything it stages goes into ONE synced batch — new intakes, decided claims with
   // their outgoing settlements and offsets, written settlements, and relay progress. Then it
   // answers, sends new claims and the outbox; acknowledgements are collected on later steps.
+  // While the ledger's disk is full, it only tries the refused batch again each second.
   Status step() {
+    if (storage_full) {
+      if (Clock::now() < storage_retry_at) return serve_while_full();
+      storage_retry_at = Clock::now() + kStorageRetryDelay;
+      if (Status resumed = ledger.ledger->resume(); !resumed.is_ok()) {
+        return lg::is_storage_full(resumed) ? serve_while_full() : resumed;
+      }
+    }
     const std::vector<std::string> intakes = stage_intakes();
-    std::vector<AnswerCallback> expired = expire_overdue();
+    StepWork work = std::exchange(carried, StepWork{});
+    for (const std::string& msgid : work.expired) ledger.ledger->stage_intake_done(msgid);
+    expire_overdue(work);
+    const bool retried = !work.messages.empty();  // then the new messages wait for the next step
+    if (!retried) work.messages = kafka->take(options.batch_claims_max);
+    if (retried || work.messages.size() == options.batch_claims_max) wake();  // step again now
+    const uint64_t decided = counters.claims_decided, recorded = counters.settlements_recorded;
     std::vector<std::pair<std::string, NodeAnswer>> answers;
-    const std::vector<adapters::KafkaMessage> messages = kafka->take(options.batch_claims_max);
-    if (messages.size() == options.batch_claims_max) wake();  // more may wait: step again at once
-    for (const adapters::KafkaMessage& message : messages) {
+    for (const adapters::KafkaMessage& message : work.messages) {
       const Status handled = message.topic == adapters::claims_topic(options.region)
                                  ? clear(message)
                                  : record(message, answers);
@@ -575,15 +603,26 @@ struct RegionNode::Impl {
     }
     relay_acknowledge();
     resend_refused_dead_letters();
+    const uint64_t cursor_kept = relay_cursor_kept;
     stage_relay_cursor();
     ++counters.steps;
     const auto commit_start = Clock::now();
-    if (Status committed = ledger.ledger->commit(); !committed.is_ok()) return committed;
+    if (Status committed = ledger.ledger->commit(); !committed.is_ok()) {
+      if (!lg::is_storage_full(committed)) return committed;
+      counters.claims_decided = decided;  // not written: counted when they are
+      counters.settlements_recorded = recorded;
+      relay_cursor_kept = cursor_kept;
+      keep_for_retry(std::move(work), intakes, committed);
+      return serve_while_full();
+    }
+    storage_written();
     counters.step_micros_commit +=
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - commit_start).count();
     to_send.insert(to_send.end(), intakes.begin(), intakes.end());
     mark_durable(intakes);
-    for (AnswerCallback& waiter : expired) waiter(NodeAnswer{{}, std::nullopt, false, true});
+    for (AnswerCallback& waiter : work.expired_waiters) {
+      waiter(NodeAnswer{{}, std::nullopt, false, true});
+    }
     answer(answers);
     if (Status written = run_writers(); !written.is_ok()) return written;
     run_readers(ledger.ledger.get());
@@ -592,10 +631,46 @@ struct RegionNode::Impl {
     return relay_produce();
   }
 
+  // The ledger refused the step's batch for want of space and dropped it: what the batch held is
+  // kept for the next try (StepWork; the new intakes go back to fresh), the engine's view of the
+  // ledger starts afresh (its cache may hold entries of the dropped batch), and the node takes
+  // no claim until a batch is written again.
+  void keep_for_retry(StepWork work, const std::vector<std::string>& intakes, const Status& why) {
+    carried = std::move(work);
+    {
+      std::lock_guard lock(mutex);
+      fresh.insert(fresh.begin(), intakes.begin(), intakes.end());
+    }
+    state = std::make_unique<lg::LedgerState>(*ledger.ledger);
+    note_storage_full(why);
+  }
+
+  void note_storage_full(const Status& why) {
+    storage_retry_at = Clock::now() + kStorageRetryDelay;
+    if (!storage_full.exchange(true)) {
+      log->error("storage_full region={} reason=\"{}\"", options.region, why.message());
+    }
+  }
+
+  void storage_written() {
+    if (storage_full.exchange(false)) log->warn("storage_resumed region={}", options.region);
+  }
+
+  // While the ledger's disk is full nothing is staged, but what needs no write goes on: readers
+  // and snapshot readers see the committed ledger, the claims in the intake are sent again, the
+  // outbox (durable) is relayed.
+  Status serve_while_full() {
+    run_readers(ledger.ledger.get());
+    take_snapshots();
+    send_claims();
+    return relay_produce();
+  }
+
   // Claims past their deadline leave the intake (staged with this step's batch); their waiters
-  // are told once that is durable. when_kept callers are told at once, outside the lock.
-  std::vector<AnswerCallback> expire_overdue() {
-    std::vector<AnswerCallback> waiters;
+  // are told once that is durable (work.expired_waiters). when_kept callers are told at once,
+  // outside the lock.
+  void expire_overdue(StepWork& work) {
+    std::vector<AnswerCallback>& waiters = work.expired_waiters;
     std::vector<std::function<void(bool)>> told;
     const int64_t now = now_unix_ms();
     std::unique_lock lock(mutex);
@@ -610,12 +685,12 @@ struct RegionNode::Impl {
       for (AnswerCallback& waiter : it->second.waiters) waiters.push_back(std::move(waiter));
       for (auto& callback : it->second.until_durable) told.push_back(std::move(callback));
       ledger.ledger->stage_intake_done(msgid);
+      work.expired.push_back(msgid);
       pending.erase(it);
     }
     if (!waiters.empty()) room.notify_all();
     lock.unlock();
     for (auto& callback : told) callback(false);
-    return waiters;
   }
 
   void mark_durable(const std::vector<std::string>& intakes) {
@@ -646,7 +721,9 @@ struct RegionNode::Impl {
       if (staged.is_ok()) {
         if (Status committed = ledger.ledger->commit(); !committed.is_ok()) {
           done(committed);
-          return committed;
+          if (!lg::is_storage_full(committed)) return committed;
+          note_storage_full(committed);  // the writer is told; it may write again later
+          continue;
         }
       } else {
         ledger.ledger->discard_staged();  // a writer refused halfway changes nothing
@@ -833,6 +910,10 @@ void RegionNode::submit(const cl::Request& request, AnswerCallback done,
     });
     return;
   }
+  if (impl_->storage_full) {  // nothing can be kept now: ask again later
+    done({{}, std::nullopt, false, false, true});
+    return;
+  }
   std::unique_lock lock(impl_->mutex);
   const bool room = impl_->room.wait_for(lock, wait_for_room, [&] {
     return impl_->pending.size() < impl_->options.pending_claims_max ||
@@ -900,6 +981,8 @@ std::optional<std::string> RegionNode::failure() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->failure;
 }
+
+bool RegionNode::storage_full() const { return impl_->storage_full.load(); }
 
 const NodeCounters& RegionNode::counters() const { return impl_->counters; }
 NodeCounters& RegionNode::counters() { return impl_->counters; }

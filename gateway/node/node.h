@@ -32,6 +32,9 @@
 namespace medclear::ledger {
 class Ledger;
 }
+namespace rocksdb {
+class Env;
+}
 
 namespace medclear::gateway {
 
@@ -55,6 +58,7 @@ struct NodeOptions {
   // The regions with a node in this deployment: a claim insured elsewhere is refused at once
   // (region_not_served). Empty: every region is served.
   std::vector<std::string> served_regions;
+  rocksdb::Env* ledger_env = nullptr;  // tests inject disk faults here (ledger::LedgerOptions::env)
 };
 
 struct NodeAnswer {
@@ -62,6 +66,9 @@ struct NodeAnswer {
   std::optional<clearing::SettlementRecord> record;  // when settled (or pre-settled)
   bool pending = false;  // no room, or the node stopped before the answer came: ask again later
   bool expired = false;  // not answered within pending_deadline_ms: no longer kept
+  // The region's ledger disk is full: the claim was not taken (nothing kept, nothing sent); ask
+  // again later. The node writes again by itself once space is freed.
+  bool storage_full = false;
 };
 using AnswerCallback = std::function<void(NodeAnswer)>;
 
@@ -130,6 +137,10 @@ class RegionNode {
   void stop();
   // The first operational failure (ledger, Kafka) that stopped the worker, if any.
   std::optional<std::string> failure() const;
+  // The ledger's disk is full (its last batch was refused, nothing of it written): the node takes
+  // no new claim and decides nothing until a batch is written again, which it tries each second
+  // with what it had taken. Not a failure: it resumes by itself once space is freed.
+  bool storage_full() const;
   const NodeCounters& counters() const;
   NodeCounters& counters();  // for what counts beside the node (the nightly reconciliation)
   const std::string& region() const;

@@ -12,6 +12,7 @@
 #include "adapters/topics.h"
 #include "gateway/node/node.h"
 #include "ledger/verify.h"
+#include "tests/ledger/fault_fs.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/nation.h"
 
@@ -104,6 +105,9 @@ class NodeFaults : public ::testing::Test {
   std::string root_;
   clearing::ReferenceData reference_;
   std::unique_ptr<adapters::EmbeddedBroker> broker_;
+  // A node's ledger disk, when a test makes it fail (outlives the nodes, declared after it).
+  std::shared_ptr<FaultFs> fault_fs_;
+  std::unique_ptr<rocksdb::Env> fault_env_;
   std::map<std::string, std::unique_ptr<gateway::RegionNode>> nodes_;
 };
 
@@ -252,6 +256,56 @@ TEST_F(NodeFaults, ADeadLetterTheProducerRefusesIsKeptAndSentLater) {
     });
     return answer.get() == 0;
   })) << "the offset moves past the dead letter once the broker has it";
+}
+
+// A full disk (issue 16): the node whose ledger disk fills takes no new claim (storage_full, at
+// once), keeps what it had taken — its own hospitals' claims and the claims of its insured —
+// and does not stop; once there is space again it writes again by itself, and every claim is
+// answered and booked exactly once on each side, every ledger verifies.
+TEST_F(NodeFaults, AFullDiskRefusesNewClaimsAndTheNodeResumesByItselfOnceThereIsSpace) {
+  fault_fs_ = std::make_shared<FaultFs>(rocksdb::FileSystem::Default());
+  fault_env_ = rocksdb::NewCompositeEnv(fault_fs_);
+  nodes_.erase("110000");
+  gateway::NodeOptions options = options_for("110000");
+  options.ledger_env = fault_env_.get();
+  nodes_["110000"] = std::move(*gateway::RegionNode::start(options, reference_));
+  gateway::RegionNode& full = *nodes_.at("110000");
+  size_t settled = settle_all(0, 60, 27).size();
+
+  fault_fs_->no_space = true;
+  std::mt19937_64 random(28);
+  std::vector<clearing::Request> requests;  // in flight as the disk fills, both ways
+  std::vector<std::future<gateway::NodeAnswer>> futures;
+  for (int i = 0; i < 20; ++i) {
+    const bool treated_here = i % 2 == 0;
+    requests.push_back(make_claim(random, treated_here ? "110000" : "310000",
+                                  treated_here ? "310000" : "110000", kPersons, 100 + i));
+    futures.push_back(nodes_.at(treated_here ? "110000" : "310000")->submit(requests.back()));
+  }
+  ASSERT_TRUE(eventually([&] { return full.storage_full(); }));
+  const gateway::NodeAnswer refused =
+      full.submit(make_claim(random, "110000", "440000", kPersons, 200)).get();
+  EXPECT_TRUE(refused.storage_full) << "a new claim is refused at once while the disk is full";
+  EXPECT_FALSE(refused.record.has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a retry or two, still full
+  EXPECT_TRUE(full.storage_full());
+  EXPECT_FALSE(full.failure().has_value()) << *full.failure();
+
+  fault_fs_->no_space = false;
+  ASSERT_TRUE(eventually([&] { return !full.storage_full(); }, 60)) << "resumes by itself";
+  for (size_t i = 0; i < futures.size(); ++i) {
+    ASSERT_EQ(futures[i].wait_for(std::chrono::seconds(90)), std::future_status::ready);
+    gateway::NodeAnswer answer = futures[i].get();
+    if (answer.storage_full) {  // refused before it was kept: the hospital sends it again
+      answer = nodes_.at("110000")->submit(requests[i]).get();
+    }
+    EXPECT_FALSE(answer.pending || answer.storage_full) << requests[i].envelope.msgid;
+    EXPECT_EQ(answer.rejection.reason, clearing::Reject::kOk) << answer.rejection.message;
+  }
+  settled += requests.size();
+  settled += settle_all(300, 30, 29).size();
+  EXPECT_FALSE(full.failure().has_value());
+  expect_exactly_once(settled);
 }
 
 }  // namespace

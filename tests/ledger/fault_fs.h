@@ -22,6 +22,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return kClassName(); }
 
   std::atomic<bool> fail_appends{false};
+  std::atomic<bool> no_space{false};  // appends fail as on a full disk (ENOSPC: IOStatus::NoSpace)
   std::atomic<bool> fail_syncs{false};
   std::atomic<bool> crashed{false};
   std::atomic<bool> fail_reads{false};
@@ -49,6 +50,15 @@ class FaultFs : public rocksdb::FileSystemWrapper {
     }
     *result = std::make_unique<File>(std::move(file), this, name);
     return status;
+  }
+
+  rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& options,
+                                 uint64_t* free_bytes, rocksdb::IODebugContext* dbg) override {
+    if (no_space) {
+      *free_bytes = 0;
+      return rocksdb::IOStatus::OK();
+    }
+    return target()->GetFreeSpace(path, options, free_bytes, dbg);
   }
 
   rocksdb::IOStatus DeleteFile(const std::string& name, const rocksdb::IOOptions& options,
@@ -123,6 +133,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
                              rocksdb::IODebugContext* dbg) override {
       if (fs_->crashed) return rocksdb::IOStatus::OK();
       if (fs_->fail_appends) return rocksdb::IOStatus::IOError("injected append failure");
+      if (fs_->no_space) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
       rocksdb::IOStatus status = target()->Append(data, options, dbg);
       if (status.ok()) fs_->grow(name_, data.size());
       return status;

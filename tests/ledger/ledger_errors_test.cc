@@ -12,6 +12,7 @@
 #include "ledger/keys.h"
 #include "ledger/outbox.h"
 #include "ledger/state.h"
+#include "ledger/verify.h"
 #include "tests/ledger/fault_fs.h"
 #include "tests/support/ledger_fixture.h"
 
@@ -210,6 +211,50 @@ TEST_F(LedgerErrors, ACorruptIndexValueIsCorruption) {
   lg::LedgerState state(*l);
   EXPECT_EQ(state.by_setl_id(first.setl_id), nullptr);
   EXPECT_EQ(state.read_failure().code(), StatusCode::kCorruption);
+}
+
+// A full disk (issue 16) is not a failure: the batch is refused whole (kUnavailable, "storage
+// full"), nothing of it is written or kept staged, the ledger goes on, and once there is space
+// again RocksDB resumes and the same batch is written — once.
+TEST_F(LedgerErrors, AFullDiskRefusesTheWholeBatchAndTheLedgerWritesAgainOnceThereIsSpace) {
+  std::unique_ptr<lg::Ledger> l = open();
+  ASSERT_TRUE(l);
+  ASSERT_TRUE(l->stage(records_[0], lg::Side::kTreating).is_ok());
+  ASSERT_TRUE(l->commit().is_ok());
+  const uint64_t head = l->last_seq();
+  const lg::Digest head_hash = l->head_hash();
+  fs_->no_space = true;
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the second finds RocksDB stopped
+    ASSERT_TRUE(l->stage(records_[1], lg::Side::kTreating).is_ok());
+    l->stage_intake("M2", "claim");
+    const Status refused = l->commit();
+    EXPECT_TRUE(lg::is_storage_full(refused)) << refused.message();
+    EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+    EXPECT_TRUE(l->storage_full());
+    EXPECT_FALSE(l->has_staged());
+    EXPECT_EQ(l->last_seq(), head);
+    EXPECT_EQ(l->head_hash(), head_hash);
+    EXPECT_FALSE(l->find_msgid(records_[1].msgid)->has_value());
+  }
+  EXPECT_TRUE(lg::is_storage_full(l->resume()));
+  EXPECT_TRUE(l->intakes()->empty());
+  fs_->no_space = false;
+  // The ledger resumes RocksDB itself (RocksDB's own recovery would wait for 64 MiB free).
+  const Status resumed = l->resume();
+  ASSERT_TRUE(resumed.is_ok()) << resumed.message();
+  EXPECT_FALSE(l->storage_full());
+  ASSERT_TRUE(l->stage(records_[1], lg::Side::kTreating).is_ok());
+  l->stage_intake("M2", "claim");
+  ASSERT_TRUE(l->commit().is_ok());
+  EXPECT_EQ(l->last_seq(), head + 1);
+  l.reset();
+  l = open();
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->last_seq(), head + 1);
+  EXPECT_EQ(*l->find_msgid(records_[1].msgid), head + 1);
+  EXPECT_EQ(l->intakes()->size(), 1u);
+  const lg::VerifyReport report = lg::verify_ledger(*l, nullptr);
+  EXPECT_TRUE(report.ok) << report.problem;
 }
 
 TEST_F(LedgerErrors, AnUnknownHashAlgorithmInTheMetaIsCorruption) {

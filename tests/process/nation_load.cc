@@ -5,8 +5,9 @@
 // pending, 503) is sent again, the same msgid, until it is answered or the driver stops: exactly
 // once means a resend never settles twice. Each settlement answered (200, infcode 0) is appended
 // at once to ANSWERED as "msgid setl_id treating insured". Runs until SIGTERM/SIGINT, then prints
-// "load: sent=… answered=… rejected=… resends=… unanswered=… pending=… busy=… no_answer=…"
-// (the last three: answers 202, 503 and no HTTP answer, each a resend). Seeded: --seed S.
+// "load: sent=… answered=… rejected=… resends=… unanswered=… pending=… busy=… no_answer=…
+// storage_full=…" (then: answers 202, 503 and no HTTP answer, each a resend; the 503s whose
+// err_code is storage_full, a region's ledger disk full). Seeded: --seed S.
 // Usage: nation_load --dir DIR --answered FILE [--threads T] [--seed S] [--pause-ms MS]
 //          [--regions R,R…] [--treating R,R…] [--insured R,R…] [--count N] [--first-serial S]
 // --regions restricts both the treating and the insured regions to those listed (codes of
@@ -61,6 +62,7 @@ struct Options {
 struct Totals {
   std::atomic<uint64_t> sent{0}, answered{0}, rejected{0}, resends{0}, unanswered{0};
   std::atomic<uint64_t> pending{0}, busy{0}, no_answer{0};  // 202, 503, no HTTP answer
+  std::atomic<uint64_t> storage_full{0};                    // 503 err_code storage_full
   std::mutex out_mutex;
   FILE* out = nullptr;
 };
@@ -90,6 +92,10 @@ void send_until_answered(mt::HttpsClient& client, const medclear::clearing::Requ
     const mt::HttpAnswer answer = client.post("/v1/nhsa", body);
     if (answer.status == 202) totals.pending++;
     if (answer.status == 503) totals.busy++;
+    if (answer.status == 503 &&
+        answer.body.find("\"err_code\":\"storage_full\"") != std::string::npos) {
+      totals.storage_full++;
+    }
     if (answer.status == 0) totals.no_answer++;
     if (answer.status != 200) continue;
     const auto parsed = medclear::adapters::parse_nhsa_answer(answer.body);
@@ -220,7 +226,7 @@ int main(int argc, char** argv) {
   std::fclose(totals.out);
   std::printf(
       "load: sent=%llu answered=%llu rejected=%llu resends=%llu unanswered=%llu "
-      "pending=%llu busy=%llu no_answer=%llu\n",
+      "pending=%llu busy=%llu no_answer=%llu storage_full=%llu\n",
       static_cast<unsigned long long>(totals.sent.load()),
       static_cast<unsigned long long>(totals.answered.load()),
       static_cast<unsigned long long>(totals.rejected.load()),
@@ -228,6 +234,7 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(totals.unanswered.load()),
       static_cast<unsigned long long>(totals.pending.load()),
       static_cast<unsigned long long>(totals.busy.load()),
-      static_cast<unsigned long long>(totals.no_answer.load()));
+      static_cast<unsigned long long>(totals.no_answer.load()),
+      static_cast<unsigned long long>(totals.storage_full.load()));
   return 0;
 }
