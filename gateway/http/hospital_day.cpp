@@ -226,14 +226,14 @@ HospitalDayWork detail_work(const std::string& body,
   }
   const std::optional<cl::Date> day = day_of(query);
   if (!day) return error_answer(400, "day=YYYY-MM-DD is required");
-  ad::HospitalReconParse parse = ad::parse_hospital_recon_tsv(body, caller.organisation);
-  if (!parse.ok()) return error_answer(400, parse.error, parse.error_line);
-  // The lines view nothing of `body`: the job owns what it reads.
-  return HospitalDayJob([lines = std::move(parse.lines), day = *day,
-                         code = caller.organisation](const lg::Ledger& ledger) {
+  // Parsing a big file is work too: it runs with the ledger read, off the gateway's IO thread.
+  // The job keeps its own copy of the body: the request may be gone when it runs.
+  return HospitalDayJob([body, day = *day, code = caller.organisation](const lg::Ledger& ledger) {
+    const ad::HospitalReconParse parse = ad::parse_hospital_recon_tsv(body, code);
+    if (!parse.ok()) return error_answer(400, parse.error, parse.error_line);
     Result<std::vector<ad::HospitalReconLine>> agency = agency_lines(ledger, day, code);
     if (!agency.is_ok()) return unreadable(agency.status());
-    return HospitalDayReply{200, detail_answer(day, code, lines, *agency)};
+    return HospitalDayReply{200, detail_answer(day, code, parse.lines, *agency)};
   });
 }
 

@@ -4,8 +4,8 @@
 //   3202 detail: POST /v1/hospital/reconciliation?day=YYYY-MM-DD, a TSV file
 //                (adapters/hospital_recon_tsv.h, adapters/HOSPITAL_RECON.md) → the differences
 // Only the sending hospital's own settlements count (its certificate's CN). The server checks the
-// route, TLS and limits; this file decides who may ask, parses, and hands back a job that reads
-// a ledger snapshot on the node's reader thread (never the gateway's IO thread).
+// route, TLS and limits; this file decides who may ask and hands back a job that parses the file
+// (3202) and reads a ledger snapshot on the node's reader thread, never the gateway's IO thread.
 #pragma once
 
 #include <cstdint>

@@ -33,6 +33,7 @@ namespace cl = medclear::clearing;
 namespace gw = medclear::gateway;
 namespace lg = medclear::ledger;
 using Clock = std::chrono::steady_clock;
+using medclear::Result;
 
 namespace {
 
