@@ -348,6 +348,25 @@ std::string fingerprint_of(const cl::Request& request) {
   return f.digest();
 }
 
+// The envelope fields every transaction shares, with the msgid rule: a msgid is the sender's own,
+// its first 12 characters the fixmedins_code (which the gateway holds to the client certificate).
+template <typename Value>
+void read_envelope_head(FieldReader<Value>& envelope, cl::Envelope& e,
+                        cl::RejectionLadder& ladder) {
+  e.msgid = envelope.text("msgid", false, 30);
+  e.mdtrtarea_admvs = envelope.division("mdtrtarea_admvs", true);
+  e.insuplc_admdvs = envelope.division("insuplc_admdvs", false);
+  e.fixmedins_code = envelope.text("fixmedins_code", true, 12);
+  if (!e.fixmedins_code.empty() && e.fixmedins_code.size() != 12) {
+    ladder.add(cl::Reject::kMalformedMessage, "fixmedins_code must be 12 characters");
+  }
+  if (const std::optional<cl::Rejection> bad = cl::check_msgid_form(e.msgid, e.fixmedins_code)) {
+    ladder.add(bad->reason, bad->message);
+  }
+  e.fixmedins_name = envelope.text("fixmedins_name", false, 200);
+  e.inf_time = envelope.date_time("inf_time");
+}
+
 template <typename Value>
 NhsaParse parse_envelope(const Value& envelope_json, const cl::CodeTables& codes) {
   NhsaParse parse;
@@ -366,18 +385,7 @@ NhsaParse parse_envelope(const Value& envelope_json, const cl::CodeTables& codes
                infno.empty() ? "infno is missing or not a string"
                              : "infno " + infno.substr(0, 10) + " is not supported");
   }
-  e.msgid = envelope.text("msgid", false, 30);
-  e.mdtrtarea_admvs = envelope.division("mdtrtarea_admvs", true);
-  e.insuplc_admdvs = envelope.division("insuplc_admdvs", false);
-  e.fixmedins_code = envelope.text("fixmedins_code", true, 12);
-  if (!e.fixmedins_code.empty() && e.fixmedins_code.size() != 12) {
-    ladder.add(cl::Reject::kMalformedMessage, "fixmedins_code must be 12 characters");
-  }
-  if (const std::optional<cl::Rejection> bad = cl::check_msgid_form(e.msgid, e.fixmedins_code)) {
-    ladder.add(bad->reason, bad->message);
-  }
-  e.fixmedins_name = envelope.text("fixmedins_name", false, 200);
-  e.inf_time = envelope.date_time("inf_time");
+  read_envelope_head(envelope, e, ladder);
   parse.msgid = e.msgid;
   parse.mdtrtarea_admvs = e.mdtrtarea_admvs;
 
@@ -710,6 +718,111 @@ std::string build_nhsa_request(const cl::Request& request) {
     w.end_object();
   }
   w.end_object().end_object();
+  return w.take();
+}
+
+// ---- 3201 ---------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr int32_t kStatementDaysMax = 366;
+
+bool is_clearing_type(std::string_view v) {
+  return v == "11" || v == "21" || v == "41" || v == "99";
+}
+
+// A whole number (a count), as a number or as decimal text.
+std::optional<int64_t> parse_count(std::string_view text, cl::DecimalError* error) {
+  const cl::DecimalParse parsed = cl::parse_decimal(text, 0, true);
+  if (parsed.error) {
+    if (error != nullptr) *error = *parsed.error;
+    return std::nullopt;
+  }
+  return parsed.scaled;
+}
+
+cl::Date read_date(FieldReader<JsonNode>& data, std::string_view key, cl::RejectionLadder& ladder) {
+  const std::string text = data.text(key, true, 10);
+  if (text.empty()) return {};
+  const std::optional<cl::Date> date = cl::parse_date(text);
+  if (!date) {
+    ladder.add(cl::Reject::kMalformedMessage,
+               data.where(key) + " \"" + text + "\" is not yyyy-MM-dd");
+    return {};
+  }
+  return *date;
+}
+
+void read_totals_data(const JsonNode& input, const cl::CodeTables& codes, TotalsRequest& request,
+                      cl::RejectionLadder& ladder) {
+  FieldReader<JsonNode> data(FieldReader<JsonNode>(&input, "input", ladder).object("data"),
+                             "input.data", ladder);
+  request.insutype =
+      data.code("insutype", true, [&](std::string_view v) { return codes.knows_insutype(v); });
+  request.clr_type = data.code("clr_type", true, is_clearing_type);
+  request.setl_optins = data.division("setl_optins", false);
+  request.stmt_begndate = read_date(data, "stmt_begndate", ladder);
+  request.stmt_enddate = read_date(data, "stmt_enddate", ladder);
+  if (request.stmt_enddate < request.stmt_begndate) {
+    ladder.add(cl::Reject::kMalformedMessage,
+               "input.data.stmt_enddate is before input.data.stmt_begndate");
+  } else if (request.stmt_enddate.days() - request.stmt_begndate.days() >= kStatementDaysMax) {
+    ladder.add(cl::Reject::kMalformedMessage, "input.data: a statement covers at most " +
+                                                  std::to_string(kStatementDaysMax) + " days");
+  }
+  TotalsFigures& figures = request.hospital;
+  figures.medfee_sumamt = data.decimal<cl::Money>("medfee_sumamt", cl::parse_signed_money);
+  figures.fund_pay_sumamt = data.decimal<cl::Money>("fund_pay_sumamt", cl::parse_signed_money);
+  figures.acct_pay = data.decimal<cl::Money>("acct_pay", cl::parse_signed_money);
+  figures.fixmedins_setl_cnt = data.decimal<int64_t>("fixmedins_setl_cnt", parse_count);
+}
+
+}  // namespace
+
+bool is_totals_request(const JsonNode& envelope) {
+  const JsonNode* infno = envelope.find("infno");
+  return infno != nullptr && infno->is_string() && infno->text == "3201";
+}
+
+TotalsParse parse_totals_request(const JsonNode& envelope_json, const cl::CodeTables& codes) {
+  TotalsParse parse;
+  cl::RejectionLadder ladder;
+  TotalsRequest request;
+  if (!envelope_json.is_object() || !is_totals_request(envelope_json)) {
+    parse.rejection = {cl::Reject::kMalformedMessage, "not a 3201 envelope"};
+    return parse;
+  }
+  FieldReader<JsonNode> envelope(&envelope_json, "", ladder);
+  read_envelope_head(envelope, request.envelope, ladder);
+  parse.msgid = request.envelope.msgid;
+  if (const JsonNode* input = envelope.object("input")) {
+    read_totals_data(*input, codes, request, ladder);
+  }
+  if (!ladder.empty()) {
+    parse.rejection = ladder.best();
+    return parse;
+  }
+  parse.request = std::move(request);
+  return parse;
+}
+
+std::string build_totals_response(const ResponseStamp& stamp, std::string_view msgid,
+                                  const TotalsRequest& request, const TotalsFigures& agency) {
+  const bool agreed = agency == request.hospital;
+  JsonWriter w;
+  write_envelope_head(w, stamp, true, "", "");
+  w.key("msgid").string(msgid);
+  w.key("output").begin_object().key("stmtinfo").begin_object();
+  w.key("setl_optins").string(request.setl_optins);
+  w.key("stmt_rslt").string(agreed ? "0" : "1");
+  w.key("stmt_rslt_dscr")
+      .string(agreed ? "agreed" : "differs: the figures here are the agency's ledger's");
+  money(w, "medfee_sumamt", agency.medfee_sumamt);
+  money(w, "fund_pay_sumamt", agency.fund_pay_sumamt);
+  money(w, "acct_pay", agency.acct_pay);
+  w.key("fixmedins_setl_cnt").integer(agency.fixmedins_setl_cnt);
+  w.end_object().end_object();
+  w.end_object();
   return w.take();
 }
 

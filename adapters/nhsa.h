@@ -68,4 +68,43 @@ struct NhsaAnswer {
 // nullopt when the body is not a response envelope, or an amount is not exact decimal text.
 std::optional<NhsaAnswer> parse_nhsa_answer(std::string_view body);
 
+// ---- 3201, totals reconciliation (contracts/gateway.md "The hospital's day") ------------------
+
+// Whether an envelope (already a JSON object) asks for 3201: its infno is the string "3201".
+bool is_totals_request(const JsonNode& envelope);
+
+// A hospital's totals of its settlements by settlement date, as it asks the agency to check them.
+struct TotalsFigures {
+  clearing::Money medfee_sumamt;
+  clearing::Money fund_pay_sumamt;
+  clearing::Money acct_pay;
+  int64_t fixmedins_setl_cnt = 0;  // settlements, less the cancels and reversals that net out
+  bool operator==(const TotalsFigures&) const = default;
+};
+
+struct TotalsRequest {
+  clearing::Envelope envelope;  // infno is not a clearing::Transaction: left at its default
+  std::string insutype;
+  std::string clr_type;     // 11 outpatient, 21 inpatient, 41 pharmacy, 99 other
+  std::string setl_optins;  // the insured division (a province or city code covers its own), "" all
+  clearing::Date stmt_begndate;
+  clearing::Date stmt_enddate;  // inclusive, not before stmt_begndate, at most a year after
+  TotalsFigures hospital;
+};
+
+struct TotalsParse {
+  std::optional<TotalsRequest> request;  // set when the envelope is valid
+  clearing::Rejection rejection;         // set otherwise
+  std::string msgid;                     // echoed when it could be read
+};
+
+// Parses and validates a 3201 envelope: the envelope head as for every transaction (the msgid
+// rule included), then input.data, every fault named by its field path.
+TotalsParse parse_totals_request(const JsonNode& envelope, const clearing::CodeTables& codes);
+
+// The 3201 answer: output.stmtinfo with the node's own figures, stmt_rslt "0" when all four agree
+// with the hospital's.
+std::string build_totals_response(const ResponseStamp& stamp, std::string_view msgid,
+                                  const TotalsRequest& request, const TotalsFigures& agency);
+
 }  // namespace medclear::adapters

@@ -36,4 +36,13 @@ Result<PairItems> recon_items_from_journal(const Ledger& ledger, clearing::Date 
 // resolves a statement already made. Needs ids without NUL (Ledger::stage refuses them).
 std::optional<std::pair<std::string, std::string>> recon_item_key(const Entry& entry);
 
+// A hospital's day on the treating side of this ledger: the entries of `fixmedins_code` booked on
+// `day` — its settlements of that day, and the cancels and reversals booked that day (of
+// settlements of that day or earlier) — in the order of the day's X keys. Adjustments are not the
+// hospital's: they resolve statements between regions. Found through the day's X keys of the
+// pairs this region treats and the I and K indexes (a cancel chain that K no longer shows is
+// found by one scan of the journal, rare), so it costs the region's treating day, not the journal.
+Result<std::vector<Entry>> hospital_entries(const Ledger& ledger, clearing::Date day,
+                                            std::string_view fixmedins_code);
+
 }  // namespace medclear::ledger

@@ -13,7 +13,7 @@ seconds="${1:-600}"
 "$root/ops/install-deps.sh" --fuzz
 
 all_targets=(fuzz_nhsa_request fuzz_fhir_claim fuzz_json fuzz_wire fuzz_ledger_entry fuzz_recon
-             fuzz_reference fuzz_http_head fuzz_batch)
+             fuzz_reference fuzz_http_head fuzz_batch fuzz_hospital_recon_tsv)
 read -r -a targets <<< "${FUZZ_TARGETS:-${all_targets[*]}}"
 
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR=1

@@ -29,6 +29,7 @@
 #include "gateway/backoffice/audit_report.h"
 #include "gateway/backoffice/ledger_json.h"
 #include "gateway/http/fhir_route.h"
+#include "gateway/http/hospital_day.h"
 #include "gateway/recon/recon_statement.h"
 #include "gateway/recon/responder.h"
 #include "gateway/tls/tls_policy.h"
@@ -507,6 +508,7 @@ struct Gateway::Impl {
     if (path == "/v1/reconciliations") return "reconciliations";
     if (path == "/v1/audit/report") return "audit";
     if (path == "/v1/ledger/seals") return "seals";
+    if (path == kHospitalReconPath) return "hospital_reconciliation";
     if (path.starts_with("/v1/ledger/proof/")) return "proof";
     if (path == "/metrics" || path == "/healthz" || path == "/readyz")
       return std::string(path.substr(1));
@@ -821,7 +823,8 @@ struct Gateway::Impl {
     const bool known = path == "/v1/nhsa" || path == "/v1/recon" || path == "/metrics" ||
                        path.starts_with("/v1/claims/") || path == "/v1/balances" ||
                        path == "/v1/reconciliations" || path == "/v1/audit/report" ||
-                       path == "/v1/ledger/seals" || path.starts_with("/v1/ledger/proof/");
+                       path == "/v1/ledger/seals" || path.starts_with("/v1/ledger/proof/") ||
+                       path == kHospitalReconPath;
     if (!known && path != kFhirClaimPath) {
       co_return error_reply(http::status::not_found, "no such route");
     }
@@ -853,6 +856,7 @@ struct Gateway::Impl {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
       co_return co_await recon(request.body(), client);
     }
+    if (path == kHospitalReconPath) co_return co_await hospital_recon(request, query, client);
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path == "/metrics") co_return metrics(client);
     if (path.starts_with("/v1/claims/")) co_return claim(std::string(path.substr(11)), client);
@@ -1136,6 +1140,40 @@ struct Gateway::Impl {
     return fhir;
   }
 
+  // The hospital's day (gateway/http/hospital_day.h): a refusal at once, or its job over a ledger
+  // snapshot on the node's reader thread.
+  asio::awaitable<Reply> hospital_day(const HospitalDayWork& work) {
+    if (const auto* now = std::get_if<HospitalDayReply>(&work)) {
+      co_return make_reply(static_cast<http::status>(now->status), now->body, now->content_type);
+    }
+    auto job = std::make_shared<const HospitalDayJob>(std::get<HospitalDayJob>(work));
+    const auto start = [node = services.node, job](auto done) {
+      node->read_snapshot([done = std::move(done), job](const lg::Ledger* ledger) {
+        if (ledger == nullptr) return done(HospitalDayReply{503, R"({"error":"node not ready"})"});
+        done((*job)(*ledger));
+      });
+    };
+    auto answer = co_await await_from_worker<HospitalDayReply>(
+        start, Millis(options.limits.answer_timeout_ms));
+    if (!answer) co_return error_reply(http::status::service_unavailable, "node busy");
+    co_return make_reply(static_cast<http::status>(answer->status), std::move(answer->body),
+                         std::move(answer->content_type));
+  }
+
+  // POST /v1/hospital/reconciliation?day=: the 3202 detail reconciliation of a hospital's day.
+  asio::awaitable<Reply> hospital_recon(const http::request<http::string_body>& request,
+                                        const std::map<std::string, std::string>& query,
+                                        const Client& client) {
+    if (request.method() != http::verb::post) {
+      Reply reply = error_reply(http::status::method_not_allowed, "use POST");
+      reply.allow = "POST";
+      co_return reply;
+    }
+    const HospitalDayWork work =
+        detail_work(request.body(), query, {client.role, client.organisation});
+    co_return co_await hospital_day(work);
+  }
+
   // ---- POST /v1/nhsa ----------------------------------------------------------------------------
 
   asio::awaitable<Reply> nhsa(const std::string& body, const Client& client) {
@@ -1161,6 +1199,11 @@ struct Gateway::Impl {
     }
     if (std::optional<Reply> refusal = refuse_foreign(json->root(), client)) {
       co_return std::move(*refusal);
+    }
+    if (adapters::is_totals_request(json->root())) {  // 3201: gateway/http/hospital_day.h
+      const HospitalDayWork work = totals_work(json->root(), {client.role, client.organisation},
+                                               options.region, services.reference->codes, ++serial);
+      co_return co_await hospital_day(work);
     }
     const adapters::NhsaParse parse =
         adapters::parse_nhsa_request(json->root(), services.reference->codes);
