@@ -28,6 +28,7 @@
 #include "adapters/nhsa.h"
 #include "gateway/backoffice/audit_report.h"
 #include "gateway/backoffice/ledger_json.h"
+#include "gateway/backoffice/receipt.h"
 #include "gateway/recon/recon_statement.h"
 #include "gateway/recon/responder.h"
 #include "gateway/tls/tls_policy.h"
@@ -65,6 +66,12 @@ struct Client {
   std::string organisation;  // CN
   std::string key() const { return role + '/' + organisation; }
 };
+
+// The hospital that sent a claim: its certificate's CN is the claim's fixmedins_code. One rule
+// for a claim's timeline and its receipt.
+bool sent_by(const Client& client, std::string_view fixmedins_code) {
+  return client.role == "hospital" && client.organisation == fixmedins_code;
+}
 
 Client identify(SSL* ssl) {
   Client client;
@@ -480,6 +487,7 @@ struct Gateway::Impl {
 
   std::string route_label(std::string_view path) const {
     if (path == "/v1/nhsa") return "nhsa";
+    if (path.starts_with("/v1/claims/") && path.ends_with("/receipt")) return "receipt";
     if (path.starts_with("/v1/claims/")) return "claims";
     if (path == "/v1/balances") return "balances";
     if (path == "/v1/reconciliations") return "reconciliations";
@@ -827,6 +835,9 @@ struct Gateway::Impl {
     }
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path == "/metrics") co_return metrics(client);
+    if (path.starts_with("/v1/claims/") && path.ends_with("/receipt")) {
+      co_return co_await receipt(std::string(path.substr(11, path.size() - 11 - 8)), client);
+    }
     if (path.starts_with("/v1/claims/")) co_return claim(std::string(path.substr(11)), client);
     if (path == "/v1/balances") co_return co_await balances(query, client);
     if (path == "/v1/reconciliations") co_return co_await reconciliations(query, client);
@@ -1069,12 +1080,10 @@ struct Gateway::Impl {
   Reply claim(const std::string& msgid, const Client& client) {
     const std::optional<ClaimTimeline> found = services.timeline->find(msgid);
     if (!found) return error_reply(http::status::not_found, "no claim with msgid " + msgid);
-    const bool allowed =
-        client.role == "regulator" ||
-        (client.role == "hospital" && client.organisation == found->fixmedins_code) ||
-        ((client.role == "bureau" || client.role == "node") &&
-         (client.organisation == found->treating_region ||
-          client.organisation == found->insured_region));
+    const bool allowed = client.role == "regulator" || sent_by(client, found->fixmedins_code) ||
+                         ((client.role == "bureau" || client.role == "node") &&
+                          (client.organisation == found->treating_region ||
+                           client.organisation == found->insured_region));
     if (!allowed) {
       return error_reply(http::status::forbidden,
                          "the sending hospital, the two regions' bureaus and regulators only");
@@ -1082,6 +1091,36 @@ struct Gateway::Impl {
     adapters::JsonWriter w;
     write_timeline(w, *found);
     return json_reply(w.take());
+  }
+
+  // GET /v1/claims/{msgid}/receipt: for the hospital that sent the claim, once the business day
+  // of its entry in this region's ledger is sealed (gateway/backoffice/receipt.h).
+  asio::awaitable<Reply> receipt(std::string msgid, const Client& client) {
+    if (client.role != "hospital") {
+      co_return error_reply(http::status::forbidden, "a receipt is for the hospital that sent it");
+    }
+    const auto start = [node = services.node, msgid, client](auto done) {
+      node->read_snapshot([done = std::move(done), msgid, client](const lg::Ledger* ledger) {
+        if (ledger == nullptr) {
+          return done(error_reply(http::status::service_unavailable, "node not ready"));
+        }
+        const auto seq = ledger->seq_by_msgid(msgid);
+        if (!seq) return done(error_reply(http::status::not_found, "no claim with msgid " + msgid));
+        Result<lg::DecodedEntry> entry = ledger->entry(*seq);
+        if (entry.is_ok() && !sent_by(client, entry->entry.record.fixmedins_code)) {
+          return done(error_reply(http::status::forbidden, "the hospital that sent it only"));
+        }
+        Result<std::string> receipt =
+            entry.is_ok() ? receipt_json(*ledger, msgid) : Result<std::string>(entry.status());
+        done(receipt.is_ok()
+                 ? json_reply(std::move(*receipt))
+                 : error_reply(status_of(receipt.status()), receipt.status().message()));
+      });
+    };
+    auto answer =
+        co_await await_from_worker<Reply>(start, Millis(options.limits.answer_timeout_ms));
+    if (!answer) co_return error_reply(http::status::service_unavailable, "node busy");
+    co_return std::move(*answer);
   }
 
   // ---- POST /v1/nhsa ----------------------------------------------------------------------------
