@@ -147,8 +147,8 @@ Result<VerifiedReceipt> verify_receipt(const adapters::Json& receipt,
   Result<lg::InclusionProof> proof = read_evidence(receipt);
   if (!proof.is_ok()) return proof.status();
   Result<std::string> named_raw = lg::bytes_from_hex(text_of(receipt, "public_key"));
-  Result<lg::SigningKey> named = named_raw.is_ok() ? lg::SigningKey::from_public_raw(*named_raw)
-                                                   : named_raw.status();
+  Result<lg::SigningKey> named =
+      named_raw.is_ok() ? lg::SigningKey::from_public_raw(*named_raw) : named_raw.status();
   if (!named.is_ok()) return Status::invalid("public_key is not an Ed25519 public key");
   Result<lg::DecodedEntry> entry =
       lg::verify_inclusion_proof(*proof, pinned != nullptr ? pinned : &*named);
@@ -161,8 +161,8 @@ Result<VerifiedReceipt> verify_receipt(const adapters::Json& receipt,
   Result<adapters::Json> expected = adapters::parse_json(receipt_json(*proof, *entry, region));
   if (!expected.is_ok()) return expected.status();
   if (Status fields = same(*expected, receipt, ""); !fields.is_ok()) return fields;
-  VerifiedReceipt verified{std::move(*entry), proof->seal, region,
-                           lg::key_fingerprint(proof->seal.public_key), {}};
+  VerifiedReceipt verified{
+      std::move(*entry), proof->seal, region, lg::key_fingerprint(proof->seal.public_key), {}};
   for (const auto& [name, field] : kAmounts) {
     verified.amounts.emplace_back(name, (verified.entry.entry.record.amounts.*field).to_string());
   }

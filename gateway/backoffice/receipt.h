@@ -28,7 +28,7 @@ struct VerifiedReceipt {
   ledger::DecodedEntry entry;
   ledger::Seal seal;
   std::string region;
-  std::string fingerprint;  // of the key that signed the seal
+  std::string fingerprint;                                   // of the key that signed the seal
   std::vector<std::pair<std::string, std::string>> amounts;  // field → yuan, in receipt order
 };
 

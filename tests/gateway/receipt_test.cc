@@ -117,9 +117,9 @@ TEST_F(Receipts, TheSendingHospitalGetsAReceiptOnceItsDayIsSealedAndItVerifiesOf
   EXPECT_NE(output.find("medfee_sumamt"), std::string::npos) << output;
   EXPECT_EQ(testing::run_medclear("ledger verify-proof --proof " + file + pinned).first, 0);
   // Another region's key pinned: refused.
-  const auto [other_key, other_output] = testing::run_medclear(
-      "ledger verify-proof --proof " + file + " --pubkey " + dir_ +
-      "/ledgers/610000/seal-key.pub.pem 2>&1");
+  const auto [other_key, other_output] =
+      testing::run_medclear("ledger verify-proof --proof " + file + " --pubkey " + dir_ +
+                            "/ledgers/610000/seal-key.pub.pem 2>&1");
   EXPECT_EQ(other_key, 1) << other_output;
   EXPECT_NE(other_output.find("altered: "), std::string::npos) << other_output;
 }
@@ -157,8 +157,8 @@ TEST_F(Receipts, AnyChangedByteOfTheEntryOrItsReadableAmountsIsAltered) {
   // One byte of the entry through the command: exit 1, "altered".
   forged = answer.body;
   forged[begin + 300] = forged[begin + 300] == '0' ? '1' : '0';
-  std::tie(status, output) = testing::run_medclear(
-      "ledger verify-proof --proof " + write("forged-entry.json", forged) + " 2>&1");
+  std::tie(status, output) = testing::run_medclear("ledger verify-proof --proof " +
+                                                   write("forged-entry.json", forged) + " 2>&1");
   EXPECT_EQ(status, 1) << output;
   EXPECT_EQ(output.rfind("altered: ", 0), 0u) << output;
 }
