@@ -1,6 +1,7 @@
-"""Prints adapters/receipt.html with a script appended that checks each case of
-tests/process/receipt_page_test.sh through the page's own run() and writes one line per case
-("ok NAME: verdict (why)" or "FAIL …") into <pre id="results">.
+"""Prints adapters/receipt.html with a script appended that waits for the page's check of the
+receipt in its address, writes its verdict and amounts ("address VERDICT", "amount NAME YUAN"),
+then checks each case of tests/process/receipt_page_test.sh through the page's own run() and
+writes one line per case ("ok NAME: verdict (why)" or "FAIL …"), all into <pre id="results">.
 
     receipt_page_cases.py PAGE WORK_DIR FINGERPRINT
 """
@@ -29,7 +30,13 @@ CASES = [
 
 HARNESS = """<script>
 (async () => {
-  const lines = [];
+  // First what the page showed for the receipt in its address (#receipt=…), as a patient opens it.
+  const verdict = document.getElementById('verdict');
+  while (verdict.dataset.verdict === 'none') await new Promise((done) => setTimeout(done, 10));
+  const lines = ['address ' + verdict.dataset.verdict];
+  for (const tr of document.querySelectorAll('#amounts tr')) {
+    lines.push('amount ' + tr.cells[2].textContent + ' ' + tr.cells[1].textContent);
+  }
   for (const [name, text, pin, want] of CASES) {
     document.getElementById('pin').value = pin;
     await run(text);
