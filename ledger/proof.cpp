@@ -1,5 +1,7 @@
 #include "ledger/proof.h"
 
+#include <algorithm>
+
 #include "ledger/merkle.h"
 
 namespace medclear::ledger {
@@ -19,7 +21,44 @@ Status check_signature(const Seal& seal, const SigningKey* trusted_key) {
   return Status::ok();
 }
 
+// The seal that covers business day `day`, and the day after which it starts.
+std::optional<std::pair<Seal, std::optional<clearing::Date>>> covering_seal(
+    const std::vector<Seal>& seals, clearing::Date day) {
+  std::optional<clearing::Date> after;
+  for (const Seal& seal : seals) {
+    if (day <= seal.day) return std::pair{seal, after};
+    after = seal.day;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+Result<InclusionProof> prove_inclusion(const Ledger& ledger, uint64_t seq) {
+  Result<std::string> bytes = ledger.entry_bytes(seq);
+  if (!bytes.is_ok()) return bytes.status();
+  Result<clearing::Date> day = entry_day(*bytes);
+  if (!day.is_ok()) return day.status();
+  Result<std::vector<Seal>> seals = ledger.seals();
+  if (!seals.is_ok()) return seals.status();
+  const auto covering = covering_seal(*seals, *day);
+  if (!covering) return Status::conflict("business day " + day->to_string() + " is not sealed yet");
+  Result<std::vector<uint64_t>> seqs =
+      ledger.entries_of_days(covering->second, covering->first.day);
+  if (!seqs.is_ok()) return seqs.status();
+  const auto at = std::find(seqs->begin(), seqs->end(), seq);
+  if (at == seqs->end()) {
+    return Status::corruption("entry " + std::to_string(seq) + " is not among its seal's entries");
+  }
+  Result<std::vector<Digest>> leaves = ledger.leaves(*seqs);
+  if (!leaves.is_ok()) return leaves.status();
+  InclusionProof proof;
+  proof.leaf_index = static_cast<uint64_t>(at - seqs->begin());
+  proof.path = inclusion_proof(ledger.algorithm(), *leaves, static_cast<size_t>(proof.leaf_index));
+  proof.entry_bytes = std::move(*bytes);
+  proof.seal = covering->first;
+  return proof;
+}
 
 Result<DecodedEntry> verify_inclusion_proof(const InclusionProof& proof,
                                             const SigningKey* trusted_key) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ledger/entry.h"
+#include "ledger/ledger.h"
 #include "ledger/seal.h"
 
 namespace medclear::ledger {
@@ -22,6 +23,10 @@ struct ConsistencyProof {
   Seal new_seal;
   std::vector<Digest> path;
 };
+
+// The inclusion proof of journal entry `seq` in the seal that covers its business day. Errors:
+// kNotFound (no entry `seq`), kConflict (its business day is not sealed yet), the ledger's own.
+Result<InclusionProof> prove_inclusion(const Ledger& ledger, uint64_t seq);
 
 // Checks the seal's signature (with `trusted_key`, or the key the seal names when null), the
 // entry's own hash, and the audit path to the seal's day root. Returns the decoded entry.

@@ -4,7 +4,8 @@
 # (curl: ops/nation.sh status asks each region's /healthz and /metrics over mutual TLS.)
 #   ops/install-deps.sh          what building and running need
 #   ops/install-deps.sh --tests  also what the tests need: headless Chromium renders the audit
-#                                report page to a screenshot (with a font for its text);
+#                                report page to a screenshot (with a font for its text) and
+#                                checks receipts in adapters/receipt.html (WebCrypto Ed25519);
 #                                clang-format checks the sources' format (ops/format.sh --check),
 #                                universal-ctags measures function lengths (tests/); prometheus
 #                                (and its promtool) scrapes region nodes and checks the alert rules;

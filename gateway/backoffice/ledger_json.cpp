@@ -1,13 +1,10 @@
 #include "gateway/backoffice/ledger_json.h"
 
-#include <algorithm>
-
-#include "ledger/merkle.h"
+#include "ledger/proof.h"
 
 namespace medclear::gateway {
 
 namespace lg = medclear::ledger;
-namespace cl = medclear::clearing;
 
 void write_hexes(adapters::JsonWriter& w, const std::vector<lg::Digest>& digests) {
   w.begin_array();
@@ -42,53 +39,23 @@ Result<std::string> seals_json(const lg::Ledger& ledger) {
   return w.take();
 }
 
-namespace {
-
-// The seal that covers business day `day`, and the day it starts after.
-std::optional<std::pair<lg::Seal, std::optional<cl::Date>>> covering_seal(
-    const std::vector<lg::Seal>& seals, cl::Date day) {
-  std::optional<cl::Date> after;
-  for (const lg::Seal& seal : seals) {
-    if (day <= seal.day) return std::pair{seal, after};
-    after = seal.day;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 Result<std::string> inclusion_proof_json(const lg::Ledger& ledger, const std::string& setl_id) {
   const auto seq = ledger.seq_by_setl_id(setl_id);
-  if (!seq) return Status::error("no settlement " + setl_id);
-  Result<lg::DecodedEntry> entry = ledger.entry(*seq);
-  if (!entry.is_ok()) return entry.status();
-  Result<std::vector<lg::Seal>> seals = ledger.seals();
-  if (!seals.is_ok()) return seals.status();
-  const auto covering = covering_seal(*seals, entry->entry.day);
-  if (!covering) {
-    return Status::error("business day " + entry->entry.day.to_string() + " is not sealed yet");
-  }
-  Result<std::vector<uint64_t>> seqs =
-      ledger.entries_of_days(covering->second, covering->first.day);
-  if (!seqs.is_ok()) return seqs.status();
-  Result<std::vector<lg::Digest>> leaves = ledger.leaves(*seqs);
-  if (!leaves.is_ok()) return leaves.status();
-  const size_t index =
-      static_cast<size_t>(std::find(seqs->begin(), seqs->end(), *seq) - seqs->begin());
-  Result<std::string> bytes = ledger.entry_bytes(*seq);
-  if (!bytes.is_ok()) return bytes.status();
+  if (!seq) return Status::not_found("no settlement " + setl_id);
+  Result<lg::InclusionProof> proof = lg::prove_inclusion(ledger, *seq);
+  if (!proof.is_ok()) return proof.status();
   adapters::JsonWriter w;
   w.begin_object();
   w.key("format").string("medclear.proof.v1");
   w.key("type").string("inclusion");
   w.key("region").string(ledger.region());
   w.key("setl_id").string(setl_id);
-  w.key("entry").string(lg::to_hex(*bytes));
-  w.key("leaf_index").integer(static_cast<int64_t>(index));
+  w.key("entry").string(lg::to_hex(proof->entry_bytes));
+  w.key("leaf_index").integer(static_cast<int64_t>(proof->leaf_index));
   w.key("path");
-  write_hexes(w, lg::inclusion_proof(ledger.algorithm(), *leaves, index));
+  write_hexes(w, proof->path);
   w.key("seal");
-  write_seal(w, covering->first);
+  write_seal(w, proof->seal);
   w.end_object();
   return w.take();
 }

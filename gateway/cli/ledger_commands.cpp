@@ -10,6 +10,7 @@
 
 #include "adapters/json.h"
 #include "gateway/backoffice/ledger_json.h"
+#include "gateway/backoffice/receipt.h"
 #include "gateway/cli/cli.h"
 #include "ledger/backup.h"
 #include "ledger/directory.h"
@@ -37,10 +38,14 @@ constexpr const char* kUsage =
     "                                   seal every unsealed business day through DAY\n"
     "  proof --dir D --settlement SETL_ID\n"
     "                                   inclusion proof of a settlement in its day's seal\n"
+    "  proof --dir D --receipt MSGID    the receipt of the entry booked under MSGID: entry,\n"
+    "                                   inclusion proof, seal and key (ledger/RECEIPT.md)\n"
     "  proof --dir D --from-seal DAY --to-seal DAY\n"
     "                                   consistency proof: the later ledger extends the earlier\n"
     "  verify-proof --proof FILE [--pubkey K]\n"
-    "                                   check a proof without the ledger\n"
+    "                                   check a proof or a receipt without the ledger; a\n"
+    "                                   receipt's amounts, then \"verified\" (exit 0) or\n"
+    "                                   \"altered: why\" (exit 1)\n"
     "  backup --dir D --to B            back up the ledger (the node may be running) into the\n"
     "                                   backup directory B, verify the backup, keep older ones\n"
     "  rotate-key --dir D [--new-key FILE]\n"
@@ -231,6 +236,16 @@ int inclusion_proof(lg::Ledger& ledger, const std::string& setl_id) {
   return 0;
 }
 
+int receipt(lg::Ledger& ledger, const std::string& msgid) {
+  Result<std::string> receipt = receipt_json(ledger, msgid);
+  if (!receipt.is_ok()) {
+    std::cerr << "medclear ledger proof: " << receipt.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *receipt << "\n";
+  return 0;
+}
+
 int consistency_proof(lg::Ledger& ledger, cl::Date from, cl::Date to) {
   Result<std::vector<lg::Seal>> seals = ledger.seals();
   const lg::Seal* old_seal = nullptr;
@@ -264,6 +279,7 @@ int proof_command(int argc, char** argv) {
   po::options_description options("medclear ledger proof");
   options.add_options()("dir", po::value<std::string>()->required(), "ledger directory")(
       "settlement", po::value<std::string>(), "setl_id to prove")(
+      "receipt", po::value<std::string>(), "msgid whose receipt to write")(
       "from-seal", po::value<std::string>(), "older seal day")("to-seal", po::value<std::string>(),
                                                                "newer seal day");
   int code = 0;
@@ -273,15 +289,19 @@ int proof_command(int argc, char** argv) {
   check.ledger_directory("dir");
   check.not_with("settlement", "from-seal", "an inclusion proof or a consistency proof, not both");
   check.not_with("settlement", "to-seal", "an inclusion proof or a consistency proof, not both");
+  check.not_with("receipt", "settlement", "an inclusion proof or a receipt, not both");
+  check.not_with("receipt", "from-seal", "a receipt or a consistency proof, not both");
   check.only_with("from-seal", "to-seal");
   check.only_with("to-seal", "from-seal");
   check.non_empty("settlement");
+  check.non_empty("receipt");
   const cl::Date from = check.date("from-seal");
   const cl::Date to = check.date("to-seal");
   check.ordered("from-seal", from, "to-seal", to);
-  if (check.ok() && !vm->count("settlement") && !vm->count("from-seal")) {
+  if (check.ok() && !vm->count("settlement") && !vm->count("receipt") && !vm->count("from-seal")) {
     check.fail("settlement",
-               "required: give --settlement SETL_ID, or --from-seal DAY and --to-seal DAY");
+               "required: give --settlement SETL_ID, --receipt MSGID, or --from-seal DAY and "
+               "--to-seal DAY");
   }
   if (!check.ok()) return check.refuse();
   auto directory = open_existing((*vm)["dir"].as<std::string>());
@@ -289,6 +309,7 @@ int proof_command(int argc, char** argv) {
   if (vm->count("settlement")) {
     return inclusion_proof(*directory->ledger, (*vm)["settlement"].as<std::string>());
   }
+  if (vm->count("receipt")) return receipt(*directory->ledger, (*vm)["receipt"].as<std::string>());
   return consistency_proof(*directory->ledger, from, to);
 }
 
@@ -393,6 +414,28 @@ int verify_consistency(ProofReader& reader, const lg::SigningKey* key, const cha
   return 0;
 }
 
+// A receipt (ledger/RECEIPT.md): what it proves and its amounts, then "verified"; or why not.
+int verify_receipt_file(const adapters::Json& json, const lg::SigningKey* key) {
+  Result<VerifiedReceipt> receipt = verify_receipt(json, key);
+  if (!receipt.is_ok()) {
+    std::cout << "altered: " << receipt.status().message() << "\n";
+    return 1;
+  }
+  const cl::SettlementRecord& r = receipt->entry.entry.record;
+  std::cout << "receipt of " << r.setl_id << " (msgid " << r.msgid << ", hospital "
+            << r.fixmedins_code << ", infno " << static_cast<int>(r.infno) << ", "
+            << r.setl_time.to_string() << ")\n"
+            << "entry " << receipt->entry.entry.seq << " of region " << receipt->region
+            << ", business day " << receipt->entry.entry.day.to_string() << ", in the seal of "
+            << receipt->seal.day.to_string() << " signed by key " << receipt->fingerprint
+            << (key != nullptr ? " (pinned)" : " (as the receipt names it)") << "\n";
+  for (const auto& [name, yuan] : receipt->amounts) {
+    std::cout << "  " << name << std::string(18 - name.size(), ' ') << yuan << "\n";
+  }
+  std::cout << "verified\n";
+  return 0;
+}
+
 int verify_proof_main(int argc, char** argv) {
   po::options_description options("medclear ledger verify-proof");
   options.add_options()("proof", po::value<std::string>()->required(), "proof file (JSON)")(
@@ -413,6 +456,10 @@ int verify_proof_main(int argc, char** argv) {
   if (!file || !json.is_ok() || !json->is_object()) {
     std::cerr << "medclear ledger verify-proof: cannot read the proof\n";
     return 2;
+  }
+  if (const adapters::Json* format = json->find("format");
+      format != nullptr && format->text == kReceiptFormat) {
+    return verify_receipt_file(*json, key ? &*key : nullptr);
   }
   ProofReader reader{*json};
   const std::string type = reader.text("type");

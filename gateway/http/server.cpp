@@ -28,6 +28,7 @@
 #include "adapters/nhsa.h"
 #include "gateway/backoffice/audit_report.h"
 #include "gateway/backoffice/ledger_json.h"
+#include "gateway/backoffice/receipt.h"
 #include "gateway/http/fhir_route.h"
 #include "gateway/http/hospital_day.h"
 #include "gateway/recon/recon_statement.h"
@@ -67,6 +68,12 @@ struct Client {
   std::string organisation;  // CN
   std::string key() const { return role + '/' + organisation; }
 };
+
+// The hospital that sent a claim: its certificate's CN is the claim's fixmedins_code. One rule
+// for a claim's timeline and its receipt.
+bool sent_by(const Client& client, std::string_view fixmedins_code) {
+  return client.role == "hospital" && client.organisation == fixmedins_code;
+}
 
 Client identify(SSL* ssl) {
   Client client;
@@ -503,6 +510,7 @@ struct Gateway::Impl {
   std::string route_label(std::string_view path) const {
     if (path == "/v1/nhsa") return "nhsa";
     if (path == kFhirClaimPath) return "fhir";
+    if (path.starts_with("/v1/claims/") && path.ends_with("/receipt")) return "receipt";
     if (path.starts_with("/v1/claims/")) return "claims";
     if (path == "/v1/balances") return "balances";
     if (path == "/v1/reconciliations") return "reconciliations";
@@ -510,9 +518,10 @@ struct Gateway::Impl {
     if (path == "/v1/ledger/seals") return "seals";
     if (path == kHospitalReconPath) return "hospital_reconciliation";
     if (path.starts_with("/v1/ledger/proof/")) return "proof";
+    if (path == "/v1/recon") return "recon";
     if (path == "/metrics" || path == "/healthz" || path == "/readyz")
       return std::string(path.substr(1));
-    return "other";
+    return "other";  // no such route: 404 before the certificate is looked at
   }
 
   void refused(const char* reason) { refusals.Add({{"reason", reason}}).Increment(); }
@@ -820,14 +829,8 @@ struct Gateway::Impl {
       if (services.node->storage_full()) co_return storage_full_reply();
       co_return json_reply("{\"status\":\"ready\"}");
     }
-    const bool known = path == "/v1/nhsa" || path == "/v1/recon" || path == "/metrics" ||
-                       path.starts_with("/v1/claims/") || path == "/v1/balances" ||
-                       path == "/v1/reconciliations" || path == "/v1/audit/report" ||
-                       path == "/v1/ledger/seals" || path.starts_with("/v1/ledger/proof/") ||
-                       path == kHospitalReconPath;
-    if (!known && path != kFhirClaimPath) {
+    if (route_label(path) == "other")
       co_return error_reply(http::status::not_found, "no such route");
-    }
     if (!client.present) {
       refused("no_certificate");
       co_return error_reply(http::status::unauthorized, "a client certificate is required");
@@ -859,6 +862,9 @@ struct Gateway::Impl {
     if (path == kHospitalReconPath) co_return co_await hospital_recon(request, query, client);
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path == "/metrics") co_return metrics(client);
+    if (path.starts_with("/v1/claims/") && path.ends_with("/receipt")) {
+      co_return co_await receipt(std::string(path.substr(11, path.size() - 11 - 8)), client);
+    }
     if (path.starts_with("/v1/claims/")) co_return claim(std::string(path.substr(11)), client);
     if (path == "/v1/balances") co_return co_await balances(query, client);
     if (path == "/v1/reconciliations") co_return co_await reconciliations(query, client);
@@ -1101,12 +1107,10 @@ struct Gateway::Impl {
   Reply claim(const std::string& msgid, const Client& client) {
     const std::optional<ClaimTimeline> found = services.timeline->find(msgid);
     if (!found) return error_reply(http::status::not_found, "no claim with msgid " + msgid);
-    const bool allowed =
-        client.role == "regulator" ||
-        (client.role == "hospital" && client.organisation == found->fixmedins_code) ||
-        ((client.role == "bureau" || client.role == "node") &&
-         (client.organisation == found->treating_region ||
-          client.organisation == found->insured_region));
+    const bool allowed = client.role == "regulator" || sent_by(client, found->fixmedins_code) ||
+                         ((client.role == "bureau" || client.role == "node") &&
+                          (client.organisation == found->treating_region ||
+                           client.organisation == found->insured_region));
     if (!allowed) {
       return error_reply(http::status::forbidden,
                          "the sending hospital, the two regions' bureaus and regulators only");
@@ -1172,6 +1176,36 @@ struct Gateway::Impl {
     const HospitalDayWork work =
         detail_work(request.body(), query, {client.role, client.organisation});
     co_return co_await hospital_day(work);
+  }
+
+  // GET /v1/claims/{msgid}/receipt: for the hospital that sent the claim, once the business day
+  // of its entry in this region's ledger is sealed (gateway/backoffice/receipt.h).
+  asio::awaitable<Reply> receipt(std::string msgid, const Client& client) {
+    if (client.role != "hospital") {
+      co_return error_reply(http::status::forbidden, "a receipt is for the hospital that sent it");
+    }
+    const auto start = [node = services.node, msgid, client](auto done) {
+      node->read_snapshot([done = std::move(done), msgid, client](const lg::Ledger* ledger) {
+        if (ledger == nullptr) {
+          return done(error_reply(http::status::service_unavailable, "node not ready"));
+        }
+        const auto seq = ledger->seq_by_msgid(msgid);
+        if (!seq) return done(error_reply(http::status::not_found, "no claim with msgid " + msgid));
+        Result<lg::DecodedEntry> entry = ledger->entry(*seq);
+        if (entry.is_ok() && !sent_by(client, entry->entry.record.fixmedins_code)) {
+          return done(error_reply(http::status::forbidden, "the hospital that sent it only"));
+        }
+        Result<std::string> receipt =
+            entry.is_ok() ? receipt_json(*ledger, msgid) : Result<std::string>(entry.status());
+        done(receipt.is_ok()
+                 ? json_reply(std::move(*receipt))
+                 : error_reply(status_of(receipt.status()), receipt.status().message()));
+      });
+    };
+    auto answer =
+        co_await await_from_worker<Reply>(start, Millis(options.limits.answer_timeout_ms));
+    if (!answer) co_return error_reply(http::status::service_unavailable, "node busy");
+    co_return std::move(*answer);
   }
 
   // ---- POST /v1/nhsa ----------------------------------------------------------------------------
