@@ -144,29 +144,9 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path,
   return ledger;
 }
 
-Result<std::unique_ptr<Ledger>> Ledger::open_read_only(const std::string& path,
-                                                       const std::string& scratch) {
-  std::unique_ptr<Ledger> ledger(new Ledger(LedgerOptions{}));
-  rocksdb::Options db_options;
-  db_options.paranoid_checks = true;
-  db_options.max_open_files = -1;  // keeps every table open: the writer may delete one meanwhile
-  rocksdb::DB* db = nullptr;
-  const Status opened = from_rocksdb(rocksdb::DB::OpenAsSecondary(db_options, path, scratch, &db),
-                                     "open " + path + " read-only");
-  if (!opened.is_ok()) return opened;
-  ledger->db_.reset(db);
-  const Status caught = from_rocksdb(db->TryCatchUpWithPrimary(), "catch up with the writer");
-  if (!caught.is_ok()) return caught;
-  const Status loaded = ledger->load(false);
-  if (!loaded.is_ok()) return loaded;
-  ledger->failed_ = true;  // commit and seal refuse: a read-only view never writes
-  return ledger;
-}
-
-Status Ledger::load(bool writable) {
+Status Ledger::load() {
   std::string meta;
   rocksdb::Status read = db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kMeta), &meta);
-  if (read.IsNotFound() && !writable) return Status::not_found("not a medclear ledger (no meta)");
   if (read.IsNotFound()) {
     if (!cl::is_division_code(options_.region) || options_.region.substr(2) != "0000") {
       return Status::error("a new ledger needs its region as a province code PP0000");
@@ -198,11 +178,6 @@ Status Ledger::load(bool writable) {
     return Status::corruption("not a medclear ledger (format " + std::to_string(version) + ")");
   }
   algorithm_ = *hash_algorithm_of_byte(algorithm);
-  if (!writable && version == kMigratedFormatVersion) {
-    return Status::error(
-        "ledger format version 2 is migrated when opened for writing (a node, "
-        "or medclear ledger verify); a read-only view cannot migrate it");
-  }
   if (!options_.region.empty() && options_.region != region_) {
     return Status::error("ledger belongs to region " + region_ + ", not " + options_.region);
   }

@@ -45,13 +45,6 @@ class Ledger {
                                               const LedgerOptions& options);
   ~Ledger();
 
-  // A read-only view of the ledger database at `path` (DIR/db), opened as a RocksDB secondary
-  // instance: it takes no lock and writes nothing there, so a node may go on writing the ledger.
-  // The view holds what was durable when it was opened; it refuses writes. `scratch` is a
-  // directory of the view's own (RocksDB keeps its info log there), e.g. under /tmp.
-  static Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path,
-                                                        const std::string& scratch);
-
   // A read-only view of what is durable now (a RocksDB snapshot), for long reads — audit scans,
   // reconciliation items, balances, proofs — on another thread while this ledger goes on
   // writing. Take it on the writer's thread with nothing staged. It keeps the database open
@@ -151,7 +144,7 @@ class Ledger {
 
  private:
   explicit Ledger(const LedgerOptions& options);
-  Status load(bool writable = true);
+  Status load();
   Status migrate_from_2();
   static constexpr uint8_t kMigratedFormatVersion = 2;  // opened and migrated to the current one
   // Version 3 plus key rotation records (G): written by the first rotate_seal_key, so that a

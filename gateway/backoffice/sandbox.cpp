@@ -12,10 +12,11 @@
 
 #include "adapters/json.h"
 #include "adapters/reference_json.h"
+#include "clearing/codec.h"
 #include "clearing/codes.h"
+#include "clearing/engine.h"
 #include "clearing/split.h"
 #include "gateway/backoffice/sandbox_html.h"
-#include "ledger/adjust.h"
 #include "ledger/entry.h"
 #include "ledger/keys.h"
 
@@ -47,6 +48,33 @@ SandboxTotals SandboxTotals::operator-(const SandboxTotals& o) const {
 
 namespace {
 
+// What the sandbox reads: one ledger database at one point in time (a node's snapshot, or a
+// RocksDB secondary instance the command opened), and the ledger's region.
+struct Source {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ReadOptions read;
+  std::string region;
+};
+
+// The setl_id of the entry that last compensated `setl_id` (the K index, ledger/FORMAT.md).
+Result<std::optional<std::string>> compensator_of(const Source& source, std::string_view setl_id) {
+  std::string value;
+  rocksdb::Status read =
+      source.db->Get(source.read, lg::keys::text(lg::keys::kCompensation, setl_id), &value);
+  if (read.IsNotFound()) return std::optional<std::string>();
+  if (!read.ok()) return Status::error("compensation index: " + read.ToString());
+  cl::ByteReader in(value);
+  uint64_t seq = 0;
+  if (!in.u64(seq) || in.remaining() != 0) return Status::corruption("corrupt K value");
+  std::string entry;
+  read = source.db->Get(source.read, lg::keys::journal(seq), &entry);
+  if (!read.ok())
+    return Status::error("journal entry " + std::to_string(seq) + ": " + read.ToString());
+  Result<lg::DecodedEntry> decoded = lg::decode_entry(entry);
+  if (!decoded.is_ok()) return decoded.status();
+  return std::optional<std::string>(std::move(decoded->entry.record.setl_id));
+}
+
 // How often the walk looks at the clock.
 constexpr uint64_t kDeadlineStride = 4096;
 
@@ -75,18 +103,19 @@ std::string accumulator_key(const cl::SettlementRecord& r) {
 }
 
 // Every setl_id the ledger's compensation index (K) names, and whether it is in effect now
-// (clearing::in_effect over the index: ledger::booking_in_effect).
-Status read_compensations(const lg::Ledger& ledger, Walk& walk) {
-  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(ledger.read_options()));
+// (the clearing core's one rule, clearing::in_effect, over the index).
+Status read_compensations(const Source& source, Walk& walk) {
+  std::unique_ptr<rocksdb::Iterator> it(source.db->NewIterator(source.read));
   const std::string prefix = lg::keys::prefix(lg::keys::kCompensation);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     walk.compensated.emplace(it->key().ToStringView().substr(1));
   }
   if (!it->status().ok()) return Status::error("compensation index: " + it->status().ToString());
   for (const std::string& setl_id : walk.compensated) {
-    Result<std::optional<cl::SettlementRecord>> booking = lg::booking_in_effect(ledger, setl_id);
-    if (!booking.is_ok()) return booking.status();
-    if (!booking->has_value()) walk.out_of_effect.insert(setl_id);
+    Result<bool> effect = cl::in_effect(
+        setl_id, [&source](std::string_view id) { return compensator_of(source, id); });
+    if (!effect.is_ok()) return effect.status();
+    if (!*effect) walk.out_of_effect.insert(setl_id);
   }
   return Status::ok();
 }
@@ -232,8 +261,8 @@ Status step(Walk& walk, const lg::Entry& entry) {
   return Status::ok();
 }
 
-Status walk_journal(const lg::Ledger& ledger, Walk& walk) {
-  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(ledger.read_options()));
+Status walk_journal(const Source& source, Walk& walk) {
+  std::unique_ptr<rocksdb::Iterator> it(source.db->NewIterator(source.read));
   const std::string prefix = lg::keys::prefix(lg::keys::kJournal);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (++walk.result.entries_read % kDeadlineStride == 0 && walk.options.deadline &&
@@ -578,11 +607,13 @@ std::string sandbox_html(const SandboxResult& r) {
        {"largest_decrease", r.largest_decrease.to_string()}});
 }
 
-Result<SandboxResult> run_sandbox(const lg::Ledger& ledger, const cl::ReferenceData& reference,
-                                  const cl::Policy& draft, const SandboxOptions& options) {
-  if (lg::region_of(draft.admdvs) != ledger.region()) {
+namespace {
+
+Result<SandboxResult> run_on(const Source& source, const cl::ReferenceData& reference,
+                             const cl::Policy& draft, const SandboxOptions& options) {
+  if (lg::region_of(draft.admdvs) != source.region) {
     return Status::invalid("the draft's admdvs " + draft.admdvs + " is not in region " +
-                           ledger.region());
+                           source.region);
   }
   if (options.from && options.to && *options.to < *options.from) {
     return Status::invalid("the period's last day is before its first");
@@ -592,10 +623,45 @@ Result<SandboxResult> run_sandbox(const lg::Ledger& ledger, const cl::ReferenceD
   walk.result.insutype = draft.insutype;
   walk.result.from = options.from;
   walk.result.to = options.to;
-  if (Status s = read_compensations(ledger, walk); !s.is_ok()) return s;
-  if (Status s = walk_journal(ledger, walk); !s.is_ok()) return s;
+  if (Status s = read_compensations(source, walk); !s.is_ok()) return s;
+  if (Status s = walk_journal(source, walk); !s.is_ok()) return s;
   count_people(walk);
   return std::move(walk.result);
+}
+
+// The ledger database at `db_path` as a RocksDB secondary instance: no lock, nothing written
+// there, so a node may go on writing it; it holds what was durable when it was opened (the way
+// ledger/backup.cpp reads a running node's ledger). Its meta must name `region`.
+Result<SandboxResult> run_read_only(const std::string& db_path, const std::string& scratch,
+                                    const std::string& region, const cl::ReferenceData& reference,
+                                    const cl::Policy& draft, const SandboxOptions& options) {
+  rocksdb::Options db_options;
+  db_options.max_open_files = -1;  // keeps every table open: the writer may delete one meanwhile
+  db_options.paranoid_checks = true;
+  rocksdb::DB* opened = nullptr;
+  rocksdb::Status status = rocksdb::DB::OpenAsSecondary(db_options, db_path, scratch, &opened);
+  if (!status.ok()) return Status::error("open " + db_path + " read-only: " + status.ToString());
+  const std::unique_ptr<rocksdb::DB> db(opened);
+  status = db->TryCatchUpWithPrimary();
+  if (!status.ok()) return Status::error("catch up with the ledger's writer: " + status.ToString());
+  std::string meta;
+  status = db->Get(rocksdb::ReadOptions(), lg::keys::prefix(lg::keys::kMeta), &meta);
+  cl::ByteReader in(meta);
+  std::string_view magic;
+  uint8_t version = 0, algorithm = 0;
+  Source source{db.get(), rocksdb::ReadOptions(), ""};
+  if (!status.ok() || !in.raw(2, magic) || magic != "ML" || !in.u8(version) || !in.u8(algorithm) ||
+      !in.str(source.region) || source.region != region) {
+    return Status::invalid(db_path + " is not the ledger of region " + region);
+  }
+  return run_on(source, reference, draft, options);
+}
+
+}  // namespace
+
+Result<SandboxResult> run_sandbox(const lg::Ledger& ledger, const cl::ReferenceData& reference,
+                                  const cl::Policy& draft, const SandboxOptions& options) {
+  return run_on({ledger.db(), ledger.read_options(), ledger.region()}, reference, draft, options);
 }
 
 Result<cl::Policy> parse_draft_policy(std::string_view text, const cl::CodeTables& codes) {
@@ -663,13 +729,8 @@ Result<SandboxResult> sandbox_at(const std::string& ledgers_dir, const std::stri
   const fs::path scratch = fs::temp_directory_path(error) /
                            ("medclear-sandbox-" + std::to_string(::getpid()) + "-" + region);
   fs::create_directories(scratch, error);
-  const auto run = [&]() -> Result<SandboxResult> {  // the view is closed before its scratch goes
-    Result<std::unique_ptr<lg::Ledger>> ledger =
-        lg::Ledger::open_read_only(db.string(), scratch.string());
-    if (!ledger.is_ok()) return ledger.status();
-    return run_sandbox(**ledger, reference->reference, *draft, options);
-  };
-  Result<SandboxResult> result = run();
+  Result<SandboxResult> result =
+      run_read_only(db.string(), scratch.string(), region, reference->reference, *draft, options);
   fs::remove_all(scratch, error);
   return result;
 }

@@ -1,8 +1,8 @@
 // Policy sandbox benchmark (issue 18: a 1-million-claim period in under a minute). Fills an
 // insured region's ledger with N settlements of a year (every 100th one cancelled again), split
 // by the engine's own split_claim under the worked examples' 610100/390 policy with running
-// accumulators, unsynced batches of 10,000; then times the sandbox (the ledger opened read-only
-// as `medclear sandbox` opens it) with the policy in force as the draft (the delta must be zero)
+// accumulators, unsynced batches of 10,000; then times run_sandbox (the walk `medclear sandbox`
+// runs over its read-only view) with the policy in force as the draft (the delta must be zero)
 // and with one ratio raised. Prints claims/s and the peak resident memory.
 // Usage: bench_sandbox [SETTLEMENTS] [DIR]   (1,000,000; a fresh temporary directory)
 #include <sys/resource.h>
@@ -65,7 +65,7 @@ struct Filler {
   const cl::ReferenceData& reference;
   const cl::Policy& policy;
   lg::Ledger& ledger;
-  std::mt19937_64 random{20261130};
+  std::mt19937_64 random;
   std::unordered_map<std::string, cl::Accumulators> accumulators;  // psn_no (one year)
   uint64_t records = 0;
 };
@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     options.sync = false;
     Result<lg::LedgerDirectory> opened = lg::open_directory(dir + "/610000", options, true);
     if (!opened.is_ok()) return std::fprintf(stderr, "%s\n", opened.status().message().c_str()), 1;
-    Filler filler{reference, policy, *opened->ledger};
+    Filler filler{reference, policy, *opened->ledger, std::mt19937_64{20261130}, {}, 0};
     const auto start = Clock::now();
     if (!fill(filler, count)) return std::fprintf(stderr, "filling the ledger failed\n"), 1;
     std::printf("filled %llu settlements (+%llu cancels) in %.1f s\n",
@@ -175,16 +175,16 @@ int main(int argc, char** argv) {
   }
   cl::Policy raised = policy;
   raised.outpatient.ratio_by_level[2] = cl::Ratio::from_basis_points(6000);
-  const std::string scratch = dir + "/scratch";
-  std::filesystem::create_directories(scratch);
-  Result<std::unique_ptr<lg::Ledger>> ledger =
-      lg::Ledger::open_read_only(dir + "/610000/db", scratch);
-  if (!ledger.is_ok()) return std::fprintf(stderr, "%s\n", ledger.status().message().c_str()), 1;
+  lg::LedgerOptions options;
+  options.region = "610000";
+  Result<lg::LedgerDirectory> opened = lg::open_directory(dir + "/610000", options, false);
+  if (!opened.is_ok()) return std::fprintf(stderr, "%s\n", opened.status().message().c_str()), 1;
+  const lg::Ledger& ledger = *opened->ledger;
   int failures = 0;
   for (const auto& [what, draft] :
        {std::pair{"draft = policy in force", &policy}, {"outpatient L3 +10 pts", &raised}}) {
     const auto start = Clock::now();
-    Result<gw::SandboxResult> r = gw::run_sandbox(**ledger, reference, *draft, {});
+    Result<gw::SandboxResult> r = gw::run_sandbox(ledger, reference, *draft, {});
     const double seconds = seconds_since(start);
     if (!r.is_ok()) return std::fprintf(stderr, "%s\n", r.status().message().c_str()), 1;
     report(what, *r, seconds);
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
     std::printf("RESULT bench=sandbox draft=%d claims=%llu seconds=%.2f\n",
                 draft == &policy ? 0 : 1, static_cast<unsigned long long>(r->claims), seconds);
   }
-  ledger = Status::error("closed");
+  opened = Status::error("closed");
   std::filesystem::remove_all(dir);
   return failures == 0 ? 0 : 1;
 }
