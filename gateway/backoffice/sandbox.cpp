@@ -471,7 +471,8 @@ std::string change_bars(const SandboxResult& r) {
     bars << "<rect x=\"" << x + 4 << "\" y=\"" << 180 - height << "\" width=\"" << column - 8
          << "\" height=\"" << height << "\" fill=\"" << colour << "\"/><text x=\"" << x + 6
          << "\" y=\"" << 174 - height << "\" font-size=\"10\">" << n << "</text><text x=\"" << x + 2
-         << "\" y=\"196\" font-size=\"9\">" << escape(bucket_label(i)) << "</text>";
+         << "\" y=\"" << 194 + static_cast<int>(i % 2) * 12 << "\" font-size=\"9\">"
+         << escape(bucket_label(i)) << "</text>";
   }
   return bars.str();
 }

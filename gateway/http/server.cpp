@@ -824,13 +824,10 @@ struct Gateway::Impl {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
       co_return co_await nhsa(request.body(), client);
     }
-    if (path == "/v1/recon") {
+    if (path == "/v1/recon" || path == "/v1/sandbox") {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
+      if (path == "/v1/sandbox") co_return co_await sandbox(request.body(), query, client);
       co_return co_await recon(request.body(), client);
-    }
-    if (path == "/v1/sandbox") {
-      if (auto r = only(http::verb::post, "POST")) co_return *r;
-      co_return co_await sandbox(request.body(), query, client);
     }
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path == "/metrics") co_return metrics(client);
