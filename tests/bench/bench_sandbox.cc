@@ -24,6 +24,8 @@
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 namespace gw = medclear::gateway;
+using medclear::Result;
+using medclear::Status;
 
 namespace {
 
@@ -33,6 +35,15 @@ constexpr uint64_t kBatch = 10'000;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 long peak_rss_mib() {
@@ -137,13 +148,15 @@ bool fill(Filler& f, uint64_t count) {
   return f.ledger.commit().is_ok();
 }
 
-void report(const char* what, const gw::SandboxResult& r, double seconds) {
+void report(const char* what, const gw::SandboxResult& r, double seconds, double cpu) {
   const gw::SandboxTotals delta = r.draft - r.baseline;
   std::printf(
-      "%-22s claims=%llu entries=%llu seconds=%.2f claims_per_s=%.0f delta_fund=%s pay_more=%llu "
+      "%-22s claims=%llu entries=%llu seconds=%.2f cpu_seconds=%.2f claims_per_s=%.0f "
+      "delta_fund=%s "
+      "pay_more=%llu "
       "pay_less=%llu same=%llu identity_failures=%llu peak_rss_mib=%ld\n",
       what, static_cast<unsigned long long>(r.claims),
-      static_cast<unsigned long long>(r.entries_read), seconds,
+      static_cast<unsigned long long>(r.entries_read), seconds, cpu,
       static_cast<double>(r.claims) / seconds, delta.fund_pay_sumamt.to_string().c_str(),
       static_cast<unsigned long long>(r.pay_more), static_cast<unsigned long long>(r.pay_less),
       static_cast<unsigned long long>(r.same), static_cast<unsigned long long>(r.identity_failures),
@@ -184,10 +197,12 @@ int main(int argc, char** argv) {
   for (const auto& [what, draft] :
        {std::pair{"draft = policy in force", &policy}, {"outpatient L3 +10 pts", &raised}}) {
     const auto start = Clock::now();
+    const double cpu_start = cpu_seconds();
     Result<gw::SandboxResult> r = gw::run_sandbox(ledger, reference, *draft, {});
     const double seconds = seconds_since(start);
+    const double cpu = cpu_seconds() - cpu_start;
     if (!r.is_ok()) return std::fprintf(stderr, "%s\n", r.status().message().c_str()), 1;
-    report(what, *r, seconds);
+    report(what, *r, seconds, cpu);
     if (draft == &policy && !(r->draft - r->baseline).fund_pay_sumamt.is_zero()) ++failures;
     if (r->identity_failures != 0) ++failures;
     std::printf("RESULT bench=sandbox draft=%d claims=%llu seconds=%.2f\n",
