@@ -13,6 +13,7 @@
 #include "gateway/cli/node_command.h"
 #include "gateway/cli/pki_command.h"
 #include "gateway/cli/reconcile_command.h"
+#include "gateway/cli/sandbox_command.h"
 #include "simulator/demo_command.h"
 #include "simulator/nation_command.h"
 
@@ -40,6 +41,8 @@ constexpr Command kCommands[] = {
      medclear::gateway::audit_main},
     {"batch", "submit: send a hospital's claims file over HTTPS, resumable (adapters/BATCH.md)",
      medclear::gateway::batch_main},
+    {"sandbox", "what a draft policy would have cost, over the insured region's ledger",
+     medclear::gateway::sandbox_main},
     {"broker", "run a stand-alone embedded Kafka broker for development",
      medclear::gateway::broker_main},
     {"nation", "init: the directory of a local nation of processes (ops/nation.sh)",

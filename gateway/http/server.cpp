@@ -31,6 +31,7 @@
 #include "gateway/backoffice/receipt.h"
 #include "gateway/http/fhir_route.h"
 #include "gateway/http/hospital_day.h"
+#include "gateway/backoffice/sandbox.h"
 #include "gateway/recon/recon_statement.h"
 #include "gateway/recon/responder.h"
 #include "gateway/tls/tls_policy.h"
@@ -515,6 +516,7 @@ struct Gateway::Impl {
     if (path == "/v1/balances") return "balances";
     if (path == "/v1/reconciliations") return "reconciliations";
     if (path == "/v1/audit/report") return "audit";
+    if (path == "/v1/sandbox") return "sandbox";
     if (path == "/v1/ledger/seals") return "seals";
     if (path == kHospitalReconPath) return "hospital_reconciliation";
     if (path.starts_with("/v1/ledger/proof/")) return "proof";
@@ -855,8 +857,9 @@ struct Gateway::Impl {
       if (path == kFhirClaimPath) co_return co_await fhir_claim(request, client);
       co_return co_await nhsa(request.body(), client);
     }
-    if (path == "/v1/recon") {
+    if (path == "/v1/recon" || path == "/v1/sandbox") {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
+      if (path == "/v1/sandbox") co_return co_await sandbox(request.body(), query, client);
       co_return co_await recon(request.body(), client);
     }
     if (path == kHospitalReconPath) co_return co_await hospital_recon(request, query, client);
@@ -1068,6 +1071,41 @@ struct Gateway::Impl {
     if (format == "csv") reply.content_type = "text/csv; charset=utf-8";
     if (format == "html") reply.content_type = "text/html; charset=utf-8";
     co_return reply;
+  }
+
+  // POST /v1/sandbox: a draft policy (the body) over its insured region's ledger, for that
+  // region's bureau and regulators, on the node's reader thread over a snapshot
+  // (gateway/backoffice/sandbox.h), capped at kSandboxClaimsMax claims and kSandboxTimeoutMs.
+  asio::awaitable<Reply> sandbox(const std::string& body,
+                                 const std::map<std::string, std::string>& query,
+                                 const Client& client) {
+    if (client.role != "bureau" && client.role != "regulator") {
+      co_return error_reply(http::status::forbidden, "the sandbox is for bureaus and regulators");
+    }
+    Result<SandboxQuery> asked = parse_sandbox_query(body, query, services.reference->codes);
+    if (!asked.is_ok()) co_return error_reply(status_of(asked.status()), asked.status().message());
+    auto target = region_for({{"region", lg::region_of(asked->draft.admdvs)}}, client);
+    if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
+    RegionNode* node = std::get<RegionNode*>(target);
+    auto shared = std::make_shared<const SandboxQuery>(std::move(*asked));
+    const cl::ReferenceData* reference = services.reference;
+    using Answer = Result<std::pair<std::string, std::string>>;
+    const auto start = [node, reference, shared](auto done) {
+      node->read_snapshot([done = std::move(done), reference, shared](const lg::Ledger* ledger) {
+        if (ledger == nullptr) return done(Answer(Status::unavailable("node not ready")));
+        Result<SandboxResult> result =
+            run_sandbox(*ledger, *reference, shared->draft, shared->options);
+        if (!result.is_ok()) return done(Answer(result.status()));
+        done(Answer(render_sandbox(*result, shared->format)));
+      });
+    };
+    auto answer = co_await await_from_worker<Answer>(start, Millis(kSandboxTimeoutMs + 5'000));
+    if (!answer) co_return error_reply(http::status::service_unavailable, "sandbox timed out");
+    if (!answer->is_ok()) {
+      co_return error_reply(status_of(answer->status()), answer->status().message());
+    }
+    co_return make_reply(http::status::ok, std::move((*answer)->first),
+                         std::move((*answer)->second));
   }
 
   // Seals (setl_id empty) or the inclusion proof of one settlement.

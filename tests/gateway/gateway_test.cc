@@ -287,6 +287,35 @@ TEST_F(Gateways, RegulatorReadsTheAuditReport) {
   EXPECT_NE(page.body.find("<svg id=\"positions\""), std::string::npos);
 }
 
+// POST /v1/sandbox: the insured region's bureau and regulators ask what a draft would have cost;
+// the policy in force as the draft changes nothing; other callers and bad drafts are refused.
+TEST_F(Gateways, BureauAndRegulatorAskTheSandbox) {
+  HttpsClient hospital = client(std::string("hospital-") + kHospital);
+  ASSERT_EQ(hospital.post("/v1/sandbox", "{}").status, 403);
+  ASSERT_EQ(hospital.post("/v1/nhsa", request_text(0)).status, 200);  // insured in 610100
+  Result<adapters::Json> scenario = adapters::parse_json(
+      testing::read_file(testing::source_path("tests/scenarios/worked_examples.json")));
+  ASSERT_TRUE(scenario.is_ok());
+  const std::string draft = testing::to_text(scenario->find("policies")->items.at(0));
+  for (const std::string who : {"regulator", "bureau-610000"}) {
+    const HttpAnswer answer = client(who).post("/v1/sandbox?from=2026-03-01&to=2026-03-31", draft);
+    ASSERT_EQ(answer.status, 200) << who << " " << answer.body;
+    Result<adapters::Json> result = adapters::parse_json(answer.body);
+    ASSERT_TRUE(result.is_ok()) << answer.body;
+    EXPECT_EQ(result->find("claims")->text, "1");
+    EXPECT_EQ(result->find("delta")->find("fund_pay_sumamt")->text, "0.00");
+    EXPECT_EQ(result->find("people")->find("same")->text, "1");
+  }
+  EXPECT_EQ(client("bureau-310000").post("/v1/sandbox", draft).status, 403);  // not its region
+  EXPECT_EQ(client("regulator").post("/v1/sandbox?format=xml", draft).status, 400);
+  const HttpAnswer bad = client("regulator").post("/v1/sandbox", "{\"format\":\"x\"}");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("policy.format"), std::string::npos) << bad.body;
+  const HttpAnswer page = client("regulator").post("/v1/sandbox?format=html", draft);
+  EXPECT_NE(page.body.find("<svg id=\"groups\""), std::string::npos);
+  EXPECT_EQ(client("regulator").request(boost::beast::http::verb::get, "/v1/sandbox").status, 405);
+}
+
 TEST_F(Gateways, BadClientsAreAnsweredAndChangeNothing) {
   const uint64_t insured_seq = last_seq(kInsured);
   const uint64_t treating_seq = last_seq(kTreating);
