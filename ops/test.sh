@@ -6,7 +6,7 @@
 # system tools: those run in the release build only).
 # Randomized tests print their seed; MEDCLEAR_SEED=<n> replays one. Last, every libFuzzer target
 # (tests/fuzz, clang + ASan/UBSan) runs once over its corpus and regressions, then fuzzes for
-# MEDCLEAR_CI_FUZZ_SECONDS each (default 20; 0 skips the fuzzing).
+# MEDCLEAR_CI_FUZZ_SECONDS each (default 10; 0 skips the fuzzing).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/ops/install-deps.sh" --tests
@@ -20,4 +20,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j"$(nproc)" -LE process)
 
-"$root/ops/fuzz.sh" "${MEDCLEAR_CI_FUZZ_SECONDS:-20}"
+"$root/ops/fuzz.sh" "${MEDCLEAR_CI_FUZZ_SECONDS:-10}"
