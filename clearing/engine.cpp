@@ -128,30 +128,17 @@ Decision Engine::decide_claim(const Request& request, const SettlementInput& inp
     return reject(Reject::kNoPolicy, "no policy of " + person->insuplc_admdvs + " insutype " +
                                          input.insutype + " in force on " + date.to_string());
   }
-  SplitTerms terms;
-  terms.policy = policy;
-  terms.med_type = input.med_type;
-  terms.facility_level = facility->level;
-  terms.retiree = is_retiree(person->psn_type);
-  terms.account_requested = input.acct_used_flag;
-  if (const Filing* filing = ReferenceData::filing_for(*person, *policy, facility->admdvs, date)) {
-    terms.filing = filing->kind;
-  } else if (is_emergency(input.med_type)) {
-    terms.filing = FilingKind::kEmergency;
-  } else if (!policy->unfiled) {
+  const std::optional<SplitTerms> terms =
+      claim_terms(*policy, *person, *facility, input.med_type, date, input.acct_used_flag);
+  if (!terms) {
     return reject(Reject::kNoValidFiling, "no filing of psn_no " + input.psn_no + " valid on " +
                                               date.to_string() + " for " + facility->admdvs);
-  }
-  if (policy->assistance) {
-    for (const std::string& psn_type : policy->assistance->psn_types) {
-      terms.assistance_eligible |= psn_type == person->psn_type;
-    }
   }
 
   const ClaimTotals totals = classify_claim(input.lines, reference_, facility->admdvs);
   const Accumulators before = state.accumulators(input.psn_no, input.insutype, date.year());
   const Money balance = person->account_balance - state.account_used(input.psn_no);
-  SplitResult split = split_claim(totals, terms, before, balance);
+  SplitResult split = split_claim(totals, *terms, before, balance);
   const Status identities = check_identities(split.amounts, false);
   MC_CHECK(identities.is_ok(), identities.message().c_str());
 

@@ -1,5 +1,7 @@
 #include "clearing/split.h"
 
+#include "clearing/codes.h"
+
 namespace medclear::clearing {
 
 namespace {
@@ -185,6 +187,30 @@ SplitResult split_claim(const ClaimTotals& totals, const SplitTerms& terms,
   a.balc = balance - a.acct_pay;
   result.delta.account_used = a.acct_pay;
   return result;
+}
+
+std::optional<SplitTerms> claim_terms(const Policy& policy, const Person& person,
+                                      const Facility& facility, std::string_view med_type,
+                                      Date date, bool account_requested) {
+  SplitTerms terms;
+  terms.policy = &policy;
+  terms.med_type = med_type;
+  terms.facility_level = facility.level;
+  terms.retiree = is_retiree(person.psn_type);
+  terms.account_requested = account_requested;
+  if (const Filing* filing = ReferenceData::filing_for(person, policy, facility.admdvs, date)) {
+    terms.filing = filing->kind;
+  } else if (is_emergency(med_type)) {
+    terms.filing = FilingKind::kEmergency;
+  } else if (!policy.unfiled) {
+    return std::nullopt;
+  }
+  if (policy.assistance) {
+    for (const std::string& psn_type : policy.assistance->psn_types) {
+      terms.assistance_eligible |= psn_type == person.psn_type;
+    }
+  }
+  return terms;
 }
 
 }  // namespace medclear::clearing

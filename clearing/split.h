@@ -50,6 +50,14 @@ struct SplitTerms {
   bool account_requested = false;  // acct_used_flag
 };
 
+// The terms `policy` gives a claim of `person` at `facility` on `date`: the filing valid for the
+// treating division (an emergency counts as one without it), retiree, assistance. nullopt when the
+// policy refuses the claim: no valid filing, no emergency, and no unfiled terms. The one home of
+// the rule for the engine and for what-if tools (the policy sandbox).
+std::optional<SplitTerms> claim_terms(const Policy& policy, const Person& person,
+                                      const Facility& facility, std::string_view med_type,
+                                      Date date, bool account_requested);
+
 struct SplitResult {
   SettlementAmounts amounts;
   AccumulatorDelta delta;

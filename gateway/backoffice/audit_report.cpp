@@ -14,6 +14,7 @@
 #include "clearing/provinces.h"
 #include "clearing/settlement.h"
 #include "gateway/backoffice/audit_report_html.h"
+#include "gateway/backoffice/html.h"
 #include "ledger/directory.h"
 #include "ledger/documents.h"
 #include "ledger/entry.h"
@@ -28,7 +29,11 @@ namespace lg = medclear::ledger;
 
 namespace {
 
-cl::Money magnitude(cl::Money m) { return m.is_negative() ? -m : m; }
+using html::cell;
+using html::escape;
+using html::fill_page;
+using html::magnitude;
+using html::share;
 
 void add(FundTotals& t, const cl::SettlementAmounts& a) {
   ++t.entries;
@@ -57,30 +62,6 @@ std::string text_of(const adapters::Json* json) {
 cl::Money money_of(const adapters::Json* json) {
   if (json == nullptr) return cl::Money::zero();
   return cl::parse_signed_money(json->text).value_or(cl::Money::zero());
-}
-
-// Integer share of `part` in `whole` scaled to `scale` (charts only; no floating point).
-int share(cl::Money part, cl::Money whole, int scale) {
-  if (whole.fen() <= 0) return 0;
-  const cl::WideInt scaled = static_cast<cl::WideInt>(magnitude(part).fen()) * scale / whole.fen();
-  return static_cast<int>(scaled);
-}
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
 }
 
 std::string csv_field(const std::string& text) {
@@ -112,24 +93,6 @@ Status read_statements(const lg::Ledger& ledger, cl::Date from, cl::Date to,
   }
   return Status::ok();
 }
-
-// The page (audit_report.html, built in) with each {{name}} replaced by its value, in one pass:
-// values are not searched for placeholders. A placeholder without a value is a bug of this file.
-std::string fill_page(std::string_view page, const std::map<std::string, std::string>& values) {
-  std::string out;
-  size_t at = 0;
-  for (size_t open = page.find("{{"); open != std::string_view::npos; open = page.find("{{", at)) {
-    const size_t close = page.find("}}", open);
-    MC_CHECK(close != std::string_view::npos, "audit_report.html: an unclosed {{");
-    const auto value = values.find(std::string(page.substr(open + 2, close - open - 2)));
-    MC_CHECK(value != values.end(), "audit_report.html: a placeholder without a value");
-    out.append(page.substr(at, open - at)).append(value->second);
-    at = close + 2;
-  }
-  return out.append(page.substr(at));
-}
-
-std::string cell(const std::string& text) { return "<td>" + text + "</td>"; }
 
 // A region as a person reads it: code, Chinese name and pinyin (clearing/provinces.h).
 std::string region_cell(const std::string& region) {

@@ -16,6 +16,7 @@
 #include "clearing/codes.h"
 #include "clearing/engine.h"
 #include "clearing/split.h"
+#include "gateway/backoffice/html.h"
 #include "gateway/backoffice/sandbox_html.h"
 #include "ledger/entry.h"
 #include "ledger/keys.h"
@@ -47,6 +48,12 @@ SandboxTotals SandboxTotals::operator-(const SandboxTotals& o) const {
 }
 
 namespace {
+
+using html::cell;
+using html::escape;
+using html::fill_page;
+using html::magnitude;
+using html::share;
 
 // What the sandbox reads: one ledger database at one point in time (a node's snapshot, or a
 // RocksDB secondary instance the command opened), and the ledger's region.
@@ -136,32 +143,13 @@ bool in_period(const SandboxOptions& options, cl::Date day) {
   return (!options.from || *options.from <= day) && (!options.to || day <= *options.to);
 }
 
-// The split terms of a booked settlement under the draft, as Engine::decide_claim builds them.
-// nullopt: the draft refuses the claim (no valid filing, no emergency, unfiled "refuse").
+// The split terms of a booked settlement under the draft (clearing::claim_terms, the engine's
+// rule). nullopt: the draft refuses the claim (no valid filing, no emergency, unfiled "refuse").
 std::optional<cl::SplitTerms> draft_terms(const Walk& walk, const cl::SettlementRecord& r,
                                           const cl::Person& person, const cl::Facility& facility) {
-  cl::SplitTerms terms;
-  terms.policy = &walk.draft;
-  terms.med_type = r.med_type;
-  terms.facility_level = facility.level;
-  terms.retiree = cl::is_retiree(person.psn_type);
   // The ledger keeps no acct_used_flag: a settlement that drew on the account asked for it.
-  terms.account_requested = r.amounts.acct_pay > cl::Money::zero();
-  const cl::Date day = r.setl_time.date;
-  if (const cl::Filing* filing =
-          cl::ReferenceData::filing_for(person, walk.draft, facility.admdvs, day)) {
-    terms.filing = filing->kind;
-  } else if (cl::is_emergency(r.med_type)) {
-    terms.filing = cl::FilingKind::kEmergency;
-  } else if (!walk.draft.unfiled) {
-    return std::nullopt;
-  }
-  if (walk.draft.assistance) {
-    for (const std::string& psn_type : walk.draft.assistance->psn_types) {
-      terms.assistance_eligible |= psn_type == person.psn_type;
-    }
-  }
-  return terms;
+  return cl::claim_terms(walk.draft, person, facility, r.med_type, r.setl_time.date,
+                         r.amounts.acct_pay > cl::Money::zero());
 }
 
 // A claim the draft refuses: no direct settlement, the patient pays the bill.
@@ -380,33 +368,6 @@ void write_groups(adapters::JsonWriter& w, const SandboxResult& r) {
   w.end_array();
 }
 
-cl::Money magnitude(cl::Money m) { return m.is_negative() ? -m : m; }
-
-// |part| / whole scaled to `scale` (charts only; integers, no floating point).
-int share(cl::Money part, cl::Money whole, int scale) {
-  if (whole.fen() <= 0) return 0;
-  return static_cast<int>(static_cast<cl::WideInt>(magnitude(part).fen()) * scale / whole.fen());
-}
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string cell(const std::string& text) { return "<td>" + text + "</td>"; }
-
 // Booked and draft side by side per fund field.
 std::string fund_bars(const SandboxResult& r, int row_height) {
   cl::Money largest = cl::Money::from_fen(1);
@@ -496,21 +457,6 @@ std::string group_rows(const SandboxResult& r) {
             cell((g.draft_fund - g.baseline_fund).to_string()) + "</tr>";
   }
   return rows;
-}
-
-// The page with each {{name}} replaced by its value in one pass (values are not searched).
-std::string fill_page(std::string_view page, const std::map<std::string, std::string>& values) {
-  std::string out;
-  size_t at = 0;
-  for (size_t open = page.find("{{"); open != std::string_view::npos; open = page.find("{{", at)) {
-    const size_t close = page.find("}}", open);
-    MC_CHECK(close != std::string_view::npos, "sandbox.html: an unclosed {{");
-    const auto value = values.find(std::string(page.substr(open + 2, close - open - 2)));
-    MC_CHECK(value != values.end(), "sandbox.html: a placeholder without a value");
-    out.append(page.substr(at, open - at)).append(value->second);
-    at = close + 2;
-  }
-  return out.append(page.substr(at));
 }
 
 }  // namespace
