@@ -1,6 +1,9 @@
 #include "ledger/proof.h"
 
 #include <algorithm>
+#include <deque>
+#include <memory>
+#include <mutex>
 
 #include "ledger/merkle.h"
 
@@ -32,6 +35,40 @@ std::optional<std::pair<Seal, std::optional<clearing::Date>>> covering_seal(
   return std::nullopt;
 }
 
+// The entries of one seal and their leaves, kept for the next proofs of that seal (receipts ask
+// for them one claim at a time): a sealed period never changes, and finding its entries scans the
+// journal, since a seal does not record where they begin. Keyed by region and the seal's hash,
+// which commits to the journal through it; at most kSealsCached, the oldest dropped first.
+struct SealedLeaves {
+  std::vector<uint64_t> seqs;
+  std::vector<Digest> leaves;
+};
+constexpr size_t kSealsCached = 8;
+std::mutex sealed_mutex;
+std::deque<std::pair<std::string, std::shared_ptr<const SealedLeaves>>> sealed_cache;
+
+Result<std::shared_ptr<const SealedLeaves>> sealed_leaves(const Ledger& ledger, const Seal& seal,
+                                                          std::optional<clearing::Date> after) {
+  const Digest hash = seal.hash();
+  const std::string key = ledger.region() + std::string(hash.begin(), hash.end());
+  {
+    std::lock_guard lock(sealed_mutex);
+    for (const auto& [cached_key, cached] : sealed_cache) {
+      if (cached_key == key) return cached;
+    }
+  }
+  Result<std::vector<uint64_t>> seqs = ledger.entries_of_days(after, seal.day);
+  if (!seqs.is_ok()) return seqs.status();
+  Result<std::vector<Digest>> leaves = ledger.leaves(*seqs);
+  if (!leaves.is_ok()) return leaves.status();
+  auto made =
+      std::make_shared<const SealedLeaves>(SealedLeaves{std::move(*seqs), std::move(*leaves)});
+  std::lock_guard lock(sealed_mutex);
+  sealed_cache.emplace_back(key, made);
+  if (sealed_cache.size() > kSealsCached) sealed_cache.pop_front();
+  return made;
+}
+
 }  // namespace
 
 Result<InclusionProof> prove_inclusion(const Ledger& ledger, uint64_t seq) {
@@ -43,18 +80,18 @@ Result<InclusionProof> prove_inclusion(const Ledger& ledger, uint64_t seq) {
   if (!seals.is_ok()) return seals.status();
   const auto covering = covering_seal(*seals, *day);
   if (!covering) return Status::conflict("business day " + day->to_string() + " is not sealed yet");
-  Result<std::vector<uint64_t>> seqs =
-      ledger.entries_of_days(covering->second, covering->first.day);
-  if (!seqs.is_ok()) return seqs.status();
-  const auto at = std::find(seqs->begin(), seqs->end(), seq);
-  if (at == seqs->end()) {
+  Result<std::shared_ptr<const SealedLeaves>> sealed =
+      sealed_leaves(ledger, covering->first, covering->second);
+  if (!sealed.is_ok()) return sealed.status();
+  const std::vector<uint64_t>& seqs = (*sealed)->seqs;
+  const auto at = std::find(seqs.begin(), seqs.end(), seq);
+  if (at == seqs.end()) {
     return Status::corruption("entry " + std::to_string(seq) + " is not among its seal's entries");
   }
-  Result<std::vector<Digest>> leaves = ledger.leaves(*seqs);
-  if (!leaves.is_ok()) return leaves.status();
   InclusionProof proof;
-  proof.leaf_index = static_cast<uint64_t>(at - seqs->begin());
-  proof.path = inclusion_proof(ledger.algorithm(), *leaves, static_cast<size_t>(proof.leaf_index));
+  proof.leaf_index = static_cast<uint64_t>(at - seqs.begin());
+  proof.path =
+      inclusion_proof(ledger.algorithm(), (*sealed)->leaves, static_cast<size_t>(proof.leaf_index));
   proof.entry_bytes = std::move(*bytes);
   proof.seal = covering->first;
   return proof;

@@ -103,6 +103,7 @@ struct Walk {
   std::unordered_map<std::string, cl::Money> account_used;         // by psn_no
   std::unordered_map<std::string, PersonTally> people;
   SandboxResult result;
+  cl::WideInt volume = 0;  // Σ |medfee_sumamt| of the claims decided again: bounds every sum
 };
 
 std::string accumulator_key(const cl::SettlementRecord& r) {
@@ -193,6 +194,16 @@ Result<cl::AccumulatorDelta> decide_again(Walk& walk, const cl::SettlementRecord
         "reference data: settlement " + r.setl_id + " names " +
         (person == nullptr ? "psn_no " + r.psn_no : "fixmedins_code " + r.fixmedins_code) +
         ", which is not in it");
+  }
+  // Every sum of the walk (totals, groups, people, accumulators, their differences) is bounded by
+  // the bills read, which a hospital books up to kClaimAmountMaxFen each: a period too large for
+  // Money's range is refused, never a failed overflow check.
+  walk.volume += r.amounts.medfee_sumamt.is_negative()
+                     ? -static_cast<cl::WideInt>(r.amounts.medfee_sumamt.fen())
+                     : static_cast<cl::WideInt>(r.amounts.medfee_sumamt.fen());
+  if (walk.volume > cl::Money::kMaxFen / 4) {
+    return Status::invalid(
+        "the period's bills are too large to add up exactly; ask for fewer days");
   }
   const bool counted = !walk.out_of_effect.contains(r.setl_id);
   if (counted && walk.options.claims_max != 0 && walk.result.claims >= walk.options.claims_max) {

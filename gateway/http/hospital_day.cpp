@@ -108,6 +108,7 @@ std::optional<cl::Date> day_of(const std::map<std::string, std::string>& query) 
 Result<ad::TotalsFigures> agency_totals(const lg::Ledger& ledger,
                                         const ad::TotalsRequest& request) {
   ad::TotalsFigures figures;
+  cl::WideInt volume = 0;  // Σ |amounts| added: bounds every sum (bills up to kClaimAmountMaxFen)
   for (int32_t d = request.stmt_begndate.days(); d <= request.stmt_enddate.days(); ++d) {
     Result<std::vector<lg::Entry>> entries =
         lg::hospital_entries(ledger, cl::Date::from_days(d), request.envelope.fixmedins_code);
@@ -117,6 +118,14 @@ Result<ad::TotalsFigures> agency_totals(const lg::Ledger& ledger,
       if (!counts_for(record, request)) continue;
       Result<int64_t> count = count_of(ledger, record);
       if (!count.is_ok()) return count.status();
+      volume += record.amounts.medfee_sumamt.is_negative()
+                    ? -static_cast<cl::WideInt>(record.amounts.medfee_sumamt.fen())
+                    : static_cast<cl::WideInt>(record.amounts.medfee_sumamt.fen());
+      if (volume > cl::Money::kMaxFen / 2) {
+        return Status::invalid(
+            "the hospital's bills in these days are too large to add up "
+            "exactly; ask for fewer days");
+      }
       figures.medfee_sumamt += record.amounts.medfee_sumamt;
       figures.fund_pay_sumamt += record.amounts.fund_pay_sumamt;
       figures.acct_pay += record.amounts.acct_pay;
@@ -212,6 +221,9 @@ HospitalDayWork totals_work(const ad::JsonNode& envelope, const HospitalCaller& 
   }
   return HospitalDayJob([request = std::move(*parse.request), stamp](const lg::Ledger& ledger) {
     Result<ad::TotalsFigures> figures = agency_totals(ledger, request);
+    if (figures.status().code() == StatusCode::kInvalid) {
+      return error_answer(422, figures.status().message());
+    }
     if (!figures.is_ok()) return unreadable(figures.status());
     return HospitalDayReply{
         200, ad::build_totals_response(stamp, request.envelope.msgid, request, *figures)};

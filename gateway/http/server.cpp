@@ -1166,7 +1166,7 @@ struct Gateway::Impl {
                         client.organisation, options.region};
     const FhirClaim claim = read_fhir_claim(call, services.reference->codes);
     if (claim.refusal) co_return as_fhir(*claim.refusal);
-    const Reply national = co_await nhsa(claim.envelope, client);
+    const Reply national = co_await nhsa(claim.envelope, client, true);
     co_return as_fhir(
         fhir_answer(*claim.request, static_cast<unsigned>(national.status), national.body));
   }
@@ -1222,6 +1222,11 @@ struct Gateway::Impl {
     if (client.role != "hospital") {
       co_return error_reply(http::status::forbidden, "a receipt is for the hospital that sent it");
     }
+    // A msgid begins with its sender's code: another hospital's is not even looked up, so the
+    // answer does not tell whether it exists.
+    if (!msgid.starts_with(client.organisation)) {
+      co_return error_reply(http::status::not_found, "no claim of yours with this msgid");
+    }
     const auto start = [node = services.node, msgid, client](auto done) {
       node->read_snapshot([done = std::move(done), msgid, client](const lg::Ledger* ledger) {
         if (ledger == nullptr) {
@@ -1248,7 +1253,9 @@ struct Gateway::Impl {
 
   // ---- POST /v1/nhsa ----------------------------------------------------------------------------
 
-  asio::awaitable<Reply> nhsa(const std::string& body, const Client& client) {
+  // `from_fhir`: the body is the national envelope the FHIR route mapped, so no dialect applies.
+  asio::awaitable<Reply> nhsa(const std::string& body, const Client& client,
+                              bool from_fhir = false) {
     if (client.role != "hospital") {
       co_return error_reply(http::status::forbidden, "POST /v1/nhsa is for hospitals");
     }
@@ -1256,7 +1263,8 @@ struct Gateway::Impl {
     limits.depth_max = 8;  // envelope → input → feedetail → line: a request nests no deeper
     limits.document_bytes_max = options.limits.body_bytes_max;
     std::string national;  // the body in the national form, when a dialect applies
-    if (std::optional<Reply> refusal = to_national(body, client, limits, national)) {
+    if (std::optional<Reply> refusal =
+            from_fhir ? std::nullopt : to_national(body, client, limits, national)) {
       co_return std::move(*refusal);
     }
     const std::string& text = national.empty() ? body : national;

@@ -169,6 +169,9 @@ struct RegionNode::Impl {
       snapshot_queue;
   bool snapshot_stop = false;
   std::thread snapshot_thread;
+  // Snapshot reads asked for and not yet begun, at most kSnapshotBacklogMax: a client that asks
+  // faster than the reader thread reads gets 503s, not a queue that grows without bound.
+  std::atomic<size_t> snapshot_backlog{0};
   std::vector<std::pair<std::function<Status(lg::Ledger&)>, std::function<void(Status)>>> writers;
   std::optional<std::string> failure;
   std::atomic<bool> stopping{false};
@@ -950,8 +953,23 @@ void RegionNode::read(std::function<void(const lg::Ledger*)> reader) {
   if (!impl_->enqueue(impl_->readers, reader)) reader(nullptr);
 }
 
+// More long reads waiting than this and the next one is answered at once with nullptr (the
+// gateway's 503): each holds a request's body and a snapshot, and hostile clients can ask fast.
+constexpr size_t kSnapshotBacklogMax = 64;
+
 void RegionNode::read_snapshot(std::function<void(const lg::Ledger*)> reader) {
-  if (!impl_->enqueue(impl_->snapshot_readers, reader)) reader(nullptr);
+  Impl* impl = impl_.get();
+  if (impl->snapshot_backlog.fetch_add(1) >= kSnapshotBacklogMax) {
+    impl->snapshot_backlog.fetch_sub(1);
+    reader(nullptr);
+    return;
+  }
+  std::function<void(const lg::Ledger*)> counted =
+      [impl, reader = std::move(reader)](const lg::Ledger* ledger) {
+        impl->snapshot_backlog.fetch_sub(1);
+        reader(ledger);
+      };
+  if (!impl->enqueue(impl->snapshot_readers, counted)) counted(nullptr);
 }
 
 void RegionNode::write(std::function<Status(lg::Ledger&)> writer,
