@@ -138,6 +138,27 @@ std::string demo_preface_html(const Report& r) {
   return page.str();
 }
 
+namespace {
+
+// The three largest net positions and the smallest, each named (clearing/provinces.h).
+std::string top_positions(const Report& r) {
+  std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
+  std::sort(positions.begin(), positions.end(),
+            [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });
+  const auto signed_yuan = [](cl::Money m) { return (m.is_negative() ? "" : "+") + m.to_string(); };
+  std::string out;
+  for (size_t i = 0; i < positions.size() && i < 3; ++i) {
+    out += " " + cl::province_label(positions[i].first) + " " + signed_yuan(positions[i].second);
+  }
+  if (positions.size() > 3) {
+    out += " … " + cl::province_label(positions.back().first) + " " +
+           signed_yuan(positions.back().second);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string summary_text(const Report& r, const std::string& dir) {
   std::ostringstream out;
   uint64_t refused = 0;
@@ -162,18 +183,7 @@ std::string summary_text(const Report& r, const std::string& dir) {
                                  std::to_string(r.recon_full_bytes)
                            : "between the region processes over POST /v1/recon")
       << "; resolved by " << r.adjustments << " adjustment entries\n";
-  std::vector<std::pair<std::string, cl::Money>> positions(r.positions.begin(), r.positions.end());
-  std::sort(positions.begin(), positions.end(),
-            [](const auto& a, const auto& b) { return a.second.fen() > b.second.fen(); });
-  out << "  net positions " << r.period << ":";
-  const auto signed_yuan = [](cl::Money m) { return (m.is_negative() ? "" : "+") + m.to_string(); };
-  for (size_t i = 0; i < positions.size() && i < 3; ++i) {
-    out << " " << cl::province_label(positions[i].first) << " " << signed_yuan(positions[i].second);
-  }
-  if (positions.size() > 3) {
-    out << " … " << cl::province_label(positions.back().first) << " "
-        << signed_yuan(positions.back().second);
-  }
+  out << "  net positions " << r.period << ":" << top_positions(r);
   out << "\n  clearing: one payment per region moves " << r.clearing_pay_in.to_string()
       << " instead of " << r.clearing_gross.to_string() << " pair by pair; " << r.held_pairs
       << " pairs held";

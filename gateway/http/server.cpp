@@ -804,6 +804,30 @@ struct Gateway::Impl {
 
   // ---- routing and authorization --------------------------------------------------------------
 
+  // Every route but the health checks: a verified certificate of a known role, within its rate.
+  std::optional<Reply> refuse_client(const Client& client) {
+    if (!client.present) {
+      refused("no_certificate");
+      return error_reply(http::status::unauthorized, "a client certificate is required");
+    }
+    if (!client.verified) {
+      refused("untrusted_certificate");
+      return error_reply(http::status::unauthorized,
+                         "client certificate not trusted: " + client.why);
+    }
+    if (client.role != "hospital" && client.role != "bureau" && client.role != "regulator" &&
+        client.role != "node") {
+      return error_reply(http::status::forbidden, "unknown role '" + client.role + "'");
+    }
+    if (!limiter.allow(client.key())) {
+      refused("rate");
+      return error_reply(http::status::too_many_requests,
+                         "more than client_requests_per_s=" +
+                             std::to_string(options.limits.client_requests_per_s));
+    }
+    return std::nullopt;
+  }
+
   asio::awaitable<Reply> handle(const http::request<http::string_body>& request,
                                 const Client& client) {
     const std::string_view target(request.target().data(), request.target().size());
@@ -833,25 +857,7 @@ struct Gateway::Impl {
     }
     if (route_label(path) == "other")
       co_return error_reply(http::status::not_found, "no such route");
-    if (!client.present) {
-      refused("no_certificate");
-      co_return error_reply(http::status::unauthorized, "a client certificate is required");
-    }
-    if (!client.verified) {
-      refused("untrusted_certificate");
-      co_return error_reply(http::status::unauthorized,
-                            "client certificate not trusted: " + client.why);
-    }
-    if (client.role != "hospital" && client.role != "bureau" && client.role != "regulator" &&
-        client.role != "node") {
-      co_return error_reply(http::status::forbidden, "unknown role '" + client.role + "'");
-    }
-    if (!limiter.allow(client.key())) {
-      refused("rate");
-      co_return error_reply(http::status::too_many_requests,
-                            "more than client_requests_per_s=" +
-                                std::to_string(options.limits.client_requests_per_s));
-    }
+    if (std::optional<Reply> refusal = refuse_client(client)) co_return std::move(*refusal);
     if (path == "/v1/nhsa" || path == kFhirClaimPath) {
       if (auto r = only(http::verb::post, "POST")) co_return *r;
       if (path == kFhirClaimPath) co_return co_await fhir_claim(request, client);
