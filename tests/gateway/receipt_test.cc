@@ -102,10 +102,12 @@ TEST_F(Receipts, TheSendingHospitalGetsAReceiptOnceItsDayIsSealedAndItVerifiesOf
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_NE(answer.body.find("\"format\":\"medclear.receipt.v1\""), std::string::npos);
   EXPECT_NE(answer.body.find("\"msgid\":\"" + msgid + "\""), std::string::npos);
-  // Nobody else: another hospital, the region's bureau and node, a regulator.
-  for (const char* other : {"hospital-H31010400099", "bureau-310000", "node-310000", "regulator"}) {
+  // Nobody else: the region's bureau and node, a regulator (403); another hospital is not told
+  // whether the msgid exists (404, as for a msgid nobody sent).
+  for (const char* other : {"bureau-310000", "node-310000", "regulator"}) {
     EXPECT_EQ(client(other).get(route).status, 403) << other;
   }
+  EXPECT_EQ(client("hospital-H31010400099").get(route).status, 404);
   EXPECT_EQ(hospital.get("/v1/claims/" + msgid.substr(0, 26) + "9998/receipt").status, 404);
 
   // Offline: verified with the key the receipt names, and with the region's key pinned.
