@@ -13,6 +13,7 @@
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/nation.h"
+#include "tests/support/paths.h"
 #include "tests/support/seed.h"
 
 namespace medclear::testing {
@@ -21,8 +22,7 @@ namespace {
 pid_t start_child(const std::string& bootstrap, const std::string& dir) {
   const pid_t child = fork();
   if (child == 0) {
-    execl(MEDCLEAR_NODE_CRASH_CHILD, MEDCLEAR_NODE_CRASH_CHILD, bootstrap.c_str(), "440000",
-          dir.c_str(), nullptr);
+    execl(kNodeCrashChild, kNodeCrashChild, bootstrap.c_str(), "440000", dir.c_str(), nullptr);
     _exit(127);
   }
   return child;

@@ -14,6 +14,7 @@
 
 #include "ledger/verify.h"
 #include "tests/support/ledger_fixture.h"
+#include "tests/support/paths.h"
 #include "tests/support/seed.h"
 
 namespace medclear::testing {
@@ -45,7 +46,7 @@ std::string run_and_kill(const std::string& dir, uint64_t seed, std::chrono::mic
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     const std::string seed_text = std::to_string(seed);
-    execl(MEDCLEAR_CRASH_CHILD, MEDCLEAR_CRASH_CHILD, dir.c_str(), seed_text.c_str(), nullptr);
+    execl(kLedgerCrashChild, kLedgerCrashChild, dir.c_str(), seed_text.c_str(), nullptr);
     _exit(127);
   }
   close(pipe_fds[1]);

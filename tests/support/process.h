@@ -9,11 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/paths.h"
+
 namespace medclear::testing {
 
 // Runs `medclear ARGUMENTS` through the shell; returns its exit status and standard output.
 inline std::pair<int, std::string> run_medclear(const std::string& arguments) {
-  const std::string command = std::string(MEDCLEAR_BINARY) + " " + arguments;
+  const std::string command = std::string(kMedclearBinary) + " " + arguments;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return {-1, ""};
   std::string output;
@@ -34,10 +36,10 @@ class ServedMedclear {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      std::vector<char*> argv{const_cast<char*>(MEDCLEAR_BINARY)};
+      std::vector<char*> argv{const_cast<char*>(kMedclearBinary)};
       for (std::string& argument : arguments) argv.push_back(argument.data());
       argv.push_back(nullptr);
-      execv(MEDCLEAR_BINARY, argv.data());
+      execv(kMedclearBinary, argv.data());
       _exit(127);
     }
     close(fds[1]);

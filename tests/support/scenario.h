@@ -14,6 +14,7 @@
 #include "adapters/reference_json.h"
 #include "clearing/engine.h"
 #include "clearing/memory_state.h"
+#include "tests/support/paths.h"
 
 namespace medclear::testing {
 
@@ -25,7 +26,7 @@ inline std::string read_file(const std::string& path) {
 }
 
 inline std::string source_path(std::string_view relative) {
-  return std::string(MEDCLEAR_SOURCE_DIR) + "/" + std::string(relative);
+  return std::string(kSourceDir) + "/" + std::string(relative);
 }
 
 inline adapters::Scenario worked_examples() {
