@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -483,6 +484,44 @@ TEST_F(Hostile, ALongReadStallsNoClaim) {
   EXPECT_EQ(view(kTreating).last_seq, 1u);
   release.set_value();
   EXPECT_EQ(seen.get_future().get(), 0u);  // the view was taken before the settlement
+}
+
+// A hostile client asking for long reads faster than they run cannot make the node hold an
+// unbounded backlog of them (each holds a request and, later, a snapshot): past 64 waiting, the
+// next one is answered at once with no ledger (the gateway's 503), and the waiting ones all run.
+TEST_F(Hostile, LongReadsPastTheBacklogAreRefusedAtOnce) {
+  start();
+  std::promise<void> started, release;
+  std::shared_future<void> released = release.get_future().share();
+  RegionNode* node = set_->node(kTreating);
+  node->read_snapshot([&](const lg::Ledger*) {
+    started.set_value();
+    released.wait();  // the reader thread is busy with this one
+  });
+  started.get_future().wait();
+  constexpr int kBacklog = 64;  // gateway/node/node.cpp kSnapshotBacklogMax
+  std::atomic<int> ran_with_ledger{0}, ran{0};
+  std::promise<void> all_ran;
+  for (int i = 0; i < kBacklog; ++i) {
+    node->read_snapshot([&](const lg::Ledger* ledger) {
+      if (ledger != nullptr) ++ran_with_ledger;
+      if (++ran == kBacklog) all_ran.set_value();
+    });
+  }
+  EXPECT_EQ(ran.load(), 0);  // all waiting behind the first
+  bool refused = false;
+  node->read_snapshot([&](const lg::Ledger* ledger) { refused = ledger == nullptr; });
+  EXPECT_TRUE(refused) << "the 65th waiting read was not refused at once";
+  // Claims still settle while the reads wait.
+  const HttpAnswer settled = post(kHospitalA, claim(msgid_of(kHospitalA, 71)));
+  EXPECT_EQ(settled.status, 200) << settled.body;
+  release.set_value();
+  all_ran.get_future().wait();
+  EXPECT_EQ(ran_with_ledger.load(), kBacklog);
+  // The backlog drained: a read is taken again.
+  std::promise<bool> again;
+  node->read_snapshot([&](const lg::Ledger* ledger) { again.set_value(ledger != nullptr); });
+  EXPECT_TRUE(again.get_future().get());
 }
 
 // The stateless checks live once (clearing/admission.h): requests with several faults get the same
