@@ -124,4 +124,16 @@ std::optional<DateTime> parse_compact_date_time(std::string_view text) {
   return DateTime{*date, *seconds};
 }
 
+std::optional<int32_t> parse_time_of_day(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') {
+    return std::nullopt;
+  }
+  const auto hour = digits(text, 0, 2);
+  const auto minute = digits(text, 3, 2);
+  if (!hour || !minute) {
+    return std::nullopt;
+  }
+  return seconds_of_day(*hour, *minute, 0);
+}
+
 }  // namespace medclear::clearing

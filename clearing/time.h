@@ -39,5 +39,7 @@ std::optional<Date> parse_date(std::string_view text);
 std::optional<DateTime> parse_date_time(std::string_view text);
 // yyyyMMddHHmmss (inside a msgid)
 std::optional<DateTime> parse_compact_date_time(std::string_view text);
+// HH:MM (a daily schedule's time) → seconds after midnight
+std::optional<int32_t> parse_time_of_day(std::string_view text);
 
 }  // namespace medclear::clearing

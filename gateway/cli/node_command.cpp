@@ -22,6 +22,7 @@
 #include "gateway/cli/cli.h"
 #include "gateway/http/server.h"
 #include "gateway/http/timeline.h"
+#include "gateway/node/daily_seal.h"
 #include "gateway/node/node.h"
 #include "gateway/recon/nightly.h"
 
@@ -44,6 +45,9 @@ struct NodeConfig {
   // reached with the gateway's certificate, key and CA (it needs a "gateway"), and the gateway
   // countersigns only statements signed with a pinned key.
   std::optional<NightlyOptions> nightly;
+  // The "seal" object: {"at": "HH:MM" UTC}: the node seals its ledger's days through yesterday
+  // every day at that time (gateway/node/daily_seal.h). Without it, `medclear ledger seal`.
+  std::optional<DailySealOptions> seal;
   std::string reference_path;
   std::vector<std::string> regions;  // topics to create on an embedded broker
   int partitions = 8;
@@ -165,8 +169,8 @@ Status read_kafka(const adapters::Json& json, adapters::KafkaConfig& kafka) {
 Result<NightlyOptions> read_nightly(const adapters::Json& json) {
   const adapters::Json* at = json.find("at");
   const adapters::Json* peers = json.find("peers");
-  if (!json.is_object() || at == nullptr || !at->is_string() || !parse_time_of_day(at->text) ||
-      peers == nullptr || !peers->is_object()) {
+  if (!json.is_object() || at == nullptr || !at->is_string() ||
+      !clearing::parse_time_of_day(at->text) || peers == nullptr || !peers->is_object()) {
     return Status::invalid("reconciliation needs \"at\": \"HH:MM\" and a \"peers\" object");
   }
   if (json.members.size() != 2) {
@@ -178,6 +182,18 @@ Result<NightlyOptions> read_nightly(const adapters::Json& json) {
   nightly.at = at->text;
   nightly.peers = std::move(*pins);
   return nightly;
+}
+
+// The "seal" object (see NodeConfig::seal).
+Result<DailySealOptions> read_seal(const adapters::Json& json) {
+  const adapters::Json* at = json.is_object() ? json.find("at") : nullptr;
+  if (at == nullptr || !at->is_string() || !clearing::parse_time_of_day(at->text) ||
+      json.members.size() != 1) {
+    return Status::invalid("seal must be {\"at\": \"HH:MM\"} (UTC)");
+  }
+  DailySealOptions seal;
+  seal.at = at->text;
+  return seal;
 }
 
 template <typename T>
@@ -196,6 +212,7 @@ Status read_config_member(NodeConfig& config, const std::string& key, const adap
   if (key == "kafka") return read_kafka(value, config.node.kafka);
   if (key == "gateway") return keep(read_gateway(value), config.gateway);
   if (key == "reconciliation") return keep(read_nightly(value), config.nightly);
+  if (key == "seal") return keep(read_seal(value), config.seal);
   if (key == "dialects") {
     Result<std::shared_ptr<const adapters::Dialects>> dialects = adapters::load_dialects(value);
     if (!dialects.is_ok()) return dialects.status();
@@ -240,6 +257,7 @@ Status complete_config(NodeConfig& config) {
   if (config.regions.empty()) config.regions = parse_regions("all");
   config.node.served_regions = config.regions;  // a claim insured elsewhere: region_not_served
   if (Status dialects = check_dialects(config); !dialects.is_ok()) return dialects;
+  if (config.seal) config.seal->seal_key_file = config.node.ledger_dir + "/seal-key.pem";
   if (!config.nightly) return Status::ok();
   if (!config.gateway) return Status::invalid("reconciliation needs a gateway (its TLS files)");
   if (config.nightly->peers.contains(config.node.region)) {
@@ -372,13 +390,12 @@ void reconcile_now(const siginfo_t& info, NightlyReconciler* nightly) {
     std::cout << "reconcile refused: no reconciliation in the config" << std::endl;
     return;
   }
-  const int64_t today = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count() /
-                        86400;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   const bool queued = info.si_code == SI_QUEUE && info.si_value.sival_int > 0;
   const clearing::Date day =
-      clearing::Date::from_days(queued ? info.si_value.sival_int : static_cast<int32_t>(today - 1));
+      queued ? clearing::Date::from_days(info.si_value.sival_int) : utc_yesterday(now);
   nightly->run_soon(day);
   std::cout << "reconcile day=" << day.to_string() << std::endl;
 }
@@ -426,9 +443,18 @@ int serve_until_stopped(const NodeConfig& config, RegionNode& node,
     nightly = std::make_unique<NightlyReconciler>(*config.nightly, &node);
     nightly->start();
   }
+  std::unique_ptr<DailySealer> sealer;
+  if (config.seal) {
+    sealer = std::make_unique<DailySealer>(*config.seal, &node);
+    if (Status started = sealer->start(); !started.is_ok()) {
+      std::cerr << "medclear node: seal: " << started.message() << "\n";
+      return 1;
+    }
+  }
   std::cout << "region=" << config.node.region
             << " bootstrap=" << config.node.kafka.bootstrap_servers << "\nready" << std::endl;
   wait_for_stop(signals, gateway.get(), node, nightly.get());
+  sealer.reset();
   nightly.reset();
   if (gateway) {
     gateway->stop(std::chrono::milliseconds(config.gateway->limits.answer_timeout_ms + 1'000));

@@ -264,7 +264,8 @@ prometheus::MetricFamily node_family(const char* name, const char* help,
   return {name, help, type, {sample}};
 }
 
-// The nightly reconciliation's pairs by result, and the last run's differences and time.
+// The nightly reconciliation's pairs by result, the last run's differences and time, and the
+// daily seals by result.
 void add_recon_families(const NodeCounters& c, const std::string& region,
                         std::vector<prometheus::MetricFamily>& families) {
   prometheus::MetricFamily pairs{"medclear_node_reconciliations_total",
@@ -279,6 +280,18 @@ void add_recon_families(const NodeCounters& c, const std::string& region,
     pairs.metric.push_back(sample);
   }
   families.push_back(std::move(pairs));
+  prometheus::MetricFamily seals{"medclear_node_seals_total",
+                                 "Daily seals of the ledger (gateway/node/daily_seal.h), by result",
+                                 prometheus::MetricType::Counter,
+                                 {}};
+  for (const auto& [result, value] :
+       {std::pair{"written", &c.seals_written}, std::pair{"failed", &c.seals_failed}}) {
+    prometheus::ClientMetric sample;
+    sample.label = {{"region", region}, {"result", result}};
+    sample.counter.value = static_cast<double>(value->load());
+    seals.metric.push_back(sample);
+  }
+  families.push_back(std::move(seals));
   families.push_back(node_family(
       "medclear_node_reconciliation_differences",
       "Claims that differed at the last nightly reconciliation, all peers",

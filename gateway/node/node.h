@@ -89,6 +89,9 @@ struct NodeCounters {
   std::atomic<uint64_t> recon_pairs_failed{0};          // pairs that could not be reconciled
   std::atomic<uint64_t> recon_differences_last{0};      // differences at the last run, all peers
   std::atomic<int64_t> recon_last_run_unix_seconds{0};  // when the last run ended; 0: none yet
+  // Written by the daily seal (gateway/node/daily_seal.h).
+  std::atomic<uint64_t> seals_written{0};
+  std::atomic<uint64_t> seals_failed{0};
 };
 
 class RegionNode {

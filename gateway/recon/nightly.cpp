@@ -20,17 +20,6 @@ namespace medclear::gateway {
 namespace cl = medclear::clearing;
 namespace lg = medclear::ledger;
 
-std::optional<int> parse_time_of_day(std::string_view text) {
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  for (size_t i : {0u, 1u, 3u, 4u}) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-  }
-  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
-  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
-  if (hours > 23 || minutes > 59) return std::nullopt;
-  return hours * 3600 + minutes * 60;
-}
-
 NightlyReconciler::NightlyReconciler(NightlyOptions options, RegionNode* node)
     : options_(std::move(options)), node_(node) {}
 
@@ -58,7 +47,7 @@ void NightlyReconciler::run_soon(cl::Date day) {
 // Sleeps until the next night (then reconciles the day before it) or a day asked for by
 // run_soon, whichever comes first; until stopped.
 void NightlyReconciler::loop() {
-  const int at = parse_time_of_day(options_.at).value_or(2 * 3600);
+  const int at = cl::parse_time_of_day(options_.at).value_or(2 * 3600);
   while (true) {
     const auto now = std::chrono::system_clock::now();
     const int64_t seconds =

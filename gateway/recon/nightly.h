@@ -76,7 +76,4 @@ class NightlyReconciler {
   std::deque<clearing::Date> requested_;  // by run_soon, oldest first
 };
 
-// "HH:MM" → seconds after midnight; nullopt when malformed.
-std::optional<int> parse_time_of_day(std::string_view text);
-
 }  // namespace medclear::gateway

@@ -165,6 +165,15 @@ TEST(Time, DateTimesParseAndFormat) {
   }
 }
 
+TEST(Time, TimesOfDayOfASchedule) {
+  EXPECT_EQ(parse_time_of_day("02:30"), 9000);
+  EXPECT_EQ(parse_time_of_day("00:00"), 0);
+  EXPECT_EQ(parse_time_of_day("23:59"), 86340);
+  for (const char* bad : {"24:00", "2:30", "02:60", "02-30", "0a:30", "02:30:00", ""}) {
+    EXPECT_FALSE(parse_time_of_day(bad).has_value()) << bad;
+  }
+}
+
 TEST(Time, CompactDateTimesOfMsgids) {
   const std::optional<DateTime> t = parse_compact_date_time("20260315102030");
   ASSERT_TRUE(t);

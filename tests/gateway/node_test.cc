@@ -5,6 +5,7 @@
 // on their ledgers resume from the offsets kept there.
 #include "gateway/node/node.h"
 #include "adapters/topics.h"
+#include "gateway/node/daily_seal.h"
 
 #include <gtest/gtest.h>
 
@@ -135,6 +136,66 @@ TEST_F(Nodes, ClaimsInEveryDirectionSettleExactlyOnce) {
           << insured << " → " << treating;
     }
   }
+}
+
+// The daily seal (gateway/node/daily_seal.h): started after its time of day, a node seals every
+// unsealed day through yesterday at once, on its worker, while claims go on; asked again for the
+// same day it writes nothing; the ledger verifies with the seal covering every entry.
+TEST_F(Nodes, TheDailySealSealsThroughYesterdayOnceWhileClaimsGoOn) {
+  const uint64_t seed = test_seed("Nodes.TheDailySealSealsThroughYesterdayOnceWhileClaimsGoOn");
+  const std::string region = kRegions[1];
+  settle(0, 200, seed);
+  const auto unix_now = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const clearing::Date before = gateway::utc_yesterday(unix_now());
+  gateway::DailySealOptions options;
+  options.at = "00:00";  // passed already today: the seal is due at start
+  options.seal_key_file = root_ + "/" + region + "/seal-key.pem";
+  Result<ledger::SigningKey> key = ledger::SigningKey::generate();  // as `medclear node` finds it
+  ASSERT_TRUE(key.is_ok() && key->save_private_pem(options.seal_key_file).is_ok());
+  gateway::DailySealer sealer(options, nodes_.at(region).get());
+  ASSERT_TRUE(sealer.start().is_ok());
+  const gateway::NodeCounters& counters = nodes_.at(region)->counters();
+  for (int i = 0; i < 600 && counters.seals_written.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(counters.seals_written.load(), 1u);
+  const auto answers = settle(1'000, 100, seed + 1);  // claims go on after the seal
+  for (const auto& answer : answers) ASSERT_TRUE(answer.record && !answer.pending);
+  const clearing::Date after = gateway::utc_yesterday(unix_now());
+  Result<bool> again = sealer.seal_through(before);
+  ASSERT_TRUE(again.is_ok()) << again.status().message();
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(counters.seals_written.load(), 1u);
+  EXPECT_EQ(counters.seals_failed.load(), 0u);
+  nodes_.clear();
+
+  auto opened = ledger::open_directory(root_ + "/" + region, {}, false);
+  ASSERT_TRUE(opened.is_ok());
+  Result<std::vector<ledger::Seal>> seals = opened->ledger->seals();
+  ASSERT_TRUE(seals.is_ok());
+  ASSERT_EQ(seals->size(), 1u);
+  const ledger::Seal& seal = seals->front();
+  EXPECT_TRUE(seal.day == before || seal.day == after) << seal.day.to_string();
+  // The claims are of March 2026, long before yesterday: the seal took every entry then written.
+  EXPECT_GT(seal.day_count, 0u);
+  EXPECT_EQ(seal.day_count, seal.ledger_size);
+  EXPECT_LT(seal.ledger_size, opened->ledger->last_seq());  // the later claims came after it
+  const ledger::VerifyReport report = ledger::verify_ledger(*opened->ledger, nullptr);
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
+TEST(DailySeal, TheScheduleFallsOnTheDaysTime) {
+  const int64_t day = 86'400;
+  const int64_t noon = 20'000 * day + 12 * 3600;  // 2024-10-04 12:00 UTC
+  EXPECT_EQ(gateway::utc_yesterday(noon), clearing::Date::from_days(19'999));
+  EXPECT_EQ(gateway::utc_yesterday(20'000 * day), clearing::Date::from_days(19'999));
+  EXPECT_EQ(gateway::next_daily_time(noon, 3 * 3600), 20'001 * day + 3 * 3600);
+  EXPECT_EQ(gateway::next_daily_time(noon, 13 * 3600), 20'000 * day + 13 * 3600);
+  EXPECT_EQ(gateway::next_daily_time(noon, 12 * 3600), 20'001 * day + 12 * 3600);  // not now
 }
 
 TEST_F(Nodes, PoisonGoesToTheDeadLetterTopicAndTheStreamGoesOn) {
