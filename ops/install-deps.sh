@@ -12,8 +12,11 @@
 #                                systemd-analyze checks the units of ops/systemd; jq and python3
 #                                read JSON in the process-level tests (tests/process); Node.js
 #                                and npm run the FHIR R4 schema validator (tests/fhir, whose npm
-#                                packages ctest fhir_conformance installs with `npm ci`); a Chinese
-#                                font, as the reports name provinces in Chinese
+#                                packages ctest fhir_conformance installs with `npm ci`) and
+#                                playwright-core, which drives Debian's Chromium through the
+#                                console with client certificates (tests/console, installed the
+#                                same way by ctest console); a Chinese font, as the reports name
+#                                provinces in Chinese
 #   ops/install-deps.sh --pdf    headless Chromium and the fonts to print the audit report as a
 #                                PDF (ops/report-pdf.sh)
 #   ops/install-deps.sh --fuzz   also clang and its compiler-rt (libclang_rt.fuzzer, ASan, UBSan)

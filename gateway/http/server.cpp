@@ -30,6 +30,7 @@
 #include "gateway/backoffice/ledger_json.h"
 #include "gateway/backoffice/receipt.h"
 #include "gateway/backoffice/sandbox.h"
+#include "gateway/http/console.h"
 #include "gateway/http/fhir_route.h"
 #include "gateway/http/hospital_day.h"
 #include "gateway/recon/recon_statement.h"
@@ -37,8 +38,10 @@
 #include "gateway/tls/tls_policy.h"
 #include "ledger/accounts.h"
 #include "ledger/crypto.h"
+#include "ledger/documents.h"
 #include "ledger/entry.h"
 #include "ledger/ledger.h"
+#include "ledger/period_totals.h"
 
 namespace medclear::gateway {
 
@@ -531,6 +534,8 @@ struct Gateway::Impl {
     if (path == "/v1/audit/report") return "audit";
     if (path == "/v1/sandbox") return "sandbox";
     if (path == "/v1/ledger/seals") return "seals";
+    if (path == "/v1/clearing") return "clearing";
+    if (path == "/console" || path.starts_with("/console/")) return "console";
     if (path == kHospitalReconPath) return "hospital_reconciliation";
     if (path.starts_with("/v1/ledger/proof/")) return "proof";
     if (path == "/v1/recon") return "recon";
@@ -783,6 +788,12 @@ struct Gateway::Impl {
     http::response<http::string_body> response{reply.status, 11};
     response.set(http::field::server, "medclear");
     response.set(http::field::content_type, reply.content_type);
+    // Every answer: the console's pages run only this origin's own script (console.h), and no
+    // browser guesses another type than the one named or keeps a copy of the data.
+    response.set("Content-Security-Policy", kContentSecurityPolicy);
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Referrer-Policy", "no-referrer");
+    response.set(http::field::cache_control, "no-store");
     if (!reply.allow.empty()) response.set(http::field::allow, reply.allow);
     if (!reply.retry_after.empty()) response.set(http::field::retry_after, reply.retry_after);
     response.keep_alive(keep_alive);
@@ -884,6 +895,8 @@ struct Gateway::Impl {
     if (path == kHospitalReconPath) co_return co_await hospital_recon(request, query, client);
     if (auto r = only(http::verb::get, "GET")) co_return *r;
     if (path == "/metrics") co_return metrics(client);
+    if (route_label(path) == "console") co_return console(path, client);
+    if (path == "/v1/clearing") co_return co_await clearing_statement(query, client);
     if (path.starts_with("/v1/claims/") && path.ends_with("/receipt")) {
       co_return co_await receipt(std::string(path.substr(11, path.size() - 11 - 8)), client);
     }
@@ -906,6 +919,50 @@ struct Gateway::Impl {
           "the metrics of " + options.region + " are for its bureau, its node and regulators");
     }
     return make_reply(http::status::ok, metrics_text(), "text/plain; version=0.0.4");
+  }
+
+  // GET /console/…: the console's files (console.h), for bureaus and regulators only.
+  Reply console(std::string_view path, const Client& client) {
+    if (client.role != "bureau" && client.role != "regulator") {
+      return error_reply(http::status::forbidden, "the console is for bureaus and regulators");
+    }
+    ConsoleFile file =
+        console_file(path, {client.role, client.organisation, options.region, services.regions});
+    if (!file.found) return error_reply(http::status::not_found, "no such route");
+    return make_reply(http::status::ok, std::move(file.body), std::move(file.content_type));
+  }
+
+  // GET /v1/clearing?period=YYYY-MM[&region=R]: the region's clearing statement of that month
+  // as its ledger keeps it (gateway/backoffice/clearing_house.h records it; the same text), for
+  // the region's bureau and regulators; 404 while the month is not cleared there.
+  asio::awaitable<Reply> clearing_statement(const std::map<std::string, std::string>& query,
+                                            const Client& client) {
+    if (client.role != "bureau" && client.role != "regulator") {
+      co_return error_reply(http::status::forbidden, "for regulators and the region's bureau");
+    }
+    auto period = query.find("period");
+    if (period == query.end() || !lg::last_day_of_period(period->second)) {
+      co_return error_reply(http::status::bad_request, "period=YYYY-MM is required");
+    }
+    auto target = region_for(query, client);
+    if (auto* reply = std::get_if<Reply>(&target)) co_return *reply;
+    RegionNode* node = std::get<RegionNode*>(target);
+    const std::string name = lg::documents::clearing_statement(period->second);
+    const auto start = [node, name](auto done) {
+      node->read_snapshot([done = std::move(done), name](const lg::Ledger* ledger) {
+        if (ledger == nullptr)
+          return done(error_reply(http::status::service_unavailable, "node not ready"));
+        Result<std::optional<std::string>> found = ledger->find_document(name);
+        if (!found.is_ok()) {
+          return done(error_reply(http::status::service_unavailable, found.status().message()));
+        }
+        if (!*found) return done(error_reply(http::status::not_found, "not cleared: " + name));
+        done(json_reply(std::move(**found)));
+      });
+    };
+    auto reply = co_await await_from_worker<Reply>(start, Millis(options.limits.answer_timeout_ms));
+    if (!reply) co_return error_reply(http::status::service_unavailable, "node not ready");
+    co_return std::move(*reply);
   }
 
   // The region a bureau or regulator asks about: a bureau only its own; a regulator any, with

@@ -10,6 +10,7 @@
 
 #include "gateway/app/region_set.h"
 #include "gateway/backoffice/adjudicate.h"
+#include "gateway/http/console.h"
 #include "gateway/tls/pki.h"
 #include "ledger/ledger.h"
 #include "tests/support/https_client.h"
@@ -244,6 +245,24 @@ TEST_F(Gateways, AuthorizationMatrix) {
       {own, "GET", nhsa, 405},
       {own, "DELETE", "/v1/balances", 405},
       {own, "GET", "/v1/nothing", 404},
+      // The console: bureaus and regulators; a hospital, a node or an unknown role gets 403.
+      {"bureau-310000", "GET", "/console/", 200},
+      {"regulator", "GET", "/console", 200},
+      {"regulator", "GET", "/console/app.js", 200},
+      {"bureau-610000", "GET", "/console/style.css", 200},
+      {"regulator", "GET", "/console/nothing.js", 404},
+      {"regulator", "POST", "/console/", 405},
+      {own, "GET", "/console/", 403},
+      {own, "GET", "/console/app.js", 403},
+      {"node-310000", "GET", "/console/", 403},
+      {"auditor", "GET", "/console/", 403},
+      {"", "GET", "/console/", 401},
+      // The month's clearing statement (none cleared here: 404 once allowed).
+      {"bureau-310000", "GET", "/v1/clearing?period=2026-03", 404},
+      {"bureau-310000", "GET", "/v1/clearing?period=2026-03&region=610000", 403},
+      {"regulator", "GET", "/v1/clearing?period=2026-03&region=610000", 404},
+      {"regulator", "GET", "/v1/clearing?period=2026-3", 400},
+      {own, "GET", "/v1/clearing?period=2026-03", 403},
   };
   for (const Case& c : cases) {
     HttpsClient caller = client(c.who);
@@ -258,6 +277,26 @@ TEST_F(Gateways, AuthorizationMatrix) {
     EXPECT_EQ(answer.status, c.status)
         << (c.who.empty() ? "(no certificate)" : c.who) << " " << c.method << " " << c.target
         << " → " << answer.body << answer.error;
+  }
+}
+
+// The console's page carries who is looking as attribute values, escaped: a regulator's CN is
+// any text. Only its three files are served.
+TEST(Console, PageEscapesTheViewerAndServesOnlyItsFiles) {
+  const ConsoleViewer viewer{
+      "regulator", "a\"><script>x()</script>", "310000", {"310000", "610000"}};
+  const ConsoleFile page = console_file("/console/", viewer);
+  ASSERT_TRUE(page.found);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos);
+  EXPECT_NE(page.body.find("data-organisation=\"a&quot;&gt;&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(page.body.find("&quot;310000&quot;,&quot;610000&quot;"), std::string::npos);
+  EXPECT_NE(page.body.find("上海市"), std::string::npos);
+  EXPECT_EQ(page.body.find("{{"), std::string::npos);
+  EXPECT_EQ(console_file("/console/app.js", viewer).content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(console_file("/console/style.css", viewer).content_type, "text/css; charset=utf-8");
+  for (const char* path : {"/console/../server.cpp", "/console/app.js.map", "/consoles", "/"}) {
+    EXPECT_FALSE(console_file(path, viewer).found) << path;
   }
 }
 
