@@ -64,7 +64,8 @@ std::optional<std::vector<ItemSplit>> split_items(const std::vector<Money>& subm
 }
 
 std::optional<Ratio> effective_ratio(Money benefit, Money eligible) {
-  if (eligible.is_negative() || eligible.is_zero() || benefit.is_negative() || benefit > eligible) return std::nullopt;
+  if (eligible.is_negative() || eligible.is_zero() || benefit.is_negative() || benefit > eligible)
+    return std::nullopt;
   return Ratio::from_basis_points(static_cast<int32_t>(
       divide_half_up(static_cast<WideInt>(benefit.fen()) * Ratio::kOne, eligible.fen())));
 }

@@ -52,10 +52,9 @@ TEST(ItemSplit, LinesOfAClaimByHand) {
   // 800.00, deductible 100.00, funds 490.00 (70 % of 700.00), patient 510.00.
   const std::vector<Money> submitted = fen({60000, 30000, 10000});
   const std::vector<Money> eligible = fen({60000, 20000, 0});
-  const auto items = split_items(
-      submitted, eligible,
-      claim_of(Money::from_fen(100000), Money::from_fen(80000), Money::from_fen(10000),
-               Money::from_fen(49000)));
+  const auto items = split_items(submitted, eligible,
+                                 claim_of(Money::from_fen(100000), Money::from_fen(80000),
+                                          Money::from_fen(10000), Money::from_fen(49000)));
   ASSERT_TRUE(items);
   // deductible 100.00 × 6/8 = 75.00, × 2/8 = 25.00; benefit 490.00 × 6/8 = 367.50, × 2/8 = 122.50
   EXPECT_EQ((*items)[0].deductible, Money::from_fen(7500));
@@ -98,7 +97,9 @@ TEST(ItemSplit, RandomAllocationsAreExact) {
     for (Money& w : weights) {
       // small, zero or large (up to the largest claim amount) weights
       const int64_t kind = between(0, 3);
-      w = Money::from_fen(kind == 0 ? 0 : kind == 1 ? between(1, 100) : between(1, kClaimAmountMaxFen / 16));
+      w = Money::from_fen(kind == 0   ? 0
+                          : kind == 1 ? between(1, 100)
+                                      : between(1, kClaimAmountMaxFen / 16));
       sum += w.fen();
     }
     const bool within = between(0, 3) != 0;  // mostly total ≤ Σ weights, as deductible and funds
