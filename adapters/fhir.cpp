@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "adapters/decimal_text.h"
 #include "adapters/json.h"
 #include "adapters/nhsa.h"
+#include "clearing/item_split.h"
+#include "clearing/split.h"
 
 namespace medclear::adapters {
 
@@ -744,6 +748,54 @@ void total(JsonWriter& w, const cl::SettlementAmounts& a) {
   w.end_array();
 }
 
+// The claim's split laid onto its lines (clearing/item_split.h): the in-scope part of each line
+// by the treating catalogue, as the engine classified it (classify_lines), the deductible and the
+// benefit pro rata to it. Nullopt when that does not add up to the record.
+std::optional<std::vector<cl::ItemSplit>> item_splits(const cl::Request& request,
+                                                      const cl::SettlementAmounts& amounts,
+                                                      const cl::ReferenceData& reference) {
+  const auto& claim = std::get<cl::SettlementInput>(request.input);
+  const cl::Facility* facility = reference.facility(request.envelope.fixmedins_code);
+  if (facility == nullptr) return std::nullopt;
+  const std::vector<cl::LineSplit> classes =
+      cl::classify_lines(claim.lines, reference, facility->admdvs);
+  std::vector<cl::Money> submitted, eligible;
+  for (size_t i = 0; i < claim.lines.size(); ++i) {
+    submitted.push_back(claim.lines[i].amount);
+    eligible.push_back(classes[i].inscp_scp_amt);
+  }
+  return cl::split_items(submitted, eligible, amounts);
+}
+
+// item[i].adjudication: submitted, eligible, deductible, eligpercent (the claim's effective
+// ratio, on a line with an eligible part), benefit, copay; `submitted` alone without a split.
+void items(JsonWriter& w, const cl::SettlementInput& claim, const cl::SettlementAmounts& amounts,
+           const std::optional<std::vector<cl::ItemSplit>>& splits) {
+  const std::optional<cl::Ratio> ratio =
+      cl::effective_ratio(amounts.fund_pay_sumamt, amounts.inscp_scp_amt);
+  w.key("item").begin_array();
+  for (size_t i = 0; i < claim.lines.size(); ++i) {
+    w.begin_object().key("itemSequence").integer(static_cast<int64_t>(i + 1));
+    w.key("adjudication").begin_array();
+    if (!splits) {
+      adjudication(w, "submitted", &claim.lines[i].amount);
+      w.end_array().end_object();
+      continue;
+    }
+    const cl::ItemSplit& line = (*splits)[i];
+    adjudication(w, "submitted", &line.submitted);
+    adjudication(w, "eligible", &line.eligible);
+    adjudication(w, "deductible", &line.deductible);
+    if (ratio && !line.eligible.is_zero()) {
+      adjudication(w, "eligpercent", nullptr, decimal_text(ratio->basis_points(), 2));
+    }
+    adjudication(w, "benefit", &line.benefit);
+    adjudication(w, "copay", &line.copay);
+    w.end_array().end_object();
+  }
+  w.end_array();
+}
+
 }  // namespace
 
 std::string build_fhir_claim(const cl::Request& request) {
@@ -782,7 +834,8 @@ std::string build_fhir_claim(const cl::Request& request) {
 }
 
 std::string build_fhir_claim_response(const cl::Request& request,
-                                      const cl::SettlementRecord& record) {
+                                      const cl::SettlementRecord& record,
+                                      const cl::ReferenceData& reference) {
   const auto& claim = std::get<cl::SettlementInput>(request.input);
   JsonWriter w;
   w.begin_object().key("resourceType").string("ClaimResponse");
@@ -797,16 +850,7 @@ std::string build_fhir_claim_response(const cl::Request& request,
   w.key("disposition")
       .string(record.setl_id.empty() ? "pre-settled: nothing was booked"
                                      : "settled as " + record.setl_id);
-  // The split is decided on the claim as a whole (deductible, ratio and limits apply to its
-  // in-scope sum), so a line has its submitted amount only; the split is the header's.
-  w.key("item").begin_array();
-  for (size_t i = 0; i < claim.lines.size(); ++i) {
-    w.begin_object().key("itemSequence").integer(static_cast<int64_t>(i + 1));
-    w.key("adjudication").begin_array();
-    adjudication(w, "submitted", &claim.lines[i].amount);
-    w.end_array().end_object();
-  }
-  w.end_array();
+  items(w, claim, record.amounts, item_splits(request, record.amounts, reference));
   w.key("adjudication").begin_array();
   split(w, record.amounts, true);
   w.end_array();

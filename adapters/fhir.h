@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "clearing/codes.h"
+#include "clearing/reference.h"
 #include "clearing/reject.h"
 #include "clearing/request.h"
 #include "clearing/settlement.h"
@@ -45,9 +46,13 @@ FhirClaimParse parse_fhir_claim(std::string_view body, const clearing::CodeTable
 // gives the same request and fingerprint). For clients and tests.
 std::string build_fhir_claim(const clearing::Request& request);
 
-// The ClaimResponse of an accepted settlement (or pre-settlement) `record` of `request`.
+// The ClaimResponse of an accepted settlement (or pre-settlement) `record` of `request`. Each
+// item's adjudication is the claim's split laid onto its lines (clearing/item_split.h): its
+// in-scope part by the treating catalogue of `reference` (classify_lines), the deductible and
+// benefit pro rata to it; only `submitted` when that classification does not add up to the record.
 std::string build_fhir_claim_response(const clearing::Request& request,
-                                      const clearing::SettlementRecord& record);
+                                      const clearing::SettlementRecord& record,
+                                      const clearing::ReferenceData& reference);
 // The ClaimResponse of a claim kept but not answered yet (outcome "queued").
 std::string build_fhir_claim_queued(const clearing::Request& request);
 

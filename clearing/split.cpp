@@ -78,9 +78,11 @@ LineSplit classify_line(const FeeLine& line, const CatalogueItem* item) {
   return split;
 }
 
-ClaimTotals classify_claim(const std::vector<FeeLine>& lines, const ReferenceData& reference,
-                           std::string_view treating_admdvs) {
-  ClaimTotals totals;
+std::vector<LineSplit> classify_lines(const std::vector<FeeLine>& lines,
+                                      const ReferenceData& reference,
+                                      std::string_view treating_admdvs) {
+  std::vector<LineSplit> splits;
+  splits.reserve(lines.size());
   const Catalogue* catalogue = nullptr;
   std::optional<Date> catalogue_date;
   for (const FeeLine& line : lines) {
@@ -89,12 +91,21 @@ ClaimTotals classify_claim(const std::vector<FeeLine>& lines, const ReferenceDat
       catalogue = reference.catalogue_for(treating_admdvs, *catalogue_date);
     }
     const CatalogueItem* item = catalogue ? catalogue->find(line.med_list_codg) : nullptr;
-    const LineSplit split = classify_line(line, item);
-    totals.medfee_sumamt += line.amount;
-    totals.fulamt_ownpay_amt += split.fulamt_ownpay_amt;
-    totals.overlmt_selfpay += split.overlmt_selfpay;
-    totals.preselfpay_amt += split.preselfpay_amt;
-    totals.inscp_scp_amt += split.inscp_scp_amt;
+    splits.push_back(classify_line(line, item));
+  }
+  return splits;
+}
+
+ClaimTotals classify_claim(const std::vector<FeeLine>& lines, const ReferenceData& reference,
+                           std::string_view treating_admdvs) {
+  ClaimTotals totals;
+  const std::vector<LineSplit> splits = classify_lines(lines, reference, treating_admdvs);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    totals.medfee_sumamt += lines[i].amount;
+    totals.fulamt_ownpay_amt += splits[i].fulamt_ownpay_amt;
+    totals.overlmt_selfpay += splits[i].overlmt_selfpay;
+    totals.preselfpay_amt += splits[i].preselfpay_amt;
+    totals.inscp_scp_amt += splits[i].inscp_scp_amt;
   }
   return totals;
 }

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "clearing/reference.h"
 #include "clearing/request.h"
@@ -35,7 +36,12 @@ struct ClaimTotals {
 };
 
 // Classifies every line with the treating division's catalogue version in force at each line's
-// fee_ocur_time, and sums the parts.
+// fee_ocur_time: one LineSplit per line, in order.
+std::vector<LineSplit> classify_lines(const std::vector<FeeLine>& lines,
+                                      const ReferenceData& reference,
+                                      std::string_view treating_admdvs);
+
+// classify_lines, summed.
 ClaimTotals classify_claim(const std::vector<FeeLine>& lines, const ReferenceData& reference,
                            std::string_view treating_admdvs);
 

@@ -34,6 +34,9 @@ inline constexpr char kDocument = 'S';      // S name → document (clearing rec
 inline constexpr char kReconItem = 'X';
 inline constexpr char kFrontier = 'F';     // F → the journal's Merkle frontier at the last seal
 inline constexpr char kKeyRotation = 'G';  // G index(4) → seal key rotation record
+// W day(4) fixmedins_code 0 seq(8) → empty: a hospital's entries of a business day on the treating
+// side (3201/3202); the bare key W → u64 the last seq indexed (the index is complete through it).
+inline constexpr char kHospitalDay = 'W';
 
 inline std::string key_rotation(uint32_t index) {
   std::string key(1, kKeyRotation);
@@ -65,6 +68,19 @@ inline std::string day(char space, int32_t days) {
 inline int32_t day_of(std::string_view key) {
   return static_cast<int32_t>(static_cast<uint32_t>(get_big_endian(key.substr(1), 4)) ^
                               0x80000000u);
+}
+
+// The prefix of a hospital's day in W: W day(4) fixmedins_code NUL.
+inline std::string hospital_day(int32_t days, std::string_view fixmedins_code) {
+  std::string key = day(kHospitalDay, days);
+  key.append(fixmedins_code).push_back('\0');
+  return key;
+}
+
+inline std::string hospital_entry(int32_t days, std::string_view fixmedins_code, uint64_t seq) {
+  std::string key = hospital_day(days, fixmedins_code);
+  put_big_endian(key, seq, 8);
+  return key;
 }
 
 inline std::string accumulator(std::string_view psn_no, std::string_view insutype, int year) {

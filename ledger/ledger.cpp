@@ -209,7 +209,7 @@ Status Ledger::load() {
   read = db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kHead), &head);
   if (read.IsNotFound()) {  // no entry yet
     return version == kMigratedFormatVersion ? migrate_from_2() : Status::ok();
-  }
+  }  // (nothing to index either: the first stage writes the W marker)
   if (!read.ok()) return from_rocksdb(read, "read head");
   ByteReader h(head);
   std::string_view hash;
@@ -225,7 +225,51 @@ Status Ledger::load() {
   std::copy(hash.begin(), hash.end(), head_hash_.begin());
   if (sealed != 0) last_sealed_day_ = cl::Date::from_days(sealed_day);
   remember_head();
-  return version == kMigratedFormatVersion ? migrate_from_2() : Status::ok();
+  if (version == kMigratedFormatVersion) {
+    if (Status migrated = migrate_from_2(); !migrated.is_ok()) return migrated;
+  }
+  return index_hospital_days();
+}
+
+// The W keys (a hospital's day) of the entries after the W marker — all of them in a ledger
+// written before the index existed, or those a build without it appended since — in synced
+// batches of 100,000 keys, each moving the marker: a crash leaves a marker that resumes here.
+Status Ledger::index_hospital_days() {
+  std::string kept;
+  uint64_t indexed = 0;
+  const rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), keys::prefix(keys::kHospitalDay), &kept);
+  if (got.ok()) {
+    Result<uint64_t> marker = decode_u64(kept);
+    if (!marker.is_ok()) return Status::corruption("corrupt hospital day marker (W)");
+    indexed = *marker;
+  } else if (!got.IsNotFound()) {
+    return from_rocksdb(got, "read the hospital day marker");
+  }
+  if (indexed > last_seq_) return Status::corruption("the W marker names an entry past the head");
+  if (indexed == last_seq_) return Status::ok();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync;
+  const std::string prefix = keys::prefix(keys::kJournal);
+  for (it->Seek(keys::journal(indexed + 1)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    Result<DecodedEntry> decoded = decode_entry(it->value().ToStringView());
+    if (!decoded.is_ok()) return decoded.status();
+    if (auto key = hospital_day_key(decoded->entry)) {
+      MC_CHECK(batch.Put(*key, "").ok(), "batch put");
+    }
+    if (batch.Count() >= 100000) {
+      MC_CHECK(batch.Put(keys::prefix(keys::kHospitalDay), encode_u64(decoded->entry.seq)).ok(),
+               "batch put");
+      if (Status s = from_rocksdb(db_->Write(write, &batch), "index"); !s.is_ok()) return s;
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "index: journal scan");
+  MC_CHECK(batch.Put(keys::prefix(keys::kHospitalDay), encode_u64(last_seq_)).ok(), "batch put");
+  return from_rocksdb(db_->Write(write, &batch), "index");
 }
 
 // Version 2 had neither X nor F keys: writes every entry's X key, in synced batches, then the
@@ -483,6 +527,9 @@ Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side si
       record.compensates.find('\0') != std::string::npos) {
     return Status::invalid("a settlement id holds a NUL byte");  // X keys end an id with one
   }
+  if (record.fixmedins_code.find('\0') != std::string::npos) {
+    return Status::invalid("a fixmedins_code holds a NUL byte");  // so do W keys a code
+  }
   Result<Staged> existing = find_existing(record, side);
   if (!existing.is_ok() || *existing == Staged::kAlreadyPresent) return existing;
   Entry e;
@@ -505,6 +552,8 @@ Result<Ledger::Staged> Ledger::stage(const cl::SettlementRecord& record, Side si
   put(keys::text(keys::kByMsgid, record.msgid), seq);
   if (!record.compensates.empty()) put(keys::text(keys::kCompensation, record.compensates), seq);
   if (auto item = recon_item_key(e)) put(item->first, std::move(item->second));
+  if (auto key = hospital_day_key(e)) put(*key, std::string());
+  put(keys::prefix(keys::kHospitalDay), seq);  // the W index is complete through this entry
   last_seq_ = e.seq;
   head_hash_ = hash;
   put_head();

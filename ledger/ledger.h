@@ -164,6 +164,7 @@ class Ledger {
   explicit Ledger(const LedgerOptions& options);
   Status load();
   Status migrate_from_2();
+  Status index_hospital_days();
   static constexpr uint8_t kMigratedFormatVersion = 2;  // opened and migrated to the current one
   // Version 3 plus key rotation records (G): written by the first rotate_seal_key, so that a
   // build that does not check rotations refuses the ledger rather than seal with a retired key.

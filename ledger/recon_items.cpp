@@ -164,33 +164,21 @@ Result<PairItems> recon_items_from_journal(const Ledger& ledger, cl::Date day) {
 
 namespace {
 
-// The settlement ids that the X keys of `day` name for the pairs `region` treats: (id, cancel).
-Result<std::vector<std::pair<std::string, bool>>> treated_ids(const Ledger& ledger, cl::Date day) {
-  std::vector<std::pair<std::string, bool>> ids;
-  bool treated = false;
-  const Status scanned = scan_day(
-      ledger, day,
-      [&](const std::string&, const std::string& treating) {
-        treated = treating == ledger.region();
-      },
-      [&](std::string_view id, cl::Money) {
-        if (treated) ids.emplace_back(std::string(id), false);
-      },
-      [&](std::string_view id) {
-        if (treated) ids.emplace_back(std::string(id), true);
-      });
-  if (!scanned.is_ok()) return scanned;
-  return ids;
-}
-
 bool of_hospital(const Entry& entry, cl::Date day, std::string_view fixmedins_code) {
   return entry.side == Side::kTreating && entry.day == day &&
          entry.record.fixmedins_code == fixmedins_code &&
          entry.record.kind != cl::RecordKind::kAdjustment;
 }
 
-// The hospital's day read from the whole journal: for the rare day that holds a compensation
-// chain (a cancel reinstated by a reversal), which one K per id cannot tell.
+}  // namespace
+
+std::optional<std::string> hospital_day_key(const Entry& entry) {
+  if (entry.side != Side::kTreating || entry.record.kind == cl::RecordKind::kAdjustment) {
+    return std::nullopt;
+  }
+  return keys::hospital_entry(entry.day.days(), entry.record.fixmedins_code, entry.seq);
+}
+
 Result<std::vector<Entry>> hospital_entries_from_journal(const Ledger& ledger, cl::Date day,
                                                          std::string_view fixmedins_code) {
   Result<std::vector<uint64_t>> seqs =
@@ -205,47 +193,32 @@ Result<std::vector<Entry>> hospital_entries_from_journal(const Ledger& ledger, c
   return out;
 }
 
-Result<Entry> entry_at(const Ledger& ledger, const Result<std::optional<uint64_t>>& seq,
-                       const std::string& id) {
-  if (!seq.is_ok()) return seq.status();
-  if (!seq->has_value()) {
-    return Status::corruption("reconciliation item " + id + " has no entry in the index");
-  }
-  Result<DecodedEntry> decoded = ledger.entry(**seq);
-  if (!decoded.is_ok()) return decoded.status();
-  return std::move(decoded->entry);
-}
-
-// Whether a reversal brings back a cancelled settlement (it negates a cancel).
-Result<bool> reinstates(const Ledger& ledger, const Entry& entry) {
-  if (entry.record.kind != cl::RecordKind::kReversal) return false;
-  const std::string& negated = entry.record.compensates;
-  Result<Entry> original = entry_at(ledger, ledger.find_setl_id(negated), negated);
-  if (!original.is_ok()) return original.status();
-  return original->record.kind != cl::RecordKind::kSettlement;
-}
-
-}  // namespace
-
 Result<std::vector<Entry>> hospital_entries(const Ledger& ledger, cl::Date day,
                                             std::string_view fixmedins_code) {
-  Result<std::vector<std::pair<std::string, bool>>> ids = treated_ids(ledger, day);
-  if (!ids.is_ok()) return ids.status();
+  if (fixmedins_code.find('\0') != std::string_view::npos) return std::vector<Entry>{};
+  const std::string prefix = keys::hospital_day(day.days(), fixmedins_code);
+  std::string end = prefix;
+  end.back() = '\1';  // just past every key of the prefix (it ends with the NUL)
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read = ledger.read_options();
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(ledger.db()->NewIterator(read));
   std::vector<Entry> out;
-  for (const auto& [id, cancel] : *ids) {
-    Result<Entry> entry =
-        entry_at(ledger, cancel ? ledger.compensation_of(id) : ledger.find_setl_id(id), id);
-    if (!entry.is_ok()) return entry.status();
-    // K keeps the last compensation of an id: another than this day's means a chain.
-    if (cancel && (entry->day != day || entry->record.compensates != id)) {
-      return hospital_entries_from_journal(ledger, day, fixmedins_code);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (key.size() != prefix.size() + 8 || !it->value().empty()) {
+      return Status::corruption("corrupt hospital day key");
     }
-    if (!of_hospital(*entry, day, fixmedins_code)) continue;
-    Result<bool> chain = reinstates(ledger, *entry);
-    if (!chain.is_ok()) return chain.status();
-    if (*chain) return hospital_entries_from_journal(ledger, day, fixmedins_code);
-    out.push_back(std::move(*entry));
+    const uint64_t seq = get_big_endian(key.substr(prefix.size()), 8);
+    Result<DecodedEntry> decoded = ledger.entry(seq);
+    if (!decoded.is_ok()) return decoded.status();
+    if (!of_hospital(decoded->entry, day, fixmedins_code)) {
+      return Status::corruption("hospital day key of entry " + std::to_string(seq) +
+                                " names another hospital or day");
+    }
+    out.push_back(std::move(decoded->entry));
   }
+  if (!it->status().ok()) return Status::error("hospital day: " + it->status().ToString());
   return out;
 }
 

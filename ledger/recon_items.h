@@ -36,13 +36,21 @@ Result<PairItems> recon_items_from_journal(const Ledger& ledger, clearing::Date 
 // resolves a statement already made. Needs ids without NUL (Ledger::stage refuses them).
 std::optional<std::pair<std::string, std::string>> recon_item_key(const Entry& entry);
 
+// The W key (FORMAT.md) an entry writes in the batch that appends it: a hospital's entry on the
+// treating side, not an adjustment (those resolve statements between regions). Nullopt otherwise.
+// Needs a fixmedins_code without NUL (Ledger::stage refuses one).
+std::optional<std::string> hospital_day_key(const Entry& entry);
+
 // A hospital's day on the treating side of this ledger: the entries of `fixmedins_code` booked on
 // `day` — its settlements of that day, and the cancels and reversals booked that day (of
-// settlements of that day or earlier) — in the order of the day's X keys. Adjustments are not the
-// hospital's: they resolve statements between regions. Found through the day's X keys of the
-// pairs this region treats and the I and K indexes (a cancel chain that K no longer shows is
-// found by one scan of the journal, rare), so it costs the region's treating day, not the journal.
+// settlements of that day or earlier) — in journal order. Read from the day's W keys of that
+// hospital alone (Ledger::open builds them for entries written without them), so it costs the
+// hospital's day, not its region's.
 Result<std::vector<Entry>> hospital_entries(const Ledger& ledger, clearing::Date day,
                                             std::string_view fixmedins_code);
+
+// The same read from the journal of the days around `day`: what the W keys must say (tests).
+Result<std::vector<Entry>> hospital_entries_from_journal(const Ledger& ledger, clearing::Date day,
+                                                         std::string_view fixmedins_code);
 
 }  // namespace medclear::ledger

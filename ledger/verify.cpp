@@ -61,6 +61,7 @@ std::string check_entry(const DecodedEntry& decoded, uint64_t expected_seq, cons
     walk.expected[keys::text(keys::kCompensation, r.compensates)] = seq_value(e.seq);
   }
   if (auto item = recon_item_key(e)) walk.expected[item->first] = std::move(item->second);
+  if (auto key = hospital_day_key(e)) walk.expected[*key] = std::string();
   walk.days[e.day.days()].push_back(e.seq);
   for (const Leg& leg : e.legs) {
     walk.balances[leg.account] +=
@@ -259,8 +260,11 @@ VerifyReport verify_ledger(const Ledger& ledger, const SigningKey* trusted_key) 
                 " but the journal ends at entry " + std::to_string(seq));
   }
   if (std::string problem = finish_expected(walk); !problem.empty()) return fail(problem);
-  for (char space : {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance,
-                     keys::kAccumulator, keys::kAccount, keys::kRegionCount, keys::kReconItem}) {
+  // The W index is complete through the head (Ledger::open catches it up).
+  if (seq > 0) walk.expected[keys::prefix(keys::kHospitalDay)] = seq_value(seq);
+  for (char space :
+       {keys::kBySetlId, keys::kByMsgid, keys::kCompensation, keys::kBalance, keys::kAccumulator,
+        keys::kAccount, keys::kRegionCount, keys::kReconItem, keys::kHospitalDay}) {
     if (std::string problem = compare_space(ledger, space, walk.expected, &report.index_keys);
         !problem.empty()) {
       return fail(problem);

@@ -127,7 +127,8 @@ FhirClaim read_fhir_claim(const FhirCall& call, const cl::CodeTables& codes) {
   return claim;
 }
 
-FhirReply fhir_answer(const cl::Request& request, unsigned status, std::string_view body) {
+FhirReply fhir_answer(const cl::Request& request, unsigned status, std::string_view body,
+                      const cl::ReferenceData& reference) {
   if (status == 202) return {202, ad::build_fhir_claim_queued(request)};
   if (status != 200) return fhir_refusal(status, body);
   const std::optional<ad::NhsaAnswer> answer = ad::parse_nhsa_answer(body);
@@ -143,7 +144,7 @@ FhirReply fhir_answer(const cl::Request& request, unsigned status, std::string_v
   }
   cl::SettlementRecord record = *answer->record;
   if (record.setl_time == cl::DateTime{}) record.setl_time = request.envelope.inf_time;
-  return {200, ad::build_fhir_claim_response(request, record)};
+  return {200, ad::build_fhir_claim_response(request, record, reference)};
 }
 
 FhirReply fhir_refusal(unsigned status, std::string_view json_error_body) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "clearing/codes.h"
+#include "clearing/reference.h"
 #include "clearing/request.h"
 
 namespace medclear::gateway {
@@ -45,7 +46,9 @@ FhirClaim read_fhir_claim(const FhirCall& call, const clearing::CodeTables& code
 // `request`: 200 ClaimResponse; 202 ClaimResponse "queued"; a refusal of the claim (infcode -1)
 // 400 when its request was at fault, 422 when a business rule refused it; any other answer the
 // same status with an OperationOutcome.
-FhirReply fhir_answer(const clearing::Request& request, unsigned status, std::string_view body);
+// `reference` classifies the claim's lines for the items' split (adapters/fhir.h).
+FhirReply fhir_answer(const clearing::Request& request, unsigned status, std::string_view body,
+                      const clearing::ReferenceData& reference);
 
 // Any answer of the gateway's own ({"error": …}: 401, 403, 405, 429, 503 …) on the FHIR route, as
 // an OperationOutcome with the same status.

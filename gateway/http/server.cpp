@@ -1243,8 +1243,8 @@ struct Gateway::Impl {
     const FhirClaim claim = read_fhir_claim(call, services.reference->codes);
     if (claim.refusal) co_return as_fhir(*claim.refusal);
     const Reply national = co_await nhsa(claim.envelope, client, true);
-    co_return as_fhir(
-        fhir_answer(*claim.request, static_cast<unsigned>(national.status), national.body));
+    co_return as_fhir(fhir_answer(*claim.request, static_cast<unsigned>(national.status),
+                                  national.body, *services.reference));
   }
   static Reply as_fhir(const FhirReply& fhir) {
     return make_reply(static_cast<http::status>(fhir.status), fhir.body, "application/fhir+json");

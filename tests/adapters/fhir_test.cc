@@ -200,6 +200,10 @@ TEST_F(FhirAdapter, FaultsNameTheirFhirPathAndErrCode) {
   }
 }
 
+// A ClaimResponse is dense in containers (six categories per item, each a CodeableConcept and a
+// Money): more than the request parser's default memory budget per byte allows.
+const JsonLimits kResponseLimits{.memory_per_document_byte_max = 128};
+
 TEST_F(FhirAdapter, ClaimResponseCarriesTheSplitOfTheDecision) {
   const cl::Engine engine(scenario_->reference);
   cl::MemoryState state;
@@ -208,10 +212,11 @@ TEST_F(FhirAdapter, ClaimResponseCarriesTheSplitOfTheDecision) {
     cl::Decision decision = engine.decide(request, state);
     ASSERT_TRUE(decision.accepted()) << i << ": " << decision.rejection.message;
     if (decision.append) state.apply(decision.result);
-    const std::string response = build_fhir_claim_response(request, decision.result);
+    const std::string response =
+        build_fhir_claim_response(request, decision.result, scenario_->reference);
     dump_fhir("response", response);
-    const Result<Json> tree = parse_json(response);
-    ASSERT_TRUE(tree.is_ok()) << response;
+    const Result<Json> tree = parse_json(response, kResponseLimits);
+    ASSERT_TRUE(tree.is_ok()) << tree.status().message() << response;
     EXPECT_EQ(tree->find("outcome")->text, "complete");
     const cl::SettlementAmounts& a = decision.result.amounts;
     const std::map<std::string, std::string> expected = {

@@ -13,7 +13,9 @@
 #include <random>
 
 #include "clearing/engine.h"
+#include "clearing/item_split.h"
 #include "clearing/memory_state.h"
+#include "clearing/split.h"
 #include "simulator/oracle/model.h"
 #include "tests/support/seed.h"
 
@@ -344,6 +346,7 @@ class SeededRun {
     ASSERT_TRUE(identities.is_ok()) << identities.message() << " seed " << seed_;
     const std::string differ = differences(record, expected);
     ASSERT_TRUE(differ.empty()) << request.envelope.msgid << ": " << differ << "seed " << seed_;
+    expect_item_split(request, record);
     state_.apply(record);
     fund_paid_ += record.amounts.fund_pay_sumamt;
     settled_.push_back(record.setl_id);
@@ -405,6 +408,39 @@ class SeededRun {
     cancel.input = CancelInput{original.setl_id, original.mdtrt_id, original.psn_no};
     cancel.fingerprint = cancel.envelope.msgid;
     return cancel;
+  }
+
+  // The settlement laid onto its lines (item_split.h, the FHIR items): every line's parts are
+  // whole, not negative and within the line, and each category adds up to the claim's exactly.
+  void expect_item_split(const Request& request, const SettlementRecord& record) {
+    const auto& claim = std::get<SettlementInput>(request.input);
+    const Facility* facility = reference_.facility(request.envelope.fixmedins_code);
+    ASSERT_NE(facility, nullptr);
+    const std::vector<LineSplit> classes =
+        classify_lines(claim.lines, reference_, facility->admdvs);
+    std::vector<Money> submitted, eligible;
+    for (size_t i = 0; i < claim.lines.size(); ++i) {
+      submitted.push_back(claim.lines[i].amount);
+      eligible.push_back(classes[i].inscp_scp_amt);
+    }
+    const auto items = split_items(submitted, eligible, record.amounts);
+    ASSERT_TRUE(items) << request.envelope.msgid << " seed " << seed_;
+    Money deductible, benefit, copay;
+    for (const ItemSplit& item : *items) {
+      ASSERT_TRUE(!item.eligible.is_negative() && !item.deductible.is_negative() &&
+                  !item.benefit.is_negative() && !item.copay.is_negative())
+          << request.envelope.msgid << " seed " << seed_;
+      ASSERT_LE(item.eligible, item.submitted) << " seed " << seed_;
+      ASSERT_LE(item.deductible, item.eligible) << " seed " << seed_;
+      ASSERT_LE(item.benefit, item.eligible) << " seed " << seed_;
+      ASSERT_EQ(item.benefit + item.copay, item.submitted) << " seed " << seed_;
+      deductible += item.deductible;
+      benefit += item.benefit;
+      copay += item.copay;
+    }
+    ASSERT_EQ(deductible, record.amounts.act_pay_dedc) << " seed " << seed_;
+    ASSERT_EQ(benefit, record.amounts.fund_pay_sumamt) << " seed " << seed_;
+    ASSERT_EQ(copay, record.amounts.psn_part_amt) << " seed " << seed_;
   }
 
   // The state's year to date and account use of the record's person equal the oracle's books.

@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cl::MemoryState state;
   const cl::Decision decision = engine.decide(request, state);
   if (decision.accepted()) {
-    (void)ad::build_fhir_claim_response(request, decision.result);
+    (void)ad::build_fhir_claim_response(request, decision.result, reference);
   } else {
     (void)ad::build_fhir_operation_outcome(ad::fhir_issue_of(decision.rejection));
   }

@@ -98,11 +98,15 @@ class FhirGateway : public ::testing::Test {
   std::unique_ptr<RegionSet> set_;
 };
 
+// A ClaimResponse is dense in containers (six categories per item, each a CodeableConcept and a
+// Money): more than the request parser's default memory budget per byte allows.
+const adapters::JsonLimits kResponseLimits{.memory_per_document_byte_max = 128};
+
 // What a ClaimResponse says: setl_id and every setlinfo amount (the adjudication categories
 // and the amount extensions), by national field name.
 std::map<std::string, std::string> settlement_of(const std::string& claim_response) {
   std::map<std::string, std::string> out;
-  const Result<Json> tree = adapters::parse_json(claim_response);
+  const Result<Json> tree = adapters::parse_json(claim_response, kResponseLimits);
   if (!tree.is_ok() || tree->find("resourceType")->text != "ClaimResponse") return out;
   out["setl_id"] = tree->find("identifier")->items.at(0).find("value")->text;
   const std::map<std::string, std::string> categories = {
@@ -200,6 +204,105 @@ TEST_F(FhirGateway, NationalFirstThenFhirIsOneSettlementWithTheSameAmounts) {
     EXPECT_EQ(settlement_of(fhir.body), settlement_of_national(national.body)) << fhir.body;
     EXPECT_EQ(last_seq(region), insured) << "the FHIR twin was booked again";
   }
+}
+
+// Each item's adjudication of a ClaimResponse, category code → value text ("" when absent).
+std::vector<std::map<std::string, std::string>> items_of(const std::string& claim_response) {
+  std::vector<std::map<std::string, std::string>> out;
+  const Result<Json> tree = adapters::parse_json(claim_response, kResponseLimits);
+  if (!tree.is_ok() || tree->find("item") == nullptr) return out;
+  for (const Json& item : tree->find("item")->items) {
+    std::map<std::string, std::string>& line = out.emplace_back();
+    for (const Json& adjudication : item.find("adjudication")->items) {
+      const std::string code =
+          adjudication.find("category")->find("coding")->items.at(0).find("code")->text;
+      const Json* amount = adjudication.find("amount");
+      line[code] =
+          amount != nullptr ? amount->find("value")->text : adjudication.find("value")->text;
+    }
+  }
+  return out;
+}
+
+// The sum of one category over the items, in fen.
+cl::Money item_sum(const std::vector<std::map<std::string, std::string>>& items,
+                   const std::string& category) {
+  cl::Money sum;
+  for (const auto& line : items) {
+    const auto value = line.find(category);
+    if (value == line.end()) continue;
+    const std::optional<cl::Money> amount = cl::parse_money(value->second);
+    EXPECT_TRUE(amount) << category << " " << value->second;
+    if (amount) sum += *amount;
+  }
+  return sum;
+}
+
+// Every worked example settled by the national interface, then asked again as FHIR: each
+// category of the items adds up to the national answer's figure, and the first example's items
+// are the ones computed by hand (adapters/FHIR.md "Per item").
+TEST_F(FhirGateway, ItemsSplitTheNationalSettlementExactly) {
+  HttpsClient caller = hospital();
+  for (size_t index = 0; index < scenario_->requests.size(); ++index) {
+    SCOPED_TRACE("request " + std::to_string(index));
+    const cl::Request claim = request(index);
+    const HttpAnswer national = caller.post("/v1/nhsa", adapters::build_nhsa_request(claim));
+    ASSERT_EQ(national.status, 200) << national.body;
+    const std::map<std::string, std::string> figures = settlement_of_national(national.body);
+    ASSERT_FALSE(figures.empty()) << national.body;
+    const HttpAnswer fhir = post_fhir(caller, adapters::build_fhir_claim(claim));
+    ASSERT_EQ(fhir.status, 200) << fhir.body;
+    const auto items = items_of(fhir.body);
+    ASSERT_EQ(items.size(), std::get<cl::SettlementInput>(claim.input).lines.size());
+    for (const auto& [category, field] :
+         {std::pair<std::string, std::string>{"submitted", "medfee_sumamt"},
+          {"eligible", "inscp_scp_amt"},
+          {"deductible", "act_pay_dedc"},
+          {"benefit", "fund_pay_sumamt"},
+          {"copay", "psn_part_amt"}}) {
+      EXPECT_EQ(item_sum(items, category).to_string(), figures.at(field)) << category;
+    }
+  }
+}
+
+TEST_F(FhirGateway, ItemsOfWorkedExampleAByHand) {
+  // DOMAIN.md §3 example A: 3,000.00 class C (XC01); 3,000.00 of XA02 at 60.00 over its cap
+  // 50.00 (500.00 over the cap); 10,000.00 class B at 10 % (1,000.00 pre-self-pay); 34,000.00
+  // class A. In scope 0 + 2,500.00 + 9,000.00 + 34,000.00 = 45,500.00; deductible 500.00, funds
+  // 33,900.00, patient 16,100.00. Pro rata to 2,500 : 9,000 : 34,000 (of 45,500), in fen:
+  //   deductible 50,000 → 2,747.25 | 9,890.11 | 37,362.64 → floors 2,747 9,890 37,362, the one
+  //     fen left to the largest remainder (line 4): 27.47, 98.90, 373.63;
+  //   benefit 3,390,000 → 186,263.74 | 670,549.45 | 2,533,186.81 → floors leave 2 fen, to
+  //     lines 4 and 2: 1,862.64, 6,705.49, 25,331.87; copay = line − benefit;
+  //   eligpercent 33,900 / 45,500 = 74.505…% → 74.51 on every line with an eligible part.
+  HttpsClient caller = hospital();
+  const HttpAnswer fhir = post_fhir(caller, adapters::build_fhir_claim(request(0)));
+  ASSERT_EQ(fhir.status, 200) << fhir.body;
+  using Line = std::map<std::string, std::string>;
+  const std::vector<Line> expected = {Line{{"submitted", "3000.00"},
+                                           {"eligible", "0.00"},
+                                           {"deductible", "0.00"},
+                                           {"benefit", "0.00"},
+                                           {"copay", "3000.00"}},
+                                      Line{{"submitted", "3000.00"},
+                                           {"eligible", "2500.00"},
+                                           {"deductible", "27.47"},
+                                           {"eligpercent", "74.51"},
+                                           {"benefit", "1862.64"},
+                                           {"copay", "1137.36"}},
+                                      Line{{"submitted", "10000.00"},
+                                           {"eligible", "9000.00"},
+                                           {"deductible", "98.90"},
+                                           {"eligpercent", "74.51"},
+                                           {"benefit", "6705.49"},
+                                           {"copay", "3294.51"}},
+                                      Line{{"submitted", "34000.00"},
+                                           {"eligible", "34000.00"},
+                                           {"deductible", "373.63"},
+                                           {"eligpercent", "74.51"},
+                                           {"benefit", "25331.87"},
+                                           {"copay", "8668.13"}}};
+  EXPECT_EQ(items_of(fhir.body), expected) << fhir.body;
 }
 
 TEST_F(FhirGateway, RefusedClaimsAreOperationOutcomesWithTheErrCode) {

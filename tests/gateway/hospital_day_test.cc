@@ -6,6 +6,8 @@
 #include "gateway/http/hospital_day.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <map>
@@ -14,6 +16,9 @@
 #include "adapters/json.h"
 #include "gateway/app/region_set.h"
 #include "gateway/tls/pki.h"
+#include "ledger/directory.h"
+#include "ledger/recon_items.h"
+#include "ledger/verify.h"
 #include "tests/support/https_client.h"
 #include "tests/support/ledger_fixture.h"
 #include "tests/support/records.h"
@@ -149,6 +154,85 @@ TEST(HospitalDayLedger, ACancelOfAnEarlierDayIsALineOfThatSettlementAndNetsThatD
   EXPECT_EQ(netted->medfee_sumamt, -a.amounts.medfee_sumamt);
   request.stmt_begndate = kDay;  // both days: b and its cancel, a and its cancel net to zero
   EXPECT_EQ(*agency_totals(treating, request), ad::TotalsFigures{});
+  std::filesystem::remove_all(root);
+}
+
+// The seqs of entries, in order.
+std::vector<uint64_t> seqs_of(const Result<std::vector<ledger::Entry>>& entries) {
+  std::vector<uint64_t> out;
+  if (!entries.is_ok()) {
+    ADD_FAILURE() << entries.status().message();
+    return out;
+  }
+  for (const ledger::Entry& entry : *entries) out.push_back(entry.seq);
+  return out;
+}
+
+// The hospital+day index (W keys, ledger/FORMAT.md) gives a hospital's day alone: another
+// hospital's settlements and cancels of the same day are not read, and every (hospital, day)
+// reads what a scan of the journal finds. A ledger without the index (its W keys deleted, as
+// one written before them) is indexed when opened, and verifies.
+TEST(HospitalDayLedger, AnotherHospitalsDayIsNotReadAndTheIndexAgreesWithTheJournal) {
+  const std::string root = testing::fresh_directory("hospital-day-index");
+  const cl::Date next = cl::Date::from_days(kDay.days() + 1);
+  std::vector<cl::SettlementRecord> records;
+  for (const char* hospital : {kHospital, kOther}) {
+    for (int i = 1; i <= 6; ++i) {
+      cl::SettlementRecord r = testing::settlement_record(
+          "6101002026031" + std::string(hospital).substr(11) + "00000000" + std::to_string(i),
+          std::string(hospital) + "20260315100000000" + std::to_string(i), i <= 4 ? kDay : next,
+          10000 * i, 7000 * i);
+      r.fixmedins_code = hospital;
+      records.push_back(r);
+    }
+  }
+  // Each cancels its first settlement the same day and its second the next day.
+  for (size_t base : {size_t{0}, size_t{6}}) {
+    const cl::SettlementRecord& first = records[base];
+    const cl::SettlementRecord& second = records[base + 1];
+    records.push_back(testing::cancel_record(first, "C" + first.setl_id,
+                                             first.msgid.substr(0, 25) + "90001", kDay));
+    records.push_back(testing::cancel_record(second, "C" + second.setl_id,
+                                             second.msgid.substr(0, 25) + "90002", next));
+  }
+  auto check = [&](const ledger::Ledger& treating) {
+    for (const char* hospital : {kHospital, kOther}) {
+      for (const cl::Date day : {kDay, next}) {
+        const auto indexed = ledger::hospital_entries(treating, day, hospital);
+        ASSERT_TRUE(indexed.is_ok()) << indexed.status().message();
+        EXPECT_EQ(indexed->size(), day == kDay ? 5u : 3u) << hospital << " " << day.to_string();
+        for (const ledger::Entry& entry : *indexed) {
+          EXPECT_EQ(entry.record.fixmedins_code, hospital);
+          EXPECT_EQ(entry.day, day);
+        }
+        EXPECT_EQ(seqs_of(indexed),
+                  seqs_of(ledger::hospital_entries_from_journal(treating, day, hospital)));
+      }
+    }
+    EXPECT_TRUE(ledger::hospital_entries(treating, kDay, "H31010400003")->empty());
+    const ledger::VerifyReport report = ledger::verify_ledger(treating, nullptr);
+    EXPECT_TRUE(report.ok) << report.problem;
+  };
+  {
+    auto ledgers = testing::write_ledgers(root, records);
+    check(*ledgers.at(kTreating).ledger);
+    // Take the index away, as from a ledger written before it.
+    rocksdb::DB* db = ledgers.at(kTreating).ledger->db();
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    rocksdb::WriteBatch batch;
+    for (it->Seek("W"); it->Valid() && it->key().starts_with("W"); it->Next()) {
+      ASSERT_TRUE(batch.Delete(it->key()).ok());
+    }
+    ASSERT_GT(batch.Count(), 16u);
+    ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+    EXPECT_FALSE(ledger::verify_ledger(*ledgers.at(kTreating).ledger, nullptr).ok);
+  }
+  ledger::LedgerOptions options;
+  options.region = kTreating;
+  Result<ledger::LedgerDirectory> reopened =
+      ledger::open_directory(root + "/" + kTreating, options, false);
+  ASSERT_TRUE(reopened.is_ok()) << reopened.status().message();
+  check(*reopened->ledger);
   std::filesystem::remove_all(root);
 }
 

@@ -428,6 +428,9 @@ TEST_F(Tamper, EveryByteOfTheHeadAndMetaIsCovered) {
 
 TEST_F(Tamper, OneDeletedKeyIsFound) {
   for (const std::string& key : keys_) {
+    // Except the W marker: without it a ledger is one written before the hospital+day index,
+    // which opening indexes again from the journal (FORMAT.md): repaired, not hidden.
+    if (key == ledger::keys::prefix(ledger::keys::kHospitalDay)) continue;
     const bool found = !still_verifies(
         [&](rocksdb::DB& db) { ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), key).ok()); });
     EXPECT_TRUE(found) << "deleting key " << ledger::to_hex(key) << " went unnoticed";
