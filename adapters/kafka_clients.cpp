@@ -123,6 +123,18 @@ KafkaClients::~KafkaClients() {
   if (event_fd_ >= 0) ::close(event_fd_);
 }
 
+Watermarks KafkaClients::watermarks(const std::string& topic, int32_t partition) const {
+  int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+  Watermarks out;
+  if (rd_kafka_get_watermark_offsets(consumer_, topic.c_str(), partition, &low, &high) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return out;
+  }
+  if (low >= 0) out.low = low;
+  if (high >= 0) out.high = high;
+  return out;
+}
+
 Result<int> KafkaClients::partitions(const std::string& topic, int timeout_ms) {
   return topic_partitions(consumer_, topic, timeout_ms);
 }
@@ -290,6 +302,10 @@ std::vector<Producer::Delivery> KafkaMember::deliveries() {
   std::lock_guard lock(inbox_->mutex);
   out.swap(inbox_->deliveries);
   return out;
+}
+
+Watermarks KafkaMember::watermarks(const std::string& topic, int32_t partition) const {
+  return clients_->watermarks(topic, partition);
 }
 
 std::vector<KafkaMessage> KafkaMember::take(size_t max) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -29,6 +30,13 @@ namespace medclear::adapters {
 
 class KafkaClients;
 
+// A partition's offsets as the consumer last heard them: `low` the first kept, `high` the one
+// after the last message (the high watermark); nullopt until the cluster told.
+struct Watermarks {
+  std::optional<int64_t> low;
+  std::optional<int64_t> high;
+};
+
 // One node's share of the clients. Thread-safe.
 class KafkaMember {
  public:
@@ -43,6 +51,8 @@ class KafkaMember {
   std::vector<Producer::Delivery> deliveries();
   // Up to `max` of its messages, each partition's in order, without waiting.
   std::vector<KafkaMessage> take(size_t max);
+  // As KafkaClients::watermarks.
+  Watermarks watermarks(const std::string& topic, int32_t partition) const;
 
   struct Inbox;
 
@@ -63,6 +73,10 @@ class KafkaClients : public std::enable_shared_from_this<KafkaClients> {
   KafkaClients(const KafkaClients&) = delete;
   KafkaClients& operator=(const KafkaClients&) = delete;
 
+  // A consumed partition's watermarks as librdkafka caches them: the high one comes with every
+  // fetch response (fetches are long polls of at most fetch.wait.max.ms), without a request of
+  // its own; a paused partition (an inbox full) is not fetched, so its high watermark then lags.
+  Watermarks watermarks(const std::string& topic, int32_t partition) const;
   // Number of partitions of `topic` (from the cluster's metadata).
   Result<int> partitions(const std::string& topic, int timeout_ms);
   // Producer::prepare for this process's producer (topics already prepared are kept).

@@ -1,12 +1,21 @@
 #include "ledger/ledger.h"
 
+#include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
 
 #include "clearing/codec.h"
 #include "ledger/keys.h"
@@ -57,17 +66,96 @@ Result<uint64_t> decode_u64(std::string_view bytes) {
   return value;
 }
 
-// RocksDB's own recovery from a full disk waits until the free space reaches its write buffer
-// size (64 MiB here), and meanwhile refuses a manual DB::Resume() as Busy: on a smaller disk,
-// or one freed a little, it would never write again. The ledger resumes by itself instead
-// (Ledger::resume(), which the node calls each second), as RocksDB's listener.h describes.
-class ResumeByHand final : public rocksdb::EventListener {
+// RocksDB's info log, in the LOG file beside the database as RocksDB keeps it, but written with
+// plain write(2) whose failures are ignored: RocksDB 7.8's own (EnvLogger) goes through a
+// WritableFileWriter that, once one write failed on a full disk, stops the process at its next
+// line (an assertion, Debian's build keeps them). A line lost on a full disk is only a line.
+class InfoLog final : public rocksdb::Logger {
+ public:
+  explicit InfoLog(const std::string& db_path) : Logger(rocksdb::InfoLogLevel::INFO_LEVEL) {
+    const std::string path = db_path + "/LOG";
+    struct stat kept {};
+    if (::stat(path.c_str(), &kept) == 0 && kept.st_size > kRotateBytes) {
+      ::rename(path.c_str(), (path + ".old").c_str());  // one older file kept, as a bound
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  }
+  ~InfoLog() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (fd_ < 0) return;
+    char line[4096];
+    const time_t now = ::time(nullptr);
+    struct tm local {};
+    ::localtime_r(&now, &local);
+    size_t used = std::strftime(line, sizeof line, "%Y/%m/%d-%H:%M:%S ", &local);
+    const int n = std::vsnprintf(line + used, sizeof line - used - 1, format, ap);
+    if (n < 0) return;
+    used = std::min(sizeof line - 2, used + static_cast<size_t>(n));
+    if (line[used - 1] != '\n') line[used++] = '\n';
+    [[maybe_unused]] const ssize_t written = ::write(fd_, line, used);  // one append per line
+  }
+
+ private:
+  static constexpr off_t kRotateBytes = 16 << 20;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+// The database's listener. RocksDB's own recovery from a full disk waits until the free space
+// reaches its write buffer size (64 MiB here) and resumes in place (a flush, the same log writer
+// when the memtable is empty); the ledger recovers by itself instead (Ledger::resume(), which the
+// node calls each second: a reopen). A background flush or compaction that ran out of space
+// stops RocksDB's background work: heard here, it closes the ledger's gate like a refused write.
+class StorageWatch final : public rocksdb::EventListener {
  public:
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
                             bool* auto_recovery) override {
     *auto_recovery = false;
   }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error == nullptr || !is_no_space(*error)) return;
+    std::lock_guard lock(mutex_);
+    if (!raised_.exchange(true)) why_ = error->ToString();
+  }
+  bool raised() const { return raised_.load(); }
+  std::string why() const {
+    std::lock_guard lock(mutex_);
+    return why_;
+  }
+
+ private:
+  std::atomic<bool> raised_{false};
+  mutable std::mutex mutex_;
+  std::string why_;
 };
+
+namespace {
+
+// The options of every open of a ledger's database (a new listener each time).
+rocksdb::Options database_options(const std::string& path, const LedgerOptions& options,
+                                  const std::shared_ptr<StorageWatch>& watch) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.paranoid_checks = true;
+  // Every stage looks up msgid and setl_id that are almost always absent: bloom filters in the
+  // memtable and the tables answer those misses without searching.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.memtable_whole_key_filtering = true;
+  db_options.memtable_prefix_bloom_size_ratio = 0.1;
+  db_options.write_buffer_size = 64 << 20;
+  db_options.listeners.push_back(watch);
+  std::error_code ignored;
+  std::filesystem::create_directories(path, ignored);  // for the LOG before RocksDB creates it
+  db_options.info_log = std::make_shared<InfoLog>(path);
+  if (options.env != nullptr) db_options.env = options.env;
+  return db_options;
+}
 
 }  // namespace
 
@@ -114,7 +202,8 @@ Result<cl::Accumulators> decode_accumulators(std::string_view bytes) {
   return a;
 }
 
-Ledger::Ledger(const LedgerOptions& options) : options_(options) {}
+Ledger::Ledger(const std::string& path, const LedgerOptions& options)
+    : options_(options), path_(path) {}
 
 Ledger::~Ledger() {
   if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
@@ -129,7 +218,11 @@ rocksdb::ReadOptions Ledger::read_options() const {
 Result<std::unique_ptr<Ledger>> Ledger::snapshot() const {
   if (!pending_.empty()) return Status::error("a snapshot is taken with nothing staged");
   if (failed_) return Status::error("ledger failed earlier; reopen it");
-  std::unique_ptr<Ledger> view(new Ledger(options_));
+  if (reopening_) {
+    return Status::unavailable(std::string(kStorageFullPrefix) +
+                               "the ledger is being reopened after a full disk; ask again");
+  }
+  std::unique_ptr<Ledger> view(new Ledger(path_, options_));
   view->db_ = db_;
   view->snapshot_ = db_->GetSnapshot();
   view->region_ = region_;
@@ -145,27 +238,23 @@ Result<std::unique_ptr<Ledger>> Ledger::snapshot() const {
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path,
                                              const LedgerOptions& options) {
-  std::unique_ptr<Ledger> ledger(new Ledger(options));
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  db_options.paranoid_checks = true;
-  // Every stage looks up msgid and setl_id that are almost always absent: bloom filters in the
-  // memtable and the tables answer those misses without searching.
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  db_options.memtable_whole_key_filtering = true;
-  db_options.memtable_prefix_bloom_size_ratio = 0.1;
-  db_options.write_buffer_size = 64 << 20;
-  db_options.listeners.push_back(std::make_shared<ResumeByHand>());
-  if (options.env != nullptr) db_options.env = options.env;
-  rocksdb::DB* db = nullptr;
-  const Status opened = from_rocksdb(rocksdb::DB::Open(db_options, path, &db), "open " + path);
-  if (!opened.is_ok()) return opened;
-  ledger->db_.reset(db);  // closed when the ledger and its last snapshot view are gone
+  std::unique_ptr<Ledger> ledger(new Ledger(path, options));
+  if (Status opened = ledger->open_db(false); !opened.is_ok()) return opened;
   const Status loaded = ledger->load();
   if (!loaded.is_ok()) return loaded;
   return ledger;
+}
+
+// Opens the database at path_ (read-only: only to go on reading after a reopen found no room).
+Status Ledger::open_db(bool read_only) {
+  watch_ = std::make_shared<StorageWatch>();
+  const rocksdb::Options db_options = database_options(path_, options_, watch_);
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Status opened = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path_, &db)
+                                           : rocksdb::DB::Open(db_options, path_, &db);
+  if (!opened.ok()) return from_rocksdb(opened, "open " + path_);
+  db_.reset(db);  // closed when the ledger and its last snapshot view are gone
+  return Status::ok();
 }
 
 Status Ledger::load() {
@@ -633,19 +722,23 @@ Status Ledger::commit() {
   if (pending_.empty()) return Status::ok();
   // Σ debits = Σ credits over the whole batch, checked before it is written.
   MC_CHECK(batch_imbalance_.is_zero(), "unbalanced batch");
+  if (Status gate = storage_gate(); !gate.is_ok()) {
+    discard_staged();
+    return gate;
+  }
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : pending_) {
     MC_CHECK(value ? batch.Put(key, *value).ok() : batch.Delete(key).ok(), "batch put");
   }
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
-  Status written = resume();
-  if (written.is_ok()) written = from_rocksdb(db_->Write(write, &batch), "commit");
+  const Status written = from_rocksdb(db_->Write(write, &batch), "commit");
   if (is_storage_full(written)) {
-    // RocksDB applies a batch whose log write failed to nothing (its memtable is not touched,
-    // and a resume flushes the memtable and starts a new log, so a torn record is never read
-    // again) and refuses writes until resumed: the batch is dropped, the head goes back to the
-    // last commit, and the next commit resumes first.
+    // RocksDB applies a batch whose log write failed to nothing in its memtable; its log writer
+    // is then unusable (RocksDB 7.8 stops the process if it is written again), so no write
+    // reaches RocksDB until resume() reopened it. The batch is dropped, the head goes back to
+    // the last commit. (A log record written whole before the failure — a failed sync — is
+    // found by the reopening, which reads the head from disk.)
     storage_full_ = true;
     discard_staged();
     return written;
@@ -659,35 +752,70 @@ Status Ledger::commit() {
   return Status::ok();
 }
 
+bool Ledger::storage_full() const { return storage_full_ || (watch_ && watch_->raised()); }
+
+// Closed from the first write RocksDB refused for want of space, or RocksDB's report of a
+// background flush or compaction that found none, until resume() reopened the database.
+Status Ledger::storage_gate() {
+  if (!storage_full_ && watch_->raised()) storage_full_ = true;
+  if (!storage_full_) return Status::ok();
+  const std::string why = watch_->raised() ? ": " + watch_->why() : "";
+  return Status::unavailable(std::string(kStorageFullPrefix) +
+                             "writes refused until the ledger is reopened with space free" + why);
+}
+
 Status Ledger::resume() {
   if (failed_) return Status::error("ledger failed earlier; reopen it");
-  if (!storage_full_) return Status::ok();
-  // Without a background error Resume() returns ok at once; it flushes the memtable to a table
-  // file and starts a new log, so it fails while there is no space for them. (Busy: a recovery
-  // under way, which ResumeByHand keeps RocksDB from starting by itself.)
-  // Resuming flushes the memtable into a table file and writes the log buffer that failed: it
-  // is tried only once the disk has room for them (a resume that fails again leaves RocksDB
-  // 7.8's log writer in a state its assertions stop the process on).
+  if (!storage_full()) return Status::ok();
+  storage_full_ = true;
+  if (!pending_.empty()) return Status::error("resume with writes staged");
+  // Reopening replays the log into a memtable and flushes it to a table file, then starts a
+  // new log: it is tried only once the disk has room for them.
   uint64_t memtables = 0, free_bytes = 0;
   if (!db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables)) memtables = 64 << 20;
-  if (db_->GetEnv()->GetFreeSpace(db_->GetName(), &free_bytes).ok() &&
-      free_bytes < 2 * memtables + (4 << 20)) {
+  const uint64_t needed = 2 * memtables + (4 << 20);
+  if (db_->GetEnv()->GetFreeSpace(path_, &free_bytes).ok() && free_bytes < needed) {
     return Status::unavailable(std::string(kStorageFullPrefix) +
                                "resume: " + std::to_string(free_bytes) + " bytes free, " +
-                               std::to_string(2 * memtables + (4 << 20)) + " needed");
+                               std::to_string(needed) + " needed");
   }
-  const rocksdb::Status resumed = db_->Resume();
-  if (resumed.ok()) {
-    storage_full_ = false;
-    return Status::ok();
+  if (const long views = db_.use_count() - 1; views > 0) {
+    reopening_ = true;  // no new view until it is done
+    return Status::unavailable(std::string(kStorageFullPrefix) + "resume: waiting for " +
+                               std::to_string(views) + " snapshot view(s) to end");
   }
-  if (resumed.IsBusy()) {
-    return Status::unavailable(std::string(kStorageFullPrefix) +
-                               "resume: RocksDB is recovering by itself");
+  return reopen();
+}
+
+// Closes the database — RocksDB drops its log writer that saw the failure without writing it
+// again — opens it again and reads the head from disk, as open() does. If the open finds no room
+// after all, the database is opened read-only so that reads go on, and the gate stays closed.
+Status Ledger::reopen() {
+  db_->Close().PermitUncheckedError();  // "not flushed as writer has previous error": expected
+  db_.reset();
+  reopening_ = false;
+  Status opened = open_db(false);
+  if (!opened.is_ok()) {
+    if (Status readable = open_db(true); !readable.is_ok()) {
+      failed_ = true;  // no database: the writer's thread must stop using this ledger
+      return Status::error(opened.message() + "; read-only: " + readable.message());
+    }
+    storage_full_ = true;
+    if (!is_storage_full(opened)) failed_ = true;
+    return opened;
   }
-  const Status status = from_rocksdb(resumed, "resume after a full disk");
-  if (!is_storage_full(status)) failed_ = true;  // not resumable: reopen
-  return status;
+  last_seq_ = 0;
+  head_hash_ = Digest{};
+  last_sealed_day_.reset();
+  outbox_seq_ = 0;
+  first_unsealed_seq_ = 1;
+  if (Status loaded = load(); !loaded.is_ok()) {
+    failed_ = true;
+    return loaded;
+  }
+  remember_head();
+  storage_full_ = false;
+  return Status::ok();
 }
 
 void Ledger::remember_head() {

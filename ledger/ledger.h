@@ -6,9 +6,12 @@
 // Single writer: one thread stages and commits. Reads see staged (not yet durable) writes, so
 // the next decision can build on the previous one inside a batch. If a commit fails, the ledger
 // refuses all further work: what was staged may or may not be on disk, and only reopening (which
-// reads what is durable) tells. A full disk is the exception (StatusCode::kUnavailable): then
-// nothing of the batch was written, what was staged is dropped, and a later commit (or
-// resume()) tries again once space is freed. There is no update and no delete of an entry.
+// reads what is durable) tells. A full disk is the exception (StatusCode::kUnavailable): the
+// batch is dropped, and from the first write RocksDB refused for want of space (or a background
+// flush or compaction that ran out of it) the ledger refuses every commit itself, without
+// calling RocksDB's writer again, until resume() finds space and reopens the database (a fresh
+// log writer; the head read from disk as open() reads it). There is no update and no delete of
+// an entry.
 #pragma once
 
 #include <map>
@@ -34,8 +37,12 @@ struct ReadOptions;
 
 namespace medclear::ledger {
 
+class StorageWatch;  // ledger.cpp: hears RocksDB's background errors
+
 // A write refused because the ledger's disk is full: kUnavailable (asking again later may
-// succeed), its message starting with kStorageFullPrefix. Nothing of it was written.
+// succeed), its message starting with kStorageFullPrefix. Nothing of it is kept staged (a write
+// RocksDB refused half-way may still be found on disk by the reopening: the head is then read
+// from there).
 inline constexpr char kStorageFullPrefix[] = "storage full: ";
 inline bool is_storage_full(const Status& status) {
   return status.code() == StatusCode::kUnavailable &&
@@ -88,14 +95,19 @@ class Ledger {
       std::string_view prefix) const;  // durable only
   // Writes everything staged in one synced batch. kUnavailable — the only failure of a write
   // with that code, its message starting with kStorageFullPrefix — the disk is full: nothing
-  // was written and everything staged is dropped (as by discard_staged()); commit again later.
-  // Any other failure leaves the ledger failed.
+  // was written (or see is_storage_full) and everything staged is dropped (as by
+  // discard_staged()); from then on every commit (seals and key rotations commit too) is refused
+  // the same way without reaching RocksDB, until resume() succeeds. Any other failure leaves the
+  // ledger failed.
   Status commit();
-  // After a full disk: asks RocksDB to resume writing (it flushes its memtable, so it needs
-  // space). ok once it writes again (at once when it was not full); kUnavailable while the disk
-  // is still full; another failure leaves the ledger failed (reopen it).
+  // After a full disk: once the ledger's filesystem has room for what reopening writes (the
+  // memtables flushed, a new log), closes the database and opens it again — RocksDB's writers
+  // that saw the failure are dropped unflushed — and reads the head from disk. ok at once when
+  // the disk was not full; kUnavailable while it still is, or while snapshot views taken earlier
+  // are alive (they hold the database open; snapshot() refuses new ones meanwhile); another
+  // failure leaves the ledger failed. Call it on the writer's thread, nothing staged.
   Status resume();
-  bool storage_full() const { return storage_full_; }
+  bool storage_full() const;  // refusing writes: a commit found the disk full
   // Drops everything staged since the last commit, as if it had never been staged (a writer
   // whose input turned out wrong halfway: nothing of it may ride along with the next batch).
   void discard_staged();
@@ -161,8 +173,11 @@ class Ledger {
   rocksdb::ReadOptions read_options() const;
 
  private:
-  explicit Ledger(const LedgerOptions& options);
+  Ledger(const std::string& path, const LedgerOptions& options);
+  Status open_db(bool read_only);
   Status load();
+  Status storage_gate();
+  Status reopen();
   Status migrate_from_2();
   Status index_hospital_days();
   static constexpr uint8_t kMigratedFormatVersion = 2;  // opened and migrated to the current one
@@ -180,6 +195,8 @@ class Ledger {
   void put_head();
 
   LedgerOptions options_;
+  std::string path_;
+  std::shared_ptr<StorageWatch> watch_;          // the database's listener (a new one per open)
   std::shared_ptr<rocksdb::DB> db_;              // shared with the snapshot views taken of it
   const rocksdb::Snapshot* snapshot_ = nullptr;  // a snapshot view's point in time
   // What commit() will write; nullopt removes the key (only operational keys are ever removed).
@@ -203,7 +220,10 @@ class Ledger {
   void remember_head();
   clearing::Money batch_imbalance_;
   bool failed_ = false;
-  bool storage_full_ = false;  // the last commit found the disk full: resume before writing
+  // Writes are refused from the first that found the disk full until resume() reopened the
+  // database; `reopening_`: resume waits for snapshot views to end, snapshot() refuses new ones.
+  bool storage_full_ = false;
+  bool reopening_ = false;
 };
 
 // The business day of an encoded entry, read without decoding the rest.

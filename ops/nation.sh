@@ -109,7 +109,8 @@ status() {
       "claims_decided=$(metric 'medclear_node_claims_decided_total[ {]')" \
       "settlements_recorded=$(metric 'medclear_node_settlements_recorded_total[ {]')" \
       "dead_letters=$(metric 'medclear_node_dead_letters_total[ {]')" \
-      "kafka_lag=- pid=$(cat "$dir/pids/node-$region.pid" 2>/dev/null || echo -)"
+      "kafka_lag=$(metric 'medclear_node_kafka_lag_messages[ {]')" \
+      "pid=$(cat "$dir/pids/node-$region.pid" 2>/dev/null || echo -)"
   done < "$dir/ports"
   return $down
 }

@@ -363,6 +363,13 @@ std::vector<prometheus::MetricFamily> node_metric_families(const RegionNode& nod
                                  "1 while the ledger's disk is full and the node takes no claim",
                                  MetricType::Gauge, node.region(),
                                  node.storage_full() ? 1.0 : 0.0));
+  if (const std::optional<uint64_t> lag = node.kafka_lag()) {
+    families.push_back(node_family(
+        "medclear_node_kafka_lag_messages",
+        "Messages in the node's consumed partitions not yet handled (high watermark minus the "
+        "next offset its ledger keeps, summed)",
+        MetricType::Gauge, node.region(), static_cast<double>(*lag)));
+  }
   add_recon_families(c, node.region(), families);
   add_disk_families(node, families);
   return families;

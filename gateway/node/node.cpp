@@ -148,6 +148,12 @@ struct RegionNode::Impl {
   std::map<uint64_t, DeadLetter> dead_letters_unacked;         // by token
   std::map<Partition, std::set<int64_t>> dead_letter_offsets;  // unacknowledged, per partition
   std::map<Partition, int64_t> consumed_through;  // next offset after the last message handled
+  // The next offset to consume of each partition as the ledger keeps it (its O key; nullopt:
+  // from the beginning), for the lag (guarded by offsets_mutex); the worker stages offsets into
+  // staged_offsets and moves them here once their batch is committed.
+  mutable std::mutex offsets_mutex;
+  std::map<Partition, std::optional<int64_t>> committed_offsets;
+  std::map<Partition, int64_t> staged_offsets;
   uint64_t dead_letter_serial = 0;
   // Dead letters the producer refused, by when to try again (soonest first), with their tokens.
   std::deque<std::pair<Clock::time_point, uint64_t>> dead_letters_refused;
@@ -264,6 +270,7 @@ struct RegionNode::Impl {
         Result<std::optional<int64_t>> offset = ledger.ledger->offset(topic, partition);
         if (!offset.is_ok()) return offset.status();
         starts.push_back({topic, partition, *offset});
+        committed_offsets[{topic, partition}] = *offset;
       }
     }
     Result<std::unique_ptr<adapters::KafkaMember>> joined =
@@ -317,6 +324,7 @@ struct RegionNode::Impl {
             ? consumed_through[partition]
             : *waiting->second.begin();  // read again from the first unacknowledged
     ledger.ledger->stage_offset(partition.first, partition.second, next);
+    staged_offsets[partition] = next;
   }
 
   void dead_letter(const adapters::KafkaMessage& message, const std::string& reason) {
@@ -588,6 +596,8 @@ struct RegionNode::Impl {
       if (Status resumed = ledger.ledger->resume(); !resumed.is_ok()) {
         return lg::is_storage_full(resumed) ? serve_while_full() : resumed;
       }
+      // Reopened: the head was read from disk again; the engine's view starts afresh from it.
+      state = std::make_unique<lg::LedgerState>(*ledger.ledger);
     }
     const std::vector<std::string> intakes = stage_intakes();
     StepWork work = std::exchange(carried, StepWork{});
@@ -645,6 +655,7 @@ struct RegionNode::Impl {
       fresh.insert(fresh.begin(), intakes.begin(), intakes.end());
     }
     state = std::make_unique<lg::LedgerState>(*ledger.ledger);
+    staged_offsets.clear();  // staged again with the carried messages
     note_storage_full(why);
   }
 
@@ -655,8 +666,12 @@ struct RegionNode::Impl {
     }
   }
 
+  // A step's batch is written: its offsets are the ledger's.
   void storage_written() {
     if (storage_full.exchange(false)) log->warn("storage_resumed region={}", options.region);
+    std::lock_guard lock(offsets_mutex);
+    for (const auto& [partition, next] : staged_offsets) committed_offsets[partition] = next;
+    staged_offsets.clear();
   }
 
   // While the ledger's disk is full nothing is staged, but what needs no write goes on: readers
@@ -1001,6 +1016,22 @@ std::optional<std::string> RegionNode::failure() const {
 }
 
 bool RegionNode::storage_full() const { return impl_->storage_full.load(); }
+
+std::optional<uint64_t> RegionNode::kafka_lag() const {
+  std::map<Impl::Partition, std::optional<int64_t>> next;
+  {
+    std::lock_guard lock(impl_->offsets_mutex);
+    next = impl_->committed_offsets;
+  }
+  std::optional<uint64_t> lag;
+  for (const auto& [partition, offset] : next) {
+    const adapters::Watermarks marks = impl_->kafka->watermarks(partition.first, partition.second);
+    if (!marks.high) continue;  // not fetched yet
+    const int64_t from = offset.value_or(marks.low.value_or(0));
+    lag = lag.value_or(0) + static_cast<uint64_t>(std::max<int64_t>(0, *marks.high - from));
+  }
+  return lag;
+}
 
 const NodeCounters& RegionNode::counters() const { return impl_->counters; }
 NodeCounters& RegionNode::counters() { return impl_->counters; }

@@ -144,6 +144,10 @@ class RegionNode {
   // no new claim and decides nothing until a batch is written again, which it tries each second
   // with what it had taken. Not a failure: it resumes by itself once space is freed.
   bool storage_full() const;
+  // Messages of its consumed partitions (its claims and settlements topics) not yet handled: each
+  // partition's high watermark as the consumer last heard it minus the next offset to consume as
+  // the ledger keeps it, summed; nullopt until the consumer heard of any partition. Thread-safe.
+  std::optional<uint64_t> kafka_lag() const;
   const NodeCounters& counters() const;
   NodeCounters& counters();  // for what counts beside the node (the nightly reconciliation)
   const std::string& region() const;

@@ -258,6 +258,47 @@ TEST_F(NodeFaults, ADeadLetterTheProducerRefusesIsKeptAndSentLater) {
   })) << "the offset moves past the dead letter once the broker has it";
 }
 
+// Kafka lag (medclear_node_kafka_lag_messages): claims produced for a node that does not consume
+// (its worker held between two steps) are counted — the high watermark minus the offset its
+// ledger keeps — and the lag falls to 0 once it caught up.
+TEST_F(NodeFaults, KafkaLagCountsWhatANodeHasNotHandledAndFallsToZeroOnceItCaughtUp) {
+  nodes_.erase("310000");  // sends each claim once: no resend adds a message
+  gateway::NodeOptions options = options_for("310000");
+  options.resend_after_ms = 600'000;
+  nodes_["310000"] = std::move(*gateway::RegionNode::start(options, reference_));
+  settle_all(0, 30, 31);
+  const auto lag_is = [&](const std::string& region, uint64_t messages) {
+    const std::optional<uint64_t> lag = nodes_.at(region)->kafka_lag();
+    return lag.has_value() && *lag == messages;
+  };
+  ASSERT_TRUE(eventually([&] { return lag_is("110000", 0) && lag_is("310000", 0); }));
+  std::promise<void> held, release;
+  std::shared_future<void> released = release.get_future().share();
+  nodes_.at("110000")->read([&held, released](const ledger::Ledger*) {
+    held.set_value();
+    released.wait();
+  });
+  held.get_future().wait();
+  constexpr int kClaims = 25;
+  std::mt19937_64 random(32);
+  std::vector<std::future<gateway::NodeAnswer>> futures;
+  for (int i = 0; i < kClaims; ++i) {
+    futures.push_back(
+        nodes_.at("310000")->submit(make_claim(random, "310000", "110000", kPersons, 100 + i)));
+  }
+  const bool counted = eventually([&] { return lag_is("110000", kClaims); });
+  const std::optional<uint64_t> seen = nodes_.at("110000")->kafka_lag();
+  release.set_value();
+  EXPECT_TRUE(counted) << "lag " << (seen ? std::to_string(*seen) : "unknown") << ", " << kClaims
+                       << " claims not consumed";
+  for (auto& future : futures) {
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    EXPECT_EQ(future.get().rejection.reason, clearing::Reject::kOk);
+  }
+  EXPECT_TRUE(eventually([&] { return lag_is("110000", 0) && lag_is("310000", 0); }));
+  expect_exactly_once(30 + kClaims);
+}
+
 // A full disk (issue 16): the node whose ledger disk fills takes no new claim (storage_full, at
 // once), keeps what it had taken — its own hospitals' claims and the claims of its insured —
 // and does not stop; once there is space again it writes again by itself, and every claim is

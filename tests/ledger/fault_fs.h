@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 
 namespace medclear::testing {
 
@@ -26,6 +28,17 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   std::atomic<bool> fail_syncs{false};
   std::atomic<bool> crashed{false};
   std::atomic<bool> fail_reads{false};
+  std::atomic<uint64_t> appends{0};  // appends asked of any file, failed ones included
+
+  // Whether a writable file whose name ends with `suffix` was ever created through this file
+  // system.
+  bool created(const std::string& suffix) {
+    std::lock_guard lock(mutex_);
+    for (const std::string& name : created_) {
+      if (name.ends_with(suffix)) return true;
+    }
+    return false;
+  }
 
   rocksdb::IOStatus NewRandomAccessFile(const std::string& name,
                                         const rocksdb::FileOptions& options,
@@ -47,6 +60,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
     {
       std::lock_guard lock(mutex_);
       files_[name] = {0, 0};
+      created_.insert(name);
     }
     *result = std::make_unique<File>(std::move(file), this, name);
     return status;
@@ -131,6 +145,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
 
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg) override {
+      ++fs_->appends;
       if (fs_->crashed) return rocksdb::IOStatus::OK();
       if (fs_->fail_appends) return rocksdb::IOStatus::IOError("injected append failure");
       if (fs_->no_space) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
@@ -181,6 +196,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
 
   std::mutex mutex_;
   std::map<std::string, Sizes> files_;
+  std::set<std::string> created_;
 };
 
 }  // namespace medclear::testing

@@ -215,7 +215,7 @@ TEST_F(LedgerErrors, ACorruptIndexValueIsCorruption) {
 
 // A full disk (issue 16) is not a failure: the batch is refused whole (kUnavailable, "storage
 // full"), nothing of it is written or kept staged, the ledger goes on, and once there is space
-// again RocksDB resumes and the same batch is written — once.
+// again the ledger reopens its database and the same batch is written — once.
 TEST_F(LedgerErrors, AFullDiskRefusesTheWholeBatchAndTheLedgerWritesAgainOnceThereIsSpace) {
   std::unique_ptr<lg::Ledger> l = open();
   ASSERT_TRUE(l);
@@ -224,7 +224,7 @@ TEST_F(LedgerErrors, AFullDiskRefusesTheWholeBatchAndTheLedgerWritesAgainOnceThe
   const uint64_t head = l->last_seq();
   const lg::Digest head_hash = l->head_hash();
   fs_->no_space = true;
-  for (int attempt = 0; attempt < 2; ++attempt) {  // the second finds RocksDB stopped
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the second the ledger refuses itself
     ASSERT_TRUE(l->stage(records_[1], lg::Side::kTreating).is_ok());
     l->stage_intake("M2", "claim");
     const Status refused = l->commit();
@@ -239,7 +239,7 @@ TEST_F(LedgerErrors, AFullDiskRefusesTheWholeBatchAndTheLedgerWritesAgainOnceThe
   EXPECT_TRUE(lg::is_storage_full(l->resume()));
   EXPECT_TRUE(l->intakes()->empty());
   fs_->no_space = false;
-  // The ledger resumes RocksDB itself (RocksDB's own recovery would wait for 64 MiB free).
+  // The ledger reopens RocksDB itself (RocksDB's own recovery would wait for 64 MiB free).
   const Status resumed = l->resume();
   ASSERT_TRUE(resumed.is_ok()) << resumed.message();
   EXPECT_FALSE(l->storage_full());
