@@ -41,12 +41,12 @@ ConsoleFile console_file(std::string_view path, const ConsoleViewer& viewer) {
     file.found = true;
     file.content_type = "text/html; charset=utf-8";
     // Attribute values, escaped: an organisation (a regulator's CN) is any text.
-    file.body = html::fill_page(kConsoleIndexHtml,
-                                {{"role", html::escape(viewer.role)},
-                                 {"organisation", html::escape(viewer.organisation)},
-                                 {"region", html::escape(viewer.region)},
-                                 {"served", html::escape(served_json(viewer))},
-                                 {"provinces", html::escape(provinces_json())}});
+    file.body =
+        html::fill_page(kConsoleIndexHtml, {{"role", html::escape(viewer.role)},
+                                            {"organisation", html::escape(viewer.organisation)},
+                                            {"region", html::escape(viewer.region)},
+                                            {"served", html::escape(served_json(viewer))},
+                                            {"provinces", html::escape(provinces_json())}});
   } else if (path == "/console/app.js") {
     file.found = true;
     file.content_type = "text/javascript; charset=utf-8";

@@ -12,9 +12,9 @@
 namespace medclear::gateway {
 
 struct ConsoleViewer {
-  std::string role;          // bureau or regulator (the server refuses anyone else first)
-  std::string organisation;  // the certificate's CN
-  std::string region;        // this gateway's region
+  std::string role;                 // bureau or regulator (the server refuses anyone else first)
+  std::string organisation;         // the certificate's CN
+  std::string region;               // this gateway's region
   std::vector<std::string> served;  // every region served in this process
 };
 

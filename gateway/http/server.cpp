@@ -267,34 +267,32 @@ prometheus::MetricFamily node_family(const char* name, const char* help,
   return {name, help, type, {sample}};
 }
 
+// A counter of the region's node with one sample per result.
+prometheus::MetricFamily counter_by_result(
+    const char* name, const char* help, const std::string& region,
+    std::initializer_list<std::pair<const char*, const std::atomic<uint64_t>*>> results) {
+  prometheus::MetricFamily family{name, help, prometheus::MetricType::Counter, {}};
+  for (const auto& [result, value] : results) {
+    prometheus::ClientMetric sample;
+    sample.label = {{"region", region}, {"result", result}};
+    sample.counter.value = static_cast<double>(value->load());
+    family.metric.push_back(sample);
+  }
+  return family;
+}
+
 // The nightly reconciliation's pairs by result, the last run's differences and time, and the
 // daily seals by result.
 void add_recon_families(const NodeCounters& c, const std::string& region,
                         std::vector<prometheus::MetricFamily>& families) {
-  prometheus::MetricFamily pairs{"medclear_node_reconciliations_total",
-                                 "Nightly reconciliation pairs (day and peer), by result",
-                                 prometheus::MetricType::Counter,
-                                 {}};
-  for (const auto& [result, value] :
-       {std::pair{"kept", &c.recon_pairs_kept}, std::pair{"failed", &c.recon_pairs_failed}}) {
-    prometheus::ClientMetric sample;
-    sample.label = {{"region", region}, {"result", result}};
-    sample.counter.value = static_cast<double>(value->load());
-    pairs.metric.push_back(sample);
-  }
-  families.push_back(std::move(pairs));
-  prometheus::MetricFamily seals{"medclear_node_seals_total",
-                                 "Daily seals of the ledger (gateway/node/daily_seal.h), by result",
-                                 prometheus::MetricType::Counter,
-                                 {}};
-  for (const auto& [result, value] :
-       {std::pair{"written", &c.seals_written}, std::pair{"failed", &c.seals_failed}}) {
-    prometheus::ClientMetric sample;
-    sample.label = {{"region", region}, {"result", result}};
-    sample.counter.value = static_cast<double>(value->load());
-    seals.metric.push_back(sample);
-  }
-  families.push_back(std::move(seals));
+  families.push_back(
+      counter_by_result("medclear_node_reconciliations_total",
+                        "Nightly reconciliation pairs (day and peer), by result", region,
+                        {{"kept", &c.recon_pairs_kept}, {"failed", &c.recon_pairs_failed}}));
+  families.push_back(
+      counter_by_result("medclear_node_seals_total",
+                        "Daily seals of the ledger (gateway/node/daily_seal.h), by result", region,
+                        {{"written", &c.seals_written}, {"failed", &c.seals_failed}}));
   families.push_back(node_family(
       "medclear_node_reconciliation_differences",
       "Claims that differed at the last nightly reconciliation, all peers",

@@ -101,8 +101,7 @@ void DailySealer::loop() {
       continue;
     }
     if (*sealed) {
-      adapters::logger("seal")->info("seal region={} through={}", node_->region(),
-                                     day.to_string());
+      adapters::logger("seal")->info("seal region={} through={}", node_->region(), day.to_string());
     }
     next = next_daily_time(now, at);
   }
